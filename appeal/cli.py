@@ -1,0 +1,59 @@
+"""The ``appeal`` command line: one sub-command per module in :mod:`appeal.commands`.
+
+Each command module exposes ``HELP`` (one line), ``add_arguments(parser)`` and
+``run(args) -> int``. Exit codes: 0 success, 2 invalid input (errors on stderr), 1 anything
+else that went wrong (a clear message, never a traceback, unless APPEAL_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+COMMANDS = ("plan", "import", "pledges", "analyse", "export", "template", "serve")
+
+
+def _module_name(command: str) -> str:
+    return "appeal.commands." + ("import_" if command == "import" else command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="appeal",
+        description="Multiyear-appeal planner for the UN counter-terrorism architecture.",
+    )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="pledge register: a SQLite path or any SQLAlchemy URL "
+        "(default: $APPEAL_DATABASE_URL, else a SQLite file in the user data directory)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        module = importlib.import_module(_module_name(command))
+        p = sub.add_parser(command, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: a clear message, not a traceback
+        if os.environ.get("APPEAL_DEBUG"):
+            raise
+        print(f"appeal {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``appeal`` command line (see appeal.cli)."""
