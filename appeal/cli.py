@@ -33,7 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
-        module = importlib.import_module(_module_name(command))
+        try:
+            module = importlib.import_module(_module_name(command))
+        except ModuleNotFoundError as exc:
+            # A command whose module is not installed is left out rather than breaking the rest.
+            if exc.name != _module_name(command):
+                raise
+            continue
         p = sub.add_parser(command, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)

@@ -42,6 +42,7 @@ UNALLOCATED_REASONS = (
     "eligible_lines_fully_funded",
     "arrives_after_horizon",
     "donor_excluded",
+    "donor_line_cap_reached",  # scenario caps the donor's share of the lines it could fund
 )
 
 

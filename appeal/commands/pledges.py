@@ -1,0 +1,82 @@
+"""``appeal pledges``: list the pledges stored in the register (table, csv or json).
+
+Confidential donors are shown as "Anonymous donor N" unless ``--reveal-confidential``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+from appeal.config import database_url
+from appeal.register import Register, RegisterError
+from appeal.report import records
+from models.privacy import anonymise, donor_aliases
+
+HELP = "list the pledges stored in the pledge register"
+
+COLUMNS = [
+    "pledge_id",
+    "donor",
+    "amount",
+    "currency",
+    "first_year",
+    "last_year",
+    "earmarking",
+    "earmark_to",
+    "status",
+    "programmable_usd",
+    "source_file",
+    "source_sheet",
+    "source_row",
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument(
+        "--reveal-confidential",
+        action="store_true",
+        help="show confidential donors' names (internal use only)",
+    )
+
+
+def pledge_listing(register: Register, *, reveal: bool = False) -> pd.DataFrame:
+    """Stored pledges with their programmable USD, donors anonymised unless ``reveal``."""
+    plan = register.load_plan()
+    usd = plan.tranches.groupby("pledge_id")["programmable_usd"].sum()
+    frame = plan.pledges.copy()
+    frame["programmable_usd"] = frame["pledge_id"].map(usd).fillna(0.0).astype(float)
+    frame = anonymise(frame, donor_aliases(plan, reveal=reveal))
+    return frame[COLUMNS]
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        register = Register(database_url(args.db))
+    except RegisterError as exc:
+        print(f"appeal pledges: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        frame = pledge_listing(register, reveal=args.reveal_confidential)
+    finally:
+        register.close()
+    if args.format == "json":
+        json.dump(records(frame), sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif frame.empty:
+        print("the register holds no pledges yet; add some with: appeal import FILE")
+    else:
+        shown = frame.assign(
+            amount=frame["amount"].map("{:,.0f}".format),
+            programmable_usd=frame["programmable_usd"].map("{:,.0f}".format),
+        ).drop(columns=["source_sheet"])
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            print(shown.to_string(index=False))
+        print(f"{len(frame)} pledges, USD {frame['programmable_usd'].sum():,.0f} programmable")
+    return 0

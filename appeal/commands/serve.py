@@ -1,0 +1,94 @@
+"""``appeal serve``: start the dashboard (Dash) on the pledge register chosen with ``--db``.
+
+``--demo`` loads the bundled illustrative sample plan (and its scenario files) into the
+register when it is empty, so a first start shows something; a register that already holds
+data is never touched. Binds 127.0.0.1 unless ``--host`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import platformdirs
+
+HELP = "start the dashboard in the browser (http://127.0.0.1:8050 by default)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the illustrative sample data into the register first, if it is empty",
+    )
+    parser.add_argument("--debug", action="store_true", help="Dash debug mode (developers only)")
+    parser.add_argument(
+        "--cache-dir",
+        default=None,
+        help="folder for solved-run and background-job caches "
+        "(default: the user cache directory)",
+    )
+
+
+def load_demo(register: object) -> str:
+    """Load the sample plan and scenarios into an empty register; returns what was done."""
+    from appeal import pipeline
+    from appeal.importer import load_sample_plan, sample_paths
+    from appeal.register import Register
+    from dashboards.logic.overview import run_summary
+
+    assert isinstance(register, Register)
+    if not register.is_empty():
+        return "the register already holds data; --demo left it unchanged"
+    plan, report = load_sample_plan()
+    register.import_plan(plan, report)
+    saved = []
+    for path in sample_paths()["scenarios"]:
+        scenario = pipeline.load_scenario(path)
+        run = pipeline.run(plan, scenario)
+        register.save_scenario(scenario.name, scenario, run_summary(run) if run.result.ok else None)
+        saved.append(scenario.name)
+    return (
+        f"loaded the illustrative sample plan ({len(plan.pledges)} pledges, "
+        f"{len(plan.programmes)} budget lines)"
+        + (f" and scenarios {', '.join(saved)}" if saved else "")
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from appeal.config import database_url
+    from appeal.register import Register, RegisterError
+    from dashboards.app import create_app
+    from dashboards.state import AppConfig
+
+    if not 0 < args.port < 65536:
+        print(f"appeal serve: error: --port must be 1-65535, got {args.port}", file=sys.stderr)
+        return 2
+    url = database_url(args.db)
+    try:
+        register = Register(url)
+    except RegisterError as exc:
+        print(f"appeal serve: error: {exc}", file=sys.stderr)
+        return 2
+    if args.demo:
+        print(f"appeal serve: {load_demo(register)}", flush=True)
+    elif register.is_empty():
+        print(
+            "appeal serve: the register is empty; import a plan with `appeal import` "
+            "or start with --demo to load the sample data",
+            flush=True,
+        )
+    register.close()
+    cache_dir = args.cache_dir or str(Path(platformdirs.user_cache_dir("appeal-planner")) / "dash")
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    app = create_app(AppConfig(db_url=url, cache_dir=cache_dir))
+    print(f"appeal serve: dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    except OSError as exc:
+        print(f"appeal serve: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0

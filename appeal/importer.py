@@ -1,0 +1,1092 @@
+"""Import: users' spreadsheets -> a validated :class:`~models.plan.Plan`, every row accounted for.
+
+Each file is read with :mod:`appeal.spreadsheet` (header detection, aliases, HXL), each cell is
+parsed into a typed value here, and the typed tables are checked against the pandera schemas of
+:mod:`models.schemas` (lazily: every problem at once). Every data row ends up imported or
+rejected with :class:`RowError` records naming file, sheet, spreadsheet row, column and reason,
+so ``rows_read == rows_imported + rows_rejected`` always holds.
+
+Strict by default: any invalid row makes the whole import fail (:class:`ImportFailed`) and the
+caller stores nothing. With ``skip_invalid=True`` the valid rows are kept and the rejected ones
+reported. A file that cannot be read at all (missing, empty, not a spreadsheet, no header) is
+always fatal.
+
+Pledges without a ``pledge_id`` get a stable id hashed from their content (donor, amount,
+currency, years, earmark), so importing the same file twice gives the same ids and the register
+can stay idempotent. Identical pledges are flagged as warnings, never silently merged or doubled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from appeal import spreadsheet as ss
+from appeal.spreadsheet import CellError, SpreadsheetError, Table
+from models import schemas
+from models.eligibility import EligibilityIndex, UnknownEarmarkTarget, normalise_theme
+from models.plan import (
+    CATEGORIES,
+    DEFAULT_PSC_RATE,
+    DONOR_COLUMNS,
+    FX_COLUMNS,
+    PLEDGE_COLUMNS,
+    PROGRAMME_COLUMNS,
+    REQUIREMENT_COLUMNS,
+    TRANCHE_COLUMNS,
+    Plan,
+)
+from models.scenario import CRITERIA
+
+#: The bundled illustrative sample data.
+SAMPLE_DIR: Path = Path(__file__).resolve().parent.parent / "sample_data"
+
+PathLike = str | Path
+
+# Accepted spellings (compared via spreadsheet.header_key) -> canonical values.
+EARMARKING_CHOICES = {
+    "unearmarked": "unearmarked",
+    "softlyearmarked": "softly_earmarked",
+    "soft": "softly_earmarked",
+    "softearmarked": "softly_earmarked",
+    "earmarked": "earmarked",
+    "tightlyearmarked": "tightly_earmarked",
+    "tight": "tightly_earmarked",
+}
+STATUS_CHOICES = {"pledged": "pledged", "committed": "committed", "paid": "paid"}
+CATEGORY_CHOICES = {c: c for c in CATEGORIES}
+PRIORITY_WORDS = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+DONOR_TYPE_CHOICES = {
+    "memberstate": "member_state",
+    "government": "member_state",
+    "state": "member_state",
+    "intergovernmental": "intergovernmental",
+    "igo": "intergovernmental",
+    "intergovernmentalorganisation": "intergovernmental",
+    "intergovernmentalorganization": "intergovernmental",
+    "private": "private",
+    "foundation": "private",
+    "privatesector": "private",
+    "unfund": "un_fund",
+    "other": "other",
+}
+PILLAR_WORDS = {"i": "I", "ii": "II", "iii": "III", "iv": "IV", "1": "I", "2": "II"}
+PILLAR_WORDS.update({"3": "III", "4": "IV"})
+MAX_YEARS = 20
+
+
+# -- report ---------------------------------------------------------------------------------
+@dataclass
+class RowError:
+    """One problem, located as precisely as the file allows."""
+
+    file: str
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f" [{self.sheet}]" if self.sheet else "")
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ImportReport:
+    """What an import read, kept and refused. Counts are of pledge rows (plus programme rows
+    when the programmes file had errors); ``files`` has per-file counts."""
+
+    rows_read: int = 0
+    rows_imported: int = 0
+    rows_rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    #: a file could not be read at all: the import is refused even with skip_invalid
+    fatal: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add_counts(self, other: ImportReport) -> None:
+        self.rows_read += other.rows_read
+        self.rows_imported += other.rows_imported
+        self.rows_rejected += other.rows_rejected
+
+    def extend(self, other: ImportReport, *, counts: bool) -> None:
+        if counts:
+            self.add_counts(other)
+        self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
+        self.files.extend(other.files)
+        self.fatal = self.fatal or other.fatal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows_read": self.rows_read,
+            "rows_imported": self.rows_imported,
+            "rows_rejected": self.rows_rejected,
+            "errors": [e.to_dict() for e in self.errors],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "files": [dict(f) for f in self.files],
+            "fatal": self.fatal,
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{self.rows_read} rows read, {self.rows_imported} imported, "
+            f"{self.rows_rejected} rejected, {len(self.warnings)} warnings"
+        )
+
+
+class ImportFailed(Exception):
+    """Raised when an import is refused (strict mode, or an unreadable file)."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        lines = [str(e) for e in report.errors[:20]]
+        more = len(report.errors) - len(lines)
+        if more > 0:
+            lines.append(f"... and {more} more")
+        super().__init__(f"import refused: {len(report.errors)} error(s)\n" + "\n".join(lines))
+
+
+# -- row machinery --------------------------------------------------------------------------
+class _Row:
+    """Collects the parsed values and cell errors of one spreadsheet row."""
+
+    __slots__ = ("errors", "number", "table", "values")
+
+    def __init__(self, table: Table, number: int, values: tuple[Any, ...]) -> None:
+        self.table = table
+        self.number = number
+        self.values = values
+        self.errors: list[tuple[str | None, str]] = []
+
+    def raw(self, column: str) -> Any:
+        return self.table.get(self.values, column)
+
+    def cell(self, column: str, parse: Callable[[Any], Any], *, default: Any = None) -> Any:
+        value = self.table.get(self.values, column)
+        if ss.is_blank(value):
+            return default
+        try:
+            return parse(value)
+        except CellError as exc:
+            self.error(column, str(exc))
+            return None
+
+    def required(self, column: str, parse: Callable[[Any], Any]) -> Any:
+        value = self.table.get(self.values, column)
+        if ss.is_blank(value):
+            self.error(
+                column,
+                f"{column} is required"
+                if column in self.table.columns
+                else f"column {column} is missing",
+            )
+            return None
+        return self.cell(column, parse)
+
+    def error(self, column: str | None, message: str) -> None:
+        self.errors.append((column, message))
+
+    def row_errors(self) -> list[RowError]:
+        return [
+            RowError(
+                self.table.file,
+                self.table.sheet,
+                self.number,
+                self.table.headers.get(c, c) if c else None,
+                m,
+            )
+            for c, m in self.errors
+        ]
+
+
+def _data_rows(table: Table, report: ImportReport) -> list[_Row]:
+    """Non-blank data rows; repeated header rows are rejected."""
+    rows: list[_Row] = []
+    used = sorted(set(table.columns.values()))
+    for number, values in table.rows:
+        if all(ss.is_blank(values[i]) if i < len(values) else True for i in used):
+            continue
+        row = _Row(table, number, values)
+        if table.is_repeated_header(values):
+            row.error(None, "repeated header row; delete it")
+        rows.append(row)
+    return rows
+
+
+def _file_error(report: ImportReport, exc: SpreadsheetError, kind: str = "") -> None:
+    report.errors.append(RowError(exc.file, exc.sheet, exc.row, None, exc.message))
+    report.fatal = True
+    report.files.append(
+        {
+            "file": exc.file,
+            "sheet": exc.sheet,
+            "kind": kind,
+            "rows_read": 0,
+            "rows_imported": 0,
+            "rows_rejected": 0,
+            "unreadable": True,
+        }
+    )
+
+
+def _apply_problems(
+    rows: dict[int, _Row], found: list[schemas.Problem], columns: dict[str, str] | None = None
+) -> None:
+    for p in found:
+        row = rows.get(int(p.index)) if p.index is not None else None
+        if row is not None:
+            column = (columns or {}).get(p.column or "", p.column)
+            row.error(column, p.message)
+
+
+def _finish(
+    rows: list[_Row], report: ImportReport, table: Table | None, kind: str = ""
+) -> list[_Row]:
+    """Count and report; return the valid rows."""
+    good = [r for r in rows if not r.errors]
+    report.rows_read += len(rows)
+    report.rows_imported += len(good)
+    report.rows_rejected += len(rows) - len(good)
+    for r in rows:
+        report.errors.extend(r.row_errors())
+    if table is not None:
+        report.files.append(
+            {
+                "file": table.file,
+                "sheet": table.sheet,
+                "kind": kind,
+                "rows_read": len(rows),
+                "rows_imported": len(good),
+                "rows_rejected": len(rows) - len(good),
+            }
+        )
+        for header in table.ignored:
+            report.warnings.append(
+                RowError(
+                    table.file, table.sheet, table.header_row, header, "unknown column ignored"
+                )
+            )
+    return good
+
+
+def _name(what: str) -> Callable[[Any], str]:
+    def parse(v: Any) -> str:
+        return ss.parse_text(v, what=what)
+
+    return parse
+
+
+def _code(what: str) -> Callable[[Any], str]:
+    def parse(v: Any) -> str:
+        return ss.parse_code(v, what=what)
+
+    return parse
+
+
+def _currency_code(v: Any) -> str:
+    text = ss.parse_code(v, what="currency").upper()
+    text = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}.get(text, text)
+    if not (len(text) == 3 and text.isascii() and text.isalpha()):
+        raise CellError(f"currency {text!r} is not a 3-letter ISO 4217 code like USD or EUR")
+    return text
+
+
+# -- reference tables -----------------------------------------------------------------------
+def read_fx(
+    source: PathLike | bytes, *, filename: str | None = None
+) -> tuple[pd.DataFrame, ImportReport]:
+    """Exchange rates (currency, units_per_usd, as_of). Errors are in the report."""
+    report = ImportReport()
+    try:
+        table = ss.read_table(source, "fx", filename=filename)
+    except SpreadsheetError as exc:
+        _file_error(report, exc, "fx")
+        return pd.DataFrame(columns=FX_COLUMNS), report
+    assert table is not None
+    rows = _data_rows(table, report)
+    parsed: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        parsed[r.number] = {
+            "currency": r.required("currency", _currency_code),
+            "units_per_usd": r.required(
+                "units_per_usd", lambda v: ss.parse_number(v, what="units_per_usd")
+            ),
+            "as_of": r.cell("as_of", _as_of, default=""),
+        }
+    _validate_table("fx", rows, parsed)
+    good = _finish(rows, report, table, "fx")
+    frame = pd.DataFrame([parsed[r.number] for r in good], columns=FX_COLUMNS)
+    frame["units_per_usd"] = frame["units_per_usd"].astype(float)
+    return frame, report
+
+
+def _as_of(v: Any) -> str:
+    import datetime as dt
+
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return ss.parse_text(v, what="as_of", max_length=40)
+
+
+def _validate_table(name: str, rows: list[_Row], parsed: dict[int, dict[str, Any]]) -> None:
+    """Run the pandera schema on the rows that parsed cleanly; attach problems to rows."""
+    clean = [r.number for r in rows if not r.errors]
+    if not clean:
+        return
+    frame = pd.DataFrame([parsed[n] for n in clean], index=clean)
+    _apply_problems({r.number: r for r in rows}, schemas.problems(name, frame))
+
+
+def read_donors(
+    source: PathLike | bytes, *, filename: str | None = None
+) -> tuple[pd.DataFrame, ImportReport]:
+    """Donors (donor, donor_type, region, iati_org_id). Errors are in the report."""
+    report = ImportReport()
+    try:
+        table = ss.read_table(source, "donors", filename=filename)
+    except SpreadsheetError as exc:
+        _file_error(report, exc, "donors")
+        return pd.DataFrame(columns=DONOR_COLUMNS), report
+    assert table is not None
+    rows = _data_rows(table, report)
+    parsed: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        parsed[r.number] = {
+            "donor": r.required("donor", _name("donor")),
+            "donor_type": r.cell(
+                "donor_type",
+                lambda v: ss.parse_choice(v, what="donor_type", choices=DONOR_TYPE_CHOICES),
+                default="other",
+            ),
+            "region": r.cell(
+                "region", lambda v: ss.parse_text(v, what="region", max_length=100), default="n/a"
+            ),
+            "iati_org_id": r.cell("iati_org_id", _code("iati_org_id"), default=""),
+        }
+    _validate_table("donors", rows, parsed)
+    good = _finish(rows, report, table, "donors")
+    return pd.DataFrame([parsed[r.number] for r in good], columns=DONOR_COLUMNS), report
+
+
+# -- programmes -----------------------------------------------------------------------------
+def _priority(v: Any) -> int:
+    text = ss.clean_text(v).casefold()
+    if text in PRIORITY_WORDS:
+        return PRIORITY_WORDS[text]
+    try:
+        value = ss.parse_int(v, what="priority")
+    except CellError:
+        raise CellError(
+            f"priority must be 1-4 or critical/high/medium/low, got {ss.clean_text(v)!r}"
+        ) from None
+    return value
+
+
+def _pillars(v: Any) -> str:
+    parts = [p for p in ss.parse_text(v, what="pillars").replace(",", ";").split(";") if p.strip()]
+    out: list[str] = []
+    for part in parts:
+        key = ss.header_key(part).removeprefix("pillar")
+        if key not in PILLAR_WORDS:
+            raise CellError(f"pillar {part.strip()!r} is not one of I, II, III, IV")
+        if PILLAR_WORDS[key] not in out:
+            out.append(PILLAR_WORDS[key])
+    return ";".join(out)
+
+
+def _themes(v: Any) -> str:
+    parts = [p for p in ss.parse_text(v, what="themes").replace(",", ";").split(";") if p.strip()]
+    out: list[str] = []
+    for part in parts:
+        theme = normalise_theme(part)
+        if not theme.replace("_", "").isalnum():
+            raise CellError(f"theme {part.strip()!r} must be a word like gender or human_rights")
+        if theme not in out:
+            out.append(theme)
+    return ";".join(out)
+
+
+def _share(v: Any) -> float:
+    return ss.parse_number(v, what="min_viable_share")
+
+
+def _usd(what: str) -> Callable[[Any], float]:
+    def parse(v: Any) -> float:
+        amount, currency = ss.parse_amount(v, what=what)
+        if currency not in (None, "USD"):
+            raise CellError(f"{what} must be in USD, got {currency}")
+        return amount
+
+    return parse
+
+
+def _score(what: str) -> Callable[[Any], float]:
+    def parse(v: Any) -> float:
+        value = ss.parse_number(v, what=what)
+        if not 0 <= value <= 5:
+            raise CellError(f"{what} must be between 0 and 5, got {value:g}")
+        return value
+
+    return parse
+
+
+_CRITERIA_KEYS = {ss.header_key(c): c for c in CRITERIA}
+
+
+def read_programmes(
+    source: PathLike | bytes, *, filename: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, ImportReport]:
+    """Programmes and their requirements (``req_YYYY`` columns and/or a ``requirements``
+    sheet). Returns (programmes, requirements, report); errors are in the report."""
+    report = ImportReport()
+    empty = (pd.DataFrame(columns=PROGRAMME_COLUMNS), pd.DataFrame(columns=REQUIREMENT_COLUMNS))
+    try:
+        table = ss.read_table(source, "programmes", filename=filename)
+        long = ss.read_table(
+            source, "requirements", filename=filename, sheet="requirements", required=False
+        )
+    except SpreadsheetError as exc:
+        _file_error(report, exc, "programmes")
+        return *empty, report
+    assert table is not None
+    req_columns = sorted(c for c in table.columns if c.startswith("req_"))
+    score_columns: dict[str, str] = {}
+    for column in [c for c in table.columns if c.startswith("score_")]:
+        criterion = _CRITERIA_KEYS.get(column.removeprefix("score_"))
+        if criterion is None:
+            report.warnings.append(
+                RowError(
+                    table.file,
+                    table.sheet,
+                    table.header_row,
+                    table.headers[column],
+                    f"unknown criterion; known: {', '.join(CRITERIA)}",
+                )
+            )
+        else:
+            score_columns[column] = f"score_{criterion}"
+    if not req_columns and long is None:
+        report.errors.append(
+            RowError(
+                table.file,
+                table.sheet,
+                table.header_row,
+                None,
+                "no requirements: add req_YYYY columns (e.g. req_2027) or a 'requirements' sheet",
+            )
+        )
+        report.fatal = True
+        return *empty, report
+    rows = _data_rows(table, report)
+    parsed: dict[int, dict[str, Any]] = {}
+    req_rows: dict[int, list[tuple[int, float]]] = {}
+    for r in rows:
+        record = {
+            "line_id": r.required("line_id", _code("line_id")),
+            "name": r.required("name", _name("name")),
+            "category": r.required(
+                "category",
+                lambda v: ss.parse_choice(v, what="category", choices=CATEGORY_CHOICES),
+            ),
+            "entity": r.required(
+                "entity", lambda v: ss.parse_text(v, what="entity", max_length=100)
+            ),
+            "pillars": r.required("pillars", _pillars),
+            "themes": r.cell("themes", _themes, default=""),
+            "priority": r.cell("priority", _priority, default=2),
+            "min_viable_share": r.cell("min_viable_share", _share, default=0.0),
+        }
+        for column, name in score_columns.items():
+            record[name] = r.cell(column, _score(name), default=0.0)
+        reqs = []
+        for column in req_columns:
+            usd = r.cell(column, _usd(column))
+            if usd is not None:
+                reqs.append((int(column[4:]), usd))
+                if usd < 0:
+                    r.error(column, f"requirement must not be negative, got {usd:g}")
+        parsed[r.number] = record
+        req_rows[r.number] = reqs
+    _validate_table("programmes", rows, parsed)
+    good = _finish(rows, report, table, "programmes")
+    programmes = pd.DataFrame(
+        [parsed[r.number] for r in good], columns=[*PROGRAMME_COLUMNS, *score_columns.values()]
+    )
+    programmes["priority"] = programmes["priority"].astype(int)
+    programmes["min_viable_share"] = programmes["min_viable_share"].astype(float)
+    requirements = [
+        {"line_id": parsed[r.number]["line_id"], "year": y, "requirement_usd": usd}
+        for r in good
+        for y, usd in req_rows[r.number]
+    ]
+    if long is not None:
+        requirements.extend(_read_long_requirements(long, set(programmes["line_id"]), report))
+    req = pd.DataFrame(requirements, columns=REQUIREMENT_COLUMNS)
+    req["year"] = req["year"].astype(int)
+    req["requirement_usd"] = req["requirement_usd"].astype(float)
+    dup = req.duplicated(["line_id", "year"], keep=False)
+    if dup.any():
+        for line_id, year in sorted(
+            set(zip(req.loc[dup, "line_id"], req.loc[dup, "year"], strict=True))
+        ):
+            report.errors.append(
+                RowError(
+                    table.file,
+                    "requirements",
+                    None,
+                    "year",
+                    f"line {line_id} has a requirement for {year} twice "
+                    "(req_YYYY column and requirements sheet)",
+                )
+            )
+        req = req.drop_duplicates(["line_id", "year"])
+    for line_id in programmes["line_id"]:
+        if not (req["line_id"] == line_id).any():
+            report.warnings.append(
+                RowError(table.file, table.sheet, None, None, f"line {line_id} has no requirement")
+            )
+    return programmes, req.reset_index(drop=True), report
+
+
+def _read_long_requirements(
+    table: Table, lines: set[str], report: ImportReport
+) -> list[dict[str, Any]]:
+    sub = ImportReport()
+    rows = _data_rows(table, sub)
+    parsed: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        line = r.required("line_id", _code("line_id"))
+        if line is not None and line not in lines:
+            r.error("line_id", f"line {line!r} is not in the programmes")
+        parsed[r.number] = {
+            "line_id": line,
+            "year": r.required("year", ss.parse_year),
+            "requirement_usd": r.required("requirement_usd", _usd("requirement_usd")),
+        }
+    _validate_table("requirements", rows, parsed)
+    good = _finish(rows, sub, table, "requirements")
+    report.errors.extend(sub.errors)
+    report.warnings.extend(sub.warnings)
+    report.files.extend(sub.files)
+    # Programme-file row counts include the requirement rows only when some are refused.
+    if sub.rows_rejected:
+        report.add_counts(sub)
+    return [parsed[r.number] for r in good]
+
+
+# -- pledges --------------------------------------------------------------------------------
+def _rates(fx: pd.DataFrame | dict[str, float] | None) -> dict[str, float]:
+    rates = {"USD": 1.0}
+    if fx is None:
+        return rates
+    if isinstance(fx, dict):
+        rates.update({str(k).upper(): float(v) for k, v in fx.items()})
+    elif len(fx):
+        rates.update(
+            {
+                str(c).upper(): float(r)
+                for c, r in zip(fx["currency"], fx["units_per_usd"], strict=True)
+            }
+        )
+    return rates
+
+
+def _normalise_target(earmarking: str, target: str, index: EligibilityIndex) -> str:
+    """Canonical spelling of an earmark target (already checked by the index)."""
+    if earmarking in ("earmarked", "tightly_earmarked"):
+        return next(iter(index.lines_for(earmarking, target)))
+    parts = []
+    for part in (p.strip() for p in target.split(";") if p.strip()):
+        kind, sep, value = part.partition(":")
+        if not sep:
+            parts.append(next(iter(index.lines_for("earmarked", part))))
+            continue
+        kind = kind.strip().casefold()
+        value = value.strip()
+        if kind == "pillar":
+            value = PILLAR_WORDS.get(ss.header_key(value).removeprefix("pillar"), value.upper())
+        elif kind == "theme":
+            value = normalise_theme(value)
+        elif kind == "category":
+            value = value.casefold()
+        parts.append(f"{kind}:{value}")
+    return ";".join(parts)
+
+
+def content_key(
+    donor: str, currency: str, tranches: Sequence[tuple[int, float]], earmarking: str, target: str
+) -> tuple[Any, ...]:
+    """What makes two pledges "the same": donor, amount, currency, years and earmark."""
+    return (
+        donor.casefold(),
+        currency,
+        tuple((int(y), round(float(a), 2)) for y, a in tranches),
+        earmarking,
+        target.casefold(),
+    )
+
+
+def pledge_hash(key: tuple[Any, ...]) -> str:
+    """Stable id from a pledge's content (same content -> same id, across runs and machines)."""
+    return "P-" + hashlib.sha1(repr(key).encode("utf-8")).hexdigest()[:12]
+
+
+def read_pledges(
+    source: PathLike | bytes,
+    *,
+    filename: str | None = None,
+    programmes: pd.DataFrame,
+    fx: pd.DataFrame | dict[str, float] | None,
+    skip_invalid: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame, ImportReport]:
+    """Read one pledge file (a path, or bytes with ``filename`` as the dashboard's upload does).
+
+    Returns (pledges, tranches, report) with the plan's column contracts. Strict by default:
+    raises :class:`ImportFailed` when any row is invalid; with ``skip_invalid`` the invalid
+    rows are left out and listed in the report. An unreadable file always raises.
+    """
+    pledges, tranches, report = _read_pledges(source, filename, programmes, _rates(fx), {})
+    _raise_if_refused(report, skip_invalid)
+    return pledges, tranches, report
+
+
+def _raise_if_refused(report: ImportReport, skip_invalid: bool) -> None:
+    if report.errors and (report.fatal or not skip_invalid):
+        # Nothing is stored: every read row counts as refused.
+        report.rows_rejected = report.rows_read
+        report.rows_imported = 0
+        raise ImportFailed(report)
+
+
+def _read_pledges(
+    source: PathLike | bytes,
+    filename: str | None,
+    programmes: pd.DataFrame,
+    rates: dict[str, float],
+    seen: dict[tuple[Any, ...], tuple[str, int, int]],
+) -> tuple[pd.DataFrame, pd.DataFrame, ImportReport]:
+    """The work of :func:`read_pledges`, never raising ImportFailed. ``seen`` carries content
+    keys across files (for duplicate warnings and distinct ids)."""
+    report = ImportReport()
+    empty = (pd.DataFrame(columns=PLEDGE_COLUMNS), pd.DataFrame(columns=TRANCHE_COLUMNS))
+    try:
+        table = ss.read_table(source, "pledges", filename=filename)
+    except SpreadsheetError as exc:
+        _file_error(report, exc, "pledges")
+        return *empty, report
+    assert table is not None
+    index = EligibilityIndex(programmes)
+    eligible_cache: dict[tuple[str, str], str | Exception] = {}
+    year_columns = sorted(
+        (int(c[7:]), c) for c in table.columns if c.startswith("amount_") and c[7:].isdigit()
+    )
+    rows = _data_rows(table, report)
+    parsed: dict[int, dict[str, Any]] = {}
+    spread: dict[int, list[tuple[int, float]]] = {}
+    explicit_ids: dict[str, int] = {}
+    for r in rows:
+        pledge_id = r.cell("pledge_id", _code("pledge_id"), default="")
+        if pledge_id:
+            if pledge_id in explicit_ids:
+                r.error(
+                    "pledge_id",
+                    f"duplicate pledge_id {pledge_id!r} (also row {explicit_ids[pledge_id]})",
+                )
+            else:
+                explicit_ids[pledge_id] = r.number
+        donor = r.required("donor", _name("donor"))
+        # Amount: a total, or explicit per-year columns.
+        per_year: list[tuple[int, float]] = []
+        text_currency: str | None = None
+        for year, column in year_columns:
+            got = r.cell(column, lambda v, c=column: ss.parse_amount(v, what=c))
+            if got is None:
+                continue
+            value, cur = got
+            if value < 0:
+                r.error(column, f"{column} must not be negative, got {value:g}")
+            elif value > 0:
+                per_year.append((year, value))
+            text_currency = text_currency or cur
+        amount: float | None = None
+        got = (
+            r.cell("amount", lambda v: ss.parse_amount(v, what="amount"))
+            if per_year
+            else r.required("amount", lambda v: ss.parse_amount(v, what="amount"))
+        )
+        if got is not None:
+            amount, cur = got
+            text_currency = text_currency or cur
+        currency = r.cell("currency", _currency_code)
+        if currency is None and "currency" not in [c for c, _ in r.errors]:
+            if text_currency is None:
+                r.error("currency", "currency is required")
+            else:
+                currency = text_currency
+        elif currency is not None and text_currency is not None and text_currency != currency:
+            r.error(
+                "amount",
+                f"the amount is written in {text_currency} but the currency column says {currency}",
+            )
+        if currency is not None and currency not in rates:
+            r.error("currency", f"no exchange rate for {currency} in the exchange-rate table")
+        first = r.cell("year", ss.parse_year)
+        n_years = r.cell("years", lambda v: ss.parse_int(v, what="years"))
+        last = r.cell("last_year", lambda v: ss.parse_year(v, what="last_year"))
+        if per_year:
+            years_given = [y for y, _ in per_year]
+            if amount is not None and not math.isclose(
+                amount, sum(a for _, a in per_year), rel_tol=1e-6, abs_tol=0.01
+            ):
+                r.error(
+                    "amount",
+                    f"amount {amount:,.2f} does not equal the sum of the amount_YYYY columns "
+                    f"({sum(a for _, a in per_year):,.2f})",
+                )
+            amount = sum(a for _, a in per_year)
+            if first is not None and first > min(years_given):
+                r.error(
+                    "year", f"year {first} is after the first amount_YYYY year {min(years_given)}"
+                )
+            first = min(years_given) if first is None else first
+            if last is not None and last < max(years_given):
+                r.error("last_year", f"last_year {last} is before the last amount_YYYY year")
+            last = max(years_given)
+        elif amount is not None:
+            if first is None and "year" not in [c for c, _ in r.errors]:
+                r.error("year", "year is required (the first year the money is available)")
+            if n_years is not None and not 1 <= n_years <= MAX_YEARS:
+                r.error("years", f"years must be 1-{MAX_YEARS}, got {n_years}")
+                n_years = None
+            if first is not None:
+                if last is None:
+                    last = first + (n_years or 1) - 1
+                elif last < first:
+                    r.error("last_year", f"last year {last} is before the first year {first}")
+                elif n_years is not None and last != first + n_years - 1:
+                    r.error(
+                        "last_year",
+                        f"last_year {last} does not match year {first} + years {n_years}",
+                    )
+        earmarking = r.required(
+            "earmarking",
+            lambda v: ss.parse_choice(v, what="earmarking", choices=EARMARKING_CHOICES),
+        )
+        target = r.cell("earmark_to", lambda v: ss.parse_text(v, what="earmark_to"), default="")
+        if earmarking is not None and target is not None:
+            key = (earmarking, target)
+            if key not in eligible_cache:
+                try:
+                    index.lines_for(earmarking, target)
+                    eligible_cache[key] = (
+                        _normalise_target(earmarking, target, index) if target else ""
+                    )
+                except UnknownEarmarkTarget as exc:
+                    eligible_cache[key] = exc
+            outcome = eligible_cache[key]
+            if isinstance(outcome, Exception):
+                r.error("earmark_to", str(outcome))
+            else:
+                target = outcome
+        status = r.required(
+            "status", lambda v: ss.parse_choice(v, what="status", choices=STATUS_CHOICES)
+        )
+        psc = r.cell(
+            "psc_rate", lambda v: ss.parse_number(v, what="psc_rate"), default=DEFAULT_PSC_RATE
+        )
+        confidential = r.cell(
+            "confidential", lambda v: ss.parse_bool(v, what="confidential"), default=False
+        )
+        parsed[r.number] = {
+            "pledge_id": pledge_id,
+            "donor": donor,
+            "amount": amount,
+            "currency": currency,
+            "first_year": first,
+            "last_year": last,
+            "earmarking": earmarking,
+            "earmark_to": target,
+            "status": status,
+            "psc_rate": psc,
+            "confidential": bool(confidential),
+            "source_file": table.file,
+            "source_sheet": table.sheet,
+            "source_row": r.number,
+        }
+        if per_year:
+            spread[r.number] = per_year
+    # Value rules (amount > 0, year order, psc range ...) from the pandera schema, lazily.
+    clean = [r.number for r in rows if not r.errors]
+    if clean:
+        frame = pd.DataFrame([parsed[n] for n in clean], index=clean)
+        frame["pledge_id"] = frame["pledge_id"].where(frame["pledge_id"] != "", "x")
+        _apply_problems({r.number: r for r in rows}, schemas.problems("pledges", frame))
+    good = _finish(rows, report, table, "pledges")
+    records = []
+    tranche_rows: list[tuple[str, int, float, float, float]] = []
+    for r in good:
+        p = parsed[r.number]
+        if r.number in spread:
+            parts = spread[r.number]
+        else:
+            n = int(p["last_year"]) - int(p["first_year"]) + 1
+            parts = [
+                (y, p["amount"] / n) for y in range(int(p["first_year"]), int(p["last_year"]) + 1)
+            ]
+        key = content_key(p["donor"], p["currency"], parts, p["earmarking"], p["earmark_to"])
+        previous = seen.get(key)
+        if previous is not None:
+            report.warnings.append(
+                RowError(
+                    table.file,
+                    table.sheet,
+                    r.number,
+                    None,
+                    f"possible duplicate of {previous[0]} row {previous[1]} (same donor, amount, "
+                    "currency, years and earmark); both kept — delete one if it is a copy",
+                )
+            )
+            count = previous[2] + 1
+            seen[key] = (previous[0], previous[1], count)
+        else:
+            count = 1
+            seen[key] = (_where(table), r.number, 1)
+        if not p["pledge_id"]:
+            p["pledge_id"] = pledge_hash(key) + (f"-{count}" if count > 1 else "")
+        rate = rates[p["currency"]]
+        for year, amount in parts:
+            gross = amount / rate
+            tranche_rows.append(
+                (p["pledge_id"], year, amount, gross, gross / (1.0 + p["psc_rate"]))
+            )
+        records.append(p)
+    pledges = pd.DataFrame(records, columns=PLEDGE_COLUMNS)
+    if len(pledges):
+        pledges = pledges.astype(
+            {
+                "amount": float,
+                "first_year": int,
+                "last_year": int,
+                "psc_rate": float,
+                "confidential": bool,
+                "source_row": int,
+            }
+        )
+    tranches = pd.DataFrame(tranche_rows, columns=TRANCHE_COLUMNS)
+    tranches["year"] = tranches["year"].astype(int)
+    return pledges, tranches, report
+
+
+def _where(table: Table) -> str:
+    return table.file + (f" [{table.sheet}]" if table.sheet else "")
+
+
+# -- the whole plan -------------------------------------------------------------------------
+def load_plan(
+    programmes: PathLike,
+    pledges: Sequence[PathLike],
+    donors: PathLike | None = None,
+    fx: PathLike | None = None,
+    *,
+    skip_invalid: bool = False,
+    title: str | None = None,
+) -> tuple[Plan, ImportReport]:
+    """Read programmes, pledge files, donors and exchange rates into a validated Plan.
+
+    Every file is read and every error collected before deciding, so the user sees all of
+    them at once. Strict: raises :class:`ImportFailed` (nothing returned) on any error; with
+    ``skip_invalid`` invalid rows are left out and reported. Unreadable files always raise.
+    """
+    report = ImportReport()
+    fx_frame = pd.DataFrame(columns=FX_COLUMNS)
+    donor_frame = pd.DataFrame(columns=DONOR_COLUMNS)
+    if fx is not None:
+        fx_frame, sub = read_fx(fx)
+        report.extend(sub, counts=bool(sub.errors))
+    if donors is not None:
+        donor_frame, sub = read_donors(donors)
+        report.extend(sub, counts=bool(sub.errors))
+    prog, req, sub = read_programmes(programmes)
+    report.extend(sub, counts=bool(sub.errors))
+    if report.fatal:
+        raise ImportFailed(report)  # unusable reference data: pledges cannot be checked
+    years = sorted(int(y) for y in req["year"].unique()) if len(req) else []
+    default_title = f"Multi-Year Appeal {years[0]}-{years[-1]}" if years else "Multi-Year Appeal"
+    if _is_sample(programmes):
+        default_title = "Illustrative " + default_title
+    base = Plan(
+        programmes=prog,
+        requirements=req,
+        pledges=pd.DataFrame(columns=PLEDGE_COLUMNS),
+        tranches=pd.DataFrame(columns=TRANCHE_COLUMNS),
+        donors=donor_frame,
+        fx=fx_frame,
+        title=title or default_title,
+        illustrative=_is_sample(programmes),
+    )
+    return _add_pledges(base, pledges, report, skip_invalid)
+
+
+def _is_sample(path: PathLike) -> bool:
+    """True for the bundled sample programmes (their amounts are illustrative)."""
+    try:
+        return Path(path).resolve().parent == SAMPLE_DIR
+    except OSError:
+        return False
+
+
+def load_pledges(
+    base: Plan,
+    pledges: Sequence[PathLike],
+    *,
+    donors: PathLike | None = None,
+    fx: PathLike | None = None,
+    skip_invalid: bool = False,
+) -> tuple[Plan, ImportReport]:
+    """Read pledge files against an existing plan's programmes (e.g. the register's).
+
+    Returns a plan with ``base``'s programmes and requirements, the new pledges only, and the
+    donors/rates from the given files (else ``base``'s). Same strictness as :func:`load_plan`.
+    """
+    report = ImportReport()
+    if fx is not None:
+        fx_frame, sub = read_fx(fx)
+        report.extend(sub, counts=bool(sub.errors))
+        base = base.replace(fx=fx_frame)
+    if donors is not None:
+        donor_frame, sub = read_donors(donors)
+        report.extend(sub, counts=bool(sub.errors))
+        base = base.replace(donors=donor_frame)
+    if report.fatal:
+        raise ImportFailed(report)
+    return _add_pledges(base, pledges, report, skip_invalid)
+
+
+def _add_pledges(
+    base: Plan, pledges: Sequence[PathLike], report: ImportReport, skip_invalid: bool
+) -> tuple[Plan, ImportReport]:
+    rates = _rates(base.fx)
+    seen: dict[tuple[Any, ...], tuple[str, int, int]] = {}
+    frames: list[pd.DataFrame] = []
+    tranche_frames: list[pd.DataFrame] = []
+    if not pledges:
+        report.errors.append(RowError("", "", None, None, "no pledge files given"))
+    for source in pledges:
+        p, t, sub = _read_pledges(source, None, base.programmes, rates, seen)
+        report.extend(sub, counts=True)
+        frames.append(p)
+        tranche_frames.append(t)
+    all_pledges = _concat(frames, PLEDGE_COLUMNS)
+    all_tranches = _concat(tranche_frames, TRANCHE_COLUMNS)
+    # The same explicit pledge_id in two files is an error: ids must identify one pledge.
+    dup = all_pledges["pledge_id"].duplicated(keep="first")
+    if dup.any():
+        for p in all_pledges.loc[dup].itertuples(index=False):
+            report.errors.append(
+                RowError(
+                    str(p.source_file),
+                    str(p.source_sheet),
+                    int(p.source_row),
+                    "pledge_id",
+                    f"pledge_id {p.pledge_id!r} is already used in another file",
+                )
+            )
+            report.rows_imported -= 1
+            report.rows_rejected += 1
+        # Keep the first file's pledge and only its tranches.
+        first_of = dict(
+            zip(
+                all_pledges.loc[~dup, "pledge_id"],
+                all_pledges.loc[~dup, "source_file"],
+                strict=True,
+            )
+        )
+        all_pledges = all_pledges.loc[~dup].reset_index(drop=True)
+        keep = [
+            f.loc[f["pledge_id"].map(lambda i, src=src: first_of.get(i) == src)]
+            for f, src in zip(
+                tranche_frames,
+                [str(fr["source_file"].iloc[0]) if len(fr) else "" for fr in frames],
+                strict=True,
+            )
+        ]
+        all_tranches = _concat(keep, TRANCHE_COLUMNS)
+    _raise_if_refused(report, skip_invalid)
+    for column, kind in (("year", int), ("amount", float), ("gross_usd", float)):
+        all_tranches[column] = all_tranches[column].astype(kind)
+    all_tranches["programmable_usd"] = all_tranches["programmable_usd"].astype(float)
+    plan = base.replace(
+        pledges=all_pledges.reset_index(drop=True),
+        tranches=all_tranches.sort_values(["pledge_id", "year"]).reset_index(drop=True),
+    )
+    return plan, report
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def sample_paths() -> dict[str, Any]:
+    """Paths of the bundled sample files (programmes, pledges list, donors, fx, scenarios)."""
+    return {
+        "programmes": SAMPLE_DIR / "programmes.xlsx",
+        "pledges": [SAMPLE_DIR / "pledges.xlsx", SAMPLE_DIR / "pledges_entities.csv"],
+        "donors": SAMPLE_DIR / "donors.csv",
+        "fx": SAMPLE_DIR / "fx_rates.csv",
+        "scenarios": sorted((SAMPLE_DIR / "scenarios").glob("*.toml")),
+    }
+
+
+def load_sample_plan() -> tuple[Plan, ImportReport]:
+    """The bundled illustrative sample plan (amounts are illustrative, not real figures)."""
+    paths = sample_paths()
+    plan, report = load_plan(
+        paths["programmes"],
+        paths["pledges"],
+        donors=paths["donors"],
+        fx=paths["fx"],
+        title="Illustrative Multi-Year Appeal 2027-2030",
+    )
+    return plan.replace(illustrative=True), report
+
+
+__all__ = [
+    "SAMPLE_DIR",
+    "ImportFailed",
+    "ImportReport",
+    "RowError",
+    "content_key",
+    "load_plan",
+    "load_pledges",
+    "load_sample_plan",
+    "pledge_hash",
+    "read_donors",
+    "read_fx",
+    "read_pledges",
+    "read_programmes",
+    "sample_paths",
+]

@@ -1,0 +1,435 @@
+"""The pledge register and scenario store: a SQL database (SQLite by default, any SQLAlchemy URL).
+
+It keeps the plan's reference tables (programmes, requirements, donors, exchange rates), the
+pledges with the file, sheet and row they came from, their per-year tranches, an import log
+and saved scenarios. Every import is one transaction: if anything fails, nothing is stored.
+
+Pledges are keyed by ``pledge_id`` (given in the file or a stable hash of the pledge's
+content, see :func:`appeal.importer.pledge_hash`), so re-importing the same file replaces the
+same rows instead of adding duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from appeal.config import ensure_sqlite_dir
+from appeal.importer import ImportReport
+from models.plan import (
+    DONOR_COLUMNS,
+    FX_COLUMNS,
+    PLEDGE_COLUMNS,
+    PROGRAMME_COLUMNS,
+    REQUIREMENT_COLUMNS,
+    STATUSES,
+    TRANCHE_COLUMNS,
+    Plan,
+)
+from models.scenario import Scenario
+
+metadata = sa.MetaData()
+
+programmes_t = sa.Table(
+    "programmes",
+    metadata,
+    sa.Column("line_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("category", sa.String(20), nullable=False),
+    sa.Column("entity", sa.String(100), nullable=False),
+    sa.Column("pillars", sa.String(40), nullable=False),
+    sa.Column("themes", sa.String(400), nullable=False, default=""),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("min_viable_share", sa.Float, nullable=False, default=0.0),
+    sa.Column("extra", sa.Text, nullable=False, default="{}"),  # score_<criterion> columns
+    sa.Column("position", sa.Integer, nullable=False, default=0),  # the file's order
+)
+requirements_t = sa.Table(
+    "requirements",
+    metadata,
+    sa.Column("line_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("requirement_usd", sa.Float, nullable=False),
+)
+donors_t = sa.Table(
+    "donors",
+    metadata,
+    sa.Column("donor", sa.String(200), primary_key=True),
+    sa.Column("donor_type", sa.String(40), nullable=False),
+    sa.Column("region", sa.String(100), nullable=False),
+    sa.Column("iati_org_id", sa.String(64), nullable=False, default=""),
+)
+fx_t = sa.Table(
+    "fx",
+    metadata,
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("units_per_usd", sa.Float, nullable=False),
+    sa.Column("as_of", sa.String(40), nullable=False, default=""),
+)
+pledges_t = sa.Table(
+    "pledges",
+    metadata,
+    sa.Column("pledge_id", sa.String(64), primary_key=True),
+    sa.Column("donor", sa.String(200), nullable=False, index=True),
+    sa.Column("amount", sa.Float, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("first_year", sa.Integer, nullable=False),
+    sa.Column("last_year", sa.Integer, nullable=False),
+    sa.Column("earmarking", sa.String(20), nullable=False),
+    sa.Column("earmark_to", sa.String(200), nullable=False, default=""),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("psc_rate", sa.Float, nullable=False),
+    sa.Column("confidential", sa.Boolean, nullable=False, default=False),
+    sa.Column("source_file", sa.String(400), nullable=False, default=""),
+    sa.Column("source_sheet", sa.String(200), nullable=False, default=""),
+    sa.Column("source_row", sa.Integer, nullable=False, default=0),
+    sa.Column("import_id", sa.Integer, nullable=True),
+)
+tranches_t = sa.Table(
+    "tranches",
+    metadata,
+    sa.Column("pledge_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("amount", sa.Float, nullable=False),
+    sa.Column("gross_usd", sa.Float, nullable=False),
+    sa.Column("programmable_usd", sa.Float, nullable=False),
+)
+import_log_t = sa.Table(
+    "import_log",
+    metadata,
+    sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("imported_at", sa.String(40), nullable=False),
+    sa.Column("source_file", sa.String(400), nullable=False),
+    sa.Column("content_sha256", sa.String(64), nullable=False, default=""),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("rows_imported", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("rows_new", sa.Integer, nullable=False),
+    sa.Column("rows_updated", sa.Integer, nullable=False),
+    sa.Column("errors", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("report", sa.Text, nullable=False, default="{}"),
+)
+scenarios_t = sa.Table(
+    "scenarios",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=True),
+    sa.Column("saved_at", sa.String(40), nullable=False),
+)
+meta_t = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+IMPORT_LOG_COLUMNS = [c.name for c in import_log_t.columns if c.name != "report"]
+# SQLite limits bound parameters per statement; delete in chunks.
+_CHUNK = 500
+
+
+class RegisterError(ValueError):
+    """A register operation was asked to do something invalid (message for people)."""
+
+
+@dataclass
+class ImportLogEntry:
+    import_id: int
+    imported_at: str
+    source_file: str
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    rows_new: int
+    rows_updated: int
+    errors: int
+    warnings: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    # to_dict("records") yields native Python scalars, which every DB driver accepts.
+    return frame[list(columns)].to_dict("records")  # type: ignore[return-value]
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Register:
+    """The pledge register at one database URL (tables are created on first use)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        ensure_sqlite_dir(url)
+        try:
+            self.engine: Engine = sa.create_engine(url)
+            metadata.create_all(self.engine)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+            raise RegisterError(f"invalid database URL {url!r}: {exc}") from None
+        except sa.exc.OperationalError as exc:
+            raise RegisterError(f"cannot open the register at {url}: {exc.orig}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- imports --------------------------------------------------------------------------
+    def import_plan(self, plan: Plan, report: ImportReport) -> None:
+        """Store a whole plan: reference tables replaced, pledges upserted, one transaction."""
+        with self.engine.begin() as conn:
+            self._replace_reference(conn, plan)
+            # One log entry per pledge file, including files whose every row was refused.
+            files = [str(f["file"]) for f in report.files if f.get("kind") == "pledges"]
+            for source_file in dict.fromkeys([*files, *map(str, plan.pledges["source_file"])]):
+                group = plan.pledges.loc[plan.pledges["source_file"] == source_file]
+                tranches = plan.tranches.loc[
+                    plan.tranches["pledge_id"].isin(set(group["pledge_id"]))
+                ]
+                file_report = _file_report(report, source_file)
+                self._store_pledges(conn, group, tranches, file_report, source_file)
+            conn.execute(sa.delete(meta_t).where(meta_t.c.key.in_(["title", "illustrative"])))
+            conn.execute(
+                meta_t.insert(),
+                [
+                    {"key": "title", "value": plan.title},
+                    {"key": "illustrative", "value": json.dumps(bool(plan.illustrative))},
+                ],
+            )
+
+    def import_pledges(
+        self,
+        pledges: pd.DataFrame,
+        tranches: pd.DataFrame,
+        report: ImportReport,
+        source_file: str,
+        *,
+        content: bytes | None = None,
+    ) -> ImportLogEntry:
+        """Upsert one file's pledges and tranches (idempotent by pledge_id) and log it."""
+        with self.engine.begin() as conn:
+            return self._store_pledges(conn, pledges, tranches, report, source_file, content)
+
+    def _replace_reference(self, conn: Connection, plan: Plan) -> None:
+        conn.execute(sa.delete(requirements_t))
+        conn.execute(sa.delete(programmes_t))
+        score_cols = [c for c in plan.programmes.columns if c not in PROGRAMME_COLUMNS]
+        rows = []
+        for position, rec in enumerate(plan.programmes.to_dict("records")):
+            row = {c: rec[c] for c in PROGRAMME_COLUMNS}
+            row["themes"] = row["themes"] or ""
+            row["extra"] = json.dumps({c: rec[c] for c in score_cols})
+            row["position"] = position
+            rows.append(row)
+        if rows:
+            conn.execute(programmes_t.insert(), rows)
+        if len(plan.requirements):
+            conn.execute(requirements_t.insert(), _records(plan.requirements, REQUIREMENT_COLUMNS))
+        # Donors and rates are only replaced when the plan brings them.
+        if len(plan.donors):
+            conn.execute(sa.delete(donors_t))
+            conn.execute(donors_t.insert(), _records(plan.donors.fillna(""), DONOR_COLUMNS))
+        if len(plan.fx):
+            conn.execute(sa.delete(fx_t))
+            conn.execute(fx_t.insert(), _records(plan.fx.fillna(""), FX_COLUMNS))
+
+    def _store_pledges(
+        self,
+        conn: Connection,
+        pledges: pd.DataFrame,
+        tranches: pd.DataFrame,
+        report: ImportReport,
+        source_file: str,
+        content: bytes | None = None,
+    ) -> ImportLogEntry:
+        ids = [str(x) for x in pledges["pledge_id"]]
+        existing: set[str] = set()
+        for chunk in _chunks(ids):
+            existing.update(
+                conn.execute(
+                    sa.select(pledges_t.c.pledge_id).where(pledges_t.c.pledge_id.in_(chunk))
+                ).scalars()
+            )
+        at = _now()
+        entry = ImportLogEntry(
+            import_id=0,
+            imported_at=at,
+            source_file=source_file,
+            rows_read=report.rows_read,
+            rows_imported=report.rows_imported,
+            rows_rejected=report.rows_rejected,
+            rows_new=len(set(ids) - existing),
+            rows_updated=len(set(ids) & existing),
+            errors=len(report.errors),
+            warnings=len(report.warnings),
+        )
+        values = entry.to_dict()
+        values.pop("import_id")
+        values["content_sha256"] = hashlib.sha256(content).hexdigest() if content else ""
+        values["report"] = json.dumps(report.to_dict(), default=str)
+        result = conn.execute(import_log_t.insert(), values)
+        pk = result.inserted_primary_key
+        entry.import_id = int(pk[0]) if pk is not None else 0
+        for chunk in _chunks(ids):
+            conn.execute(sa.delete(tranches_t).where(tranches_t.c.pledge_id.in_(chunk)))
+            conn.execute(sa.delete(pledges_t).where(pledges_t.c.pledge_id.in_(chunk)))
+        if ids:
+            rows = _records(pledges, PLEDGE_COLUMNS)
+            for row in rows:
+                row["import_id"] = entry.import_id
+                row["earmark_to"] = row["earmark_to"] or ""
+            conn.execute(pledges_t.insert(), rows)
+        if len(tranches):
+            conn.execute(tranches_t.insert(), _records(tranches, TRANCHE_COLUMNS))
+        return entry
+
+    # -- reading --------------------------------------------------------------------------
+    def _frame(self, table: sa.Table, columns: Sequence[str], order: Sequence[str]) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(*[table.c[c] for c in columns]).order_by(*[table.c[o] for o in order])
+            ).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            n_prog = conn.execute(sa.select(sa.func.count()).select_from(programmes_t)).scalar()
+            n_pledges = conn.execute(sa.select(sa.func.count()).select_from(pledges_t)).scalar()
+        return not n_prog and not n_pledges
+
+    def has_programmes(self) -> bool:
+        with self.engine.connect() as conn:
+            return bool(conn.execute(sa.select(sa.func.count()).select_from(programmes_t)).scalar())
+
+    def programmes(self) -> pd.DataFrame:
+        frame = self._frame(programmes_t, [*PROGRAMME_COLUMNS, "extra"], ["position", "line_id"])
+        extras = [json.loads(x or "{}") for x in frame.pop("extra")]
+        if extras and any(extras):
+            frame = pd.concat([frame, pd.DataFrame(extras, index=frame.index)], axis=1)
+        frame["priority"] = frame["priority"].astype(int)
+        frame["min_viable_share"] = frame["min_viable_share"].astype(float)
+        return frame
+
+    def fx(self) -> pd.DataFrame:
+        return self._frame(fx_t, FX_COLUMNS, ["currency"])
+
+    def pledges(self) -> pd.DataFrame:
+        frame = self._frame(pledges_t, PLEDGE_COLUMNS, ["source_file", "source_row", "pledge_id"])
+        frame["confidential"] = frame["confidential"].astype(bool)
+        return frame
+
+    def tranches(self) -> pd.DataFrame:
+        return self._frame(tranches_t, TRANCHE_COLUMNS, ["pledge_id", "year"])
+
+    def load_plan(self) -> Plan:
+        """The stored plan (empty tables when nothing has been imported)."""
+        with self.engine.connect() as conn:
+            meta = {
+                str(k): str(v) for k, v in conn.execute(sa.select(meta_t.c.key, meta_t.c.value))
+            }
+        return Plan(
+            programmes=self.programmes(),
+            requirements=self._frame(requirements_t, REQUIREMENT_COLUMNS, ["line_id", "year"]),
+            pledges=self.pledges(),
+            tranches=self.tranches(),
+            donors=self._frame(donors_t, DONOR_COLUMNS, ["donor"]),
+            fx=self.fx(),
+            title=meta.get("title", "Multi-Year Appeal"),
+            illustrative=bool(json.loads(meta.get("illustrative", "false"))),
+        )
+
+    def import_log(self) -> pd.DataFrame:
+        return self._frame(import_log_t, IMPORT_LOG_COLUMNS, ["import_id"])
+
+    # -- edits ----------------------------------------------------------------------------
+    def update_pledge_status(self, pledge_id: str, status: str) -> None:
+        """Change one pledge's status (pledged | committed | paid); validated."""
+        value = str(status).strip().casefold()
+        if value not in STATUSES:
+            raise RegisterError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(pledges_t).where(pledges_t.c.pledge_id == pledge_id).values(status=value)
+            )
+            if result.rowcount == 0:
+                raise RegisterError(f"no pledge with id {pledge_id!r} in the register")
+
+    # -- scenarios ------------------------------------------------------------------------
+    def save_scenario(
+        self, name: str, scenario: Scenario, summary: dict[str, Any] | None = None
+    ) -> None:
+        """Store (or replace) a scenario under ``name``, with an optional result summary."""
+        name = str(name).strip()
+        if not name or len(name) > 200:
+            raise RegisterError("a scenario name must be 1-200 characters")
+        definition = scenario.validate().to_dict()
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(scenarios_t).where(scenarios_t.c.name == name))
+            conn.execute(
+                scenarios_t.insert(),
+                {
+                    "name": name,
+                    "description": scenario.description,
+                    "definition": json.dumps(definition),
+                    "summary": json.dumps(summary, default=str) if summary is not None else None,
+                    "saved_at": _now(),
+                },
+            )
+
+    def list_scenarios(self) -> pd.DataFrame:
+        """name, description, saved_at, summary (dict or None), one row per saved scenario."""
+        frame = self._frame(scenarios_t, ["name", "description", "saved_at", "summary"], ["name"])
+        frame["summary"] = [json.loads(s) if s else None for s in frame["summary"]]
+        return frame
+
+    def get_scenario(self, name: str) -> Scenario:
+        with self.engine.connect() as conn:
+            text = conn.execute(
+                sa.select(scenarios_t.c.definition).where(scenarios_t.c.name == name)
+            ).scalar()
+        if text is None:
+            raise RegisterError(f"no saved scenario named {name!r}")
+        return Scenario.from_dict(json.loads(text))
+
+    def delete_scenario(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            result = conn.execute(sa.delete(scenarios_t).where(scenarios_t.c.name == name))
+            if result.rowcount == 0:
+                raise RegisterError(f"no saved scenario named {name!r}")
+
+
+def _file_report(report: ImportReport, source_file: str) -> ImportReport:
+    """The part of a multi-file report that concerns one file (for its log entry)."""
+    sub = ImportReport(
+        errors=[e for e in report.errors if e.file == source_file],
+        warnings=[w for w in report.warnings if w.file == source_file],
+        files=[f for f in report.files if f.get("file") == source_file],
+    )
+    for f in sub.files:
+        sub.rows_read += int(f.get("rows_read", 0))
+        sub.rows_imported += int(f.get("rows_imported", 0))
+        sub.rows_rejected += int(f.get("rows_rejected", 0))
+    return sub

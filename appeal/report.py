@@ -1,0 +1,147 @@
+"""The machine-readable result of ``appeal plan``: one JSON-safe dict per run.
+
+:func:`result_json` gives exactly the keys of DESIGN.md's output contract (totals, lines,
+allocations, unallocated, donor_base, targets, solver, import_report) plus explanations,
+next_million, min_viable, flexible_marginal_value, scenario and plan. Confidential donors are
+replaced by "Anonymous donor N" everywhere in it (unless ``reveal_confidential``), including
+donor names inside the scenario. Money stays unrounded; NaN and infinities become null.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from appeal.pipeline import PlanRun
+from models.privacy import anonymise, donor_aliases
+
+RESULT_KEYS = (
+    "totals",
+    "lines",
+    "allocations",
+    "unallocated",
+    "donor_base",
+    "targets",
+    "solver",
+    "import_report",
+    "explanations",
+    "next_million",
+    "min_viable",
+    "flexible_marginal_value",
+    "scenario",
+    "plan",
+)
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON types: numpy scalars unboxed, NaN/inf -> None, tuples/sets -> lists."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return records(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def records(frame: pd.DataFrame | None, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """A frame as a list of JSON-safe dicts (``columns`` first when given)."""
+    if frame is None or frame.empty:
+        return []
+    if columns is not None:
+        present = [c for c in columns if c in frame.columns]
+        rest = [c for c in frame.columns if c not in present]
+        frame = frame[present + rest]
+    return [json_safe(r) for r in frame.to_dict("records")]
+
+
+def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str, Any]:
+    """The run as the output-contract dict (see module docstring)."""
+    plan, result, scenario = run.plan, run.result, run.scenario
+    aliases = donor_aliases(plan, reveal=reveal_confidential)
+
+    def anon(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        if frame is None or frame.empty:
+            return frame
+        return anonymise(frame, aliases)
+
+    from models.donor_base import anonymise_breadth, breadth
+
+    donor_base = breadth(plan)
+    if not reveal_confidential:
+        donor_base = anonymise_breadth(donor_base, aliases)
+
+    scenario_dict = scenario.to_dict()
+    if not reveal_confidential:
+        scenario_dict["excluded_donors"] = [
+            aliases.get(d, d) for d in scenario_dict.get("excluded_donors", [])
+        ]
+        risk = scenario_dict.get("risk", {})
+        if "donor_probability" in risk:
+            risk["donor_probability"] = {
+                aliases.get(d, d): p for d, p in risk["donor_probability"].items()
+            }
+
+    out: dict[str, Any] = {
+        "totals": result.totals(),
+        "lines": records(
+            result.lines,
+            ["line_id", "year", "requirement_usd", "funded_usd", "firm_usd", "gap_usd"],
+        ),
+        "allocations": records(
+            anon(result.allocations), ["pledge_id", "donor", "line_id", "year", "amount_usd"]
+        ),
+        "unallocated": records(anon(result.unallocated), ["pledge_id", "amount_usd", "reason"]),
+        "donor_base": donor_base,
+        "targets": records(result.targets, ["name", "target", "achieved", "shortfall_usd"]),
+        "solver": result.solver.to_dict(),
+        "import_report": dict(run.import_report)
+        if run.import_report
+        else {"rows_read": 0, "rows_imported": 0, "rows_rejected": 0, "errors": []},
+        "explanations": records(result.explanations),
+        "next_million": records(result.next_million),
+        "min_viable": records(result.min_viable),
+        "flexible_marginal_value": result.flexible_marginal_value,
+        "scenario": scenario_dict,
+        "plan": {
+            "title": plan.title,
+            "years": plan.years,
+            "illustrative": bool(plan.illustrative),
+        },
+    }
+    return json_safe(out)  # type: ignore[no-any-return]
+
+
+def summary_lines(data: Mapping[str, Any]) -> list[str]:
+    """A short human summary of a result dict (what ``appeal plan`` prints)."""
+    t = data["totals"]
+    solver = data["solver"]
+    rep = data["import_report"]
+    plan = data["plan"]
+    years = plan.get("years") or []
+    span = f"{years[0]}-{years[-1]}" if years else "no years"
+    unallocated = sum(float(u.get("amount_usd") or 0.0) for u in data["unallocated"])
+    lines = [
+        f"{plan['title']} ({span}){' — illustrative data' if plan.get('illustrative') else ''}",
+        f"  requirement  USD {t['requirement_usd']:>16,.0f}",
+        f"  funded       USD {t['funded_usd']:>16,.0f}  (coverage {t['coverage']:.1%})",
+        f"  firm         USD {t['firm_usd']:>16,.0f}",
+        f"  gap          USD {t['gap_usd']:>16,.0f}",
+        f"  unallocated  USD {unallocated:>16,.0f}",
+        f"  pledges: {rep.get('rows_imported', 0)} imported, {rep.get('rows_rejected', 0)} "
+        f"rejected; donors: {data['donor_base'].get('donor_count', 0)}",
+        f"  solver: {solver['name']} {solver['status']} in {solver['seconds']:.2f} s",
+    ]
+    return lines

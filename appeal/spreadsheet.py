@@ -1,0 +1,651 @@
+"""Reading users' spreadsheets (xlsx and csv) into rows with canonical column names.
+
+Users' files arrive in many shapes, so this module is forgiving about layout and strict about
+content:
+
+- the header row is found by looking for known column names in the first rows, so title rows
+  above it ("Pledges received — Q3", blank lines, merged banners) are skipped;
+- headers match case-insensitively, ignoring spaces, underscores and hyphens, and through the
+  documented aliases in :data:`ALIASES` (``Funder`` -> ``donor``);
+- an optional HXL hashtag row (``#org+funder``, ``#value+usd``) directly under the header, or in
+  place of it, maps columns too;
+- every data row keeps its spreadsheet row number as Excel shows it, so errors can point at it.
+
+Cell parsers (:func:`parse_amount`, :func:`parse_year`, ...) turn one cell into a value or raise
+:class:`CellError` with a message for people. Nothing here knows about pledges' business rules;
+:mod:`appeal.importer` applies those.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: How many rows from the top are searched for the header row.
+HEADER_SEARCH_ROWS = 30
+#: Longest accepted text for names (donor, programme name); longer is a row error.
+MAX_NAME_LENGTH = 200
+#: Longest accepted code (line_id, pledge_id, currency ...).
+MAX_CODE_LENGTH = 64
+
+# Canonical column -> accepted header spellings (compared after :func:`header_key`).
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "pledges": {
+        "pledge_id": ("pledge id", "pledge ref", "pledge reference", "reference", "ref", "id"),
+        "donor": ("donor", "donor name", "funder", "contributor", "partner", "source"),
+        "amount": ("amount", "pledge amount", "amount pledged", "value", "contribution"),
+        "currency": ("currency", "ccy", "currency code", "cur"),
+        "year": ("year", "first year", "start year", "from year", "available from"),
+        "years": ("years", "number of years", "duration years", "duration", "n years"),
+        "last_year": ("last year", "end year", "to year", "until"),
+        "earmarking": ("earmarking", "earmarking level", "earmarking category", "modality"),
+        "earmark_to": ("earmark to", "earmarked to", "earmark target", "target", "earmark"),
+        "status": ("status", "pledge status", "stage"),
+        "psc_rate": ("psc rate", "psc", "programme support cost", "support cost rate"),
+        "confidential": ("confidential", "anonymous", "anonymise", "anonymize"),
+    },
+    "programmes": {
+        "line_id": ("line id", "line", "budget line", "programme id", "project id", "code"),
+        "name": ("name", "programme", "programme name", "project", "title", "line name"),
+        "category": ("category", "line category", "type"),
+        "entity": ("entity", "implementing entity", "agency", "lead entity"),
+        "pillars": ("pillar", "pillars", "strategy pillar", "strategy pillars"),
+        "themes": ("themes", "theme", "tags", "cross-cutting themes"),
+        "priority": ("priority", "tier", "priority tier"),
+        "min_viable_share": ("min viable share", "minimum viable share", "min viable"),
+    },
+    "requirements": {
+        "line_id": ("line id", "line", "budget line", "programme id"),
+        "year": ("year",),
+        "requirement_usd": ("requirement usd", "requirement", "amount usd", "need usd"),
+    },
+    "donors": {
+        "donor": ("donor", "donor name", "funder", "name"),
+        "donor_type": ("donor type", "type", "kind"),
+        "region": ("region", "regional group", "un regional group"),
+        "iati_org_id": ("iati org id", "iati id", "iati identifier", "iati organisation id"),
+    },
+    "fx": {
+        "currency": ("currency", "ccy", "currency code", "code"),
+        "units_per_usd": ("units per usd", "rate", "un operational rate", "rate per usd"),
+        "as_of": ("as of", "date", "effective date", "rate date", "as at"),
+    },
+}
+
+# Columns a header row must contain for each kind of table.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "pledges": ("donor",),
+    "programmes": ("line_id",),
+    "requirements": ("line_id", "year", "requirement_usd"),
+    "donors": ("donor",),
+    "fx": ("currency", "units_per_usd"),
+}
+
+# Columns whose name carries a year (amount_2027, req_2028) or a criterion (score_innovation).
+PATTERNS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "pledges": ((re.compile(r"^(?:amount|usd|value)(\d{4})$"), "amount_{}"),),
+    "programmes": (
+        (re.compile(r"^(?:req|requirement|requirementusd|req usd|need)(\d{4})$"), "req_{}"),
+        (re.compile(r"^(?:requsd|requirement)(\d{4})usd$"), "req_{}"),
+        (re.compile(r"^score([a-z]+)$"), "score_{}"),
+    ),
+}
+
+# HXL hashtags (tag and attributes, normalised: lower case, attributes sorted) -> column.
+HXL: dict[str, dict[str, str]] = {
+    "pledges": {
+        "#meta+id": "pledge_id",
+        "#org+funder": "donor",
+        "#org+donor": "donor",
+        "#org": "donor",
+        "#value": "amount",
+        "#currency": "currency",
+        "#date+start": "year",
+        "#date+year": "year",
+        "#date+end": "last_year",
+        "#meta+years": "years",
+        "#meta+earmarking": "earmarking",
+        "#meta+earmark": "earmark_to",
+        "#status": "status",
+        "#meta+psc": "psc_rate",
+        "#meta+confidential": "confidential",
+    },
+    "programmes": {
+        "#activity+code": "line_id",
+        "#activity+id": "line_id",
+        "#activity+name": "name",
+        "#activity": "name",
+        "#org+impl": "entity",
+        "#org": "entity",
+        "#sector": "category",
+        "#priority": "priority",
+    },
+    "donors": {
+        "#org+funder": "donor",
+        "#org": "donor",
+        "#org+type": "donor_type",
+        "#region": "region",
+    },
+    "fx": {"#currency": "currency", "#value": "units_per_usd", "#date": "as_of"},
+    "requirements": {},
+}
+
+# Zero-width and other invisible characters that sneak in through copy-paste.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
+
+
+class SpreadsheetError(Exception):
+    """A whole file or sheet cannot be read (not a row problem)."""
+
+    def __init__(self, file: str, sheet: str, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.sheet = sheet
+        self.row = row
+        self.message = message
+
+
+class CellError(ValueError):
+    """One cell's value is not acceptable; the message is for people."""
+
+
+@dataclass
+class Table:
+    """Rows of one sheet, with canonical column names and Excel row numbers."""
+
+    file: str
+    sheet: str
+    header_row: int
+    columns: dict[str, int]  # canonical name -> 0-based column index
+    headers: dict[str, str]  # canonical name -> header text as written (for messages)
+    rows: list[tuple[int, tuple[Any, ...]]]  # (excel row, cell values)
+    ignored: list[str] = field(default_factory=list)  # headers that matched nothing
+    header_values: tuple[str, ...] = ()  # normalised header keys, to spot repeated headers
+
+    def get(self, values: tuple[Any, ...], column: str) -> Any:
+        i = self.columns.get(column)
+        if i is None or i >= len(values):
+            return None
+        return values[i]
+
+    def is_repeated_header(self, values: tuple[Any, ...]) -> bool:
+        keys = tuple(header_key(v) for v in values)
+        return bool(self.header_values) and keys[: len(self.header_values)] == self.header_values
+
+
+# -- text helpers ---------------------------------------------------------------------------
+def clean_text(value: Any) -> str:
+    """Text of a cell with invisible characters removed and whitespace collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def header_key(value: Any) -> str:
+    """Header spelling used for matching: case-folded, without spaces, underscores, hyphens."""
+    return re.sub(r"[\s_\-./()]+", "", clean_text(value).casefold())
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and clean_text(value) == ""
+
+
+def check_formula(value: Any) -> None:
+    """Formulas (and CSV injection) are refused: the register stores values, not code."""
+    if isinstance(value, str) and value.lstrip().startswith("="):
+        raise CellError("formula not allowed; paste values")
+
+
+def parse_text(value: Any, *, what: str, max_length: int = MAX_NAME_LENGTH) -> str:
+    check_formula(value)
+    if isinstance(value, bool):
+        raise CellError(f"{what} must be text, got {value}")
+    if isinstance(value, dt.datetime | dt.date):
+        raise CellError(f"{what} must be text, got a date")
+    text = clean_text(value)
+    if len(text) > max_length:
+        raise CellError(f"{what} is {len(text)} characters long; the limit is {max_length}")
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise CellError(f"{what} contains control characters")
+    return text
+
+
+def parse_code(value: Any, *, what: str) -> str:
+    """A code (line_id, pledge_id): text without inner spaces trimmed of stray unicode."""
+    return parse_text(value, what=what, max_length=MAX_CODE_LENGTH)
+
+
+_MULTIPLIERS = {
+    "": 1.0,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+}
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_NUMBER = r"(?:\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_AMOUNT = re.compile(
+    rf"^(?P<neg>-)?\s*(?P<pre>[A-Za-z]{{3}}|US\$|[$€£¥])?\s*(?P<neg2>-)?\s*(?P<num>{_NUMBER})\s*"
+    rf"(?P<mult>k|thousand|m|mn|mio|millions?|b|bn|billion)?\s*(?P<post>[A-Za-z]{{3}})?$",
+    re.IGNORECASE,
+)
+
+
+def parse_amount(value: Any, *, what: str = "amount") -> tuple[float, str | None]:
+    """A money amount and the currency written inside it, if any.
+
+    Accepts numbers and text such as ``1,250,000``, ``USD 2m``, ``EUR 1.5 million``, ``2.5k``,
+    ``$300,000``. Rejects anything else with a message naming the text.
+    """
+    check_formula(value)
+    if isinstance(value, bool):
+        raise CellError(f"{what} must be a number, got {value}")
+    if isinstance(value, int | float):
+        if not math.isfinite(float(value)):
+            raise CellError(f"{what} must be a finite number")
+        return float(value), None
+    if isinstance(value, dt.datetime | dt.date):
+        raise CellError(f"{what} must be a number, got a date")
+    text = clean_text(value)
+    if not text:
+        raise CellError(f"{what} is blank")
+    if text.startswith("(") and text.endswith(")"):  # accounting negative: (1,000)
+        text = "-" + text[1:-1].strip()
+    m = _AMOUNT.match(text)
+    if m is None:
+        raise CellError(
+            f"{what} {text!r} is not a number (examples: 1250000, 1,250,000, USD 2m, 2.5k)"
+        )
+    pre, post = m.group("pre"), m.group("post")
+    if pre and post:
+        raise CellError(f"{what} {text!r} names a currency twice")
+    code = pre or post
+    currency = (_SYMBOLS.get(code.upper()) or code.upper()) if code else None
+    number = float(re.sub(r"[,\u00a0 ]", "", m.group("num")))
+    mult = _MULTIPLIERS[(m.group("mult") or "").lower()]
+    sign = -1.0 if (m.group("neg") or m.group("neg2")) else 1.0
+    return sign * number * mult, currency
+
+
+def parse_number(value: Any, *, what: str) -> float:
+    """A plain number (no currency); percentages like ``13%`` become fractions."""
+    check_formula(value)
+    if isinstance(value, str) and clean_text(value).endswith("%"):
+        try:
+            return float(clean_text(value)[:-1].replace(",", "")) / 100.0
+        except ValueError:
+            raise CellError(f"{what} {clean_text(value)!r} is not a percentage") from None
+    amount, currency = parse_amount(value, what=what)
+    if currency is not None:
+        raise CellError(f"{what} must be a plain number, got {clean_text(value)!r}")
+    return amount
+
+
+_YEAR_TEXT = re.compile(r"^(?:FY|CY)?\s*(\d{4})$", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?$")
+_DMY_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def parse_year(value: Any, *, what: str = "year") -> int:
+    """A calendar year: 2027, "2027", "FY2027", or a date (its year).
+
+    Dates written as text are accepted only when unambiguous about the year (ISO ``2027-01-15``
+    or ``15/01/2027``); other text is refused rather than guessed.
+    """
+    check_formula(value)
+    if isinstance(value, bool):
+        raise CellError(f"{what} must be a year like 2027, got {value}")
+    if isinstance(value, dt.datetime | dt.date):
+        year = value.year
+    elif isinstance(value, int | float):
+        if not math.isfinite(float(value)) or not float(value).is_integer():
+            raise CellError(f"{what} must be a whole year like 2027, got {value}")
+        year = int(value)
+    else:
+        text = clean_text(value)
+        if not text:
+            raise CellError(f"{what} is blank")
+        m = _YEAR_TEXT.match(text) or _ISO_DATE.match(text) or _DMY_DATE.match(text)
+        if m is None:
+            raise CellError(f"{what} must be a year like 2027, got {text!r}")
+        if m.re is _DMY_DATE:
+            year = int(m.group(3))
+            if not (1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 31):
+                raise CellError(f"{what} {text!r} is not a valid date")
+        else:
+            year = int(m.group(1))
+            if m.re is _ISO_DATE:
+                try:
+                    dt.date(year, int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    raise CellError(f"{what} {text!r} is not a valid date") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise CellError(f"{what} {year} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return year
+
+
+def parse_int(value: Any, *, what: str) -> int:
+    number = parse_number(value, what=what)
+    if not float(number).is_integer():
+        raise CellError(f"{what} must be a whole number, got {number:g}")
+    return int(number)
+
+
+_TRUE = {"yes", "y", "true", "1", "x", "confidential", "anonymous"}
+_FALSE = {"no", "n", "false", "0", "", "public"}
+
+
+def parse_bool(value: Any, *, what: str) -> bool:
+    check_formula(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = clean_text(value).casefold()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError(f"{what} must be yes or no, got {clean_text(value)!r}")
+
+
+def parse_choice(value: Any, *, what: str, choices: dict[str, str]) -> str:
+    """One of a fixed set of values, case/space/underscore-insensitive (``choices`` maps the
+    :func:`header_key` of each accepted spelling to the canonical value)."""
+    check_formula(value)
+    text = clean_text(value)
+    key = header_key(text)
+    if key in choices:
+        return choices[key]
+    shown = sorted(set(choices.values()), key=list(choices.values()).index)
+    if not text:
+        raise CellError(f"{what} is blank; expected one of {', '.join(shown)}")
+    raise CellError(f"unknown {what} {text!r}; expected one of {', '.join(shown)}")
+
+
+# -- reading files ---------------------------------------------------------------------------
+def _hxl_key(value: Any) -> str | None:
+    text = clean_text(value).casefold().replace(" ", "")
+    if not text.startswith("#"):
+        return None
+    tag, *attrs = text.split("+")
+    return "+".join([tag, *sorted(a for a in attrs if a)])
+
+
+def _match_hxl(kind: str, value: Any) -> str | None:
+    key = _hxl_key(value)
+    if key is None:
+        return None
+    table = HXL.get(kind, {})
+    if key in table:
+        return table[key]
+    tag, *attrs = key.split("+")
+    # Most specific known hashtag whose attributes are all present.
+    best: tuple[int, str] | None = None
+    for known, column in table.items():
+        ktag, *kattrs = known.split("+")
+        if ktag == tag and set(kattrs) <= set(attrs) and (best is None or len(kattrs) > best[0]):
+            best = (len(kattrs), column)
+    return best[1] if best else None
+
+
+def _alias_lookup(kind: str) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for column, spellings in ALIASES[kind].items():
+        lookup[header_key(column)] = column
+        for s in spellings:
+            lookup.setdefault(header_key(s), column)
+    return lookup
+
+
+def match_header(kind: str, value: Any) -> str | None:
+    """Canonical column for one header cell, or None."""
+    key = header_key(value)
+    if not key:
+        return None
+    column = _alias_lookup(kind).get(key)
+    if column is not None:
+        return column
+    for pattern, template in PATTERNS.get(kind, ()):
+        m = pattern.match(key)
+        if m:
+            return template.format(m.group(1))
+    return None
+
+
+def _is_hxl_row(values: tuple[Any, ...]) -> bool:
+    cells = [v for v in values if not is_blank(v)]
+    return bool(cells) and all(isinstance(v, str) and clean_text(v).startswith("#") for v in cells)
+
+
+def open_workbook(data: bytes, file: str) -> Any:
+    """An openpyxl read-only workbook; the caller closes it."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not data:
+        raise SpreadsheetError(file, "", "the file is empty")
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise SpreadsheetError(file, "", "this is an old .xls workbook; save it as .xlsx")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise SpreadsheetError(file, "", "not an xlsx workbook (the file is not a zip archive)")
+    try:
+        # data_only=False so formula cells come back as "=..." text and can be refused.
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SpreadsheetError(file, "", f"not a readable xlsx workbook ({exc})") from None
+
+
+def sheet_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
+    """Cell values of a read-only worksheet, row by row (blank rows included)."""
+    # Some writers record a wrong sheet size; read what is really there.
+    ws.reset_dimensions()
+    return ws.iter_rows(values_only=True)  # type: ignore[no-any-return]
+
+
+def _decode_csv(data: bytes, file: str) -> str:
+    if not data.strip():
+        raise SpreadsheetError(file, "", "the file is empty")
+    if b"\x00" in data[:4096]:
+        raise SpreadsheetError(file, "", "not a text csv file (binary content)")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SpreadsheetError(file, "", "cannot decode the csv file (save it as UTF-8)")
+
+
+def iter_csv_rows(data: bytes, file: str) -> Iterator[tuple[Any, ...]]:
+    text = _decode_csv(data, file)
+    sample = text[:8192]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            yield tuple(row)
+    except csv.Error as exc:
+        raise SpreadsheetError(file, "", f"malformed csv: {exc}") from None
+
+
+def source_bytes(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
+    """The file's bytes and the name used in messages."""
+    if isinstance(source, bytes | bytearray):
+        return bytes(source), filename or "upload"
+    path = Path(source)
+    name = filename or path.name
+    try:
+        return path.read_bytes(), name
+    except FileNotFoundError:
+        raise SpreadsheetError(name, "", f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise SpreadsheetError(name, "", f"is a directory, not a file: {path}") from None
+    except OSError as exc:
+        raise SpreadsheetError(name, "", f"cannot read {path}: {exc.strerror}") from None
+
+
+def file_format(filename: str, data: bytes) -> str:
+    suffix = Path(filename).suffix.casefold()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix == ".xls":
+        raise SpreadsheetError(filename, "", "old .xls workbooks are not supported; save as .xlsx")
+    if data[:2] == b"PK":
+        return "xlsx"
+    raise SpreadsheetError(
+        filename, "", f"unsupported file type {suffix or '(none)'}; use .xlsx or .csv"
+    )
+
+
+def find_header(kind: str, rows: Iterable[tuple[Any, ...]], file: str, sheet: str) -> Table | None:
+    """Locate the header in the first rows; None when this sheet has no such header."""
+    iterator = iter(rows)
+    head: list[tuple[Any, ...]] = []
+    for _ in range(HEADER_SEARCH_ROWS + 1):
+        try:
+            head.append(tuple(next(iterator)))
+        except StopIteration:
+            break
+    required = REQUIRED[kind]
+    for i, values in enumerate(head[:HEADER_SEARCH_ROWS]):
+        hxl_row = _is_hxl_row(values)
+        columns: dict[str, int] = {}
+        headers: dict[str, str] = {}
+        ignored: list[str] = []
+        duplicates: list[str] = []
+        for j, cell in enumerate(values):
+            column = _match_hxl(kind, cell) if hxl_row else match_header(kind, cell)
+            if column is None:
+                if not is_blank(cell):
+                    ignored.append(clean_text(cell))
+                continue
+            if column in columns:
+                duplicates.append(f"{headers[column]!r} and {clean_text(cell)!r}")
+                continue
+            columns[column] = j
+            headers[column] = clean_text(cell)
+        # A hashtag row under the header fills columns the header did not name.
+        data_start = i + 1
+        if not hxl_row and i + 1 < len(head) and _is_hxl_row(head[i + 1]):
+            for j, cell in enumerate(head[i + 1]):
+                column = _match_hxl(kind, cell)
+                if column is not None and column not in columns and j not in columns.values():
+                    columns[column] = j
+                    headers[column] = clean_text(cell)
+            data_start = i + 2
+        # At least two known columns, so a stray word in a title or note is not a header.
+        if not all(c in columns for c in required) or len(columns) < 2:
+            continue
+        if duplicates:
+            raise SpreadsheetError(
+                file,
+                sheet,
+                f"header row {i + 1} names the same column twice: {'; '.join(duplicates)}",
+                row=i + 1,
+            )
+        table_rows = [(n + 1, head[n]) for n in range(data_start, len(head))]
+        start = len(head) + 1
+        table_rows.extend((start + k, tuple(r)) for k, r in enumerate(iterator))
+        return Table(
+            file=file,
+            sheet=sheet,
+            header_row=i + 1,
+            columns=columns,
+            headers=headers,
+            rows=table_rows,
+            ignored=ignored,
+            header_values=tuple(header_key(v) for v in values),
+        )
+    return None
+
+
+def read_table(
+    source: str | Path | bytes,
+    kind: str,
+    *,
+    filename: str | None = None,
+    sheet: str | None = None,
+    required: bool = True,
+) -> Table | None:
+    """Read the first sheet holding a ``kind`` table (or the named ``sheet``).
+
+    For workbooks, a sheet named like the kind ("Pledges") is tried first. Raises
+    :class:`SpreadsheetError` when the file cannot be read or (``required``) no header is found.
+    """
+    data, name = source_bytes(source, filename)
+    fmt = file_format(name, data)
+    expected = ", ".join(REQUIRED[kind])
+    if fmt == "csv":
+        if sheet is not None:
+            return None  # a csv holds a single table
+        table = find_header(kind, iter_csv_rows(data, name), name, "")
+        if table is None and required:
+            raise SpreadsheetError(
+                name,
+                "",
+                f"no header row with the {kind} columns ({expected}) in the first "
+                f"{HEADER_SEARCH_ROWS} rows",
+            )
+        return table
+    wb = open_workbook(data, name)
+    try:
+        sheets = [ws for ws in wb.worksheets if hasattr(ws, "iter_rows")]
+        names = [ws.title for ws in sheets]
+        if sheet is not None:
+            ordered = [ws for ws in sheets if header_key(ws.title) == header_key(sheet)]
+            if not ordered:
+                if required:
+                    raise SpreadsheetError(
+                        name,
+                        sheet,
+                        f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)})",
+                    )
+                return None
+        else:
+            preferred = {header_key(kind), header_key(kind.rstrip("s"))}
+            ordered = sorted(sheets, key=lambda ws: header_key(ws.title) not in preferred)
+        for ws in ordered:
+            try:
+                table = find_header(kind, sheet_rows(ws), name, ws.title)
+            except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+                raise SpreadsheetError(name, ws.title, f"cannot read the sheet ({exc})") from None
+            if table is not None:
+                return table
+    finally:
+        wb.close()
+    if required:
+        raise SpreadsheetError(
+            name,
+            "",
+            f"no sheet has a header row with the {kind} columns ({expected}) "
+            f"(sheets: {', '.join(names) or 'none'})",
+        )
+    return None

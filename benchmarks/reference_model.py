@@ -1,0 +1,216 @@
+"""The straightforward per-pledge allocation model, kept as a yardstick (not product code).
+
+One variable per (pledge tranche, eligible line, year), written directly from the rules in
+DESIGN.md's "Allocation model" with PuLP, without pooling. Tests check that the pooled
+product model (:mod:`models.allocation`) reaches the same optimum on random plans; the
+benchmark (:mod:`benchmarks.bench_allocation`) times both on the same data.
+
+Deliberately independent of :mod:`models.pooling` and :mod:`models.formulation` except for
+the line weights (:func:`models.formulation.line_weights`, the documented weight rule).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulp
+
+from models.eligibility import EligibilityIndex, normalise_theme
+from models.formulation import line_weights
+from models.plan import FLEXIBLE_EARMARKING, Plan, split_list
+from models.scenario import Scenario
+
+THEME_TARGETS = {
+    "human_rights_share": "human_rights",
+    "gender_share": "gender",
+    "civil_society_share": "civil_society",
+}
+
+
+@dataclass
+class ReferenceResult:
+    status: str  # pulp status name, e.g. "Optimal"
+    objective: float | None
+    funded: dict[tuple[str, int], float]  # (line_id, year) -> USD
+    allocations: dict[tuple[str, int, str, int], float]  # (pledge, source_year, line, year)
+    n_variables: int
+    phases: dict[str, float] = field(default_factory=dict)  # build, solve seconds
+
+
+def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") -> ReferenceResult:
+    """Build and solve the per-pledge model; ``solver`` is "highs" or "cbc" (through PuLP)."""
+    t0 = time.perf_counter()
+    years = plan.years
+    if scenario.start_year:
+        years = [y for y in years if y >= scenario.start_year]
+    if scenario.end_year:
+        years = [y for y in years if y <= scenario.end_year]
+    req: dict[tuple[str, int], float] = {}
+    for r in plan.requirements.itertuples(index=False):
+        if int(r.year) in years:
+            key = (str(r.line_id), int(r.year))
+            req[key] = req.get(key, 0.0) + float(r.requirement_usd)
+    need = {k: v for k, v in req.items() if v > 0}
+    lines = [str(x) for x in plan.programmes["line_id"]]
+    weights = dict(zip(lines, line_weights(plan.programmes, scenario), strict=True))
+    index = EligibilityIndex(plan.programmes)
+    pledges = plan.pledges.set_index("pledge_id")
+    excluded = set(scenario.excluded_donors)
+
+    prob = pulp.LpProblem("reference", pulp.LpMaximize)
+    # Tranche money: x[(pledge, source_year, line, year)].
+    keys: list[tuple[str, int, str, int]] = []
+    tranche_money: dict[tuple[str, int], float] = {}
+    tranche_flexible: dict[tuple[str, int], bool] = {}
+    tranche_donor: dict[tuple[str, int], str] = {}
+    for tr in plan.tranches.itertuples(index=False):
+        p = pledges.loc[tr.pledge_id]
+        if str(p["donor"]) in excluded or float(tr.programmable_usd) <= 0:
+            continue
+        # Money from before the horizon is usable from its first year; after it, never.
+        avail = max(int(tr.year), years[0])
+        eligible = index.lines_for(str(p["earmarking"]), str(p["earmark_to"] or ""))
+        tkey = (str(tr.pledge_id), int(tr.year))
+        made = [(tkey[0], tkey[1], line, y) for line in sorted(eligible) for y in years]
+        made = [k for k in made if k[3] >= avail and (k[2], k[3]) in need]
+        if made:
+            keys.extend(made)
+            tranche_money[tkey] = tranche_money.get(tkey, 0.0) + float(tr.programmable_usd)
+            tranche_flexible[tkey] = str(p["earmarking"]) in FLEXIBLE_EARMARKING
+            tranche_donor[tkey] = str(p["donor"])
+    x = prob.add_variable_dicts("x", keys, lowBound=0)
+    share = scenario.weights.tranche_share
+    ly = sorted(need)
+    y1 = prob.add_variable_dicts("y1", ly, lowBound=0)
+    y2 = prob.add_variable_dicts("y2", ly, lowBound=0)
+
+    by_tranche: dict[tuple[str, int], list[Any]] = {}
+    by_ly: dict[tuple[str, int], list[Any]] = {k: [] for k in ly}
+    for k in keys:
+        by_tranche.setdefault((k[0], k[1]), []).append(x[k])
+        by_ly[(k[2], k[3])].append(x[k])
+    for tkey, vs in by_tranche.items():
+        prob.addConstraint(
+            pulp.LpConstraint(
+                pulp.LpAffineExpression([(v, 1.0) for v in vs]),
+                pulp.LpConstraintLE,
+                f"money_{tkey[0]}_{tkey[1]}",
+                tranche_money[tkey],
+            )
+        )
+    for i, k in enumerate(ly):
+        expr = [(v, 1.0) for v in by_ly[k]] + [(y1[k], -1.0), (y2[k], -1.0)]
+        prob.addConstraint(
+            pulp.LpConstraint(pulp.LpAffineExpression(expr), pulp.LpConstraintEQ, f"ly{i}", 0.0)
+        )
+        y1[k].upBound = share * need[k]
+        y2[k].upBound = (1.0 - share) * need[k]
+
+    objective: list[tuple[Any, float]] = []
+    for k in ly:
+        c = weights[k[0]] * (1.0 - scenario.weights.early_year_preference * years.index(k[1]))
+        objective += [(y1[k], c), (y2[k], c * scenario.weights.tranche_weight)]
+
+    # Minimum viable funding.
+    total = {line: sum(v for (lid, _), v in need.items() if lid == line) for line in lines}
+    if scenario.min_viable:
+        for row in plan.programmes.itertuples(index=False):
+            m = float(row.min_viable_share or 0.0)
+            line = str(row.line_id)
+            if m <= 0 or total[line] <= 0:
+                continue
+            z = prob.add_variable(f"z_{line}", lowBound=0, upBound=1, cat="Integer")
+            funded = [(y1[k], 1.0) for k in ly if k[0] == line]
+            funded += [(y2[k], 1.0) for k in ly if k[0] == line]
+            prob.addConstraint(
+                pulp.LpConstraint(
+                    pulp.LpAffineExpression([*funded, (z, -m * total[line])]),
+                    pulp.LpConstraintGE,
+                    f"mv_lo_{line}",
+                    0.0,
+                )
+            )
+            prob.addConstraint(
+                pulp.LpConstraint(
+                    pulp.LpAffineExpression([*funded, (z, -total[line])]),
+                    pulp.LpConstraintLE,
+                    f"mv_hi_{line}",
+                    0.0,
+                )
+            )
+
+    # Soft targets, shares of usable money, with a dominant penalty.
+    penalty = 100.0 * max(max(weights.values(), default=1.0), 1.0)
+    targets = scenario.targets
+    categories = dict(zip(lines, plan.programmes["category"].astype(str), strict=True))
+    themes = {
+        line: {normalise_theme(t) for t in split_list(v)}
+        for line, v in zip(lines, plan.programmes["themes"], strict=True)
+    }
+    flexible_money = sum(v for t, v in tranche_money.items() if tranche_flexible[t])
+    all_money = sum(tranche_money.values())
+    active: list[tuple[str, float, list[tuple[Any, float]], float]] = []
+    if targets.leadership_coordination_share_of_flexible > 0:
+        terms = [
+            (x[k], 1.0)
+            for k in keys
+            if tranche_flexible[(k[0], k[1])] and categories[k[2]] in ("leadership", "coordination")
+        ]
+        s = targets.leadership_coordination_share_of_flexible
+        active.append(("lc", s, terms, s * flexible_money))
+    for name, theme in THEME_TARGETS.items():
+        s = float(getattr(targets, name))
+        if s > 0:
+            terms = [(y1[k], 1.0) for k in ly if theme in themes[k[0]]]
+            terms += [(y2[k], 1.0) for k in ly if theme in themes[k[0]]]
+            active.append((name, s, terms, s * all_money))
+    for name, _, terms, rhs in active:
+        short = prob.add_variable(f"short_{name}", lowBound=0)
+        objective.append((short, -penalty))
+        prob.addConstraint(
+            pulp.LpConstraint(
+                pulp.LpAffineExpression([*terms, (short, 1.0)]),
+                pulp.LpConstraintGE,
+                f"target_{name}",
+                rhs,
+            )
+        )
+
+    # Optional cap on a donor's share of a line's multi-year requirement.
+    if scenario.donor_line_cap_share is not None:
+        by_dl: dict[tuple[str, str], list[Any]] = {}
+        for k in keys:
+            by_dl.setdefault((tranche_donor[(k[0], k[1])], k[2]), []).append(x[k])
+        for i, ((_donor, line), vs) in enumerate(sorted(by_dl.items())):
+            prob.addConstraint(
+                pulp.LpConstraint(
+                    pulp.LpAffineExpression([(v, 1.0) for v in vs]),
+                    pulp.LpConstraintLE,
+                    f"cap{i}",
+                    scenario.donor_line_cap_share * total[line],
+                )
+            )
+
+    prob.setObjective(pulp.LpAffineExpression(objective))
+    t1 = time.perf_counter()
+    cmd: Any
+    if solver == "cbc":
+        cmd = pulp.PULP_CBC_CMD(msg=False, gapRel=scenario.mip_gap)
+    else:
+        cmd = pulp.HiGHS(msg=False, gapRel=scenario.mip_gap)
+    prob.solve(cmd)
+    t2 = time.perf_counter()
+    status = pulp.LpStatus[prob.status]
+    obj = pulp.value(prob.objective) if prob.status == pulp.LpStatusOptimal else None
+    funded_out = {k: float((y1[k].varValue or 0.0) + (y2[k].varValue or 0.0)) for k in ly}
+    allocations = {k: float(x[k].varValue or 0.0) for k in keys if (x[k].varValue or 0.0) > 0}
+    return ReferenceResult(
+        status=status,
+        objective=float(obj) if obj is not None else None,
+        funded=funded_out,
+        allocations=allocations,
+        n_variables=len(keys) + 2 * len(ly),
+        phases={"build": t1 - t0, "solve": t2 - t1},
+    )

@@ -1,0 +1,148 @@
+"""The Dash app factory: :func:`create_app` builds the multi-page dashboard for one register.
+
+Pages live in :mod:`dashboards.pages` (``use_pages``); the navbar, the per-browser stores and
+the global error alert live here. Everything is served locally (Bootstrap's CSS is vendored in
+``dashboards/assets``; Dash, Plotly and AG Grid serve their own scripts), so the app works
+offline. Uploads are limited on the server (Flask ``MAX_CONTENT_LENGTH``) as well as in the
+browser (``dcc.Upload(max_size=...)`` plus a size check in ``assets/upload_limit.js``).
+
+Multi-user safety: nothing a user edits is kept on the server outside the register; the
+scenario being edited is in the browser tab's session storage (``working-scenario``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import diskcache
+import flask
+from dash import DiskcacheManager, Dash, dcc, html, set_props
+
+from dashboards import figures
+from dashboards.state import AppConfig
+
+HERE = Path(__file__).resolve().parent
+ASSETS = HERE / "assets"
+PAGES = HERE / "pages"
+TITLE = "Appeal planner"
+log = logging.getLogger(__name__)
+
+
+def _on_error(err: Exception) -> None:
+    """Any unexpected callback failure: a clear message in the page, never a broken page."""
+    log.exception("callback failed", exc_info=err)
+    set_props(
+        "global-alert",
+        {
+            "children": [
+                html.Strong("That did not work: "),
+                f"{type(err).__name__}: {err}. The page is still usable; try again or reload.",
+            ],
+            "is_open": True,
+        },
+    )
+
+
+def navbar() -> Any:
+    links = [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        for page in dash.page_registry.values()
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                html.A(
+                    [
+                        html.Span("◆", className="brand-mark me-2"),
+                        html.Span(TITLE, className="navbar-brand mb-0"),
+                    ],
+                    href="/",
+                    className="d-flex align-items-center text-decoration-none",
+                ),
+                dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
+                dbc.Collapse(
+                    dbc.Nav(links, className="ms-auto", navbar=True),
+                    id="navbar-collapse",
+                    navbar=True,
+                ),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-4 shadow-sm app-navbar",
+    )
+
+
+def shell() -> Any:
+    """The frame around every page."""
+    return html.Div(
+        [
+            navbar(),
+            dbc.Container(
+                [
+                    dbc.Alert(
+                        id="global-alert", color="danger", is_open=False, dismissable=True
+                    ),
+                    # The scenario this browser tab is editing (aliases, not donor names).
+                    dcc.Store(id="working-scenario", storage_type="session"),
+                    dash.page_container,
+                ],
+                fluid=True,
+                className="pb-5 app-body",
+            ),
+            html.Footer(
+                "Multi-year appeal planner · UNOCT / Global Counter-Terrorism Coordination "
+                "Compact · figures from the pledge register",
+                className="app-footer text-muted small",
+            ),
+        ]
+    )
+
+
+def create_app(config: AppConfig) -> Dash:
+    """A dashboard bound to one register (``config.db_url``)."""
+    cache = diskcache.Cache(config.callbacks_dir)
+    server = flask.Flask(__name__)
+    # base64 makes an upload 4/3 larger, plus the JSON envelope of the callback.
+    server.config["MAX_CONTENT_LENGTH"] = config.upload_limit_bytes * 4 // 3 + 1024 * 1024
+    server.config["APPEAL"] = config
+
+    @server.errorhandler(413)
+    def _too_large(_: Exception) -> tuple[flask.Response, int]:
+        limit = config.upload_limit_bytes // (1024 * 1024)
+        return flask.jsonify(
+            {"error": f"upload too large: the limit is {limit} MB per pledge file"}
+        ), 413
+
+    app = Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(PAGES),
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        title=TITLE,
+        update_title=None,  # type: ignore[arg-type]
+        # Pages build parts of their layout in callbacks.
+        suppress_callback_exceptions=True,
+        background_callback_manager=DiskcacheManager(cache),
+        on_error=_on_error,
+    )
+    app.layout = shell
+    figures.warm_up()
+
+    @app.callback(
+        dash.Output("navbar-collapse", "is_open"),
+        dash.Input("navbar-toggler", "n_clicks"),
+        dash.State("navbar-collapse", "is_open"),
+        prevent_initial_call=True,
+    )
+    def _toggle(n: int, is_open: bool) -> bool:
+        return not is_open
+
+    return app

@@ -1,0 +1,232 @@
+"""Pledges page logic: check an uploaded file, store it on confirmation, edit pledge status.
+
+The upload is validated in full *before* anything is stored (:func:`check_upload`); the page
+shows every rejected row (file, sheet, row, column, reason) and only the Confirm button stores
+(:func:`store_upload`), which parses the same bytes again on the server rather than trusting
+anything the browser sends back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from appeal.importer import ImportFailed, ImportReport, read_pledges
+from models.plan import STATUSES, Plan
+
+if TYPE_CHECKING:
+    from appeal.register import Register
+
+ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+ERROR_COLUMNS = ["file", "sheet", "row", "column", "reason"]
+GRID_COLUMNS = [
+    "pledge_id",
+    "donor",
+    "amount",
+    "currency",
+    "first_year",
+    "last_year",
+    "earmarking",
+    "earmark_to",
+    "status",
+    "psc_rate",
+    "source_file",
+    "source_row",
+]
+
+
+class UploadError(ValueError):
+    """The upload cannot be read at all (size, type, encoding); the message says why."""
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
+
+
+def decode_upload(contents: str | None, filename: str | None, limit: int) -> bytes:
+    """The bytes of a ``dcc.Upload`` data URL, checked for type and size."""
+    if not contents or not filename:
+        raise UploadError("no file received; drop an .xlsx or .csv file on the upload area")
+    name = os.path.basename(filename)
+    if not name.lower().endswith(ALLOWED_SUFFIXES):
+        raise UploadError(
+            f"{name}: only .xlsx and .csv pledge files can be uploaded (got "
+            f"{os.path.splitext(name)[1] or 'no extension'})"
+        )
+    header, sep, payload = contents.partition(",")
+    if not sep or ";base64" not in header:
+        raise UploadError(f"{name}: the browser sent the file in an unexpected form")
+    # Check the size from the encoded length first so a huge upload is never decoded.
+    if len(payload) * 3 // 4 > limit + 3:
+        raise UploadError(f"{name} is larger than the {_mb(limit)} upload limit")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise UploadError(f"{name}: the upload is corrupted ({exc})") from exc
+    if len(data) > limit:
+        raise UploadError(f"{name} is larger than the {_mb(limit)} upload limit")
+    if not data:
+        raise UploadError(f"{name} is empty")
+    return data
+
+
+@dataclass
+class UploadCheck:
+    """Outcome of validating an upload without storing it."""
+
+    filename: str
+    pledges: pd.DataFrame
+    tranches: pd.DataFrame
+    report: ImportReport
+    fatal: bool  # the file could not be read at all: nothing can be stored
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def valid_rows(self) -> int:
+        return 0 if self.fatal else len(self.pledges)
+
+    @property
+    def rejected_rows(self) -> int:
+        return self.report.rows_rejected
+
+    @property
+    def can_store(self) -> bool:
+        return not self.fatal and self.valid_rows > 0
+
+
+def check_upload(data: bytes, filename: str, plan: Plan) -> UploadCheck:
+    """Validate a pledge file against the stored plan's programmes and exchange rates.
+
+    Invalid rows are collected (never raised); a file that cannot be read at all gives
+    ``fatal=True`` with the reason in the report.
+    """
+    name = os.path.basename(filename)
+    try:
+        pledges, tranches, report = read_pledges(
+            data, filename=name, programmes=plan.programmes, fx=plan.fx, skip_invalid=True
+        )
+    except ImportFailed as exc:
+        return UploadCheck(
+            filename=name,
+            pledges=pd.DataFrame(),
+            tranches=pd.DataFrame(),
+            report=exc.report,
+            fatal=True,
+        )
+    return UploadCheck(
+        filename=name,
+        pledges=pledges,
+        tranches=tranches,
+        report=report,
+        fatal=False,
+        warnings=[str(w) for w in report.warnings],
+    )
+
+
+def error_frame(report: ImportReport) -> pd.DataFrame:
+    """Every rejected row / problem of a report as a table (file, sheet, row, column, reason)."""
+    rows = [
+        {
+            "file": e.file,
+            "sheet": e.sheet or "",
+            "row": "" if e.row is None else int(e.row),
+            "column": e.column or "",
+            "reason": e.message,
+        }
+        for e in report.errors
+    ]
+    return pd.DataFrame(rows, columns=ERROR_COLUMNS)
+
+
+def check_message(check: UploadCheck) -> tuple[str, str]:
+    """(Bootstrap colour, sentence) summing up a check for the page."""
+    r = check.report
+    if check.fatal:
+        return "danger", f"{check.filename} cannot be imported: see the problems below."
+    if r.rows_rejected and check.valid_rows:
+        return "warning", (
+            f"{check.filename}: {r.rows_read} rows read, {check.valid_rows} valid, "
+            f"{r.rows_rejected} rejected (listed below). Nothing is stored yet: confirm to store "
+            f"the {check.valid_rows} valid rows and skip the rejected ones."
+        )
+    if r.rows_rejected:
+        return "danger", (
+            f"{check.filename}: all {r.rows_read} rows were rejected (listed below). "
+            "Nothing can be stored."
+        )
+    return "success", (
+        f"{check.filename}: all {r.rows_read} rows are valid. Nothing is stored yet: "
+        "confirm to store them."
+    )
+
+
+def store_upload(register: Register, data: bytes, filename: str, plan: Plan) -> str:
+    """Validate again and store the valid rows; returns a sentence for the page.
+
+    Raises :class:`UploadError` when nothing can be stored.
+    """
+    check = check_upload(data, filename, plan)
+    if not check.can_store:
+        raise UploadError(f"{check.filename}: no valid pledge rows to store")
+    entry = register.import_pledges(
+        check.pledges, check.tranches, check.report, check.filename, content=data
+    )
+    text = (
+        f"Stored {check.valid_rows} pledge rows from {check.filename} "
+        f"({entry.rows_new} new, {entry.rows_updated} updated)"
+    )
+    if check.rejected_rows:
+        text += f"; skipped {check.rejected_rows} rejected rows"
+    return text + "."
+
+
+def grid_rows(pledges: pd.DataFrame, aliases: dict[str, str]) -> list[dict[str, Any]]:
+    """Stored pledges as AG Grid rows, donors anonymised, JSON-safe."""
+    if pledges.empty:
+        return []
+    frame = pledges.copy()
+    for col in GRID_COLUMNS:
+        if col not in frame.columns:
+            frame[col] = ""
+    frame = frame[GRID_COLUMNS]
+    frame["donor"] = frame["donor"].astype(str).map(lambda d: aliases.get(d, d))
+    rows: list[dict[str, Any]] = []
+    for rec in frame.to_dict("records"):
+        clean: dict[str, Any] = {}
+        for k, v in rec.items():
+            if v is None or (isinstance(v, float) and pd.isna(v)):
+                clean[str(k)] = None
+            elif hasattr(v, "item"):
+                clean[str(k)] = v.item()  # numpy scalar -> Python
+            else:
+                clean[str(k)] = v
+        rows.append(clean)
+    return rows
+
+
+def apply_status_edit(register: Register, change: dict[str, Any]) -> tuple[bool, str]:
+    """Validate and store one status edit from the grid; (ok, message for the page)."""
+    data = change.get("data") or {}
+    pledge_id = str(data.get("pledge_id") or change.get("rowId") or "")
+    new = change.get("newValue")
+    old = change.get("oldValue")
+    if change.get("colId") not in (None, "status"):
+        return False, "Only the status column can be edited here."
+    if not pledge_id:
+        return False, "The edited row has no pledge id; nothing was changed."
+    status = str(new or "").strip().lower()
+    if status not in STATUSES:
+        return False, (
+            f"Pledge {pledge_id}: {new!r} is not a status; choose one of {', '.join(STATUSES)}. "
+            f"It stays {old!r}."
+        )
+    try:
+        register.update_pledge_status(pledge_id, status)
+    except (KeyError, LookupError, ValueError) as exc:
+        return False, f"Pledge {pledge_id}: {exc}"
+    return True, f"Pledge {pledge_id}: status changed from {old} to {status}."

@@ -1,0 +1,201 @@
+"""Appeal page: preview the appeal's key tables for a chosen scenario and download the
+multiyear appeal workbook (Excel), confidential donors anonymised."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboards import figures
+from dashboards.components import error_alert, frame_table, info_alert, page_header, section
+from dashboards.logic import appeal_page as logic
+from dashboards.logic.scenarios import next_million_table, solver_text
+from dashboards.state import (
+    Context,
+    NoPlan,
+    aliases_for,
+    get_config,
+    load_plan,
+    open_register,
+    scenario_from_browser,
+    solve_scenario,
+)
+from models import gaps
+from models.scenario import ScenarioError
+
+dash.register_page(__name__, path="/appeal", name="Appeal", title="Appeal · Appeal planner", order=4)
+log = logging.getLogger(__name__)
+WORKING = "__working__"
+
+
+def layout(**_: Any) -> Any:
+    return html.Div(
+        [
+            page_header(
+                "Appeal",
+                "Preview the multiyear appeal for a scenario and download it as an Excel workbook "
+                "ready to send to member states and donors.",
+            ),
+            section(
+                "Scenario",
+                dbc.Row(
+                    [
+                        dbc.Col(dcc.Dropdown(id="appeal-scenario", clearable=False), md=6),
+                        dbc.Col(
+                            dbc.Button("Download the appeal workbook (.xlsx)", id="appeal-download-button", color="primary"),
+                            width="auto",
+                        ),
+                        dbc.Col(html.Div(id="appeal-download-message"), width=True),
+                        dcc.Download(id="appeal-download"),
+                    ],
+                    className="g-2 align-items-center",
+                ),
+                subtitle="The workbook has Summary, Requirements, Funding status, Allocation plan, "
+                "Priorities and asks, Donor base, Pledges and Scenario sheets.",
+            ),
+            dcc.Loading(html.Div(id="appeal-preview"), type="dot"),
+        ]
+    )
+
+
+@callback(
+    Output("appeal-scenario", "options"),
+    Output("appeal-scenario", "value"),
+    Input("working-scenario", "data"),
+)
+def scenario_options(_: Any) -> tuple[list[dict[str, str]], str]:
+    frame = open_register(get_config()).list_scenarios()
+    names = [str(n) for n in frame["name"]] if len(frame) else []
+    return (
+        [{"label": "Working scenario (from the Scenarios page)", "value": WORKING}]
+        + [{"label": n, "value": n} for n in names],
+        WORKING,
+    )
+
+
+def _context(choice: str | None, working: dict[str, Any] | None) -> Context:
+    config = get_config()
+    plan = load_plan(config)
+    aliases = aliases_for(plan)
+    if not choice or choice == WORKING:
+        scenario = scenario_from_browser(working, aliases)
+    else:
+        scenario = open_register(config).get_scenario(choice)
+    run = solve_scenario(config, plan, scenario)
+    return Context(plan=plan, aliases=aliases, scenario=scenario, run=run)
+
+
+@callback(
+    Output("appeal-preview", "children"),
+    Input("appeal-scenario", "value"),
+    State("working-scenario", "data"),
+)
+def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
+    try:
+        ctx = _context(choice, working)
+    except NoPlan as exc:
+        return info_alert(str(exc), color="warning")
+    except (ScenarioError, ValueError) as exc:
+        return error_alert(str(exc), title="Cannot prepare the appeal")
+    run = ctx.run
+    if not run.result.ok:
+        return error_alert(solver_text(run), title="The allocation did not solve")
+    years = logic.year_table(run)
+    year_money = gaps.breakdown(run.plan, run.result, "year")
+    nm = next_million_table(run)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(ctx.plan.title, className="fw-semibold"),
+                    dbc.Badge("Illustrative figures", color="warning", className="ms-2 text-dark")
+                    if ctx.plan.illustrative
+                    else None,
+                    html.Span(f" · scenario “{ctx.scenario.name}”", className="text-muted small"),
+                ],
+                className="mb-3",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        section(
+                            "Requirements and funding by year",
+                            [
+                                frame_table(
+                                    years,
+                                    money=("requirement_usd", "funded_usd", "firm_usd", "gap_usd"),
+                                    percent=("coverage",),
+                                    id_="appeal-years",
+                                ),
+                                dcc.Graph(figure=figures.year_totals(year_money), config={"displaylogo": False}),
+                            ],
+                        ),
+                        lg=6,
+                    ),
+                    dbc.Col(
+                        section(
+                            "By category",
+                            frame_table(
+                                logic.category_table(run),
+                                money=("requirement_usd", "funded_usd", "gap_usd"),
+                                percent=("coverage",),
+                            ),
+                        ),
+                        lg=6,
+                    ),
+                ]
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        section(
+                            "Top asks",
+                            frame_table(
+                                logic.top_asks(run),
+                                money=("requirement_usd", "gap_usd"),
+                                percent=("coverage",),
+                                id_="appeal-asks",
+                            ),
+                            subtitle="Largest unmet requirements, highest priority first",
+                        ),
+                        lg=7,
+                    ),
+                    dbc.Col(
+                        section(
+                            "What USD 1 million of unearmarked money would fund",
+                            frame_table(nm, money=("amount_usd",))
+                            if len(nm)
+                            else html.Div("No line could use more unearmarked money.", className="text-muted small"),
+                        ),
+                        lg=5,
+                    ),
+                ]
+            ),
+        ]
+    )
+
+
+@callback(
+    Output("appeal-download", "data"),
+    Output("appeal-download-message", "children"),
+    Input("appeal-download-button", "n_clicks"),
+    State("appeal-scenario", "value"),
+    State("working-scenario", "data"),
+    prevent_initial_call=True,
+)
+def download(_: int, choice: str | None, working: dict[str, Any] | None) -> tuple[Any, Any]:
+    try:
+        ctx = _context(choice, working)
+        if not ctx.run.result.ok:
+            return None, error_alert(solver_text(ctx.run), title="No workbook: the allocation did not solve")
+        data = logic.workbook_bytes(ctx.run)
+    except NoPlan as exc:
+        return None, info_alert(str(exc), color="warning")
+    except (ScenarioError, ValueError, OSError) as exc:
+        return None, error_alert(str(exc), title="No workbook")
+    name = logic.workbook_filename(ctx.run)
+    return dcc.send_bytes(data, name), html.Span(f"Downloaded {name}.", className="text-success small", id="appeal-download-done")

@@ -1,0 +1,315 @@
+"""Pledges page: upload a pledge file, see every rejected row before anything is stored,
+confirm to store, browse and edit stored pledges, download the blank template."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from appeal.template import build_template
+from dashboards.components import error_alert, frame_table, info_alert, page_header, section
+from dashboards.logic import pledges as logic
+from dashboards.state import NoPlan, aliases_for, get_config, load_plan, open_register
+from models.plan import EARMARKING, STATUSES
+
+dash.register_page(__name__, path="/pledges", name="Pledges", title="Pledges · Appeal planner", order=1)
+log = logging.getLogger(__name__)
+
+
+def _column_defs() -> list[dict[str, Any]]:
+    money = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
+    return [
+        {"field": "pledge_id", "headerName": "Pledge", "pinned": "left", "minWidth": 150},
+        {"field": "donor", "headerName": "Donor", "minWidth": 190},
+        {
+            "field": "amount",
+            "headerName": "Amount",
+            "type": "rightAligned",
+            "filter": "agNumberColumnFilter",
+            "valueFormatter": money,
+        },
+        {"field": "currency", "headerName": "Cur.", "maxWidth": 90},
+        {"field": "first_year", "headerName": "From", "maxWidth": 95, "filter": "agNumberColumnFilter"},
+        {"field": "last_year", "headerName": "To", "maxWidth": 95, "filter": "agNumberColumnFilter"},
+        {
+            "field": "earmarking",
+            "headerName": "Earmarking",
+            "minWidth": 150,
+            "filterParams": {"values": list(EARMARKING)},
+        },
+        {"field": "earmark_to", "headerName": "Earmarked to", "minWidth": 130},
+        {
+            "field": "status",
+            "headerName": "Status ✎",
+            "editable": True,
+            "cellEditor": "agSelectCellEditor",
+            "cellEditorParams": {"values": list(STATUSES)},
+            "cellClass": "editable-cell",
+            "headerTooltip": "Double-click a status to change it",
+            "minWidth": 120,
+        },
+        {"field": "psc_rate", "headerName": "PSC", "maxWidth": 90, "type": "rightAligned"},
+        {"field": "source_file", "headerName": "Source file", "minWidth": 160},
+        {"field": "source_row", "headerName": "Row", "maxWidth": 90},
+    ]
+
+
+def layout(**_: Any) -> Any:
+    limit = get_config().upload_limit_bytes
+    upload = html.Div(
+        dcc.Upload(
+            id="pledge-upload",
+            children=html.Div(
+                [
+                    html.Div("⇪", className="fs-2 text-primary"),
+                    html.Div(
+                        [html.Strong("Drag and drop a pledge file here"), " or click to choose"]
+                    ),
+                    html.Div(
+                        f".xlsx or .csv, up to {limit // (1024 * 1024)} MB",
+                        className="help mt-1",
+                    ),
+                ]
+            ),
+            max_size=limit,
+            accept=".xlsx,.xlsm,.csv",
+            multiple=False,
+            className="upload-zone",
+            className_active="upload-zone upload-zone-active",
+            className_reject="upload-zone upload-zone-reject",
+        ),
+        **{"data-max-bytes": str(limit), "data-message-target": "upload-size-message"},
+    )
+    upload_card = section(
+        "1 · Upload pledges",
+        [
+            html.P(
+                "Every row is checked against the plan's budget lines and exchange rates. "
+                "Nothing is stored until you confirm.",
+                className="small text-muted",
+            ),
+            upload,
+            dbc.Alert(
+                id="upload-size-message",
+                color="danger",
+                className="mt-3 mb-0",
+                style={"display": "none"},
+            ),
+            html.Hr(),
+            html.Div(
+                [
+                    dbc.Button(
+                        "Download the blank pledge template",
+                        id="template-download-button",
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                    ),
+                    html.Div(
+                        "Drop-downs for earmarking and status, and an instructions sheet.",
+                        className="help mt-1",
+                    ),
+                    dcc.Download(id="template-download"),
+                ]
+            ),
+        ],
+    )
+    check_card = section(
+        "2 · Check and confirm",
+        [
+            dcc.Loading(
+                html.Div(
+                    info_alert("Upload a file to see its validation report here.", color="light"),
+                    id="upload-check",
+                ),
+                type="dot",
+            ),
+            dbc.Button(
+                "Confirm and store",
+                id="upload-confirm",
+                color="primary",
+                disabled=True,
+                className="mt-2",
+            ),
+            html.Div(id="upload-result", className="mt-3"),
+        ],
+    )
+    grid = dag.AgGrid(
+        id="pledges-grid",
+        columnDefs=_column_defs(),
+        rowData=[],
+        defaultColDef={
+            "filter": True,
+            "sortable": True,
+            "resizable": True,
+            "floatingFilter": True,
+            "minWidth": 100,
+        },
+        getRowId="params.data.pledge_id",
+        columnSize="responsiveSizeToFit",
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": 20,
+            "paginationPageSizeSelector": [20, 50, 100],
+            "tooltipShowDelay": 200,
+            "stopEditingWhenCellsLoseFocus": True,
+            "singleClickEdit": False,
+        },
+        style={"height": "640px", "width": "100%"},
+    )
+    return html.Div(
+        [
+            page_header(
+                "Pledges",
+                "Import donors' pledge spreadsheets, check every row before it is stored, and "
+                "keep pledge statuses up to date.",
+            ),
+            dcc.Store(id="pledges-version", data=0),
+            dbc.Row([dbc.Col(upload_card, lg=5), dbc.Col(check_card, lg=7)]),
+            section(
+                "3 · Stored pledges",
+                [
+                    html.P(
+                        "Filter and sort any column. Double-click a status to change it "
+                        "(pledged, committed or paid); the change is validated and stored at once.",
+                        className="small text-muted",
+                    ),
+                    html.Div(id="grid-message"),
+                    grid,
+                ],
+                subtitle="Confidential donors are shown as “Anonymous donor N”.",
+            ),
+        ]
+    )
+
+
+@callback(
+    Output("upload-check", "children"),
+    Output("upload-confirm", "disabled"),
+    Output("upload-confirm", "children"),
+    Output("upload-result", "children"),
+    Input("pledge-upload", "contents"),
+    State("pledge-upload", "filename"),
+    prevent_initial_call=True,
+)
+def check(contents: str | None, filename: str | None) -> tuple[Any, bool, str, Any]:
+    """Validate the upload and list every rejected row; store nothing."""
+    label = "Confirm and store"
+    if contents is None:
+        return no_update, True, label, no_update
+    config = get_config()
+    try:
+        data = logic.decode_upload(contents, filename, config.upload_limit_bytes)
+        plan = load_plan(config)
+    except (logic.UploadError, NoPlan) as exc:
+        return error_alert(str(exc), title="File refused"), True, label, None
+    result = logic.check_upload(data, filename or "upload", plan)
+    colour, sentence = logic.check_message(result)
+    errors = logic.error_frame(result.report)
+    parts: list[Any] = [dbc.Alert(sentence, color=colour, id="upload-summary")]
+    if len(errors):
+        parts.append(html.H6(f"Rejected rows and problems ({len(errors)})"))
+        parts.append(
+            html.Div(
+                frame_table(errors, max_rows=500, id_="upload-errors"),
+                style={"maxHeight": "360px", "overflowY": "auto"},
+            )
+        )
+    if result.warnings:
+        parts.append(
+            dbc.Alert(
+                [html.Strong("Warnings: "), html.Ul([html.Li(w) for w in result.warnings[:50]])],
+                color="secondary",
+                className="mt-3 small",
+            )
+        )
+    if result.can_store and result.rejected_rows:
+        label = f"Store {result.valid_rows} valid rows, skip {result.rejected_rows} rejected"
+    elif result.can_store:
+        label = f"Confirm and store {result.valid_rows} rows"
+    return html.Div(parts), not result.can_store, label, None
+
+
+@callback(
+    Output("upload-result", "children", allow_duplicate=True),
+    Output("upload-confirm", "disabled", allow_duplicate=True),
+    Output("pledges-version", "data"),
+    Output("pledge-upload", "contents"),
+    Input("upload-confirm", "n_clicks"),
+    State("pledge-upload", "contents"),
+    State("pledge-upload", "filename"),
+    State("pledges-version", "data"),
+    prevent_initial_call=True,
+)
+def confirm(n: int | None, contents: str | None, filename: str | None, version: int) -> tuple[Any, ...]:
+    """Parse the same bytes again on the server and store the valid rows."""
+    if not n or contents is None:
+        return no_update, no_update, no_update, no_update
+    config = get_config()
+    try:
+        data = logic.decode_upload(contents, filename, config.upload_limit_bytes)
+        plan = load_plan(config)
+        message = logic.store_upload(open_register(config), data, filename or "upload", plan)
+    except (logic.UploadError, NoPlan, ValueError) as exc:
+        return error_alert(str(exc), title="Nothing was stored"), True, no_update, no_update
+    return (
+        dbc.Alert(message, color="success", id="upload-stored"),
+        True,
+        int(version or 0) + 1,
+        None,
+    )
+
+
+@callback(Output("pledges-grid", "rowData"), Input("pledges-version", "data"))
+def load_grid(_: int) -> list[dict[str, Any]]:
+    config = get_config()
+    try:
+        plan = load_plan(config)
+    except NoPlan:
+        return []
+    return logic.grid_rows(open_register(config).pledges(), aliases_for(plan))
+
+
+@callback(
+    Output("grid-message", "children"),
+    Output("pledges-version", "data", allow_duplicate=True),
+    Input("pledges-grid", "cellValueChanged"),
+    State("pledges-version", "data"),
+    prevent_initial_call=True,
+)
+def edit_status(changes: list[dict[str, Any]] | dict[str, Any] | None, version: int) -> tuple[Any, Any]:
+    """Store status edits; a refused edit reloads the grid so the old value comes back."""
+    if not changes:
+        return no_update, no_update
+    items = changes if isinstance(changes, list) else [changes]
+    register = open_register(get_config())
+    messages: list[str] = []
+    failed = False
+    for change in items:
+        ok, message = logic.apply_status_edit(register, change)
+        failed = failed or not ok
+        messages.append(message)
+    alert = dbc.Alert(
+        " ".join(messages),
+        color="danger" if failed else "success",
+        dismissable=True,
+        id="grid-status-alert",
+    )
+    return alert, (int(version or 0) + 1) if failed else no_update
+
+
+@callback(
+    Output("template-download", "data"),
+    Input("template-download-button", "n_clicks"),
+    prevent_initial_call=True,
+)
+def download_template(_: int) -> Any:
+    buffer = io.BytesIO()
+    build_template().save(buffer)
+    return dcc.send_bytes(buffer.getvalue(), "pledge_template.xlsx")

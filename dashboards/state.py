@@ -1,0 +1,254 @@
+"""Server-side state of the dashboard: configuration, the register, the plan and solved runs.
+
+Why this module exists: the app serves several people at once, so nothing a user edits may
+live in module-level variables. What a user is working on (the scenario in the editor) lives
+in their browser (``dcc.Store``, as :func:`scenario_to_browser` dicts) or, once saved, in the
+scenario store of the register. The server only keeps:
+
+- :class:`AppConfig`, immutable, on the Flask app (``server.config["APPEAL"]``), read with
+  :func:`get_config` inside a request;
+- a bounded on-disk cache of solved allocations (:class:`ResultCache`, diskcache: safe
+  across threads and processes, evicts by size) keyed by the plan's content fingerprint and the
+  scenario's canonical JSON, so two users' different scenarios never share an entry and a
+  changed plan never serves a stale result.
+
+Confidential donors never reach the browser under their real names: scenario dicts sent to
+the browser carry aliases ("Anonymous donor N") and are mapped back on the server
+(:func:`scenario_from_browser`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import diskcache
+import pandas as pd
+
+from appeal import pipeline
+from models.plan import Plan
+from models.privacy import donor_aliases
+from models.scenario import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from appeal.register import Register
+
+UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+RESULT_CACHE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """What a running dashboard needs to know; frozen so no request can change it."""
+
+    db_url: str
+    cache_dir: str
+    upload_limit_bytes: int = UPLOAD_LIMIT_BYTES
+    risk_workers: int = 2
+
+    @property
+    def results_dir(self) -> str:
+        return os.path.join(self.cache_dir, "results")
+
+    @property
+    def callbacks_dir(self) -> str:
+        return os.path.join(self.cache_dir, "callbacks")
+
+
+def default_cache_dir() -> str:
+    """A per-process-tree cache folder under the system temp dir."""
+    return tempfile.mkdtemp(prefix="appeal-dash-")
+
+
+def get_config() -> AppConfig:
+    """The running app's configuration (only inside a Flask request or a forked background
+    job, which inherits the request's context)."""
+    import flask
+
+    config = flask.current_app.config.get("APPEAL")
+    if not isinstance(config, AppConfig):
+        raise RuntimeError("the dashboard was not created with dashboards.app.create_app")
+    return config
+
+
+def open_register(config: AppConfig) -> Register:
+    """The register at ``config.db_url``, one handle (connection pool) per process."""
+    return _register(config.db_url, os.getpid())
+
+
+@functools.lru_cache(maxsize=8)
+def _register(url: str, pid: int) -> Register:
+    # A connection pool, not user state: shared by requests, and keyed by the process id so a
+    # forked background job never reuses its parent's SQLite connections.
+    from appeal.register import Register
+
+    del pid
+    return Register(url)
+
+
+class NoPlan(LookupError):
+    """The store holds no plan yet (nothing imported)."""
+
+
+def load_plan(config: AppConfig) -> Plan:
+    """The plan stored in the register; :class:`NoPlan` when the store is empty."""
+    reg = open_register(config)
+    if reg.is_empty():
+        raise NoPlan(
+            "The pledge register is empty. Start the app with --demo to load the sample data, "
+            "or import a plan with `appeal import`."
+        )
+    return reg.load_plan()
+
+
+# -- fingerprints and the result cache ---------------------------------------------------------
+def _frame_digest(frame: pd.DataFrame, digest: Any) -> None:
+    digest.update(",".join(map(str, frame.columns)).encode())
+    if len(frame):
+        hashed = pd.util.hash_pandas_object(frame, index=False)
+        digest.update(hashed.to_numpy().tobytes())
+
+
+def plan_fingerprint(plan: Plan) -> str:
+    """A content hash of the plan's tables: equal plans give equal fingerprints."""
+    digest = hashlib.sha256()
+    for frame in (
+        plan.programmes,
+        plan.requirements,
+        plan.pledges,
+        plan.tranches,
+        plan.donors,
+        plan.fx,
+    ):
+        _frame_digest(frame, digest)
+    digest.update(plan.title.encode())
+    return digest.hexdigest()
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """Canonical JSON of the scenario's allocation-relevant parameters (name and description
+    do not change the allocation, so they are left out and renamed copies share a solve)."""
+    data = scenario.to_dict()
+    data.pop("name", None)
+    data.pop("description", None)
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+class ResultCache:
+    """Bounded, process-safe cache of solved runs (diskcache: SQLite-backed, evicts the
+    least recently stored entries past ``size_limit``)."""
+
+    def __init__(self, directory: str, size_limit: int = RESULT_CACHE_BYTES) -> None:
+        self._cache = diskcache.Cache(directory, size_limit=size_limit)
+
+    def key(self, plan: Plan, scenario: Scenario) -> str:
+        raw = plan_fingerprint(plan) + "|" + scenario_key(scenario)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def run(self, plan: Plan, scenario: Scenario) -> pipeline.PlanRun:
+        """The plan solved under the scenario, from the cache when it was solved before."""
+        key = self.key(plan, scenario)
+        hit = self._cache.get(key)
+        if hit is not None:
+            result = hit
+        else:
+            result = pipeline.run(plan, scenario).result
+            # Failed solves are not cached: a retry (e.g. with a longer time limit) must re-solve.
+            if result.ok:
+                self._cache.set(key, result)
+        return pipeline.PlanRun(plan=plan, scenario=scenario, result=result, import_report={})
+
+    def close(self) -> None:
+        self._cache.close()
+
+
+def result_cache(config: AppConfig) -> ResultCache:
+    return ResultCache(config.results_dir)
+
+
+# -- scenarios in the browser ------------------------------------------------------------------
+def scenario_to_browser(scenario: Scenario, aliases: dict[str, str]) -> dict[str, Any]:
+    """The scenario as a JSON-safe dict for a dcc.Store, donors replaced by their aliases."""
+    data = scenario.to_dict()
+    data["excluded_donors"] = [aliases.get(d, d) for d in scenario.excluded_donors]
+    data["risk"]["donor_probability"] = {
+        aliases.get(d, d): p for d, p in scenario.risk.donor_probability.items()
+    }
+    return data
+
+
+def scenario_from_browser(data: dict[str, Any] | None, aliases: dict[str, str]) -> Scenario:
+    """Inverse of :func:`scenario_to_browser`; ``None`` gives the default scenario.
+
+    Raises :class:`ScenarioError` naming any value that is invalid or any donor the plan does
+    not know.
+    """
+    if not data:
+        return Scenario().validate()
+    back = {alias: donor for donor, alias in aliases.items()}
+    data = json.loads(json.dumps(data))  # deep copy: never mutate the caller's dict
+    unknown = [d for d in data.get("excluded_donors", []) if d not in back]
+    if unknown:
+        raise ScenarioError(
+            "excluded_donors: no pledge from " + ", ".join(repr(d) for d in unknown)
+        )
+    data["excluded_donors"] = [back[d] for d in data.get("excluded_donors", [])]
+    risk = data.get("risk", {})
+    if isinstance(risk, dict) and "donor_probability" in risk:
+        risk["donor_probability"] = {
+            back.get(d, d): p for d, p in dict(risk["donor_probability"]).items()
+        }
+    return Scenario.from_dict(data)
+
+
+def aliases_for(plan: Plan) -> dict[str, str]:
+    """Donor -> the name shown in the dashboard (confidential donors anonymised)."""
+    return donor_aliases(plan)
+
+
+def write_temp_path(suffix: str) -> Path:
+    """A fresh path in the temp dir (caller deletes it)."""
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix="appeal-")
+    os.close(fd)
+    return Path(name)
+
+
+@dataclass
+class Context:
+    """What most callbacks need: the plan, the alias map and the run of the user's scenario."""
+
+    plan: Plan
+    aliases: dict[str, str]
+    scenario: Scenario
+    run: pipeline.PlanRun
+
+
+def solve(config: AppConfig, scenario_data: dict[str, Any] | None) -> Context:
+    """Load the plan and solve the user's scenario (browser form) through the result cache.
+
+    Raises :class:`NoPlan` (empty store) or :class:`ScenarioError` (invalid scenario).
+    """
+    plan = load_plan(config)
+    aliases = aliases_for(plan)
+    scenario = scenario_from_browser(scenario_data, aliases)
+    cache = result_cache(config)
+    try:
+        run = cache.run(plan, scenario)
+    finally:
+        cache.close()
+    return Context(plan=plan, aliases=aliases, scenario=scenario, run=run)
+
+
+def solve_scenario(config: AppConfig, plan: Plan, scenario: Scenario) -> pipeline.PlanRun:
+    """One more solve on an already loaded plan, through the result cache."""
+    cache = result_cache(config)
+    try:
+        return cache.run(plan, scenario)
+    finally:
+        cache.close()

@@ -1,0 +1,259 @@
+"""Pooling: group interchangeable pledge money so the model allocates pools, not pledges.
+
+Two tranches of money are interchangeable when they may fund exactly the same budget lines
+(same eligible set, from :mod:`models.eligibility`) from the same year on (same availability
+year). The optimum over pools equals the optimum over individual pledges, because any
+per-pledge allocation sums to a pool allocation with the same objective and any pool
+allocation splits back pro rata into a feasible per-pledge one (all constraints on pledge
+money are per-pool sums). Pools are additionally split by
+
+- flexibility (unearmarked + softly earmarked vs earmarked), so the leadership + coordination
+  share-of-flexible-money target can count flexible money apart;
+- donor, only when the scenario caps a donor's share of a line.
+
+Money that cannot enter the model is set aside here with its reason (see
+:data:`models.result.UNALLOCATED_REASONS`): excluded donors, tranches arriving after the
+horizon, eligible lines with no need in the horizon, or need only before the money arrives.
+
+A tranche arriving before the horizon is available from the horizon's first year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.eligibility import EligibilityIndex, UnknownEarmarkTarget
+from models.plan import FIRM_STATUSES, FLEXIBLE_EARMARKING, Plan
+from models.scenario import Scenario
+
+# Donor key of the probe pool (extra unearmarked money "from the next donor") when pools are
+# split by donor.
+PROBE_DONOR = "\x00next donor"
+
+
+class AllocationInputError(ValueError):
+    """The plan or scenario cannot be allocated; the message names every problem."""
+
+
+@dataclass
+class Pooling:
+    """The plan reduced to what the model needs.
+
+    ``req[l, t]``: requirement of line l in horizon year t (0 where none).
+    ``tranches``: one row per pledge tranche, with ``pool`` (-1 when set aside) and ``reason``
+    (empty when pooled). Pool arrays are indexed by pool id. The probe pool (unearmarked,
+    available from the first year) always exists, possibly with zero supply: its supply is
+    what "one more flexible dollar" and "the next USD 1 million" change.
+    """
+
+    years: list[int]
+    line_ids: list[str]
+    req: np.ndarray
+    elig_sets: list[np.ndarray]  # sorted line indices per eligible-set id
+    tranches: pd.DataFrame
+    pool_set: np.ndarray  # eligible-set id per pool
+    pool_year: np.ndarray  # availability year index per pool
+    pool_flexible: np.ndarray  # bool
+    pool_donor: list[str]  # "" unless pools are split by donor
+    pool_supply: np.ndarray  # programmable USD per pool
+    probe: int  # pool id of the probe pool
+
+    @property
+    def n_pools(self) -> int:
+        return len(self.pool_set)
+
+
+def horizon_years(plan: Plan, scenario: Scenario) -> list[int]:
+    """Years of the plan inside the scenario's optional start/end years."""
+    years = plan.years
+    if scenario.start_year:
+        years = [y for y in years if y >= scenario.start_year]
+    if scenario.end_year:
+        years = [y for y in years if y <= scenario.end_year]
+    return years
+
+
+def check_data(plan: Plan, scenario: Scenario) -> None:
+    """Raise :class:`AllocationInputError` listing every problem that would break the model."""
+    problems: list[str] = []
+    for name, frame, cols in (
+        ("programmes", plan.programmes, ("line_id", "category", "priority", "min_viable_share")),
+        ("requirements", plan.requirements, ("line_id", "year", "requirement_usd")),
+        ("pledges", plan.pledges, ("pledge_id", "donor", "earmarking", "earmark_to", "status")),
+        ("tranches", plan.tranches, ("pledge_id", "year", "programmable_usd")),
+    ):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            problems.append(f"{name} table lacks column(s) {', '.join(missing)}")
+    if problems:
+        raise AllocationInputError("; ".join(problems))
+    if plan.programmes["line_id"].duplicated().any():
+        dup = plan.programmes.loc[plan.programmes["line_id"].duplicated(), "line_id"]
+        problems.append(f"duplicate line_id(s): {', '.join(map(str, dup.unique()[:5]))}")
+    if plan.pledges["pledge_id"].duplicated().any():
+        dup = plan.pledges.loc[plan.pledges["pledge_id"].duplicated(), "pledge_id"]
+        problems.append(f"duplicate pledge_id(s): {', '.join(map(str, dup.unique()[:5]))}")
+    known = set(plan.programmes["line_id"].astype(str))
+    unknown = set(plan.requirements["line_id"].astype(str)) - known
+    if unknown:
+        problems.append(f"requirements name unknown line(s): {', '.join(sorted(unknown)[:5])}")
+    req = pd.to_numeric(plan.requirements["requirement_usd"], errors="coerce")
+    if req.isna().any() or (req < 0).any():
+        problems.append("requirements must be non-negative numbers")
+    money = pd.to_numeric(plan.tranches["programmable_usd"], errors="coerce")
+    if money.isna().any() or (money < 0).any():
+        problems.append("tranche amounts must be non-negative numbers")
+    orphan = set(plan.tranches["pledge_id"]) - set(plan.pledges["pledge_id"])
+    if orphan:
+        problems.append(f"tranches of unknown pledge(s): {', '.join(sorted(orphan)[:5])}")
+    prio = pd.to_numeric(plan.programmes["priority"], errors="coerce")
+    if prio.isna().any() or not prio.isin([1, 2, 3, 4]).all():
+        problems.append("programme priority must be 1-4")
+    mvs = pd.to_numeric(plan.programmes["min_viable_share"], errors="coerce").fillna(0.0)
+    if ((mvs < 0) | (mvs > 1)).any():
+        problems.append("min_viable_share must be between 0 and 1")
+    if not horizon_years(plan, scenario):
+        problems.append("no requirement years inside the scenario's start_year/end_year")
+    if problems:
+        raise AllocationInputError("; ".join(problems))
+
+
+def pool_pledges(plan: Plan, scenario: Scenario) -> Pooling:
+    """Group the plan's tranches into pools (see the module docstring)."""
+    years = horizon_years(plan, scenario)
+    y_last = years[-1]
+    line_ids = [str(x) for x in plan.programmes["line_id"]]
+    line_pos = {lid: i for i, lid in enumerate(line_ids)}
+    year_pos = {y: t for t, y in enumerate(years)}
+
+    req = np.zeros((len(line_ids), len(years)))
+    r = plan.requirements
+    in_h = r["year"].astype(int).isin(years).to_numpy()
+    if in_h.any():
+        li = r["line_id"].astype(str).map(line_pos).to_numpy()[in_h].astype(int)
+        ti = r["year"].astype(int).map(year_pos).to_numpy()[in_h].astype(int)
+        np.add.at(req, (li, ti), r["requirement_usd"].to_numpy(dtype=float)[in_h])
+    has_need = req > 0
+
+    # Eligible set per distinct (earmarking, earmark_to): many pledges share one.
+    index = EligibilityIndex(plan.programmes)
+    set_ids: dict[frozenset[str], int] = {}
+    elig_sets: list[np.ndarray] = []
+    key_set: dict[tuple[str, str], int] = {}
+    errors: list[str] = []
+    pledge_set: list[int] = []
+    for pid, e, t in zip(
+        plan.pledges["pledge_id"],
+        plan.pledges["earmarking"],
+        plan.pledges["earmark_to"],
+        strict=True,
+    ):
+        target = "" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t)
+        k = (str(e), target)
+        if k not in key_set:
+            try:
+                lines = index.lines_for(str(e), target)
+            except UnknownEarmarkTarget as exc:
+                errors.append(f"pledge {pid}: {exc}")
+                key_set[k] = -1
+            else:
+                if lines not in set_ids:
+                    set_ids[lines] = len(elig_sets)
+                    elig_sets.append(np.array(sorted(line_pos[x] for x in lines), dtype=np.int64))
+                key_set[k] = set_ids[lines]
+        elif key_set[k] == -1:
+            errors.append(f"pledge {pid}: earmark target {target!r} matches no line")
+        pledge_set.append(key_set[k])
+    if errors:
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise AllocationInputError("; ".join(errors[:5]) + more)
+    all_set = frozenset(line_ids)
+    if all_set not in set_ids:
+        set_ids[all_set] = len(elig_sets)
+        elig_sets.append(np.arange(len(line_ids), dtype=np.int64))
+    unearmarked_set = set_ids[all_set]
+
+    # First and last year index with need, per eligible set (-1 / len(years) when none).
+    n_sets = len(elig_sets)
+    set_need = np.zeros((n_sets, len(years)), dtype=bool)
+    for s, members in enumerate(elig_sets):
+        set_need[s] = has_need[members].any(axis=0) if len(members) else False
+    any_need: np.ndarray = np.asarray(set_need.any(axis=1), dtype=bool)
+    last_need = np.where(any_need, len(years) - 1 - np.argmax(set_need[:, ::-1], axis=1), -1)
+
+    pl = plan.pledges
+    pinfo = pd.DataFrame(
+        {
+            "pledge_id": pl["pledge_id"].to_numpy(),
+            "donor": pl["donor"].astype(str).to_numpy(),
+            "status": pl["status"].astype(str).to_numpy(),
+            "flexible": pl["earmarking"].isin(FLEXIBLE_EARMARKING).to_numpy(),
+            "set": np.asarray(pledge_set, dtype=np.int64),
+        }
+    )
+    tr = plan.tranches[["pledge_id", "year", "programmable_usd"]].merge(
+        pinfo, on="pledge_id", how="left", validate="many_to_one"
+    )
+    tr = tr.rename(columns={"year": "source_year", "programmable_usd": "amount_usd"})
+    tr["source_year"] = tr["source_year"].astype(int)
+    src = tr["source_year"].to_numpy()
+    avail = np.clip(np.searchsorted(np.asarray(years), src, side="left"), 0, len(years))
+    tr["avail"] = avail
+    sets = tr["set"].to_numpy()
+    reason = np.full(len(tr), "", dtype=object)
+    excluded = tr["donor"].isin(set(scenario.excluded_donors)).to_numpy()
+    after = src > y_last
+    no_need = ~any_need[sets]
+    too_late = (~after) & any_need[sets] & (last_need[sets] < avail)
+    # Order matters: the first reason that applies is the one reported.
+    reason[too_late] = "arrives_after_need"
+    reason[no_need] = "no_eligible_need_in_horizon"
+    reason[after] = "arrives_after_horizon"
+    reason[excluded] = "donor_excluded"
+    reason[tr["amount_usd"].to_numpy() <= 0] = ""  # nothing to report for zero tranches
+    tr["reason"] = reason
+
+    pooled = (reason == "") & (tr["amount_usd"].to_numpy() > 0)
+    split_donor = scenario.donor_line_cap_share is not None
+    keys = tr.loc[pooled, ["set", "avail", "flexible"]].copy()
+    keys["donor"] = tr.loc[pooled, "donor"] if split_donor else ""
+    # The probe pool: unearmarked money from the first year (a new donor when split).
+    probe_key = pd.DataFrame(
+        {
+            "set": [unearmarked_set],
+            "avail": [0],
+            "flexible": [True],
+            "donor": [PROBE_DONOR if split_donor else ""],
+        }
+    )
+    keys_all = pd.concat([probe_key, keys], ignore_index=True)
+    # ngroup(sort=False) numbers keys by first appearance, like drop_duplicates keeps them.
+    key_cols = ["set", "avail", "flexible", "donor"]
+    codes = keys_all.groupby(key_cols, sort=False).ngroup().to_numpy()
+    u = keys_all.drop_duplicates(key_cols).reset_index(drop=True)
+    pool = np.full(len(tr), -1, dtype=np.int64)
+    pool[pooled] = codes[1:]
+    tr["pool"] = pool
+    n_pools = len(u)
+    supply = np.bincount(pool[pooled], weights=tr.loc[pooled, "amount_usd"], minlength=n_pools)
+    return Pooling(
+        years=years,
+        line_ids=line_ids,
+        req=req,
+        elig_sets=elig_sets,
+        tranches=tr,
+        pool_set=u["set"].to_numpy(dtype=np.int64),
+        pool_year=u["avail"].to_numpy(dtype=np.int64),
+        pool_flexible=u["flexible"].to_numpy(dtype=bool),
+        pool_donor=[str(d) for d in u["donor"]],
+        pool_supply=supply.astype(float),
+        probe=int(codes[0]),
+    )
+
+
+def firm_mask(tranches: pd.DataFrame) -> np.ndarray:
+    """True for tranches of committed or paid pledges (what FTS would count)."""
+    return tranches["status"].isin(FIRM_STATUSES).to_numpy()

@@ -1,0 +1,575 @@
+"""Pledge-risk simulation: how much of the plan survives if some pledges never materialise.
+
+Each pledge materialises (all of its money) with a probability set by its status — defaults
+paid 1.0, committed 0.95, pledged 0.7 (``scenario.risk.status_probability``) — or by its donor
+(``scenario.risk.donor_probability``, which wins over status). For N draws the allocation is
+re-solved with the missing pledges' money set to zero, giving per line-year, per line and in
+total the P10/P50/P90 (and mean) of funded and gap, the probability each line is fully funded,
+and the probability each minimum-viable programme reaches its minimum.
+
+How (and why):
+
+- **Reuse the model.** Each worker builds :class:`models.allocation.AllocationModel` once and
+  calls ``solve_scaled`` per draw (right-hand sides change, nothing is rebuilt). Identical
+  draws (same set of missing pledges) are solved once per worker and reused.
+- **Reproducible.** All random numbers are drawn up front in the parent from
+  ``numpy.random.default_rng(seed)``, one uniform per pledge (in pledge_id order) per draw, so
+  a draw's outcome depends only on the seed — not on the number of workers or on timing.
+- **Both cores.** Draws are split into chunks handed to ``workers`` processes (start method
+  ``fork``: the plan is inherited, not pickled). Where processes cannot be started (e.g. inside
+  a daemon process) the simulation runs in-process with the same results.
+- **Progress and cancel.** ``progress(done, total)`` is called after every chunk;
+  ``should_stop()`` is checked between chunks and ends the run early (``cancelled=True``,
+  figures over the draws done).
+
+Until the allocation engine provides ``AllocationModel``, a fallback re-solves with
+:func:`models.allocation.allocate` on a plan without the missing pledges (slow, same answers).
+
+Public: :func:`simulate`, :func:`pledge_probabilities`, :class:`RiskResult`.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from models import allocation
+from models.gaps import to_records
+from models.plan import Plan
+from models.scenario import Risk, Scenario
+
+QUANTILES = (0.10, 0.50, 0.90)
+# Funded within a cent of the requirement counts as fully funded (LP float noise).
+TOLERANCE_USD = 0.01
+# Per-worker cache of solved draws, keyed by which pledges materialised.
+CACHE_LIMIT = 4096
+OK_STATUSES = frozenset({"optimal", "time_limit_feasible"})
+
+ProgressCallback = Callable[[int, int], None]
+StopCheck = Callable[[], bool]
+
+
+class RiskError(ValueError):
+    """Invalid simulation settings (the message names the setting)."""
+
+
+# --------------------------------------------------------------------------------------------
+# probabilities
+# --------------------------------------------------------------------------------------------
+def pledge_probabilities(plan: Plan, risk: Risk) -> pd.DataFrame:
+    """Probability each pledge materialises: pledge_id, donor, status, probability
+    (sorted by pledge_id — the order random numbers are drawn in)."""
+    defaults = Risk().status_probability
+    status_p = {**defaults, **risk.status_probability}
+    pledges = plan.pledges[["pledge_id", "donor", "status"]].copy()
+    pledges["pledge_id"] = pledges["pledge_id"].astype(str)
+    pledges["donor"] = pledges["donor"].astype(str)
+    probs = []
+    for donor, status in zip(pledges["donor"], pledges["status"], strict=True):
+        if donor in risk.donor_probability:
+            probs.append(float(risk.donor_probability[donor]))
+        else:
+            probs.append(float(status_p.get(str(status), 1.0)))
+    pledges["probability"] = probs
+    return pledges.sort_values("pledge_id", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# re-solving: the engine's reusable model, or a rebuild-per-draw fallback
+# --------------------------------------------------------------------------------------------
+class _Resolver(Protocol):
+    def solve(self, scale: Mapping[str, float]) -> tuple[str, pd.DataFrame, dict[str, bool]]:
+        """(status, funded frame with line_id, year, funded_usd, firm_usd, min-viable met)."""
+        ...
+
+
+class _ModelResolver:
+    """Builds the engine's model once; each draw changes right-hand sides only."""
+
+    def __init__(self, plan: Plan, scenario: Scenario) -> None:
+        self.model = allocation.AllocationModel.build(plan, scenario)  # type: ignore[attr-defined]
+
+    def solve(self, scale: Mapping[str, float]) -> tuple[str, pd.DataFrame, dict[str, bool]]:
+        sol = self.model.solve_scaled(dict(scale))
+        return str(sol.status), sol.funded, dict(sol.min_viable_funded)
+
+
+class _RebuildResolver:
+    """Fallback while the engine has no reusable model: allocate a plan without the pledges
+    that did not materialise."""
+
+    def __init__(self, plan: Plan, scenario: Scenario) -> None:
+        self.plan = plan
+        self.scenario = scenario
+
+    def solve(self, scale: Mapping[str, float]) -> tuple[str, pd.DataFrame, dict[str, bool]]:
+        from models.stress import min_viable_met  # local: stress imports this module's peers
+
+        missing = {pid for pid, f in scale.items() if f <= 0.0}
+        plan = self.plan
+        if missing:
+            keep = ~plan.pledges["pledge_id"].astype(str).isin(missing)
+            plan = plan.replace(
+                pledges=plan.pledges.loc[keep].reset_index(drop=True),
+                tranches=plan.tranches.loc[
+                    ~plan.tranches["pledge_id"].astype(str).isin(missing)
+                ].reset_index(drop=True),
+            )
+        result = allocation.allocate(plan, self.scenario)
+        funded = result.lines[["line_id", "year", "funded_usd", "firm_usd"]]
+        return result.solver.status, funded, min_viable_met(plan, result)
+
+
+def _make_resolver(plan: Plan, scenario: Scenario) -> _Resolver:
+    if hasattr(allocation, "AllocationModel"):
+        return _ModelResolver(plan, scenario)
+    return _RebuildResolver(plan, scenario)
+
+
+# --------------------------------------------------------------------------------------------
+# the work one process does
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Job:
+    """Everything a worker needs; inherited through fork, never pickled."""
+
+    plan: Plan
+    scenario: Scenario
+    risky_ids: list[str]  # pledges with probability < 1 (the only ones whose scale changes)
+    materialised: np.ndarray  # bool (draws, len(risky_ids))
+    line_index: pd.MultiIndex  # (line_id, year) order of the output arrays
+    mv_lines: list[str]  # lines with a minimum viable share
+
+
+@dataclass
+class _Chunk:
+    start: int
+    funded: np.ndarray  # (n, line-years)
+    firm: np.ndarray
+    mv: np.ndarray  # bool (n, mv lines)
+    ok: np.ndarray  # bool (n,)
+    statuses: dict[str, int]
+
+
+class _Worker:
+    def __init__(self, job: _Job) -> None:
+        self.job = job
+        self.resolver = _make_resolver(job.plan, job.scenario)
+        self.cache: dict[bytes, tuple[str, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._pos_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def run(self, start: int, stop: int) -> _Chunk:
+        job = self.job
+        n, m = stop - start, len(job.line_index)
+        funded = np.zeros((n, m))
+        firm = np.zeros((n, m))
+        mv = np.zeros((n, len(job.mv_lines)), dtype=bool)
+        ok = np.zeros(n, dtype=bool)
+        statuses: dict[str, int] = {}
+        for i in range(n):
+            row = job.materialised[start + i]
+            key = np.packbits(row).tobytes()
+            hit = self.cache.get(key)
+            if hit is None:
+                hit = self._solve(row)
+                if len(self.cache) < CACHE_LIMIT:
+                    self.cache[key] = hit
+            status, funded[i], firm[i], mv[i] = hit
+            ok[i] = status in OK_STATUSES
+            statuses[status] = statuses.get(status, 0) + 1
+        return _Chunk(start, funded, firm, mv, ok, statuses)
+
+    def _solve(self, row: np.ndarray) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        job = self.job
+        scale = {pid: 1.0 if got else 0.0 for pid, got in zip(job.risky_ids, row, strict=True)}
+        status, frame, mv_met = self.resolver.solve(scale)
+        positions = self._positions(frame)
+        m = len(job.line_index)
+        funded = np.bincount(
+            positions, weights=frame["funded_usd"].to_numpy(dtype=float), minlength=m + 1
+        )[:m]
+        firm = np.bincount(
+            positions, weights=frame["firm_usd"].to_numpy(dtype=float), minlength=m + 1
+        )[:m]
+        mv = np.array([bool(mv_met.get(line, False)) for line in job.mv_lines], dtype=bool)
+        return status, funded, firm, mv
+
+    def _positions(self, frame: pd.DataFrame) -> np.ndarray:
+        """Output position of each row of the engine's funded frame (m = outside the horizon).
+
+        The engine returns the same rows in the same order on every re-solve, so the lookup is
+        done once and only re-checked (cheaply) afterwards — pandas per draw is the bottleneck
+        otherwise."""
+        ids = frame["line_id"].to_numpy()
+        years = frame["year"].to_numpy()
+        cached = self._pos_cache
+        if (
+            cached is not None
+            and len(cached[0]) == len(ids)
+            and np.array_equal(cached[0], ids)
+            and np.array_equal(cached[1], years)
+        ):
+            return cached[2]
+        keys = pd.MultiIndex.from_arrays(
+            [pd.Index(ids).astype(str), pd.Index(years).astype(int)], names=["line_id", "year"]
+        )
+        pos = self.job.line_index.get_indexer(keys)
+        pos = np.where(pos < 0, len(self.job.line_index), pos).astype(np.intp)
+        self._pos_cache = (ids.copy(), years.copy(), pos)
+        return pos
+
+
+# Set in each pool process by _init_worker (fork inherits the job from the parent).
+_PROCESS_WORKER: _Worker | None = None
+_PROCESS_ERROR: BaseException | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _PROCESS_WORKER, _PROCESS_ERROR
+    try:
+        _PROCESS_WORKER = _Worker(job)
+    except Exception as exc:
+        # An initializer that raises makes Pool respawn workers forever; keep the error and
+        # raise it from the first task instead, so the parent sees it.
+        _PROCESS_ERROR = exc
+
+
+def _run_chunk(bounds: tuple[int, int]) -> _Chunk:
+    if _PROCESS_WORKER is None:
+        raise RuntimeError(f"simulation worker could not build the model: {_PROCESS_ERROR!r}")
+    return _PROCESS_WORKER.run(*bounds)
+
+
+# --------------------------------------------------------------------------------------------
+# result
+# --------------------------------------------------------------------------------------------
+@dataclass
+class RiskResult:
+    """Distribution of the plan's outcome over the simulated draws.
+
+    ``lines``: line_id, year, requirement_usd, funded_p10/p50/p90, funded_mean, gap_p10/p50/p90,
+    firm_p50. ``by_line``: the same per line over all years plus name and
+    probability_fully_funded. ``totals``: the same in total (floats). ``min_viable``: line_id,
+    name, min_viable_share, probability_funded. ``total_funded_draws``: total funded per draw
+    (for a histogram). Gap quantiles are of the gap distribution (gap_p10 is a good outcome).
+    """
+
+    draws: int
+    draws_done: int
+    seed: int
+    workers: int
+    cancelled: bool
+    seconds: float
+    lines: pd.DataFrame
+    by_line: pd.DataFrame
+    totals: dict[str, float]
+    min_viable: pd.DataFrame
+    pledges: pd.DataFrame  # pledge_id, donor, status, probability
+    total_funded_draws: list[float] = field(default_factory=list)
+    failed_draws: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    engine: str = "model"  # "model" (reused, RHS changes) or "rebuild" (fallback)
+
+    def to_dict(self, aliases: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """JSON-safe summary (no per-pledge donor names)."""
+        del aliases  # nothing here names a donor; kept for a uniform signature
+        return {
+            "draws": self.draws,
+            "draws_done": self.draws_done,
+            "seed": self.seed,
+            "workers": self.workers,
+            "cancelled": self.cancelled,
+            "seconds": self.seconds,
+            "engine": self.engine,
+            "failed_draws": self.failed_draws,
+            "statuses": dict(self.statuses),
+            "quantiles": list(QUANTILES),
+            "totals": dict(self.totals),
+            "by_line": to_records(self.by_line),
+            "lines": to_records(self.lines),
+            "min_viable": to_records(self.min_viable),
+            "expected_materialised_share": _expected_share(self.pledges),
+        }
+
+
+def _expected_share(pledges: pd.DataFrame) -> float:
+    if "programmable_usd" not in pledges or not len(pledges):
+        return 1.0
+    total = float(pledges["programmable_usd"].sum())
+    if total <= 0:
+        return 1.0
+    return float((pledges["programmable_usd"] * pledges["probability"]).sum()) / total
+
+
+def _quantiles(values: np.ndarray) -> np.ndarray:
+    """P10/P50/P90 along axis 0, shape (3, ...). Sorted along the quantile axis as a guard:
+    interpolation in floating point must never give P10 > P50 by an ulp."""
+    if values.shape[0] == 0:
+        return np.full((len(QUANTILES), *values.shape[1:]), np.nan)
+    q = np.quantile(values, QUANTILES, axis=0)
+    return np.sort(q, axis=0)
+
+
+def _summarise(
+    job: _Job,
+    requirement: np.ndarray,
+    funded: np.ndarray,
+    firm: np.ndarray,
+    mv: np.ndarray,
+    plan: Plan,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], pd.DataFrame, list[float]]:
+    line_ids = job.line_index.get_level_values(0).to_numpy()
+    years = job.line_index.get_level_values(1).to_numpy()
+
+    def frame(keys: dict[str, Any], req: np.ndarray, f: np.ndarray, fi: np.ndarray) -> pd.DataFrame:
+        g = req[None, :] - f
+        qf, qg, qfirm = _quantiles(f), _quantiles(g), _quantiles(fi)
+        out = pd.DataFrame(keys)
+        out["requirement_usd"] = req
+        for i, q in enumerate(QUANTILES):
+            out[f"funded_p{round(q * 100)}"] = qf[i]
+        out["funded_mean"] = f.mean(axis=0) if f.shape[0] else np.nan
+        for i, q in enumerate(QUANTILES):
+            out[f"gap_p{round(q * 100)}"] = qg[i]
+        out["firm_p50"] = qfirm[1]
+        return out
+
+    lines = frame({"line_id": line_ids, "year": years}, requirement, funded, firm)
+
+    order = list(dict.fromkeys(line_ids.tolist()))
+    member = np.array([[lid == o for lid in line_ids] for o in order], dtype=float).T
+    line_req = requirement @ member
+    line_funded = funded @ member
+    by_line = frame({"line_id": order}, line_req, line_funded, firm @ member)
+    names = dict(zip(plan.programmes["line_id"].astype(str), plan.programmes["name"], strict=True))
+    by_line.insert(1, "name", [str(names.get(x, x)) for x in order])
+    full = line_funded >= line_req[None, :] - TOLERANCE_USD
+    by_line["probability_fully_funded"] = full.mean(axis=0) if len(full) else np.nan
+
+    total_req = float(requirement.sum())
+    total_funded = funded.sum(axis=1)
+    total_firm = firm.sum(axis=1)
+    qf, qg, qfirm = (
+        _quantiles(total_funded),
+        _quantiles(total_req - total_funded),
+        _quantiles(total_firm),
+    )
+    totals: dict[str, float] = {"requirement_usd": total_req}
+    for i, q in enumerate(QUANTILES):
+        totals[f"funded_p{round(q * 100)}"] = float(qf[i])
+    totals["funded_mean"] = float(total_funded.mean()) if len(total_funded) else math.nan
+    for i, q in enumerate(QUANTILES):
+        totals[f"gap_p{round(q * 100)}"] = float(qg[i])
+    for i, q in enumerate(QUANTILES):
+        totals[f"firm_p{round(q * 100)}"] = float(qfirm[i])
+
+    shares = dict(
+        zip(
+            plan.programmes["line_id"].astype(str),
+            plan.programmes["min_viable_share"].astype(float),
+            strict=True,
+        )
+    )
+    min_viable = pd.DataFrame(
+        {
+            "line_id": job.mv_lines,
+            "name": [str(names.get(x, x)) for x in job.mv_lines],
+            "min_viable_share": [shares[x] for x in job.mv_lines],
+            "probability_funded": mv.mean(axis=0)
+            if len(mv)
+            else np.full(len(job.mv_lines), np.nan),
+        }
+    )
+    return lines, by_line, totals, min_viable, [float(x) for x in total_funded]
+
+
+# --------------------------------------------------------------------------------------------
+# public entry point
+# --------------------------------------------------------------------------------------------
+def simulate(
+    plan: Plan,
+    scenario: Scenario,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    workers: int = 2,
+    progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+    chunk_size: int | None = None,
+) -> RiskResult:
+    """Simulate ``draws`` outcomes of the plan under pledge risk (defaults from
+    ``scenario.risk``). Same seed -> identical result, whatever ``workers`` is."""
+    started = time.perf_counter()
+    draws = int(scenario.risk.draws if draws is None else draws)
+    seed = int(scenario.risk.seed if seed is None else seed)
+    if draws < 1:
+        raise RiskError(f"draws must be >= 1, got {draws}")
+    if workers < 1:
+        raise RiskError(f"workers must be >= 1, got {workers}")
+    if seed < 0:
+        raise RiskError(f"seed must be >= 0, got {seed}")
+
+    probs = pledge_probabilities(plan, scenario.risk)
+    programmable = plan.tranches.groupby(plan.tranches["pledge_id"].astype(str))[
+        "programmable_usd"
+    ].sum()
+    probs["programmable_usd"] = probs["pledge_id"].map(programmable).fillna(0.0).astype(float)
+    rng = np.random.default_rng(seed)
+    uniforms = rng.random((draws, len(probs)))
+    got = uniforms < probs["probability"].to_numpy()[None, :]
+    risky = probs["probability"].to_numpy() < 1.0
+    job = _Job(
+        plan=plan,
+        scenario=scenario,
+        risky_ids=probs.loc[risky, "pledge_id"].tolist(),
+        materialised=got[:, risky],
+        line_index=_line_index(plan, scenario),
+        mv_lines=[
+            str(lid)
+            for lid, m in zip(
+                plan.programmes["line_id"], plan.programmes["min_viable_share"], strict=True
+            )
+            if float(m or 0.0) > 0
+        ],
+    )
+    req_series = (
+        plan.requirements.assign(
+            line_id=plan.requirements["line_id"].astype(str),
+            year=plan.requirements["year"].astype(int),
+        )
+        .groupby(["line_id", "year"])["requirement_usd"]
+        .sum()
+        .reindex(job.line_index, fill_value=0.0)
+    )
+    requirement = req_series.to_numpy(dtype=float)
+
+    size = chunk_size or max(1, min(50, math.ceil(draws / (workers * 20))))
+    bounds = [(s, min(draws, s + size)) for s in range(0, draws, size)]
+    chunks, cancelled, used_workers = _execute(job, bounds, workers, draws, progress, should_stop)
+
+    chunks.sort(key=lambda c: c.start)
+    m = len(job.line_index)
+    funded = np.concatenate([c.funded for c in chunks]) if chunks else np.zeros((0, m))
+    firm = np.concatenate([c.firm for c in chunks]) if chunks else np.zeros((0, m))
+    mv = (
+        np.concatenate([c.mv for c in chunks])
+        if chunks
+        else np.zeros((0, len(job.mv_lines)), dtype=bool)
+    )
+    ok = np.concatenate([c.ok for c in chunks]) if chunks else np.zeros(0, dtype=bool)
+    statuses: dict[str, int] = {}
+    for c in chunks:
+        for k, v in c.statuses.items():
+            statuses[k] = statuses.get(k, 0) + v
+    # A failed re-solve says nothing about funding: leave it out of the distribution.
+    lines, by_line, totals, min_viable, total_draws = _summarise(
+        job, requirement, funded[ok], firm[ok], mv[ok], plan
+    )
+    return RiskResult(
+        draws=draws,
+        draws_done=len(ok),
+        seed=seed,
+        workers=used_workers,
+        cancelled=cancelled,
+        seconds=time.perf_counter() - started,
+        lines=lines,
+        by_line=by_line,
+        totals=totals,
+        min_viable=min_viable,
+        pledges=probs,
+        total_funded_draws=total_draws,
+        failed_draws=int((~ok).sum()),
+        statuses=statuses,
+        engine="model" if hasattr(allocation, "AllocationModel") else "rebuild",
+    )
+
+
+def _min_viable_lines(plan: Plan) -> list[str]:
+    """Lines with a minimum viable share, in programme order."""
+    progs = plan.programmes
+    shares = progs["min_viable_share"].fillna(0.0).astype(float)
+    return [str(x) for x in progs.loc[shares > 0, "line_id"]]
+
+
+def _line_index(plan: Plan, scenario: Scenario) -> pd.MultiIndex:
+    """(line_id, year) of every requirement in the scenario's horizon, in programme order."""
+    req = plan.requirements
+    years = req["year"].astype(int)
+    keep = pd.Series(True, index=req.index)
+    if scenario.start_year:
+        keep &= years >= int(scenario.start_year)
+    if scenario.end_year:
+        keep &= years <= int(scenario.end_year)
+    rank = {str(x): i for i, x in enumerate(plan.programmes["line_id"])}
+    pairs = sorted(
+        {(str(lid), int(y)) for lid, y in zip(req.loc[keep, "line_id"], years[keep], strict=True)},
+        key=lambda p: (rank.get(p[0], len(rank)), p[0], p[1]),
+    )
+    return pd.MultiIndex.from_tuples(pairs, names=["line_id", "year"])
+
+
+def _execute(
+    job: _Job,
+    bounds: Sequence[tuple[int, int]],
+    workers: int,
+    total: int,
+    progress: ProgressCallback | None,
+    should_stop: StopCheck | None,
+) -> tuple[list[_Chunk], bool, int]:
+    """Run the chunks in ``workers`` forked processes, or in-process when that is 1 or
+    impossible. Returns (chunks done, cancelled, workers used)."""
+    chunks: list[_Chunk] = []
+    done = 0
+
+    def stop() -> bool:
+        return bool(should_stop and should_stop())
+
+    if stop():
+        return chunks, True, 0
+    n_workers = min(workers, len(bounds))
+    pool = None
+    if n_workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        try:
+            pool = multiprocessing.get_context("fork").Pool(
+                n_workers, initializer=_init_worker, initargs=(job,)
+            )
+        except (AssertionError, OSError):
+            # e.g. "daemonic processes are not allowed to have children": run in-process.
+            pool = None
+    if pool is None:
+        worker = _Worker(job)
+        for start, stop_at in bounds:
+            chunks.append(worker.run(start, stop_at))
+            done += stop_at - start
+            if progress:
+                progress(done, total)
+            if stop() and done < total:
+                return chunks, True, 1
+        return chunks, False, 1
+    cancelled = False
+    finished = False
+    try:
+        for chunk in pool.imap_unordered(_run_chunk, bounds):
+            chunks.append(chunk)
+            done += len(chunk.ok)
+            if progress:
+                progress(done, total)
+            if stop() and done < total:
+                cancelled = True
+                break
+        finished = not cancelled
+    finally:
+        # Cancelled, failed or interrupted: do not wait for the remaining chunks.
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()
+        pool.join()
+    return chunks, cancelled, n_workers

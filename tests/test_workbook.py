@@ -1,0 +1,750 @@
+"""The multiyear appeal workbook (appeal.workbook): sheets, formulas, values, safety, re-import.
+
+Workbooks are written for real and read back with openpyxl (and, for the Pledges sheet, with
+the importer). The runs are built by hand (a small greedy allocation with every feature the
+workbook shows) so the tests do not depend on the allocation engine; one test uses the
+bundled sample data through the real pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from appeal import cli, pipeline
+from appeal.importer import load_sample_plan, read_pledges, sample_paths
+from appeal.pipeline import PlanRun
+from appeal.report import result_json
+from appeal.workbook import (
+    DEFINED_NAMES,
+    SHEETS,
+    WorkbookError,
+    write_appeal_workbook,
+)
+from models.eligibility import EligibilityIndex
+from models.plan import FIRM_STATUSES, Plan, make_plan
+from models.result import AllocationResult, SolverInfo
+from models.scenario import Scenario
+
+EVIL_DONOR = '=HYPERLINK("http://x","y")'
+SECRET = "Secretland"
+CENT = 0.005
+
+
+# ---------------------------------------------------------------------------------------------
+# A hand-built run
+# ---------------------------------------------------------------------------------------------
+def greedy_result(
+    plan: Plan, next_million: list[tuple[str, int, float]] | None = None
+) -> AllocationResult:
+    """A simple but valid allocation: each tranche funds eligible line-years (same year or
+    later) in priority order, capped at the remaining need; the rest is unallocated. Lines
+    with a minimum viable share below it are reported "cut"."""
+    index = EligibilityIndex(plan.programmes)
+    priority = dict(zip(plan.programmes["line_id"], plan.programmes["priority"], strict=True))
+    need: dict[tuple[str, int], float] = {
+        (str(r["line_id"]), int(r["year"])): float(r["requirement_usd"])
+        for r in plan.requirements.to_dict("records")
+    }
+    pledges: dict[Any, dict[str, Any]] = {
+        str(p["pledge_id"]): p for p in plan.pledges.to_dict("records")
+    }
+    allocations: list[tuple[Any, ...]] = []
+    unallocated: list[tuple[Any, ...]] = []
+    for t in plan.tranches.to_dict("records"):
+        p = pledges[str(t["pledge_id"])]
+        money = float(t["programmable_usd"])
+        year = int(t["year"])
+        eligible = index.lines_for(str(p["earmarking"]), str(p["earmark_to"] or ""))
+        targets = sorted(
+            (k for k in need if k[0] in eligible and k[1] >= year),
+            key=lambda k: (priority[k[0]], k[1], k[0]),
+        )
+        for key in targets:
+            give = min(money, need[key])
+            if give <= 0:
+                continue
+            need[key] -= give
+            money -= give
+            allocations.append(
+                (t["pledge_id"], p["donor"], key[0], key[1], give, year, str(p["status"]))
+            )
+        if money > 1e-9:
+            unallocated.append((t["pledge_id"], p["donor"], money, "eligible_lines_fully_funded"))
+    alloc = pd.DataFrame(
+        allocations,
+        columns=["pledge_id", "donor", "line_id", "year", "amount_usd", "source_year", "status"],
+    )
+    lines = plan.requirements.copy()
+    funded = alloc.groupby(["line_id", "year"])["amount_usd"].sum()
+    firm = alloc[alloc["status"].isin(FIRM_STATUSES)].groupby(["line_id", "year"])["amount_usd"]
+    firm_sum = firm.sum()
+    keys = list(zip(lines["line_id"], lines["year"], strict=True))
+    lines["funded_usd"] = [float(funded.get(k, 0.0)) for k in keys]
+    lines["firm_usd"] = [float(firm_sum.get(k, 0.0)) for k in keys]
+    lines["gap_usd"] = lines["requirement_usd"] - lines["funded_usd"]
+    unalloc = pd.DataFrame(unallocated, columns=["pledge_id", "donor", "amount_usd", "reason"])
+    unalloc = unalloc.groupby(["pledge_id", "donor", "reason"], as_index=False).agg(
+        amount_usd=("amount_usd", "sum")
+    )
+    per_line = lines.groupby("line_id")[["requirement_usd", "funded_usd"]].sum()
+    explanations = pd.DataFrame(
+        [
+            (
+                line_id,
+                int(priority[line_id]),
+                8.0,
+                float(row.requirement_usd),
+                float(row.funded_usd),
+                float(row.funded_usd / row.requirement_usd) if row.requirement_usd else 0.0,
+                "eligible_money_exhausted",
+                # Engines may name donors in explanations: the workbook must scrub them.
+                f"{line_id}: funded by {SECRET} and others until the money ran out",
+            )
+            for line_id, row in per_line.iterrows()
+        ],
+        columns=[
+            "line_id",
+            "tier",
+            "weight",
+            "requirement_usd",
+            "funded_usd",
+            "coverage",
+            "reason",
+            "text",
+        ],
+    )
+    return AllocationResult(
+        allocations=alloc[
+            ["pledge_id", "donor", "line_id", "year", "amount_usd", "source_year", "status"]
+        ],
+        unallocated=unalloc[["pledge_id", "donor", "amount_usd", "reason"]],
+        lines=lines[["line_id", "year", "requirement_usd", "funded_usd", "firm_usd", "gap_usd"]],
+        targets=pd.DataFrame(
+            [("gender_share", 0.15, 0.05, 1234.5)],
+            columns=["name", "target", "achieved", "shortfall_usd"],
+        ),
+        solver=SolverInfo(name="greedy-test", status="optimal", seconds=0.01),
+        explanations=explanations,
+        next_million=pd.DataFrame(next_million or [], columns=["line_id", "year", "amount_usd"]),
+        min_viable=pd.DataFrame(
+            [
+                (
+                    line_id,
+                    share,
+                    float(per_line.loc[line_id, "requirement_usd"]),
+                    float(per_line.loc[line_id, "funded_usd"]),
+                    "cut"
+                    if per_line.loc[line_id, "funded_usd"]
+                    < share * per_line.loc[line_id, "requirement_usd"]
+                    else "funded",
+                )
+                for line_id, share in zip(
+                    plan.programmes["line_id"], plan.programmes["min_viable_share"], strict=True
+                )
+                if share > 0
+            ],
+            columns=["line_id", "min_viable_share", "requirement_usd", "funded_usd", "status"],
+        ),
+        flexible_marginal_value=2.0,
+    )
+
+
+def example_plan() -> Plan:
+    years = {2027: 1.0, 2028: 1.0, 2029: 1.0}
+    lines = [
+        {
+            "line_id": "L1",
+            "name": "UNOCT leadership",
+            "category": "leadership",
+            "pillars": "I;III",
+            "themes": "human_rights;gender",
+            "priority": 1,
+            "requirements": {y: 400_000.0 * f for y, f in years.items()},
+        },
+        {
+            "line_id": "L2",
+            "name": "=cmd|' /C calc'!A0",  # a programme name that looks like a formula
+            "category": "coordination",
+            "entity": "CTED",
+            "pillars": "II",
+            "priority": 2,
+            "requirements": {2027: 250_000.0, 2028: 300_000.0},
+        },
+        {
+            "line_id": "L3",
+            "name": "+Countering terrorist travel",
+            "category": "flagship",
+            "entity": "UNOCT",
+            "pillars": "IV",
+            "themes": "border",
+            "priority": 2,
+            "requirements": {y: 900_000.0 for y in years},
+        },
+        {
+            "line_id": "L4",
+            "name": "@Victims support",
+            "category": "entity",
+            "entity": "UN Women",
+            "pillars": "I;II;IV",
+            "themes": "victims;gender",
+            "priority": 3,
+            "min_viable_share": 0.5,
+            "requirements": {2028: 500_000.0, 2029: 700_000.0},
+        },
+    ]
+    pledges = [
+        {"donor": "Norway", "amount": 1_500_000.0, "currency": "NOK", "years": 3},
+        {
+            "donor": EVIL_DONOR,
+            "amount": 420_000.0,
+            "earmarking": "earmarked",
+            "earmark_to": "L2",
+            "status": "pledged",
+        },
+        {
+            "donor": SECRET,
+            "amount": 700_000.0,
+            "currency": "EUR",
+            "tranches": {2027: 100_000.0, 2029: 600_000.0},
+            "confidential": True,
+            "status": "committed",
+            "earmarking": "softly_earmarked",
+            "earmark_to": "pillar:IV",
+            "psc_rate": 0.13,
+        },
+        {"donor": "-Minus Foundation", "amount": 90_000.0, "first_year": 2028, "status": "pledged"},
+        {"donor": "Qatar", "amount": 450_000.0, "first_year": 2027, "years": 3, "psc_rate": 0.07},
+    ]
+    donors = [
+        {"donor": "Norway", "donor_type": "member_state", "region": "WEOG", "iati_org_id": ""},
+        {"donor": SECRET, "donor_type": "member_state", "region": "WEOG", "iati_org_id": ""},
+        {
+            "donor": "Qatar",
+            "donor_type": "member_state",
+            "region": "Asia-Pacific",
+            "iati_org_id": "",
+        },
+    ]
+    return make_plan(
+        lines, pledges, donors=donors, fx={"NOK": 10.6, "EUR": 0.92}, title="Test appeal 2027-2029"
+    )
+
+
+def example_run() -> PlanRun:
+    plan = example_plan()
+    report = {
+        "rows_read": 5,
+        "rows_imported": 5,
+        "rows_rejected": 0,
+        "errors": [],
+        "warnings": [
+            {
+                "file": "pledges.xlsx",
+                "sheet": "Pledges",
+                "row": 4,
+                "column": None,
+                "message": f"possible duplicate of a {SECRET} pledge",
+            }
+        ],
+        "files": [{"file": "pledges.xlsx", "rows_read": 5}],
+    }
+    scenario = Scenario(name="test", excluded_donors=[SECRET])
+    result = greedy_result(plan, [("L3", 2028, 600_000.0), ("L4", 2029, 400_000.0)])
+    return PlanRun(plan=plan, scenario=scenario, result=result, import_report=report)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading helpers
+# ---------------------------------------------------------------------------------------------
+def table(ws: Any, first_label: str) -> tuple[int, list[str]]:
+    """(row, labels) of the header row whose first cell is ``first_label``."""
+    for row in ws.iter_rows():
+        if row[0].value == first_label:
+            return row[0].row, [c.value for c in row]
+    raise AssertionError(f"no header {first_label!r} on {ws.title}")
+
+
+def column(labels: list[str], label: str) -> int:
+    return labels.index(label) + 1
+
+
+def data_rows(ws: Any, header_row: int, stop: str = "Total") -> list[int]:
+    rows = []
+    r = header_row + 1
+    while ws.cell(r, 1).value not in (None, stop):
+        if not str(ws.cell(r, 1).value).startswith("#"):
+            rows.append(r)
+        r += 1
+    return rows
+
+
+def all_text(path: Path) -> str:
+    """Every XML part of the workbook as one string (cells, charts, names, properties)."""
+    with zipfile.ZipFile(path) as zf:
+        return "\n".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
+
+
+@pytest.fixture(scope="module")
+def run() -> PlanRun:
+    return example_run()
+
+
+@pytest.fixture(scope="module")
+def book_path(run: PlanRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_appeal_workbook(tmp_path_factory.mktemp("wb") / "appeal.xlsx", run)
+
+
+@pytest.fixture(scope="module")
+def wb(book_path: Path) -> Any:
+    return openpyxl.load_workbook(book_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure and presentation
+# ---------------------------------------------------------------------------------------------
+def test_every_sheet_is_there_in_order(wb: Any) -> None:
+    assert wb.sheetnames == list(SHEETS)
+    for ws in wb.worksheets:
+        assert ws.max_row > 3, ws.title
+        assert ws.cell(1, 1).value, f"{ws.title} has no title"
+
+
+def test_presentation_frozen_headers_page_setup_and_formats(wb: Any) -> None:
+    for ws in wb.worksheets:
+        assert ws.freeze_panes is not None, ws.title
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows, ws.title
+    fs = wb["Funding status"]
+    assert fs.freeze_panes == "C4"
+    header, labels = table(fs, "Line ID")
+    first = data_rows(fs, header)[0]
+    assert "USD" in fs.cell(first, column(labels, "Requirement (USD)")).number_format
+    assert "%" in fs.cell(first, column(labels, "Coverage")).number_format
+    assert fs.column_dimensions["B"].width > 20
+    assert "Appeal USD" in wb.named_styles
+
+
+def test_defined_names_point_at_the_summary_totals(wb: Any) -> None:
+    summary = wb["Summary"]
+    row, _labels = table(summary, "Year")
+    total_row = next(r for r in range(row, row + 20) if summary.cell(r, 1).value == "Total")
+    expected = {
+        "TotalRequirement": "B",
+        "TotalFunded": "C",
+        "TotalFirm": "D",
+        "TotalGap": "E",
+        "Coverage": "F",
+    }
+    assert set(DEFINED_NAMES) == set(expected)
+    for name, col in expected.items():
+        dn = wb.defined_names[name]
+        assert dn.attr_text == f"'Summary'!${col}${total_row}"
+        assert str(summary[f"{col}{total_row}"].value).startswith("=")
+
+
+def test_summary_has_two_native_charts(book_path: Path) -> None:
+    with zipfile.ZipFile(book_path) as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
+        text = "".join(zf.read(n).decode() for n in charts)
+    assert len(charts) == 2
+    assert "Requirements vs funding by year" in text and "Gap by category" in text
+    assert "'Summary'!$B$" in text  # series refer to the live formula cells
+
+
+def test_hxl_rows_sit_under_every_table_header(run: PlanRun, tmp_path: Path) -> None:
+    path = write_appeal_workbook(tmp_path / "hxl.xlsx", run, hxl=True)
+    wb = openpyxl.load_workbook(path)
+    for name in ("Requirements", "Funding status", "Allocation plan", "Pledges"):
+        ws = wb[name]
+        tags = [c.value for c in ws[4] if c.value]
+        assert tags and all(str(t).startswith("#") for t in tags), name
+        assert ws.freeze_panes.endswith("5"), name
+    assert wb["Pledges"]["B4"].value == "#org+funder"
+    plain = openpyxl.load_workbook(write_appeal_workbook(tmp_path / "plain.xlsx", run))
+    assert not any(str(c.value).startswith("#") for c in plain["Pledges"][4] if c.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Formulas and values
+# ---------------------------------------------------------------------------------------------
+def test_funding_status_cells_are_formulas_over_requirements_and_allocation(wb: Any) -> None:
+    fs = wb["Funding status"]
+    header, labels = table(fs, "Line ID")
+    rows = data_rows(fs, header)
+    assert len(rows) == 10  # 3 + 2 + 3 + 2 line-years
+    for r in rows:
+        req = fs.cell(r, column(labels, "Requirement (USD)")).value
+        funded = fs.cell(r, column(labels, "Funded (USD)")).value
+        firm = fs.cell(r, column(labels, "Firm: committed + paid (USD)")).value
+        gap = fs.cell(r, column(labels, "Gap (USD)")).value
+        cov = fs.cell(r, column(labels, "Coverage")).value
+        assert re.fullmatch(r"='Requirements'!\$[A-Z]+\$\d+", req)
+        assert funded.startswith("=SUMIFS('Allocation plan'!$H:$H,'Allocation plan'!$C:$C,")
+        assert '"committed"' in firm and '"paid"' in firm
+        assert gap == f"=F{r}-G{r}"
+        assert cov == f"=IF(F{r}>0,G{r}/F{r},0)"
+
+
+def test_requirements_subtotals_are_live_formulas(wb: Any) -> None:
+    ws = wb["Requirements"]
+    cat_row, cat_labels = table(ws, "Category")
+    rows = data_rows(ws, cat_row, stop="")
+    assert [ws.cell(r, 1).value for r in rows[:4]] == [
+        "leadership",
+        "coordination",
+        "flagship",
+        "entity",
+    ]
+    year_col = column(cat_labels, "2027 (USD)")
+    assert ws.cell(rows[0], year_col).value.startswith("=SUMIFS(")
+    pil_row, _ = table(ws, "Pillar")
+    assert ws.cell(pil_row + 1, year_col).value.startswith("=SUMPRODUCT(")
+    header, labels = table(ws, "Line ID")
+    share = ws.cell(header + 1, column(labels, "Share in pillar I")).value
+    assert share.startswith("=IF(ISNUMBER(SEARCH(")
+
+
+def test_values_at_export_match_the_json_result_to_the_cent(run: PlanRun, wb: Any) -> None:
+    data = result_json(run)
+    fs = wb["Funding status"]
+    header, labels = table(fs, "Line ID")
+    by_key = {(d["line_id"], d["year"]): d for d in data["lines"]}
+    seen = set()
+    for r in data_rows(fs, header):
+        key = (fs.cell(r, 1).value, fs.cell(r, column(labels, "Year")).value)
+        line = by_key[key]
+        seen.add(key)
+        for label, field in (
+            ("Requirement at export", "requirement_usd"),
+            ("Funded at export", "funded_usd"),
+            ("Firm at export", "firm_usd"),
+            ("Gap at export", "gap_usd"),
+        ):
+            assert fs.cell(r, column(labels, label)).value == pytest.approx(line[field], abs=CENT)
+    assert seen == set(by_key)
+
+    summary = wb["Summary"]
+    row, labels = table(summary, "Year")
+    total_row = next(r for r in range(row, row + 20) if summary.cell(r, 1).value == "Total")
+    totals = data["totals"]
+    for label, field in (
+        ("Requirement at export", "requirement_usd"),
+        ("Funded at export", "funded_usd"),
+        ("Firm at export", "firm_usd"),
+        ("Gap at export", "gap_usd"),
+        ("Coverage at export", "coverage"),
+    ):
+        got = summary.cell(total_row, column(labels, label)).value
+        assert got == pytest.approx(totals[field], abs=CENT if "usd" in field else 1e-9)
+    assert totals["funded_usd"] > 0  # the example really allocates money
+
+    donors = wb["Donor base"]
+    figures = {
+        donors.cell(r, 1).value: donors.cell(r, 2).value for r in range(1, donors.max_row + 1)
+    }
+    base = data["donor_base"]
+    assert figures["Donors"] == base["donor_count"]
+    assert figures["Flexible share"] == pytest.approx(base["flexible_share"])
+    assert figures["Concentration (HHI, 0-10,000)"] == pytest.approx(base["hhi"])
+    assert figures["Multi-year share"] == pytest.approx(base["multiyear_share"])
+    assert figures["Programmable total (USD)"] == pytest.approx(base["total_usd"], abs=CENT)
+    header, labels = table(donors, "Donor")
+    listed = {donors.cell(r, 1).value: donors.cell(r, 4).value for r in data_rows(donors, header)}
+    assert listed == pytest.approx({d["donor"]: d["programmable_usd"] for d in base["donors"]})
+
+    # The allocation sheet holds every allocation of the JSON, to the cent.
+    alloc = wb["Allocation plan"]
+    header, labels = table(alloc, "Pledge ID")
+    amounts = [
+        alloc.cell(r, column(labels, "Amount (USD)")).value for r in data_rows(alloc, header)
+    ]
+    assert sum(amounts) == pytest.approx(
+        sum(a["amount_usd"] for a in data["allocations"]), abs=CENT
+    )
+    assert len(amounts) == len(data["allocations"])
+
+
+def test_priorities_and_asks(run: PlanRun, wb: Any) -> None:
+    ws = wb["Priorities and asks"]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    flat = [v for row in values for v in row if v is not None]
+    tier_row, _labels = table(ws, "Tier")
+    assert [ws.cell(tier_row + i, 1).value for i in range(1, 5)] == [1, 2, 3, 4]
+    assert ws.cell(tier_row + 1, 2).value.startswith("=SUMIFS('Funding status'!")
+    rank_row, rank_labels = table(ws, "Rank")
+    tiers = [ws.cell(r, column(rank_labels, "Priority")).value for r in data_rows(ws, rank_row)]
+    assert tiers == sorted(tiers) and tiers  # ranked by tier
+    # the next USD 1 million and the minimum-viable cut are shown
+    assert 600_000.0 in flat and 400_000.0 in flat
+    mv_row, _mv_labels = table(ws, "Line ID")  # first "Line ID" header: next million
+    assert ws.cell(mv_row + 1, 1).value == "L3"
+    assert "cut" in flat and "@Victims support" in flat
+
+
+def test_scenario_and_assumptions(run: PlanRun, wb: Any) -> None:
+    ws = wb["Scenario and assumptions"]
+    pairs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    assert pairs["name"] == "test"
+    assert pairs["weights.tier.1"] == 8
+    assert pairs["targets.gender_share"] == 0.15
+    assert pairs["excluded_donors"] == "Anonymous donor 1"
+    assert pairs["solver.status"] == "optimal" and pairs["solver.name"] == "greedy-test"
+    assert pairs["rows_read"] == 5
+    assert re.match(r"appeal-planner \S+", pairs["Software"])
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", pairs["Generated"])
+    assert pairs["Illustrative figures"] == "no"
+    text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "NOK" in text and "EUR" in text  # exchange rates
+    assert any("possible duplicate" in t for t in text)  # import warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Safety
+# ---------------------------------------------------------------------------------------------
+def test_formula_like_user_text_stays_text(book_path: Path, wb: Any) -> None:
+    found: dict[str, list[str]] = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value in (
+                    EVIL_DONOR,
+                    "=cmd|' /C calc'!A0",
+                    "+Countering terrorist travel",
+                    "@Victims support",
+                    "-Minus Foundation",
+                ):
+                    assert c.data_type == "s", (ws.title, c.coordinate)
+                    assert c.quotePrefix, (ws.title, c.coordinate)
+                    assert c.hyperlink is None
+                    found.setdefault(c.value, []).append(ws.title)
+    assert "Allocation plan" in found[EVIL_DONOR] and "Pledges" in found[EVIL_DONOR]
+    assert "Donor base" in found[EVIL_DONOR]
+    assert "Requirements" in found["=cmd|' /C calc'!A0"]
+    # The saved XML: no formula element holds user text, and there are no hyperlinks at all.
+    xml = all_text(book_path)
+    formulas = re.findall(r"<f>(.*?)</f>", xml)
+    assert formulas and not any("HYPERLINK" in f or "cmd|" in f for f in formulas)
+    assert "<hyperlink" not in xml and "relationships/hyperlink" not in xml
+
+
+def test_confidential_donor_appears_nowhere(book_path: Path, run: PlanRun, tmp_path: Path) -> None:
+    assert SECRET.casefold() not in all_text(book_path).casefold()
+    wb = openpyxl.load_workbook(book_path)
+    cells = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value]
+    assert not any(SECRET.casefold() in v.casefold() for v in cells)
+    assert "Anonymous donor 1" in cells
+    # ... and the same workbook with names revealed does show it (the check can fail).
+    revealed = write_appeal_workbook(tmp_path / "internal.xlsx", run, reveal_confidential=True)
+    assert SECRET in all_text(revealed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pledges sheet round trip
+# ---------------------------------------------------------------------------------------------
+PLEDGE_FIELDS = [
+    "pledge_id",
+    "amount",
+    "currency",
+    "first_year",
+    "last_year",
+    "earmarking",
+    "earmark_to",
+    "status",
+    "psc_rate",
+    "confidential",
+]
+
+
+def assert_same_pledges(plan: Plan, pledges: pd.DataFrame, tranches: pd.DataFrame) -> None:
+    want = plan.pledges.sort_values("pledge_id").reset_index(drop=True)
+    got = pledges.sort_values("pledge_id").reset_index(drop=True)
+    assert list(got["pledge_id"]) == list(want["pledge_id"])
+    for field in PLEDGE_FIELDS:
+        if field in ("amount", "psc_rate"):
+            assert list(got[field]) == pytest.approx(list(want[field]), rel=1e-12), field
+        else:
+            assert [str(v) for v in got[field]] == [str(v) for v in want[field]], field
+    t_want = plan.tranches.sort_values(["pledge_id", "year"]).reset_index(drop=True)
+    t_got = tranches.sort_values(["pledge_id", "year"]).reset_index(drop=True)
+    assert list(zip(t_got["pledge_id"], t_got["year"], strict=True)) == list(
+        zip(t_want["pledge_id"], t_want["year"], strict=True)
+    )
+    for col in ("amount", "gross_usd", "programmable_usd"):
+        assert list(t_got[col]) == pytest.approx(list(t_want[col]), rel=1e-12), col
+
+
+@pytest.mark.parametrize("hxl", [False, True])
+def test_pledges_sheet_imports_again(tmp_path: Path, hxl: bool) -> None:
+    # The importer refuses formula-like text, so the round trip uses ordinary names.
+    plan = example_plan()
+    plan = plan.replace(
+        pledges=plan.pledges.assign(donor=plan.pledges["donor"].replace({EVIL_DONOR: "Japan"}))
+    )
+    run = PlanRun(plan, Scenario(), greedy_result(plan), {})
+    path = write_appeal_workbook(tmp_path / "p.xlsx", run, hxl=hxl, reveal_confidential=True)
+    pledges, tranches, report = read_pledges(path, programmes=plan.programmes, fx=plan.fx)
+    assert report.ok and report.rows_imported == len(plan.pledges)
+    assert_same_pledges(plan, pledges, tranches)
+    assert list(pledges.sort_values("pledge_id")["donor"]) == list(
+        plan.pledges.sort_values("pledge_id")["donor"]
+    )
+    # Anonymised: the same pledges under the alias, still confidential.
+    anon = write_appeal_workbook(tmp_path / "anon.xlsx", run, hxl=hxl)
+    pledges, tranches, _ = read_pledges(anon, programmes=plan.programmes, fx=plan.fx)
+    assert_same_pledges(plan, pledges, tranches)
+    secret = pledges.loc[pledges["confidential"]]
+    assert list(secret["donor"]) == ["Anonymous donor 1"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing safely
+# ---------------------------------------------------------------------------------------------
+def test_a_failed_write_leaves_the_old_file_and_no_debris(run: PlanRun, tmp_path: Path) -> None:
+    target = tmp_path / "appeal.xlsx"
+    target.write_bytes(b"previous version")
+    broken = PlanRun(
+        run.plan,
+        run.scenario,
+        AllocationResult(
+            allocations=run.result.allocations.drop(columns=["amount_usd"]),  # corrupt
+            unallocated=run.result.unallocated,
+            lines=run.result.lines,
+            targets=run.result.targets,
+            solver=run.result.solver,
+        ),
+        {},
+    )
+    with pytest.raises(KeyError):
+        write_appeal_workbook(target, broken)
+    assert target.read_bytes() == b"previous version"
+    assert [p.name for p in tmp_path.iterdir()] == ["appeal.xlsx"]
+
+
+def test_bad_targets_are_clear_errors(run: PlanRun, tmp_path: Path) -> None:
+    with pytest.raises(WorkbookError, match="does not exist"):
+        write_appeal_workbook(tmp_path / "missing" / "a.xlsx", run)
+    with pytest.raises(WorkbookError, match=r"\.xlsx"):
+        write_appeal_workbook(tmp_path / "a.csv", run)
+
+
+def test_a_plan_without_pledges_still_gives_a_workbook(tmp_path: Path) -> None:
+    plan = make_plan(
+        [{"line_id": "A", "requirements": {2027: 10.0}}], [], title="Nothing pledged yet"
+    )
+    run = PlanRun(plan, Scenario(), greedy_result(plan), {})
+    path = write_appeal_workbook(tmp_path / "empty.xlsx", run)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == list(SHEETS)
+    fs = wb["Funding status"]
+    header, labels = table(fs, "Line ID")
+    assert fs.cell(header + 1, column(labels, "Gap at export")).value == 10.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample data and the command line
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample_run() -> PlanRun:
+    plan, report = load_sample_plan()
+    return pipeline.run(plan, Scenario(), report.to_dict())
+
+
+def test_sample_plan_workbook(sample_run: PlanRun, tmp_path: Path) -> None:
+    path = write_appeal_workbook(tmp_path / "sample.xlsx", sample_run)
+    wb = openpyxl.load_workbook(path)
+    notes = wb["Scenario and assumptions"]["A2"].value
+    assert "ILLUSTRATIVE" in notes
+    assert "ILLUSTRATIVE" in wb["Summary"]["A2"].value
+    data = result_json(sample_run)
+    summary = wb["Summary"]
+    row, labels = table(summary, "Year")
+    total_row = next(r for r in range(row, row + 20) if summary.cell(r, 1).value == "Total")
+    got = summary.cell(total_row, column(labels, "Requirement at export")).value
+    assert got == pytest.approx(data["totals"]["requirement_usd"], abs=CENT)
+    got = summary.cell(total_row, column(labels, "Funded at export")).value
+    assert got == pytest.approx(data["totals"]["funded_usd"], abs=CENT)
+    confidential = set(
+        sample_run.plan.pledges.loc[sample_run.plan.pledges["confidential"], "donor"]
+    )
+    text = all_text(path)
+    assert not any(name in text for name in confidential)
+    plan = sample_run.plan
+    internal = write_appeal_workbook(
+        tmp_path / "internal.xlsx", sample_run, reveal_confidential=True
+    )
+    pledges, tranches, report = read_pledges(internal, programmes=plan.programmes, fx=plan.fx)
+    assert report.ok
+    assert_same_pledges(plan, pledges, tranches)
+
+
+def sample_args() -> list[str]:
+    paths = sample_paths()
+    args = ["--programmes", str(paths["programmes"]), "--pledges"]
+    args += [str(p) for p in paths["pledges"]]
+    args += ["--donors", str(paths["donors"]), "--fx", str(paths["fx"])]
+    return args
+
+
+def test_export_command_from_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cli.xlsx"
+    scenario = sample_paths()["scenarios"][0]
+    code = cli.main(
+        ["export", *sample_args(), "--scenario-file", str(scenario), "--out", str(out), "--hxl"]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert "wrote" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == list(SHEETS)
+    assert str(wb["Pledges"]["A4"].value).startswith("#")  # --hxl
+
+
+def test_export_command_errors_are_clear(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.xlsx"
+    assert cli.main(["export", *sample_args(), "--out", str(tmp_path / "no" / "x.xlsx")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("nmae = 'typo'\n")
+    assert cli.main(["export", *sample_args(), "--scenario-file", str(bad), "--out", str(out)]) == 2
+    assert "nmae" in capsys.readouterr().err
+    broken = tmp_path / "pledges.csv"
+    broken.write_text(
+        "donor,amount,currency,year,earmarking,status\nX,abc,USD,2027,unearmarked,paid\n"
+    )
+    paths = sample_paths()
+    args = ["--programmes", str(paths["programmes"]), "--pledges", str(broken)]
+    assert cli.main(["export", *args, "--fx", str(paths["fx"]), "--out", str(out)]) == 2
+    assert "row 2" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_export_command_from_the_register(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from appeal.register import Register
+
+    db = tmp_path / "register.sqlite"
+    plan, report = load_sample_plan()
+    with Register(f"sqlite:///{db}") as register:
+        register.import_plan(plan, report)
+        register.save_scenario("flexible", Scenario(name="flexible", min_viable=False))
+    out = tmp_path / "reg.xlsx"
+    code = cli.main(["--db", str(db), "export", "--scenario", "flexible", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    ws = openpyxl.load_workbook(out)["Scenario and assumptions"]
+    pairs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    assert pairs["name"] == "flexible" and pairs["min_viable"] == "no"
+    assert cli.main(["--db", str(db), "export", "--scenario", "nope", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "nope" in err and "flexible" in err
+    assert sqlite3.connect(db).execute("select count(*) from sqlite_master").fetchone()[0] > 0
