@@ -29,6 +29,8 @@ from openpyxl.styles.cell_style import StyleArray
 # A newline is added because XML turns a stored CR into LF (see clean_text).
 FORMULA_TRIGGERS: frozenset[str] = frozenset({"=", "+", "-", "@", "\t", "\r", "\n"})
 MAX_CELL_TEXT = 32_767  # Excel's limit on characters in one cell
+# Characters XML 1.0 cannot carry at all (lone surrogates would not even encode as UTF-8).
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 MAX_SHEET_NAME = 31
 _FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 # Index of ``quotePrefix`` in openpyxl's StyleArray (see openpyxl.styles.cell_style).
@@ -48,6 +50,8 @@ def clean_text(value: object) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("", text)
     if len(text) > MAX_CELL_TEXT:
         text = text[: MAX_CELL_TEXT - 1] + "…"
     return text
@@ -76,6 +80,30 @@ def text_cell(ws: Any, value: object, style: StyleArray | None = None) -> WriteO
     elif style is not None:
         cell._style = StyleArray(style)
     return cell
+
+
+def xml_escape(text: str) -> str:
+    """Escape text for an XML text node (the three characters that matter there)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def inline_string_xml(ref: str, text: str, style_id: int) -> str:
+    """The sheet XML of a text cell: an inline string (``t="inlineStr"``), never a formula.
+
+    ``text`` must already be :func:`clean_text`-ed; ``style_id`` is the cell-format index
+    (callers pass the quote-prefixed format when :func:`needs_quote_prefix` says so).
+    """
+    style = f' s="{style_id}"' if style_id else ""
+    if not text:
+        return f'<c r="{ref}"{style}/>'  # formatted but empty, as openpyxl writes ""
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{xml_escape(text)}</t></is></c>'
 
 
 def safe_sheet_name(name: str, existing: Iterable[str] = ()) -> str:

@@ -181,14 +181,24 @@ class _Row:
         return self.table.get(self.values, column)
 
     def cell(self, column: str, parse: Callable[[Any], Any], *, default: Any = None) -> Any:
-        value = self.table.get(self.values, column)
-        if ss.is_blank(value):
+        i = self.table.columns.get(column)
+        value = self.values[i] if i is not None and i < len(self.values) else None
+        if value is None or ss.is_blank(value):
             return default
-        try:
-            return parse(value)
-        except CellError as exc:
-            self.error(column, str(exc))
-            return None
+        # Codes, years, statuses ... repeat on most rows: parse each distinct value once.
+        cache = self.table.cache
+        key = (column, type(value), value)
+        hit = cache.get(key)
+        if hit is None:
+            try:
+                hit = (True, parse(value))
+            except CellError as exc:
+                hit = (False, str(exc))
+            cache[key] = hit
+        if hit[0]:
+            return hit[1]
+        self.error(column, hit[1])
+        return None
 
     def required(self, column: str, parse: Callable[[Any], Any]) -> Any:
         value = self.table.get(self.values, column)
@@ -222,8 +232,11 @@ def _data_rows(table: Table, report: ImportReport) -> list[_Row]:
     """Non-blank data rows; repeated header rows are rejected."""
     rows: list[_Row] = []
     used = sorted(set(table.columns.values()))
+    is_blank = ss.is_blank
     for number, values in table.rows:
-        if all(ss.is_blank(values[i]) if i < len(values) else True for i in used):
+        if not values or all(
+            i >= len(values) or values[i] is None or is_blank(values[i]) for i in used
+        ):
             continue
         row = _Row(table, number, values)
         if table.is_repeated_header(values):

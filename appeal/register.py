@@ -165,8 +165,32 @@ def _now() -> str:
 
 
 def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    # to_dict("records") yields native Python scalars, which every DB driver accepts.
-    return frame[list(columns)].to_dict("records")  # type: ignore[return-value]
+    """Rows as dicts of native Python scalars (which every DB driver accepts).
+
+    Column-wise ``tolist()`` is several times faster than ``to_dict("records")`` on 10,000-row
+    frames, which matters for the import benchmark."""
+    names = list(columns)
+    data = [frame[c].tolist() for c in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*data, strict=True)]
+
+
+def _bulk_insert(
+    conn: Connection, table: sa.Table, frame: pd.DataFrame, columns: Sequence[str]
+) -> None:
+    """Insert many rows. On SQLite the driver's executemany is used directly (SQLAlchemy's
+    per-row parameter processing dominates a 10,000-pledge import); elsewhere Core inserts."""
+    names = list(columns)
+    data = [frame[c].tolist() for c in names]
+    if conn.dialect.name == "sqlite":
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})"
+        )
+        conn.exec_driver_sql(sql, list(zip(*data, strict=True)))
+    else:
+        conn.execute(
+            table.insert(), [dict(zip(names, row, strict=True)) for row in zip(*data, strict=True)]
+        )
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -297,13 +321,12 @@ class Register:
             conn.execute(sa.delete(tranches_t).where(tranches_t.c.pledge_id.in_(chunk)))
             conn.execute(sa.delete(pledges_t).where(pledges_t.c.pledge_id.in_(chunk)))
         if ids:
-            rows = _records(pledges, PLEDGE_COLUMNS)
-            for row in rows:
-                row["import_id"] = entry.import_id
-                row["earmark_to"] = row["earmark_to"] or ""
-            conn.execute(pledges_t.insert(), rows)
+            frame = pledges.assign(
+                import_id=entry.import_id, earmark_to=pledges["earmark_to"].fillna("")
+            )
+            _bulk_insert(conn, pledges_t, frame, [*PLEDGE_COLUMNS, "import_id"])
         if len(tranches):
-            conn.execute(tranches_t.insert(), _records(tranches, TRANCHE_COLUMNS))
+            _bulk_insert(conn, tranches_t, tranches, TRANCHE_COLUMNS)
         return entry
 
     # -- reading --------------------------------------------------------------------------

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,8 @@ class Table:
     rows: list[tuple[int, tuple[Any, ...]]]  # (excel row, cell values)
     ignored: list[str] = field(default_factory=list)  # headers that matched nothing
     header_values: tuple[str, ...] = ()  # normalised header keys, to spot repeated headers
+    # (column, type, value) -> (ok, parsed value or error message): parse each value once
+    cache: dict[tuple[str, type, Any], tuple[bool, Any]] = field(default_factory=dict)
 
     def get(self, values: tuple[Any, ...], column: str) -> Any:
         i = self.columns.get(column)
@@ -179,8 +182,16 @@ class Table:
         return values[i]
 
     def is_repeated_header(self, values: tuple[Any, ...]) -> bool:
+        if not self.header_values:
+            return False
+        # Cheap first test on one known column before comparing the whole row.
+        first = min(self.columns.values())
+        if first >= len(values) or not isinstance(values[first], str):
+            return False
+        if header_key(values[first]) != self.header_values[first]:
+            return False
         keys = tuple(header_key(v) for v in values)
-        return bool(self.header_values) and keys[: len(self.header_values)] == self.header_values
+        return keys[: len(self.header_values)] == self.header_values
 
 
 # -- text helpers ---------------------------------------------------------------------------
@@ -188,23 +199,40 @@ def clean_text(value: Any) -> str:
     """Text of a cell with invisible characters removed and whitespace collapsed."""
     if value is None:
         return ""
+    if type(value) is str and value.isascii():
+        # Fast path (most cells): plain ASCII needs only trimming and space collapsing.
+        text = value.strip()
+        if "  " in text or "\t" in text or "\n" in text or "\r" in text:
+            text = _SPACES.sub(" ", text)
+        return text
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE)
     return _SPACES.sub(" ", text).strip()
 
 
+_KEY_STRIP = re.compile(r"[\s_\-./()]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def header_key(value: Any) -> str:
     """Header spelling used for matching: case-folded, without spaces, underscores, hyphens."""
-    return re.sub(r"[\s_\-./()]+", "", clean_text(value).casefold())
+    if type(value) is str and len(value) <= 64:
+        return _header_key_cached(value)  # the same few spellings repeat on every row
+    return _KEY_STRIP.sub("", clean_text(value).casefold())
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_key_cached(value: str) -> str:
+    return _KEY_STRIP.sub("", clean_text(value).casefold())
 
 
 def is_blank(value: Any) -> bool:
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and clean_text(value) == ""
+    if type(value) is str:
+        return not value.strip() or not value.translate(_INVISIBLE).strip()
+    return isinstance(value, float) and math.isnan(value)
 
 
 def check_formula(value: Any) -> None:
@@ -222,7 +250,7 @@ def parse_text(value: Any, *, what: str, max_length: int = MAX_NAME_LENGTH) -> s
     text = clean_text(value)
     if len(text) > max_length:
         raise CellError(f"{what} is {len(text)} characters long; the limit is {max_length}")
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _CONTROL.search(text):
         raise CellError(f"{what} contains control characters")
     return text
 
@@ -615,33 +643,52 @@ def read_table(
                 f"{HEADER_SEARCH_ROWS} rows",
             )
         return table
+    fast = _fast_sheets(data)
+    if fast is not None:
+        try:
+            return _pick_sheet(kind, fast, name, sheet, required)
+        except _FastReadFailed:
+            pass  # unusual workbook structure: let openpyxl read it (and explain failures)
     wb = open_workbook(data, name)
     try:
-        sheets = [ws for ws in wb.worksheets if hasattr(ws, "iter_rows")]
-        names = [ws.title for ws in sheets]
-        if sheet is not None:
-            ordered = [ws for ws in sheets if header_key(ws.title) == header_key(sheet)]
-            if not ordered:
-                if required:
-                    raise SpreadsheetError(
-                        name,
-                        sheet,
-                        f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)})",
-                    )
-                return None
-        else:
-            preferred = {header_key(kind), header_key(kind.rstrip("s"))}
-            ordered = sorted(sheets, key=lambda ws: header_key(ws.title) not in preferred)
-        for ws in ordered:
-            try:
-                table = find_header(kind, sheet_rows(ws), name, ws.title)
-            except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-                raise SpreadsheetError(name, ws.title, f"cannot read the sheet ({exc})") from None
-            if table is not None:
-                return table
+        sheets: list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]] = [
+            (ws.title, lambda ws=ws: sheet_rows(ws))
+            for ws in wb.worksheets
+            if hasattr(ws, "iter_rows")
+        ]
+        return _pick_sheet(kind, sheets, name, sheet, required)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise SpreadsheetError(name, "", f"cannot read the workbook ({exc})") from None
     finally:
         wb.close()
+
+
+def _pick_sheet(
+    kind: str,
+    sheets: list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]],
+    name: str,
+    sheet: str | None,
+    required: bool,
+) -> Table | None:
+    """Find the ``kind`` table among the workbook's sheets (named one first)."""
+    names = [title for title, _ in sheets]
+    if sheet is not None:
+        ordered = [s for s in sheets if header_key(s[0]) == header_key(sheet)]
+        if not ordered:
+            if required:
+                raise SpreadsheetError(
+                    name, sheet, f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)})"
+                )
+            return None
+    else:
+        preferred = {header_key(kind), header_key(kind.rstrip("s"))}
+        ordered = sorted(sheets, key=lambda s: header_key(s[0]) not in preferred)
+    for title, rows in ordered:
+        table = find_header(kind, rows(), name, title)
+        if table is not None:
+            return table
     if required:
+        expected = ", ".join(REQUIRED[kind])
         raise SpreadsheetError(
             name,
             "",
@@ -649,3 +696,151 @@ def read_table(
             f"(sheets: {', '.join(names) or 'none'})",
         )
     return None
+
+
+# -- fast xlsx reader -------------------------------------------------------------------------
+# openpyxl builds an object per cell and per rich-text run, which is too slow for 10,000-row
+# pledge files. This reader streams the sheet XML with the C expat parser and returns the same
+# values openpyxl's read-only, data_only=False mode does (formulas as "=..." text, dates as
+# datetimes via the cell's number format). Anything unexpected makes it give up
+# (_FastReadFailed) and openpyxl reads the file instead.
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+class _FastReadFailed(Exception):
+    pass
+
+
+def _col_index(ref: str) -> int:
+    n = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            n = n * 26 + ord(ch) - 64
+        else:
+            break
+    return n - 1
+
+
+def _text_of(elem: Any) -> str:
+    """Concatenated text of the <t> runs of a shared or inline string (phonetic runs skipped)."""
+    parts = []
+    for child in elem:
+        tag = child.tag
+        if tag == _MAIN + "t":
+            parts.append(child.text or "")
+        elif tag == _MAIN + "r":
+            for t in child.iter(_MAIN + "t"):
+                parts.append(t.text or "")
+    return "".join(parts)
+
+
+def _fast_sheets(data: bytes) -> list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]] | None:
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        pr = book.find(_MAIN + "workbookPr")
+        date1904 = pr is not None and pr.get("date1904", "0") in ("1", "true")
+        shared: list[str] = []
+        if "xl/sharedStrings.xml" in archive.namelist():
+            sst = ET.fromstring(archive.read("xl/sharedStrings.xml"))
+            shared = [_text_of(si) for si in sst.iter(_MAIN + "si")]
+        date_styles: set[int] = set()
+        if "xl/styles.xml" in archive.namelist():
+            styles = ET.fromstring(archive.read("xl/styles.xml"))
+            custom = {
+                int(f.get("numFmtId", "0")): f.get("formatCode", "")
+                for f in styles.iter(_MAIN + "numFmt")
+            }
+            xfs = styles.find(_MAIN + "cellXfs")
+            for i, xf in enumerate(xfs if xfs is not None else []):
+                fid = int(xf.get("numFmtId", "0"))
+                code = custom.get(fid, BUILTIN_FORMATS.get(fid, ""))
+                if code and is_date_format(code):
+                    date_styles.add(i)
+        sheets = []
+        for sh in book.iter(_MAIN + "sheet"):
+            target = targets.get(sh.get(_REL_ID), "")
+            if "worksheets/" not in target:
+                continue  # chart sheets and the like hold no rows
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            path = posixpath.normpath(path)
+            if path not in archive.namelist():
+                return None
+            sheets.append((sh.get("name", ""), path))
+    except (KeyError, ValueError, ET.ParseError, zipfile.BadZipFile, OSError):
+        return None
+
+    def rows_of(path: str) -> Iterator[tuple[Any, ...]]:
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
+
+        base = CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH
+
+        try:
+            with archive.open(path) as stream:
+                expected = 1
+                c_tag, row_tag = _MAIN + "c", _MAIN + "row"
+                v_tag, f_tag, is_tag = _MAIN + "v", _MAIN + "f", _MAIN + "is"
+                for _, elem in ET.iterparse(stream, events=("end",)):
+                    if elem.tag != row_tag:
+                        continue
+                    number = int(elem.get("r", expected))
+                    while expected < number:  # missing (blank) rows keep Excel numbering
+                        expected += 1
+                        yield ()
+                    cells: dict[int, Any] = {}
+                    position = 0
+                    for c in elem.iter(c_tag):
+                        ref = c.get("r")
+                        col = _col_index(ref) if ref else position
+                        position = col + 1
+                        kind = c.get("t", "n")
+                        f = c.find(f_tag)
+                        if f is not None:
+                            cells[col] = "=" + (f.text or "")
+                            continue
+                        if kind == "inlineStr":
+                            inline = c.find(is_tag)
+                            cells[col] = _text_of(inline) if inline is not None else None
+                            continue
+                        v = c.find(v_tag)
+                        text = v.text if v is not None else None
+                        if text is None:
+                            continue
+                        if kind == "s":
+                            cells[col] = shared[int(text)]
+                        elif kind == "b":
+                            cells[col] = text.strip() in ("1", "true")
+                        elif kind in ("str", "e"):
+                            cells[col] = text
+                        elif kind == "d":
+                            cells[col] = dt.datetime.fromisoformat(text)
+                        else:
+                            num: float | int = (
+                                float(text) if any(ch in text for ch in ".eE") else int(text)
+                            )
+                            style = c.get("s")
+                            if style is not None and int(style) in date_styles:
+                                cells[col] = from_excel(num, base)
+                            else:
+                                cells[col] = num
+                    elem.clear()
+                    expected = number + 1
+                    if not cells:
+                        yield ()
+                        continue
+                    row: list[Any] = [None] * (max(cells) + 1)
+                    for col, value in cells.items():
+                        row[col] = value
+                    yield tuple(row)
+        except (KeyError, ValueError, IndexError, ET.ParseError, zipfile.BadZipFile, OSError):
+            raise _FastReadFailed from None
+
+    return [(title, lambda path=path: rows_of(path)) for title, path in sheets]

@@ -43,6 +43,7 @@ Why the workbook is built the way it is:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import importlib.metadata
 import math
@@ -54,24 +55,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from appeal import _workbook_pledges
-from appeal._xlsx_safety import safe_sheet_name, sheet_ref, text_cell
+from appeal._xlsx_safety import (
+    clean_text,
+    inline_string_xml,
+    needs_quote_prefix,
+    quoted_style,
+    safe_sheet_name,
+    sheet_ref,
+    text_cell,
+    xml_escape,
+)
 from models import donor_base, gaps
 from models.plan import CATEGORIES, PILLARS, Plan, split_list
 from models.privacy import donor_aliases
 
 if TYPE_CHECKING:
     from appeal.pipeline import PlanRun
+    from models.analytics import Analysis
 
 SOFTWARE = "appeal-planner"
 
@@ -85,6 +97,9 @@ DONORS = "Donor base"
 PLEDGES = "Pledges"
 ASSUMPTIONS = "Scenario and assumptions"
 SHEETS = (SUMMARY, REQUIREMENTS, FUNDING, ALLOCATION, PRIORITIES, DONORS, PLEDGES, ASSUMPTIONS)
+
+# Render rows straight to sheet XML (tests switch it off to compare with openpyxl's cells).
+_FAST = True
 
 # Workbook-level names for the key totals (cells on the Summary sheet).
 DEFINED_NAMES = ("TotalRequirement", "TotalFunded", "TotalFirm", "TotalGap", "Coverage")
@@ -204,7 +219,14 @@ CellValue = Any  # number | None | str (written as safe text) | Formula | WriteO
 
 
 class _Sheet:
-    """A write-only worksheet plus the row counter formulas need."""
+    """A write-only worksheet plus the row counter formulas need.
+
+    Rows are rendered straight to sheet XML (:meth:`_render`) and written into openpyxl's
+    streamed worksheet file: openpyxl's own per-cell serialiser (pure Python without lxml)
+    was ~20x slower, too slow for the L-size plan. When the stream is not the pure-Python
+    writer (lxml installed) or ``book.fast`` is off, cells go through openpyxl as usual; a
+    test checks both paths give the same workbook.
+    """
 
     def __init__(self, book: _Book, title: str) -> None:
         self.book = book
@@ -213,39 +235,100 @@ class _Sheet:
         self.ref = sheet_ref(title)
         self.row = 0
         self.header_rows: list[int] = []
+        self._raw: Callable[[str], object] | None = None
+        self._started = False
 
-    # -- cells --------------------------------------------------------------------------------
+    # -- streaming ----------------------------------------------------------------------------
+    def _start(self) -> None:
+        """Open the sheet's XML stream; use raw writes when the stream allows them."""
+        self._started = True
+        if not self.book.fast:
+            return
+        ws = self.ws
+        ws._get_writer()  # writes the sheet's top: properties, views, columns
+        xf = ws._writer.xf.send(True)
+        raw = getattr(xf, "_file", None)
+        if raw is None:  # not et_xmlfile's writer: hand control back, use openpyxl cells
+            ws._writer.xf.send(None)
+            return
+        raw("<sheetData>")
+        self._raw = raw
+        # ws.close() closes ws._rows: ours ends sheetData and hands the stream back.
+        ws._rows = _raw_rows_tail(ws, raw)
+        next(ws._rows)
+
+    def _render(self, values: Sequence[CellValue], styles: Sequence[str | None]) -> str:
+        """One row of sheet XML."""
+        book = self.book
+        cache = book.text_xml
+        r = self.row
+        parts = [f'<row r="{r}">']
+        for i, value in enumerate(values):
+            if value is None:
+                continue
+            style = styles[i] if i < len(styles) else None
+            ref = f"{_LETTERS[i]}{r}"
+            if isinstance(value, Formula):
+                sid = book.style_ids[style] if style else 0
+                s_attr = f' s="{sid}"' if sid else ""
+                parts.append(f'<c r="{ref}"{s_attr}><f>{xml_escape(value[1:])}</f></c>')
+            elif isinstance(value, str):
+                key = style if style in TEXT_STYLES else "text"
+                # Names, ids and statuses repeat on thousands of rows: render each once.
+                tail = cache.get((value, key))
+                if tail is None:
+                    text = clean_text(book.scrub(value))
+                    ids = book.quoted_ids if needs_quote_prefix(text) else book.style_ids
+                    tail = inline_string_xml("", text, ids[key])[len('<c r=""') :]
+                    cache[(value, key)] = tail
+                parts.append(f'<c r="{ref}"{tail}')
+            else:
+                number = _number(value)
+                if number is None:
+                    continue
+                sid = book.style_ids[style] if style else 0
+                s_attr = f' s="{sid}"' if sid else ""
+                parts.append(f'<c r="{ref}"{s_attr} t="n"><v>{number}</v></c>')
+        parts.append("</row>")
+        return "".join(parts)
+
+    # -- cells (openpyxl path) ----------------------------------------------------------------
     def cell(self, value: CellValue, style: str | None = None) -> CellValue:
         """A cell for ``value``: strings become safe text, :class:`Formula` a formula."""
         if value is None:
             return None
-        if isinstance(value, Cell):
-            return value
         if isinstance(value, Formula):
             c = WriteOnlyCell(self.ws, str(value))
         elif isinstance(value, str):
             # Text always gets a text style ("@"), even in a column styled for numbers.
             key = style if style in TEXT_STYLES else "text"
             return text_cell(self.ws, self.book.scrub(value), self.book.styles[key])
-        elif isinstance(value, float) and not math.isfinite(value):
-            return None
         else:
-            c = WriteOnlyCell(self.ws, value)
+            number = _number(value)
+            if number is None:
+                return None
+            c = WriteOnlyCell(
+                self.ws, float(number) if "." in number or "e" in number else int(number)
+            )
         if style is not None:
             c._style = StyleArray(self.book.styles[style])
         return c
 
     def append(self, values: Sequence[CellValue], styles: Sequence[str | None] = ()) -> int:
         """Write one row; ``styles`` gives a style key per column (None: default)."""
-        row = [self.cell(v, styles[i] if i < len(styles) else None) for i, v in enumerate(values)]
-        self.ws.append(row)
+        if not self._started:
+            self._start()
         self.row += 1
+        if self._raw is not None:
+            self._raw(self._render(values, styles))
+        else:
+            self.ws.append(
+                [self.cell(v, styles[i] if i < len(styles) else None) for i, v in enumerate(values)]
+            )
         return self.row
 
     def blank(self) -> int:
-        self.ws.append([])
-        self.row += 1
-        return self.row
+        return self.append([])
 
     # -- structure ----------------------------------------------------------------------------
     def title_rows(self, title: str, note: str) -> None:
@@ -297,6 +380,39 @@ class _Sheet:
             ws.print_title_rows = print_rows
 
 
+_LETTERS = [get_column_letter(i) for i in range(1, 200)]
+
+
+def _raw_rows_tail(ws: Any, raw: Callable[[str], object]) -> Any:
+    """Stands in for openpyxl's row generator: on close, end sheetData, return the stream."""
+    try:
+        while True:
+            yield
+    except GeneratorExit:
+        pass
+    raw("</sheetData>")
+    ws._writer.xf.send(None)
+
+
+def _number(value: object) -> str | None:
+    """A cell number as sheet XML text (shortest round-trip form); None for NaN/inf/non-numbers.
+
+    bool is refused (callers write yes/no text): a True would otherwise become 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        if hasattr(value, "item") and not isinstance(value, bool):
+            return _number(value.item())
+        raise TypeError(f"cannot write {type(value).__name__} {value!r} to a cell")
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
+
+
 def _col(index: int) -> str:
     return get_column_letter(index)
 
@@ -328,6 +444,10 @@ class _Book:
     aliases: dict[str, str]
     analysis: Any = None
     styles: dict[str, StyleArray] = field(default_factory=dict)
+    style_ids: dict[str | None, int] = field(default_factory=dict)  # cell-format index per key
+    quoted_ids: dict[str | None, int] = field(default_factory=dict)  # ... with quote prefix
+    fast: bool = True  # render rows straight to XML (see _Sheet)
+    text_xml: dict[tuple[str, str], str] = field(default_factory=dict)  # rendered text cells
     scrub: Callable[[str], str] = lambda s: s
     breadth: dict[str, Any] = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
@@ -426,7 +546,7 @@ def write_appeal_workbook(
     *,
     reveal_confidential: bool = False,
     hxl: bool = False,
-    analysis: Any | None = None,
+    analysis: Analysis | None = None,
 ) -> Path:
     """Write the multiyear appeal workbook for ``run`` to ``path`` and return the path.
 
@@ -463,6 +583,10 @@ def write_appeal_workbook(
         version=_software_version(),
     )
     book.styles = _style_templates(wb)
+    # Register every format (and its quote-prefixed twin) so raw XML can refer to its index.
+    book.style_ids = {k: wb._cell_styles.add(v) for k, v in book.styles.items()}
+    book.quoted_ids = {k: wb._cell_styles.add(quoted_style(v)) for k, v in book.styles.items()}
+    book.fast = _FAST
     wb.calculation.fullCalcOnLoad = True  # Excel recomputes every formula when it opens
 
     taken: list[str] = []
@@ -500,10 +624,8 @@ def _discard(wb: Workbook) -> None:
             pass
         writer = getattr(ws, "_writer", None)
         if writer is not None:
-            try:
+            with contextlib.suppress(OSError):
                 writer.cleanup()
-            except OSError:
-                pass
 
 
 def _save_atomically(wb: Workbook, target: Path) -> Path:
@@ -1030,7 +1152,7 @@ def _write_summary(sh: _Sheet, funding: _Sheet) -> None:
         "#value+gap+usd",
         "#indicator+coverage+pct",
     ]
-    year_header = sh.header(labels, tags)
+    sh.header(labels, tags)
     by_year = book.lines.groupby("year")[["requirement_usd", "funded_usd", "firm_usd"]].sum()
     row_styles = ["int", "usd", "usd", "usd", "usd", "pct", None]
     row_styles += ["usd_exact"] * 4 + ["pct_exact"]
@@ -1090,30 +1212,20 @@ def _write_summary(sh: _Sheet, funding: _Sheet) -> None:
         chart.y_axis.title = "USD"
         chart.y_axis.numFmt = "#,##0"
         chart.x_axis.title = "Year"
-        data = Reference(
-            sh.ws,
-            min_col=2,
-            max_col=3,
-            min_row=year_header - (1 if book.hxl else 0),
-            max_row=last_year_row,
+        # Series titles are given, not read from the header: an HXL row may sit under it.
+        chart.add_data(
+            Reference(sh.ws, min_col=2, max_col=3, min_row=first, max_row=last_year_row),
+            titles_from_data=False,
         )
-        if book.hxl:
-            # The HXL row sits between header and data: give series titles explicitly.
-            data = Reference(sh.ws, min_col=2, max_col=3, min_row=first, max_row=last_year_row)
-            chart.add_data(data, titles_from_data=False)
-            for series, title in zip(chart.series, ("Requirement", "Funded"), strict=False):
-                from openpyxl.chart.series import SeriesLabel
-
-                series.tx = SeriesLabel(v=title)
-        else:
-            chart.add_data(data, titles_from_data=True)
+        for series, title in zip(chart.series, ("Requirement", "Funded"), strict=True):
+            series.tx = SeriesLabel(v=title)
         chart.set_categories(Reference(sh.ws, min_col=1, min_row=first, max_row=last_year_row))
         chart.height, chart.width = 7.5, 16
         sh.ws.add_chart(chart, "N3")
 
     # -- gap by category ----------------------------------------------------------------------
     sh.block("Gap by category")
-    cat_header = sh.header(
+    sh.header(
         [
             "Category",
             "Requirement (USD)",
@@ -1183,7 +1295,6 @@ def _write_summary(sh: _Sheet, funding: _Sheet) -> None:
     gap_chart.set_categories(Reference(sh.ws, min_col=1, min_row=cat_first, max_row=cat_last))
     gap_chart.height, gap_chart.width = 7.5, 16
     sh.ws.add_chart(gap_chart, "N20")
-    del cat_header
 
     # -- donor base against targets -------------------------------------------------------
     b = book.breadth
@@ -1223,7 +1334,12 @@ def _write_summary(sh: _Sheet, funding: _Sheet) -> None:
         )
         for t in targets.itertuples(index=False):
             sh.append(
-                [str(t.name), _num(t.target), _num(t.achieved), _num(t.shortfall_usd)],
+                [
+                    str(t.name).replace("_", " ").capitalize(),
+                    _num(t.target),
+                    _num(t.achieved),
+                    _num(t.shortfall_usd),
+                ],
                 ["text", "pct", "pct", "usd"],
             )
 

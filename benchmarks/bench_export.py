@@ -52,37 +52,39 @@ def dense_result(plan: Plan) -> AllocationResult:
     """A consistent allocation with many rows: each tranche spread evenly over up to SPREAD
     eligible line-years in or after its year (capped at their remaining need)."""
     index = EligibilityIndex(plan.programmes)
-    need = {
-        (str(r.line_id), int(r.year)): float(r.requirement_usd)
-        for r in plan.requirements.itertuples(index=False)
+    need: dict[tuple[str, int], float] = {
+        (str(r["line_id"]), int(r["year"])): float(r["requirement_usd"])
+        for r in plan.requirements.to_dict("records")
     }
     by_line: dict[str, list[tuple[str, int]]] = {}
     for key in sorted(need):
         by_line.setdefault(key[0], []).append(key)
-    pledges = plan.pledges.set_index("pledge_id")
+    pledges: dict[str, dict[Any, Any]] = {
+        str(p["pledge_id"]): p for p in plan.pledges.to_dict("records")
+    }
     eligible_cache: dict[tuple[str, str], list[str]] = {}
     rows: list[tuple[Any, ...]] = []
     left: list[tuple[Any, ...]] = []
-    for t in plan.tranches.itertuples(index=False):
-        p = pledges.loc[t.pledge_id]
-        ek = (str(p.earmarking), str(p.earmark_to or ""))
+    for t in plan.tranches.to_dict("records"):
+        p = pledges[str(t["pledge_id"])]
+        ek = (str(p["earmarking"]), str(p["earmark_to"] or ""))
         if ek not in eligible_cache:
             eligible_cache[ek] = sorted(index.lines_for(*ek))
-        year = int(t.year)
+        year = int(t["year"])
         slots = [
             k
             for line in eligible_cache[ek]
             for k in by_line.get(line, [])
             if k[1] >= year and need[k] > 0
         ][:SPREAD]
-        money = float(t.programmable_usd)
+        money = float(t["programmable_usd"])
         for key in slots:
             give = min(money / len(slots), need[key])
             need[key] -= give
             money -= give
-            rows.append((t.pledge_id, p.donor, key[0], key[1], give, year, str(p.status)))
+            rows.append((t["pledge_id"], p["donor"], key[0], key[1], give, year, str(p["status"])))
         if money > 1e-9:
-            left.append((t.pledge_id, p.donor, money, "eligible_lines_fully_funded"))
+            left.append((t["pledge_id"], p["donor"], money, "eligible_lines_fully_funded"))
     alloc = pd.DataFrame(
         rows,
         columns=["pledge_id", "donor", "line_id", "year", "amount_usd", "source_year", "status"],

@@ -12,6 +12,7 @@ the line weights (:func:`models.formulation.line_weights`, the documented weight
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,15 +49,30 @@ def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") ->
     if scenario.end_year:
         years = [y for y in years if y <= scenario.end_year]
     req: dict[tuple[str, int], float] = {}
-    for r in plan.requirements.itertuples(index=False):
-        if int(r.year) in years:
-            key = (str(r.line_id), int(r.year))
-            req[key] = req.get(key, 0.0) + float(r.requirement_usd)
+    rq = plan.requirements
+    for lid, year, usd in zip(
+        rq["line_id"].astype(str).tolist(),
+        rq["year"].astype(int).tolist(),
+        rq["requirement_usd"].astype(float).tolist(),
+        strict=True,
+    ):
+        if year in years:
+            req[(lid, year)] = req.get((lid, year), 0.0) + usd
     need = {k: v for k, v in req.items() if v > 0}
     lines = [str(x) for x in plan.programmes["line_id"]]
     weights = dict(zip(lines, line_weights(plan.programmes, scenario), strict=True))
     index = EligibilityIndex(plan.programmes)
-    pledges = plan.pledges.set_index("pledge_id")
+    pl = plan.pledges
+    pledges: dict[str, tuple[str, str, str]] = {
+        pid: (donor, kind, "" if target is None or target != target else str(target))
+        for pid, donor, kind, target in zip(
+            pl["pledge_id"].astype(str).tolist(),
+            pl["donor"].astype(str).tolist(),
+            pl["earmarking"].astype(str).tolist(),
+            pl["earmark_to"].tolist(),
+            strict=True,
+        )
+    }
     excluded = set(scenario.excluded_donors)
 
     prob = pulp.LpProblem("reference", pulp.LpMaximize)
@@ -65,21 +81,27 @@ def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") ->
     tranche_money: dict[tuple[str, int], float] = {}
     tranche_flexible: dict[tuple[str, int], bool] = {}
     tranche_donor: dict[tuple[str, int], str] = {}
-    for tr in plan.tranches.itertuples(index=False):
-        p = pledges.loc[tr.pledge_id]
-        if str(p["donor"]) in excluded or float(tr.programmable_usd) <= 0:
+    tr = plan.tranches
+    for pid, src_year, money in zip(
+        tr["pledge_id"].astype(str).tolist(),
+        tr["year"].astype(int).tolist(),
+        tr["programmable_usd"].astype(float).tolist(),
+        strict=True,
+    ):
+        donor, kind, target = pledges[pid]
+        if donor in excluded or money <= 0:
             continue
         # Money from before the horizon is usable from its first year; after it, never.
-        avail = max(int(tr.year), years[0])
-        eligible = index.lines_for(str(p["earmarking"]), str(p["earmark_to"] or ""))
-        tkey = (str(tr.pledge_id), int(tr.year))
-        made = [(tkey[0], tkey[1], line, y) for line in sorted(eligible) for y in years]
-        made = [k for k in made if k[3] >= avail and (k[2], k[3]) in need]
+        avail = max(src_year, years[0])
+        eligible = index.lines_for(kind, target)
+        tkey = (pid, src_year)
+        made = [(pid, src_year, line, y) for line in sorted(eligible) for y in years]
+        made = [m for m in made if m[3] >= avail and (m[2], m[3]) in need]
         if made:
             keys.extend(made)
-            tranche_money[tkey] = tranche_money.get(tkey, 0.0) + float(tr.programmable_usd)
-            tranche_flexible[tkey] = str(p["earmarking"]) in FLEXIBLE_EARMARKING
-            tranche_donor[tkey] = str(p["donor"])
+            tranche_money[tkey] = tranche_money.get(tkey, 0.0) + money
+            tranche_flexible[tkey] = kind in FLEXIBLE_EARMARKING
+            tranche_donor[tkey] = donor
     x = prob.add_variable_dicts("x", keys, lowBound=0)
     share = scenario.weights.tranche_share
     ly = sorted(need)
@@ -91,34 +113,36 @@ def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") ->
     for k in keys:
         by_tranche.setdefault((k[0], k[1]), []).append(x[k])
         by_ly[(k[2], k[3])].append(x[k])
-    for tkey, vs in by_tranche.items():
+    for (pid, src_year), vs in by_tranche.items():
         prob.addConstraint(
             pulp.LpConstraint(
                 pulp.LpAffineExpression([(v, 1.0) for v in vs]),
                 pulp.LpConstraintLE,
-                f"money_{tkey[0]}_{tkey[1]}",
-                tranche_money[tkey],
+                f"money_{pid}_{src_year}",
+                tranche_money[(pid, src_year)],
             )
         )
-    for i, k in enumerate(ly):
-        expr = [(v, 1.0) for v in by_ly[k]] + [(y1[k], -1.0), (y2[k], -1.0)]
+    for i, lyk in enumerate(ly):
+        expr = [(v, 1.0) for v in by_ly[lyk]] + [(y1[lyk], -1.0), (y2[lyk], -1.0)]
         prob.addConstraint(
             pulp.LpConstraint(pulp.LpAffineExpression(expr), pulp.LpConstraintEQ, f"ly{i}", 0.0)
         )
-        y1[k].upBound = share * need[k]
-        y2[k].upBound = (1.0 - share) * need[k]
+        y1[lyk].upBound = share * need[lyk]
+        y2[lyk].upBound = (1.0 - share) * need[lyk]
 
     objective: list[tuple[Any, float]] = []
-    for k in ly:
-        c = weights[k[0]] * (1.0 - scenario.weights.early_year_preference * years.index(k[1]))
-        objective += [(y1[k], c), (y2[k], c * scenario.weights.tranche_weight)]
+    for lyk in ly:
+        c = weights[lyk[0]] * (1.0 - scenario.weights.early_year_preference * years.index(lyk[1]))
+        objective += [(y1[lyk], c), (y2[lyk], c * scenario.weights.tranche_weight)]
 
     # Minimum viable funding.
     total = {line: sum(v for (lid, _), v in need.items() if lid == line) for line in lines}
     if scenario.min_viable:
-        for row in plan.programmes.itertuples(index=False):
-            m = float(row.min_viable_share or 0.0)
-            line = str(row.line_id)
+        for line, m in zip(
+            lines,
+            plan.programmes["min_viable_share"].astype(float).fillna(0.0).tolist(),
+            strict=True,
+        ):
             if m <= 0 or total[line] <= 0:
                 continue
             z = prob.add_variable(f"z_{line}", lowBound=0, upBound=1, cat="Integer")
@@ -197,7 +221,9 @@ def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") ->
     t1 = time.perf_counter()
     cmd: Any
     if solver == "cbc":
-        cmd = pulp.PULP_CBC_CMD(msg=False, gapRel=scenario.mip_gap)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # PuLP 4.0 notice
+            cmd = pulp.PULP_CBC_CMD(msg=False, gapRel=scenario.mip_gap)
     else:
         cmd = pulp.HiGHS(msg=False, gapRel=scenario.mip_gap)
     prob.solve(cmd)

@@ -7,7 +7,8 @@ offline. Uploads are limited on the server (Flask ``MAX_CONTENT_LENGTH``) as wel
 browser (``dcc.Upload(max_size=...)`` plus a size check in ``assets/upload_limit.js``).
 
 Multi-user safety: nothing a user edits is kept on the server outside the register; the
-scenario being edited is in the browser tab's session storage (``working-scenario``).
+scenario being edited is in the browser tab's session storage (``working-scenario``, a
+``dcc.Store`` each page carries — see :func:`dashboards.components.working_store`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import dash
 import dash_bootstrap_components as dbc
 import diskcache
 import flask
-from dash import DiskcacheManager, Dash, dcc, html, set_props
+from dash import Dash, DiskcacheManager, html, set_props
 
 from dashboards import figures
 from dashboards.state import AppConfig
@@ -85,11 +86,7 @@ def shell() -> Any:
             navbar(),
             dbc.Container(
                 [
-                    dbc.Alert(
-                        id="global-alert", color="danger", is_open=False, dismissable=True
-                    ),
-                    # The scenario this browser tab is editing (aliases, not donor names).
-                    dcc.Store(id="working-scenario", storage_type="session"),
+                    dbc.Alert(id="global-alert", color="danger", is_open=False, dismissable=True),
                     dash.page_container,
                 ],
                 fluid=True,

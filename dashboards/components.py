@@ -12,7 +12,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 
 def usd(value: float | int | None, *, precise: bool = False) -> str:
@@ -142,3 +142,17 @@ def page_header(title: str, lead: str) -> Any:
         [html.H2(title, className="page-title"), html.P(lead, className="lead text-muted")],
         className="mb-3",
     )
+
+
+WORKING_SCENARIO = "working-scenario"
+
+
+def working_store() -> Any:
+    """The scenario this browser tab is editing (aliases, never donor names).
+
+    Every page carries this store in its own layout rather than the app shell: session storage
+    keeps the value across pages, and a store rendered together with the page's buttons lets
+    ``prevent_initial_call`` work (Dash fires button callbacks on page load when their outputs
+    live outside the page).
+    """
+    return dcc.Store(id=WORKING_SCENARIO, storage_type="session")

@@ -168,14 +168,18 @@ def next_million(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=data["amount_usd"],
-            y=data["line_id"].astype(str) + " · " + data["name"].astype(str).map(_short),
+            y=data["line_id"].astype(str)
+            + " · "
+            + data["name"].astype(str).map(lambda t: _short(t, 26)),
             orientation="h",
             marker_color="#2e86ab",
+            text=[f"{v / 1e3:,.0f}k" for v in data["amount_usd"]],
+            textposition="auto",
             hovertemplate="%{y}<br>USD %{x:,.0f}<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickformat="~s", title="USD of the next million")
+    fig.update_xaxes(tickformat="~s", title="USD of the next million", nticks=4)
     return styled(fig, height=max(240, 28 * len(data) + 90), legend=False)
 
 
@@ -201,7 +205,9 @@ def sankey(allocations: pd.DataFrame, programmes: pd.DataFrame, *, top: int = 15
     lines = list(line_totals.index)
     names = dict(zip(attrs["line_id"], attrs["name"].astype(str), strict=False))
     labels = (
-        donors + [c.capitalize() for c in cats] + [f"{lid} {_short(names.get(lid, lid), 28)}" for lid in lines]
+        donors
+        + [c.capitalize() for c in cats]
+        + [f"{lid} {_short(names.get(lid, lid), 28)}" for lid in lines]
     )
     index = {("d", d): i for i, d in enumerate(donors)}
     index.update({("c", c): len(donors) + i for i, c in enumerate(cats)})
@@ -209,11 +215,13 @@ def sankey(allocations: pd.DataFrame, programmes: pd.DataFrame, *, top: int = 15
     dc = alloc.groupby(["donor", "category"], as_index=False)["amount_usd"].sum()
     cl = alloc.groupby(["category", "line_id"], as_index=False)["amount_usd"].sum()
     source = [index[("d", d)] for d in dc["donor"]] + [index[("c", c)] for c in cl["category"]]
-    target = [index[("c", c)] for c in dc["category"]] + [index[("l", lid)] for lid in cl["line_id"]]
+    target = [index[("c", c)] for c in dc["category"]] + [
+        index[("l", lid)] for lid in cl["line_id"]
+    ]
     value = list(dc["amount_usd"]) + list(cl["amount_usd"])
-    link_colour = [
-        _rgba(CATEGORY_COLOURS.get(c, "#888888"), 0.35) for c in dc["category"]
-    ] + [_rgba(CATEGORY_COLOURS.get(c, "#888888"), 0.35) for c in cl["category"]]
+    link_colour = [_rgba(CATEGORY_COLOURS.get(c, "#888888"), 0.35) for c in dc["category"]] + [
+        _rgba(CATEGORY_COLOURS.get(c, "#888888"), 0.35) for c in cl["category"]
+    ]
     node_colour = (
         ["#5b6770"] * len(donors)
         + [CATEGORY_COLOURS.get(c, "#888888") for c in cats]
@@ -422,7 +430,9 @@ def warm_up() -> None:
     fig.add_scatter(x=[1], y=[1])
     fig.add_heatmap(z=[[1]])
     fig.add_histogram(x=[1])
-    fig.add_trace(go.Sankey(node={"label": ["a", "b"]}, link={"source": [0], "target": [1], "value": [1]}))
+    fig.add_trace(
+        go.Sankey(node={"label": ["a", "b"]}, link={"source": [0], "target": [1], "value": [1]})
+    )
     fig.add_trace(go.Treemap(ids=["a"], labels=["a"], parents=[""], values=[1]))
     fig.add_vline(x=0.5)
     fig.add_annotation(text="x", x=0, y=0)

@@ -35,7 +35,14 @@ import pandas as pd
 from models import explain as explain_mod
 from models.formulation import Formulation, build_formulation, target_bases
 from models.plan import Plan
-from models.pooling import AllocationInputError, Pooling, check_data, firm_mask, pool_pledges
+from models.pooling import (
+    AllocationInputError,
+    Pooling,
+    check_data,
+    firm_mask,
+    pool_pledges,
+    sum_by,
+)
 from models.result import AllocationResult, SolverInfo
 from models.scenario import Scenario
 from models.solve import HighsModel, PulpModel, SolveOutcome, choose_solver
@@ -172,13 +179,13 @@ class AllocationModel:
         form = self.form
         x = np.maximum(values[: form.n_x], 0.0)
         x[x < NOISE_USD] = 0.0
-        funded = np.bincount(form.col_ly, weights=x, minlength=form.n_ly)
+        funded = sum_by(form.col_ly, weights=x, minlength=form.n_ly)
         over = funded > form.ly_req
         if over.any():
             scale = np.ones(form.n_ly)
             scale[over] = form.ly_req[over] / funded[over]
             x *= scale[form.col_ly]
-        used = np.bincount(form.col_pool, weights=x, minlength=len(supply))
+        used = sum_by(form.col_pool, weights=x, minlength=len(supply))
         over = used > supply
         if over.any():
             scale = np.ones(len(supply))
@@ -250,7 +257,7 @@ class AllocationModel:
         """Assign the solution: pools -> pledges pro rata, lines, targets, min viable."""
         pools, form = self.pools, self.form
         tr = pools.tranches
-        used = np.bincount(form.col_pool, weights=x, minlength=pools.n_pools)
+        used = sum_by(form.col_pool, weights=x, minlength=pools.n_pools)
         frac = np.divide(used, supply, out=np.zeros_like(used), where=supply > 0)
 
         # Allocations: each nonzero x column split over its pool's tranches by amount.
@@ -283,7 +290,7 @@ class AllocationModel:
         )
 
         # Unallocated: reasons decided before the model, plus each pool's leftover.
-        funded_ly = np.bincount(form.col_ly, weights=x, minlength=form.n_ly)
+        funded_ly = sum_by(form.col_ly, weights=x, minlength=form.n_ly)
         pool_reason = explain_mod.pool_leftover_reasons(
             pools, form, funded_ly, cut, cap=self.scenario.donor_line_cap_share is not None
         )
@@ -307,13 +314,11 @@ class AllocationModel:
         un = grouped.loc[grouped["amount_usd"] >= 0.005, UNALLOCATED_COLUMNS].reset_index(drop=True)
 
         # Lines: requirement rows in the horizon with funded / firm money.
-        firm_supply = np.bincount(
+        firm_supply = sum_by(
             self._tr_pool, weights=self._tr_amount * self._tr_firm, minlength=pools.n_pools
         )
         firm_frac = np.divide(firm_supply, supply, out=np.zeros_like(firm_supply), where=supply > 0)
-        firm_ly = np.bincount(
-            form.col_ly, weights=x * firm_frac[form.col_pool], minlength=form.n_ly
-        )
+        firm_ly = sum_by(form.col_ly, weights=x * firm_frac[form.col_pool], minlength=form.n_ly)
         lines = self._lines_frame(funded_ly, firm_ly)
 
         return {
@@ -363,7 +368,7 @@ class AllocationModel:
         form, pools = self.form, self.pools
         n = len(pools.line_ids)
         req = pools.req.sum(axis=1)
-        funded = np.bincount(form.ly_line, weights=funded_ly, minlength=n)
+        funded = sum_by(form.ly_line, weights=funded_ly, minlength=n)
         mvs = self.plan.programmes["min_viable_share"].astype(float).fillna(0.0).to_numpy()
         status = np.full(n, "not_applicable", dtype=object)
         status[form.mv_lines] = "funded"
@@ -411,7 +416,7 @@ class AllocationModel:
         again = self._run()
         if again.values is not None:
             x2 = self._clean(again.values, more)
-            funded2 = np.bincount(form.col_ly, weights=x2, minlength=form.n_ly)
+            funded2 = sum_by(form.col_ly, weights=x2, minlength=form.n_ly)
             out["next_million"] = explain_mod.next_million_frame(
                 self._ly_frame, funded2 - funded_ly
             )
@@ -435,8 +440,8 @@ class AllocationModel:
         )
         n_pools = self.pools.n_pools
         scaled = self._tr_amount * factors
-        supply = np.bincount(self._tr_pool, weights=scaled, minlength=n_pools).astype(float)
-        firm_supply = np.bincount(self._tr_pool, weights=scaled * self._tr_firm, minlength=n_pools)
+        supply = sum_by(self._tr_pool, weights=scaled, minlength=n_pools).astype(float)
+        firm_supply = sum_by(self._tr_pool, weights=scaled * self._tr_firm, minlength=n_pools)
         self._set_supply(supply)
         outcome = self._run()
         form = self.form
@@ -446,10 +451,8 @@ class AllocationModel:
         x = self._clean(outcome.values, supply)
         firm_frac = np.divide(firm_supply, supply, out=np.zeros_like(supply), where=supply > 0)
         funded = self._ly_frame.assign(
-            funded_usd=np.bincount(form.col_ly, weights=x, minlength=form.n_ly),
-            firm_usd=np.bincount(
-                form.col_ly, weights=x * firm_frac[form.col_pool], minlength=form.n_ly
-            ),
+            funded_usd=sum_by(form.col_ly, weights=x, minlength=form.n_ly),
+            firm_usd=sum_by(form.col_ly, weights=x * firm_frac[form.col_pool], minlength=form.n_ly),
         )
         z = outcome.values[form.z_cols]
         mv = {

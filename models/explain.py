@@ -25,7 +25,7 @@ import pandas as pd
 from models.eligibility import normalise_theme
 from models.formulation import TARGET_THEMES, Formulation
 from models.plan import Plan, split_list
-from models.pooling import Pooling
+from models.pooling import Pooling, sum_by
 from models.scenario import Scenario
 
 
@@ -71,8 +71,8 @@ def pool_leftover_reasons(
     is_cut_line[cut] = True
     cut_ly = is_cut_line[form.ly_line] & ~full_ly
     open_ly = ~full_ly & ~cut_ly
-    n_open = np.bincount(form.col_pool, weights=open_ly[form.col_ly], minlength=n_pools)
-    n_cut = np.bincount(form.col_pool, weights=cut_ly[form.col_ly], minlength=n_pools)
+    n_open = sum_by(form.col_pool, weights=open_ly[form.col_ly], minlength=n_pools)
+    n_cut = sum_by(form.col_pool, weights=cut_ly[form.col_ly], minlength=n_pools)
     # Unmet need of eligible lines in years before the pool's money arrives.
     unmet = np.zeros_like(pools.req, dtype=bool)
     unmet[form.ly_line[~full_ly], form.ly_year[~full_ly]] = True
@@ -102,7 +102,7 @@ def explain_lines(
     """One row per line: tier, weight, requirement, funding, coverage, reason and sentence."""
     n_lines = len(pools.line_ids)
     req_l = pools.req.sum(axis=1)
-    funded_l = np.bincount(form.ly_line, weights=funded_ly, minlength=n_lines)
+    funded_l = sum_by(form.ly_line, weights=funded_ly, minlength=n_lines)
     funded_lt = np.zeros_like(pools.req)
     funded_lt[form.ly_line, form.ly_year] = funded_ly
     share = scenario.weights.tranche_share
@@ -110,7 +110,7 @@ def explain_lines(
     tiers = plan.programmes["priority"].astype(int).to_numpy()
     mvs = plan.programmes["min_viable_share"].astype(float).fillna(0.0).to_numpy()
 
-    used = np.bincount(form.col_pool, weights=x, minlength=pools.n_pools)
+    used = sum_by(form.col_pool, weights=x, minlength=pools.n_pools)
     left = supply - used
     member = _membership(pools)
     # Highest weight each pool funded.

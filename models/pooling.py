@@ -21,6 +21,7 @@ A tranche arriving before the horizon is available from the horizon's first year
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -238,7 +239,7 @@ def pool_pledges(plan: Plan, scenario: Scenario) -> Pooling:
     pool[pooled] = codes[1:]
     tr["pool"] = pool
     n_pools = len(u)
-    supply = np.bincount(pool[pooled], weights=tr.loc[pooled, "amount_usd"], minlength=n_pools)
+    supply = sum_by(pool[pooled], weights=tr.loc[pooled, "amount_usd"], minlength=n_pools)
     return Pooling(
         years=years,
         line_ids=line_ids,
@@ -257,3 +258,8 @@ def pool_pledges(plan: Plan, scenario: Scenario) -> Pooling:
 def firm_mask(tranches: pd.DataFrame) -> np.ndarray:
     """True for tranches of committed or paid pledges (what FTS would count)."""
     return tranches["status"].isin(FIRM_STATUSES).to_numpy()
+
+
+def sum_by(index: np.ndarray, weights: Any, minlength: int) -> np.ndarray:
+    """np.bincount that always returns floats (it returns ints for empty input)."""
+    return np.bincount(index, weights=weights, minlength=minlength).astype(float)

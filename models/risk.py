@@ -11,19 +11,20 @@ How (and why):
 
 - **Reuse the model.** Each worker builds :class:`models.allocation.AllocationModel` once and
   calls ``solve_scaled`` per draw (right-hand sides change, nothing is rebuilt). Identical
-  draws (same set of missing pledges) are solved once per worker and reused.
+  draws (same set of missing pledges) within a chunk are solved once.
 - **Reproducible.** All random numbers are drawn up front in the parent from
-  ``numpy.random.default_rng(seed)``, one uniform per pledge (in pledge_id order) per draw, so
-  a draw's outcome depends only on the seed — not on the number of workers or on timing.
+  ``numpy.random.default_rng(seed)``, one uniform per pledge (in pledge_id order) per draw.
+  Draws are cut into fixed chunks (their size depends on the number of draws only); each chunk
+  starts from a cold solver (warm-start state dropped) and its own cache, so the result depends
+  only on the seed and the draws — not on the number of workers or on timing. (Warm starts
+  matter: lines of one tier are interchangeable, so an LP has several optima and a different
+  starting basis may pick another one.)
 - **Both cores.** Draws are split into chunks handed to ``workers`` processes (start method
   ``fork``: the plan is inherited, not pickled). Where processes cannot be started (e.g. inside
   a daemon process) the simulation runs in-process with the same results.
 - **Progress and cancel.** ``progress(done, total)`` is called after every chunk;
   ``should_stop()`` is checked between chunks and ends the run early (``cancelled=True``,
   figures over the draws done).
-
-Until the allocation engine provides ``AllocationModel``, a fallback re-solves with
-:func:`models.allocation.allocate` on a plan without the missing pledges (slow, same answers).
 
 Public: :func:`simulate`, :func:`pledge_probabilities`, :class:`RiskResult`.
 """
@@ -89,48 +90,33 @@ class _Resolver(Protocol):
         """(status, funded frame with line_id, year, funded_usd, firm_usd, min-viable met)."""
         ...
 
+    def reset(self) -> None:
+        """Forget warm-start state, so what follows does not depend on what came before."""
+        ...
+
 
 class _ModelResolver:
     """Builds the engine's model once; each draw changes right-hand sides only."""
 
     def __init__(self, plan: Plan, scenario: Scenario) -> None:
-        self.model = allocation.AllocationModel.build(plan, scenario)  # type: ignore[attr-defined]
+        self.model = allocation.AllocationModel.build(plan, scenario)
 
     def solve(self, scale: Mapping[str, float]) -> tuple[str, pd.DataFrame, dict[str, bool]]:
         sol = self.model.solve_scaled(dict(scale))
         return str(sol.status), sol.funded, dict(sol.min_viable_funded)
 
-
-class _RebuildResolver:
-    """Fallback while the engine has no reusable model: allocate a plan without the pledges
-    that did not materialise."""
-
-    def __init__(self, plan: Plan, scenario: Scenario) -> None:
-        self.plan = plan
-        self.scenario = scenario
-
-    def solve(self, scale: Mapping[str, float]) -> tuple[str, pd.DataFrame, dict[str, bool]]:
-        from models.stress import min_viable_met  # local: stress imports this module's peers
-
-        missing = {pid for pid, f in scale.items() if f <= 0.0}
-        plan = self.plan
-        if missing:
-            keep = ~plan.pledges["pledge_id"].astype(str).isin(missing)
-            plan = plan.replace(
-                pledges=plan.pledges.loc[keep].reset_index(drop=True),
-                tranches=plan.tranches.loc[
-                    ~plan.tranches["pledge_id"].astype(str).isin(missing)
-                ].reset_index(drop=True),
-            )
-        result = allocation.allocate(plan, self.scenario)
-        funded = result.lines[["line_id", "year", "funded_usd", "firm_usd"]]
-        return result.solver.status, funded, min_viable_met(plan, result)
+    def reset(self) -> None:
+        # A warm-started LP can land on a different one of several optima (lines of one tier
+        # are interchangeable), so a chunk must start from the same state whichever worker runs
+        # it. HiGHS keeps its basis in the live model; clearSolver() drops it (the model stays).
+        highs = getattr(getattr(self.model, "backend", None), "h", None)
+        clear = getattr(highs, "clearSolver", None)
+        if callable(clear):
+            clear()
 
 
 def _make_resolver(plan: Plan, scenario: Scenario) -> _Resolver:
-    if hasattr(allocation, "AllocationModel"):
-        return _ModelResolver(plan, scenario)
-    return _RebuildResolver(plan, scenario)
+    return _ModelResolver(plan, scenario)
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,6 +159,10 @@ class _Worker:
         mv = np.zeros((n, len(job.mv_lines)), dtype=bool)
         ok = np.zeros(n, dtype=bool)
         statuses: dict[str, int] = {}
+        # Each chunk starts cold and caches only its own draws: a chunk's results then depend
+        # on its draws alone, not on which worker ran it or what that worker did before.
+        self.resolver.reset()
+        self.cache.clear()
         for i in range(n):
             row = job.materialised[start + i]
             key = np.packbits(row).tobytes()
@@ -275,7 +265,6 @@ class RiskResult:
     total_funded_draws: list[float] = field(default_factory=list)
     failed_draws: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
-    engine: str = "model"  # "model" (reused, RHS changes) or "rebuild" (fallback)
 
     def to_dict(self, aliases: Mapping[str, str] | None = None) -> dict[str, Any]:
         """JSON-safe summary (no per-pledge donor names)."""
@@ -287,7 +276,6 @@ class RiskResult:
             "workers": self.workers,
             "cancelled": self.cancelled,
             "seconds": self.seconds,
-            "engine": self.engine,
             "failed_draws": self.failed_draws,
             "statuses": dict(self.statuses),
             "quantiles": list(QUANTILES),
@@ -450,7 +438,9 @@ def simulate(
     )
     requirement = req_series.to_numpy(dtype=float)
 
-    size = chunk_size or max(1, min(50, math.ceil(draws / (workers * 20))))
+    # Chunk size depends on the draws only (never on workers): chunks are the unit that makes
+    # results independent of the worker count (see _Worker.run).
+    size = chunk_size or max(1, min(25, math.ceil(draws / 40)))
     bounds = [(s, min(draws, s + size)) for s in range(0, draws, size)]
     chunks, cancelled, used_workers = _execute(job, bounds, workers, draws, progress, should_stop)
 
@@ -487,7 +477,6 @@ def simulate(
         total_funded_draws=total_draws,
         failed_draws=int((~ok).sum()),
         statuses=statuses,
-        engine="model" if hasattr(allocation, "AllocationModel") else "rebuild",
     )
 
 

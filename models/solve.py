@@ -27,6 +27,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from importlib.metadata import version as _version
 from typing import Any
@@ -182,6 +183,8 @@ class HighsModel:
         self.h.changeColsBounds(len(self.z), self.z, lo.astype(float), hi.astype(float))
 
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
+        if self.form.n_cols == 0:  # nothing to allocate (HiGHS calls this model "Empty")
+            return _empty(self.form)
         if self.branching == "own":
             return self._branch_and_bound(time_limit, mip_gap)
         h = self.h
@@ -314,6 +317,8 @@ class HighsModel:
         HiGHS minimises -objective here, so its duals are d(-obj)/d(rhs): negate them.
         """
         h = self.h
+        if self.form.n_cols == 0:
+            return np.zeros(self.form.n_rows), np.zeros(0)
         idx = self.z
         fix = len(idx) > 0 and fixed is not None
         if fix and fixed is not None:
@@ -338,6 +343,10 @@ class HighsModel:
                 if self.branching == "highs":
                     kinds = np.full(len(idx), highspy.HighsVarType.kInteger)
                     h.changeColsIntegrality(len(idx), idx, kinds)
+
+
+def _empty(form: Formulation) -> SolveOutcome:
+    return SolveOutcome("optimal", 0.0, np.zeros(0), 0.0 if form.is_mip else None, 0.0)
 
 
 def _tolerance(best: float, mip_gap: float) -> float:
@@ -408,8 +417,13 @@ class PulpModel:
             self.rows[int(i)].constant = -float(rhs) / MONEY
 
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
+        if self.form.n_cols == 0:
+            return _empty(self.form)
         if self.solver == "cbc":
-            cmd: Any = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap)
+            with warnings.catch_warnings():
+                # PuLP 3.x marks its bundled CBC as deprecated for 4.0; it is what we ship.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                cmd: Any = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap)
         else:
             cmd = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=mip_gap)
         start = time.perf_counter()

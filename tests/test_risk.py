@@ -16,9 +16,6 @@ from models import allocation, risk
 from models.plan import Plan, make_plan
 from models.scenario import Risk, Scenario
 
-ENGINE = not (allocation.__doc__ or "").startswith("PLACEHOLDER")
-needs_engine = pytest.mark.skipif(not ENGINE, reason="allocation engine not built yet")
-
 
 def small_plan() -> Plan:
     return make_plan(
@@ -89,19 +86,25 @@ def test_all_pledges_certain_collapses_to_the_deterministic_plan() -> None:
 
 def test_same_seed_identical_whatever_the_worker_count() -> None:
     plan = small_plan()
-    a = risk.simulate(plan, Scenario(), draws=40, seed=11, workers=2, chunk_size=3)
-    b = risk.simulate(plan, Scenario(), draws=40, seed=11, workers=2)
-    c = risk.simulate(plan, Scenario(), draws=40, seed=11, workers=1)
-    for other in (b, c):
-        pd.testing.assert_frame_equal(a.lines, other.lines)
-        pd.testing.assert_frame_equal(a.by_line, other.by_line)
-        pd.testing.assert_frame_equal(a.min_viable, other.min_viable)
-        assert a.totals == other.totals
-        assert a.total_funded_draws == other.total_funded_draws
-    assert c.workers == 1
+    runs = {
+        (w, chunk): risk.simulate(plan, Scenario(), draws=40, seed=11, workers=w, chunk_size=chunk)
+        for w in (1, 2, 3)
+        for chunk in (3, None)
+    }
+    for chunk in (3, None):
+        a = runs[(1, chunk)]
+        for w in (2, 3):
+            other = runs[(w, chunk)]
+            assert other.workers == w
+            pd.testing.assert_frame_equal(a.lines, other.lines, check_exact=True)
+            pd.testing.assert_frame_equal(a.by_line, other.by_line, check_exact=True)
+            pd.testing.assert_frame_equal(a.min_viable, other.min_viable, check_exact=True)
+            assert a.totals == other.totals
+            assert a.total_funded_draws == other.total_funded_draws
+    again = risk.simulate(plan, Scenario(), draws=40, seed=11, workers=2)
+    assert again.total_funded_draws == runs[(2, None)].total_funded_draws
 
 
-@needs_engine
 def test_different_seeds_differ_and_risk_lowers_funding() -> None:
     plan = small_plan()
     a = risk.simulate(plan, Scenario(), draws=60, seed=1, workers=1)

@@ -207,3 +207,62 @@ def test_long_text_rejected() -> None:
     with pytest.raises(CellError, match="limit is 200"):
         ss.parse_text("x" * 201, what="donor")
     assert ss.parse_text("x" * 200, what="donor") == "x" * 200
+
+
+def _openpyxl_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    out = {}
+    for ws in wb.worksheets:
+        ws.reset_dimensions()
+        out[ws.title] = [tuple(v for v in row) for row in ws.iter_rows(values_only=True)]
+    wb.close()
+    return out
+
+
+def _strip(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Rows without trailing empty cells (the two readers pad differently)."""
+    out = []
+    for row in rows:
+        values = list(row)
+        while values and values[-1] is None:
+            values.pop()
+        out.append(tuple(values))
+    return out
+
+
+def test_fast_reader_matches_openpyxl(make_xlsx: Callable[..., Path]) -> None:
+    from appeal.importer import SAMPLE_DIR
+
+    tricky = make_xlsx(
+        [
+            ["title"],
+            [],
+            ["donor", "amount", "when", "flag", "formula", "unicode"],
+            ["A", 1.5, dt.datetime(2027, 3, 1), True, "=B4*2", "Côte d’Ivoire\u200b"],
+            [None, None, dt.date(2028, 1, 1), False, "=SUM(B1:B3)", " x "],
+            [],
+            [],
+            ["B", 10**12, None, None, None, "end"],
+        ],
+        extra={"Second": [["a", "b"], [1, 2]]},
+    )
+    for path in (
+        tricky,
+        SAMPLE_DIR / "pledges.xlsx",
+        SAMPLE_DIR / "programmes.xlsx",
+        SAMPLE_DIR / "pledge_template.xlsx",
+    ):
+        fast = ss._fast_sheets(path.read_bytes())
+        assert fast is not None
+        reference = _openpyxl_rows(path)
+        assert [t for t, _ in fast] == list(reference)
+        for title, rows in fast:
+            got = _strip(list(rows()))
+            want = _strip(reference[title])
+            while want and not want[-1]:
+                want.pop()
+            while got and not got[-1]:
+                got.pop()
+            assert got == want, (path.name, title)

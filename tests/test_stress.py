@@ -15,11 +15,6 @@ from models.plan import Plan, make_plan
 from models.privacy import donor_aliases
 from models.scenario import Scenario
 
-# The allocation engine (issue 3) replaces a placeholder that funds nothing; tests that need
-# real funding run once it has landed.
-ENGINE = not (allocation.__doc__ or "").startswith("PLACEHOLDER")
-needs_engine = pytest.mark.skipif(not ENGINE, reason="allocation engine not built yet")
-
 
 @cache
 def sample() -> Plan:
@@ -107,14 +102,20 @@ def test_min_viable_met_rule() -> None:
     )
     result = allocation.allocate(plan, Scenario())
     lines = result.lines.copy()
-    lines["funded_usd"] = [60.0, 40.0, 0.0]  # MV: 100 of 200 = exactly the minimum
-    result.lines = lines
+
+    def fund(amounts: dict[tuple[str, int], float]) -> None:
+        keys = list(zip(lines["line_id"], lines["year"], strict=True))
+        lines["funded_usd"] = [amounts.get((str(lid), int(y)), 0.0) for lid, y in keys]
+        result.lines = lines
+
+    fund({("MV", 2025): 60.0, ("MV", 2026): 40.0})  # 100 of 200: exactly the minimum
     assert stress.min_viable_met(plan, result) == {"MV": True}
-    lines["funded_usd"] = [60.0, 39.0, 0.0]
+    fund({("MV", 2025): 60.0, ("MV", 2026): 39.0})
+    assert stress.min_viable_met(plan, result) == {"MV": False}
+    fund({("FREE", 2025): 100.0})
     assert stress.min_viable_met(plan, result) == {"MV": False}
 
 
-@needs_engine
 def test_losing_the_big_donor_drops_a_programme_below_minimum_viable() -> None:
     plan = make_plan(
         [

@@ -28,8 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir",
         default=None,
-        help="folder for solved-run and background-job caches "
-        "(default: the user cache directory)",
+        help="folder for solved-run and background-job caches (default: the user cache directory)",
     )
 
 
@@ -85,10 +84,14 @@ def run(args: argparse.Namespace) -> int:
     cache_dir = args.cache_dir or str(Path(platformdirs.user_cache_dir("appeal-planner")) / "dash")
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     app = create_app(AppConfig(db_url=url, cache_dir=cache_dir))
-    print(f"appeal serve: dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    print(
+        f"appeal serve: dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True
+    )
     try:
         app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
     except OSError as exc:
-        print(f"appeal serve: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(
+            f"appeal serve: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
+        )
         return 1
     return 0

@@ -61,6 +61,11 @@ def headline(run: PlanRun, breadth: dict[str, Any] | None = None) -> Headline:
 def line_year_table(run: PlanRun) -> pd.DataFrame:
     """Line-years with names, money and coverage (for the heat-map and tables)."""
     frame = gaps.line_years(run.plan, run.result)
+    # Programme order (leadership, coordination, flagship, entity as the plan lists them).
+    rank = {line_id: i for i, line_id in enumerate(run.plan.line_ids)}
+    frame = frame.assign(__rank=frame["line_id"].map(rank))
+    frame = frame.sort_values(["__rank", "year"], kind="stable").drop(columns="__rank")
+    frame = frame.reset_index(drop=True)
     frame["coverage"] = (frame["funded_usd"] / frame["requirement_usd"]).where(
         frame["requirement_usd"] > 0, 0.0
     )
@@ -129,7 +134,13 @@ def changes_since(
         if key in saved and key in now:
             before, after = float(saved[key]), float(now[key])
             rows.append(
-                {"figure": label, "kind": kind, "saved": before, "now": after, "change": after - before}
+                {
+                    "figure": label,
+                    "kind": kind,
+                    "saved": before,
+                    "now": after,
+                    "change": after - before,
+                }
             )
     head = pd.DataFrame(rows, columns=["figure", "kind", "saved", "now", "change"])
     lines_before: dict[str, float] = dict(saved.get("lines", {}))
@@ -184,4 +195,3 @@ def saved_at_text(row: dict[str, Any]) -> str:
                 return str(row[col])
             return stamp.strftime("%Y-%m-%d %H:%M UTC")
     return ""
-

@@ -170,9 +170,7 @@ def scenario_from_controls(
         "tier": {str(k): v for k, v in tier.items()},
         "criteria": criteria,
         "tranche_share": base.weights.tranche_share if tranche_share is None else tranche_share,
-        "tranche_weight": base.weights.tranche_weight
-        if tranche_weight is None
-        else tranche_weight,
+        "tranche_weight": base.weights.tranche_weight if tranche_weight is None else tranche_weight,
     }
     data["targets"] = targets
     data["risk"] = {
@@ -223,7 +221,16 @@ def explanations(run: PlanRun) -> pd.DataFrame:
         out = exp.copy()
         out["line_id"] = out["line_id"].astype(str)
         out["name"] = out["line_id"].map(line_names(run))
-    cols = ["line_id", "name", "tier", "requirement_usd", "funded_usd", "coverage", "reason", "text"]
+    cols = [
+        "line_id",
+        "name",
+        "tier",
+        "requirement_usd",
+        "funded_usd",
+        "coverage",
+        "reason",
+        "text",
+    ]
     for c in cols:
         if c not in out.columns:
             out[c] = ""

@@ -8,10 +8,17 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboards import figures
-from dashboards.components import error_alert, frame_table, info_alert, page_header, section
+from dashboards.components import (
+    error_alert,
+    frame_table,
+    info_alert,
+    page_header,
+    section,
+    working_store,
+)
 from dashboards.logic import appeal_page as logic
 from dashboards.logic.scenarios import next_million_table, solver_text
 from dashboards.state import (
@@ -27,7 +34,9 @@ from dashboards.state import (
 from models import gaps
 from models.scenario import ScenarioError
 
-dash.register_page(__name__, path="/appeal", name="Appeal", title="Appeal · Appeal planner", order=4)
+dash.register_page(
+    __name__, path="/appeal", name="Appeal", title="Appeal · Appeal planner", order=4
+)
 log = logging.getLogger(__name__)
 WORKING = "__working__"
 
@@ -35,6 +44,7 @@ WORKING = "__working__"
 def layout(**_: Any) -> Any:
     return html.Div(
         [
+            working_store(),
             page_header(
                 "Appeal",
                 "Preview the multiyear appeal for a scenario and download it as an Excel workbook "
@@ -46,7 +56,11 @@ def layout(**_: Any) -> Any:
                     [
                         dbc.Col(dcc.Dropdown(id="appeal-scenario", clearable=False), md=6),
                         dbc.Col(
-                            dbc.Button("Download the appeal workbook (.xlsx)", id="appeal-download-button", color="primary"),
+                            dbc.Button(
+                                "Download the appeal workbook (.xlsx)",
+                                id="appeal-download-button",
+                                color="primary",
+                            ),
                             width="auto",
                         ),
                         dbc.Col(html.Div(id="appeal-download-message"), width=True),
@@ -131,7 +145,10 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                                     percent=("coverage",),
                                     id_="appeal-years",
                                 ),
-                                dcc.Graph(figure=figures.year_totals(year_money), config={"displaylogo": False}),
+                                dcc.Graph(
+                                    figure=figures.year_totals(year_money),
+                                    config={"displaylogo": False},
+                                ),
                             ],
                         ),
                         lg=6,
@@ -169,7 +186,10 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                             "What USD 1 million of unearmarked money would fund",
                             frame_table(nm, money=("amount_usd",))
                             if len(nm)
-                            else html.Div("No line could use more unearmarked money.", className="text-muted small"),
+                            else html.Div(
+                                "No line could use more unearmarked money.",
+                                className="text-muted small",
+                            ),
                         ),
                         lg=5,
                     ),
@@ -187,15 +207,21 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
     State("working-scenario", "data"),
     prevent_initial_call=True,
 )
-def download(_: int, choice: str | None, working: dict[str, Any] | None) -> tuple[Any, Any]:
+def download(n: int | None, choice: str | None, working: dict[str, Any] | None) -> tuple[Any, Any]:
+    if not n:
+        return no_update, no_update
     try:
         ctx = _context(choice, working)
         if not ctx.run.result.ok:
-            return None, error_alert(solver_text(ctx.run), title="No workbook: the allocation did not solve")
+            return None, error_alert(
+                solver_text(ctx.run), title="No workbook: the allocation did not solve"
+            )
         data = logic.workbook_bytes(ctx.run)
     except NoPlan as exc:
         return None, info_alert(str(exc), color="warning")
     except (ScenarioError, ValueError, OSError) as exc:
         return None, error_alert(str(exc), title="No workbook")
     name = logic.workbook_filename(ctx.run)
-    return dcc.send_bytes(data, name), html.Span(f"Downloaded {name}.", className="text-success small", id="appeal-download-done")
+    return dcc.send_bytes(data, name), html.Span(
+        f"Downloaded {name}.", className="text-success small", id="appeal-download-done"
+    )

@@ -22,9 +22,10 @@ from dashboards.components import (
     section,
     signed_usd,
     usd,
+    working_store,
 )
 from dashboards.logic import donors as logic
-from dashboards.state import NoPlan, get_config, load_plan, solve
+from dashboards.state import NoPlan, get_config, solve
 from models.risk import RiskError
 from models.scenario import ScenarioError
 
@@ -64,8 +65,14 @@ def layout(**_: Any) -> Any:
                         ),
                         md=3,
                     ),
-                    dbc.Col(dcc.Dropdown(id="stress-donors", multi=True, placeholder="Pick donors"), md=6),
-                    dbc.Col(dbc.Button("Run stress test", id="stress-run", color="primary", size="sm"), md=3),
+                    dbc.Col(
+                        dcc.Dropdown(id="stress-donors", multi=True, placeholder="Pick donors"),
+                        md=6,
+                    ),
+                    dbc.Col(
+                        dbc.Button("Run stress test", id="stress-run", color="primary", size="sm"),
+                        md=3,
+                    ),
                 ],
                 className="g-2 mb-3 align-items-center",
             ),
@@ -85,21 +92,49 @@ def layout(**_: Any) -> Any:
                     dbc.Col(
                         [
                             html.Div("Draws", className="control-label"),
-                            dbc.Input(id="risk-draws", type="number", min=1, max=5000, step=1, value=50, size="sm"),
+                            dbc.Input(
+                                id="risk-draws",
+                                type="number",
+                                min=1,
+                                max=5000,
+                                step=1,
+                                value=50,
+                                size="sm",
+                            ),
                         ],
                         md=2,
                     ),
                     dbc.Col(
                         [
                             html.Div("Seed", className="control-label"),
-                            dbc.Input(id="risk-seed", type="number", min=0, step=1, value=20270101, size="sm"),
+                            dbc.Input(
+                                id="risk-seed",
+                                type="number",
+                                min=0,
+                                step=1,
+                                value=20270101,
+                                size="sm",
+                            ),
                         ],
                         md=3,
                     ),
                     dbc.Col(
                         [
-                            dbc.Button("Run simulation", id="risk-run", color="primary", size="sm", className="me-2"),
-                            dbc.Button("Cancel", id="risk-cancel", color="danger", outline=True, size="sm", disabled=True),
+                            dbc.Button(
+                                "Run simulation",
+                                id="risk-run",
+                                color="primary",
+                                size="sm",
+                                className="me-2",
+                            ),
+                            dbc.Button(
+                                "Cancel",
+                                id="risk-cancel",
+                                color="danger",
+                                outline=True,
+                                size="sm",
+                                disabled=True,
+                            ),
                         ],
                         md=4,
                         className="d-flex align-items-end",
@@ -107,13 +142,16 @@ def layout(**_: Any) -> Any:
                 ],
                 className="g-2 mb-3",
             ),
-            dbc.Progress(id="risk-progress", value=0, label="", striped=True, animated=True, className="mb-3"),
+            dbc.Progress(
+                id="risk-progress", value=0, label="", striped=True, animated=True, className="mb-3"
+            ),
             html.Div(id="risk-status"),
             html.Div(id="risk-result"),
         ],
     )
     return html.Div(
         [
+            working_store(),
             page_header(
                 "Donor base",
                 "How broad and how flexible the money behind the appeal is, and how fragile: the "
@@ -141,23 +179,38 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
     flex_ok = b["flexible_share"] >= b["grand_bargain_target"]
     cards = [
         card("Donors", str(b["donor_count"]), f"{b['flexible_donor_count']} give flexible money"),
-        card("Effective donors", f"{b['effective_donors']:.1f}", "1 / sum of squared shares", tone="secondary"),
+        card(
+            "Effective donors",
+            f"{b['effective_donors']:.1f}",
+            "1 / sum of squared shares",
+            tone="secondary",
+        ),
         card("HHI", f"{b['hhi']:,.0f}", "0-10,000; above 1,500 is concentrated", tone="secondary"),
-        card("Top 1 / top 3", f"{pct(b['top1_share'], 0)} / {pct(b['top3_share'], 0)}", "share of all money", tone="warning"),
+        card(
+            "Top 1 / top 3",
+            f"{pct(b['top1_share'], 0)} / {pct(b['top3_share'], 0)}",
+            "share of all money",
+            tone="warning",
+        ),
         card("Gini", f"{b['gini']:.2f}", "0 = everyone gives the same", tone="secondary"),
         card(
             "Flexible share",
             pct(b["flexible_share"]),
-            f"aim {pct(b['grand_bargain_target'], 0)}; short by {usd(b['flexible_gap_to_target_usd'])}"
+            f"aim {pct(b['grand_bargain_target'], 0)}; "
+            f"short by {usd(b['flexible_gap_to_target_usd'])}"
             if not flex_ok
             else f"meets the {pct(b['grand_bargain_target'], 0)} aim",
             tone="success" if flex_ok else "warning",
         ),
-        card("Multi-year", pct(b["multiyear_share"]), "money pledged over several years", tone="info"),
+        card(
+            "Multi-year", pct(b["multiyear_share"]), "money pledged over several years", tone="info"
+        ),
     ]
     body = html.Div(
         [
-            dbc.Row([dbc.Col(c, xs=6, md=4, xl=True, className="mb-3") for c in cards], className="g-3"),
+            dbc.Row(
+                [dbc.Col(c, xs=6, md=4, xl=True, className="mb-3") for c in cards], className="g-3"
+            ),
             section(
                 "Who funds what",
                 dcc.Graph(
@@ -173,15 +226,23 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
                     dbc.Col(
                         section(
                             "Concentration",
-                            dcc.Graph(id="donors-lorenz", figure=figures.lorenz(b["lorenz"], b["gini"]), config={"displaylogo": False}),
-                            subtitle="Lorenz curve: the further from the diagonal, the more concentrated",
+                            dcc.Graph(
+                                id="donors-lorenz",
+                                figure=figures.lorenz(b["lorenz"], b["gini"]),
+                                config={"displaylogo": False},
+                            ),
+                            subtitle="Lorenz curve: further from the diagonal = more concentrated",
                         ),
                         lg=5,
                     ),
                     dbc.Col(
                         section(
                             "Donors by type and region",
-                            dcc.Graph(id="donors-treemap", figure=figures.donor_treemap(b["donors"]), config={"displaylogo": False}),
+                            dcc.Graph(
+                                id="donors-treemap",
+                                figure=figures.donor_treemap(b["donors"]),
+                                config={"displaylogo": False},
+                            ),
                             subtitle="Click a box to zoom in",
                         ),
                         lg=7,
@@ -192,7 +253,9 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
                 "Earmarking mix against the 30% aim",
                 dcc.Graph(
                     id="donors-earmarking",
-                    figure=figures.earmarking_mix(b["by_earmarking"], b["flexible_share"], b["grand_bargain_target"]),
+                    figure=figures.earmarking_mix(
+                        b["by_earmarking"], b["flexible_share"], b["grand_bargain_target"]
+                    ),
                     config={"displaylogo": False},
                 ),
                 subtitle="Grand Bargain / UN Funding Compact: 30% unearmarked or softly earmarked",
@@ -211,10 +274,16 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
     State("working-scenario", "data"),
     prevent_initial_call=True,
 )
-def run_stress(_: int, mode: str, top: str | None, picked: list[str] | None, scenario_data: Any) -> Any:
+def run_stress(
+    n: int | None, mode: str, top: str | None, picked: list[str] | None, scenario_data: Any
+) -> Any:
+    if not n:
+        return no_update
     try:
         ctx = solve(get_config(), scenario_data)
-        donors, label = logic.stress_donors(ctx.plan, ctx.aliases, mode, int(top or 0), picked or [])
+        donors, label = logic.stress_donors(
+            ctx.plan, ctx.aliases, mode, int(top or 0), picked or []
+        )
         case = logic.stress_case(ctx.run, donors, label, ctx.aliases)
     except (NoPlan, ScenarioError, logic.StressChoiceError, ValueError) as exc:
         return error_alert(str(exc), title="Cannot run the stress test")
@@ -228,10 +297,12 @@ def run_stress(_: int, mode: str, top: str | None, picked: list[str] | None, sce
         ]
     )
     change["after"] = [
-        pct(v) if "share" in f else f"{v:,.1f}" for f, v in zip(change["figure"], change["after"], strict=True)
+        pct(v) if "share" in f else f"{v:,.1f}"
+        for f, v in zip(change["figure"], change["after"], strict=True)
     ]
     change["change"] = [
-        f"{100 * v:+.1f} pts" if "share" in f else f"{v:+,.1f}" for f, v in zip(change["figure"], change["change"], strict=True)
+        f"{100 * v:+.1f} pts" if "share" in f else f"{v:+,.1f}"
+        for f, v in zip(change["figure"], change["change"], strict=True)
     ]
     return html.Div(
         [
@@ -247,11 +318,17 @@ def run_stress(_: int, mode: str, top: str | None, picked: list[str] | None, sce
             ),
             (
                 dbc.Alert(
-                    ["These programmes would fall below minimum viable funding: ", html.Strong(", ".join(below))],
+                    [
+                        "These programmes would fall below minimum viable funding: ",
+                        html.Strong(", ".join(below)),
+                    ],
                     color="danger",
                 )
                 if below
-                else html.Div("No minimum-viable programme falls below its minimum.", className="small text-muted mb-2")
+                else html.Div(
+                    "No minimum-viable programme falls below its minimum.",
+                    className="small text-muted mb-2",
+                )
             ),
             dcc.Graph(figure=figures.stress_lines(case["frame"]), config={"displaylogo": False}),
             html.H6("Donor-base figures after the loss"),
@@ -277,8 +354,10 @@ def run_stress(_: int, mode: str, top: str | None, picked: list[str] | None, sce
     interval=400,
     prevent_initial_call=True,
 )
-def run_risk(set_progress: Any, _: int, draws: Any, seed: Any, scenario_data: Any) -> Any:
+def run_risk(set_progress: Any, n: int | None, draws: Any, seed: Any, scenario_data: Any) -> Any:
     """Background job: simulate pledge risk, reporting progress; Cancel kills the job."""
+    if not n:
+        return no_update
     try:
         n = int(draws)
         s = int(seed) if seed not in (None, "") else None
@@ -291,7 +370,9 @@ def run_risk(set_progress: Any, _: int, draws: Any, seed: Any, scenario_data: An
         def progress(done: int, total: int) -> None:
             set_progress((round(100.0 * done / max(total, 1)), f"{done} / {total} draws"))
 
-        result = logic.simulate(ctx.plan, ctx.scenario, draws=n, seed=s, workers=config.risk_workers, progress=progress)
+        result = logic.simulate(
+            ctx.plan, ctx.scenario, draws=n, seed=s, workers=config.risk_workers, progress=progress
+        )
     except (NoPlan, ScenarioError, RiskError) as exc:
         return error_alert(str(exc), title="Cannot simulate")
     except Exception as exc:  # a background job must report, never vanish
@@ -305,14 +386,21 @@ def run_risk(set_progress: Any, _: int, draws: Any, seed: Any, scenario_data: An
     parts: list[Any] = [
         dbc.Alert(
             f"{summary['draws_done']} draws in {summary['seconds']:.1f} s. Total funded: P10 "
-            f"{usd(t.get('funded_p10'))}, P50 {usd(t.get('funded_p50'))}, P90 {usd(t.get('funded_p90'))}"
+            f"{usd(t.get('funded_p10'))}, P50 {usd(t.get('funded_p50'))}, "
+            f"P90 {usd(t.get('funded_p90'))}"
             f" (plan with every pledge honoured: {usd(planned)}).",
             color="info",
             id="risk-summary",
         ),
         dbc.Row(
             [
-                dbc.Col(dcc.Graph(figure=figures.funded_histogram(summary["total_funded_draws"], planned), config={"displaylogo": False}), md=12),
+                dbc.Col(
+                    dcc.Graph(
+                        figure=figures.funded_histogram(summary["total_funded_draws"], planned),
+                        config={"displaylogo": False},
+                    ),
+                    md=12,
+                ),
             ]
         ),
         dcc.Graph(figure=figures.risk_bands(by_line), config={"displaylogo": False}),
@@ -320,7 +408,10 @@ def run_risk(set_progress: Any, _: int, draws: Any, seed: Any, scenario_data: An
     if len(mv):
         parts += [
             html.H6("Probability each minimum-viable programme reaches its minimum"),
-            frame_table(mv[["line_id", "name", "min_viable_share", "probability_funded"]], percent=("min_viable_share", "probability_funded")),
+            frame_table(
+                mv[["line_id", "name", "min_viable_share", "probability_funded"]],
+                percent=("min_viable_share", "probability_funded"),
+            ),
         ]
     return html.Div(parts)
 
@@ -330,8 +421,13 @@ def run_risk(set_progress: Any, _: int, draws: Any, seed: Any, scenario_data: An
     Input("risk-cancel", "n_clicks"),
     prevent_initial_call=True,
 )
-def cancelled(_: int) -> Any:
-    return info_alert("Simulation cancelled; the figures below (if any) are from the last completed run.", color="light")
+def cancelled(n: int | None) -> Any:
+    if not n:
+        return no_update
+    return info_alert(
+        "Simulation cancelled; the figures below (if any) are from the last completed run.",
+        color="light",
+    )
 
 
 @callback(

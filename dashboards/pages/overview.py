@@ -21,6 +21,7 @@ from dashboards.components import (
     section,
     signed_usd,
     usd,
+    working_store,
 )
 from dashboards.logic import overview as logic
 from dashboards.logic.scenarios import line_names, solver_text
@@ -35,12 +36,18 @@ log = logging.getLogger(__name__)
 def layout(**_: Any) -> Any:
     return html.Div(
         [
+            working_store(),
             page_header(
                 "Overview",
                 "Where the multi-year appeal stands: how much is needed, funded and missing, "
                 "and how broad the donor base is.",
             ),
-            dcc.Loading(html.Div(id="overview-body",), type="dot"),
+            dcc.Loading(
+                html.Div(
+                    id="overview-body",
+                ),
+                type="dot",
+            ),
         ]
     )
 
@@ -96,18 +103,26 @@ def changes_section(ctx_run: Any, plan: Any) -> Any:
     moved = head[head["change"].abs() > 1e-9]
     intro = f"Scenario “{name}”" + (f", saved {when}" if when else "") + ", solved on today's plan."
     if moved.empty and lines.empty:
-        return html.Div([html.P(intro), info_alert("Nothing changed since it was saved.", color="success")])
+        return html.Div(
+            [html.P(intro), info_alert("Nothing changed since it was saved.", color="success")]
+        )
     items = []
     for rec in head.to_dict("records"):
         if rec["kind"] == "money":
-            saved_text, now_text, change = usd(rec["saved"]), usd(rec["now"]), signed_usd(rec["change"])
+            saved_text, now_text, change = (
+                usd(rec["saved"]),
+                usd(rec["now"]),
+                signed_usd(rec["change"]),
+            )
         elif rec["kind"] == "share":
             saved_text, now_text = pct(rec["saved"]), pct(rec["now"])
             change = f"{100 * rec['change']:+.1f} pts"
         else:
             saved_text, now_text = f"{rec['saved']:,.0f}", f"{rec['now']:,.0f}"
             change = f"{rec['change']:+,.0f}"
-        items.append({"figure": rec["figure"], "saved": saved_text, "now": now_text, "change": change})
+        items.append(
+            {"figure": rec["figure"], "saved": saved_text, "now": now_text, "change": change}
+        )
     import pandas as pd
 
     table = frame_table(pd.DataFrame(items), headers={"saved": "when saved", "now": "today"})
@@ -119,7 +134,11 @@ def changes_section(ctx_run: Any, plan: Any) -> Any:
                 lines.head(15),
                 money=("funded_saved", "funded_now"),
                 signed=("funded_delta",),
-                headers={"funded_saved": "funded then", "funded_now": "funded now", "funded_delta": "change"},
+                headers={
+                    "funded_saved": "funded then",
+                    "funded_now": "funded now",
+                    "funded_delta": "change",
+                },
             ),
         ]
     return html.Div(parts)

@@ -18,14 +18,16 @@ from dashboards.logic import pledges as logic
 from dashboards.state import NoPlan, aliases_for, get_config, load_plan, open_register
 from models.plan import EARMARKING, STATUSES
 
-dash.register_page(__name__, path="/pledges", name="Pledges", title="Pledges · Appeal planner", order=1)
+dash.register_page(
+    __name__, path="/pledges", name="Pledges", title="Pledges · Appeal planner", order=1
+)
 log = logging.getLogger(__name__)
 
 
 def _column_defs() -> list[dict[str, Any]]:
     money = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
     return [
-        {"field": "pledge_id", "headerName": "Pledge", "pinned": "left", "minWidth": 150},
+        {"field": "pledge_id", "headerName": "Pledge", "pinned": "left", "minWidth": 175},
         {"field": "donor", "headerName": "Donor", "minWidth": 190},
         {
             "field": "amount",
@@ -33,10 +35,21 @@ def _column_defs() -> list[dict[str, Any]]:
             "type": "rightAligned",
             "filter": "agNumberColumnFilter",
             "valueFormatter": money,
+            "minWidth": 130,
         },
         {"field": "currency", "headerName": "Cur.", "maxWidth": 90},
-        {"field": "first_year", "headerName": "From", "maxWidth": 95, "filter": "agNumberColumnFilter"},
-        {"field": "last_year", "headerName": "To", "maxWidth": 95, "filter": "agNumberColumnFilter"},
+        {
+            "field": "first_year",
+            "headerName": "From",
+            "maxWidth": 95,
+            "filter": "agNumberColumnFilter",
+        },
+        {
+            "field": "last_year",
+            "headerName": "To",
+            "maxWidth": 95,
+            "filter": "agNumberColumnFilter",
+        },
         {
             "field": "earmarking",
             "headerName": "Earmarking",
@@ -247,7 +260,9 @@ def check(contents: str | None, filename: str | None) -> tuple[Any, bool, str, A
     State("pledges-version", "data"),
     prevent_initial_call=True,
 )
-def confirm(n: int | None, contents: str | None, filename: str | None, version: int) -> tuple[Any, ...]:
+def confirm(
+    n: int | None, contents: str | None, filename: str | None, version: int
+) -> tuple[Any, ...]:
     """Parse the same bytes again on the server and store the valid rows."""
     if not n or contents is None:
         return no_update, no_update, no_update, no_update
@@ -283,7 +298,9 @@ def load_grid(_: int) -> list[dict[str, Any]]:
     State("pledges-version", "data"),
     prevent_initial_call=True,
 )
-def edit_status(changes: list[dict[str, Any]] | dict[str, Any] | None, version: int) -> tuple[Any, Any]:
+def edit_status(
+    changes: list[dict[str, Any]] | dict[str, Any] | None, version: int
+) -> tuple[Any, Any]:
     """Store status edits; a refused edit reloads the grid so the old value comes back."""
     if not changes:
         return no_update, no_update
@@ -309,7 +326,9 @@ def edit_status(changes: list[dict[str, Any]] | dict[str, Any] | None, version: 
     Input("template-download-button", "n_clicks"),
     prevent_initial_call=True,
 )
-def download_template(_: int) -> Any:
+def download_template(n: int | None) -> Any:
+    if not n:
+        return no_update
     buffer = io.BytesIO()
     build_template().save(buffer)
     return dcc.send_bytes(buffer.getvalue(), "pledge_template.xlsx")

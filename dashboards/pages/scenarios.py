@@ -24,6 +24,7 @@ from dashboards.components import (
     pct,
     section,
     usd,
+    working_store,
 )
 from dashboards.logic import overview as overview_logic
 from dashboards.logic import scenarios as logic
@@ -55,16 +56,15 @@ def _label(text: str, help_text: str = "") -> Any:
     return html.Div(parts)
 
 
-def _number(id_: str, *, min_: float | None = 0, max_: float | None = None, step: float | str = "any") -> Any:
+def _number(
+    id_: str, *, min_: float | None = 0, max_: float | None = None, step: float | str = "any"
+) -> Any:
     return dbc.Input(id=id_, type="number", min=min_, max=max_, step=step, size="sm")
 
 
 def _editor() -> Any:
     tiers = dbc.Row(
-        [
-            dbc.Col([_label(f"Tier {t}"), _number(f"sc-tier-{t}")], width=3)
-            for t in logic.TIERS
-        ],
+        [dbc.Col([_label(f"Tier {t}"), _number(f"sc-tier-{t}")], width=3) for t in logic.TIERS],
         className="g-2 mb-2",
     )
     targets = [
@@ -100,7 +100,9 @@ def _editor() -> Any:
                                 ],
                                 md=4,
                             ),
-                            dbc.Col([_label("Time limit, s"), _number("sc-time-limit", min_=1)], md=4),
+                            dbc.Col(
+                                [_label("Time limit, s"), _number("sc-time-limit", min_=1)], md=4
+                            ),
                             dbc.Col([_label("MIP gap"), _number("sc-mip-gap")], md=4),
                         ],
                         className="g-2 mb-2",
@@ -108,22 +110,35 @@ def _editor() -> Any:
                     dbc.Row(
                         [
                             dbc.Col(
-                                [_label("First year"), dcc.Dropdown(id="sc-start-year", clearable=True, placeholder="plan start")],
+                                [
+                                    _label("First year"),
+                                    dcc.Dropdown(
+                                        id="sc-start-year", clearable=True, placeholder="plan start"
+                                    ),
+                                ],
                                 md=4,
                             ),
                             dbc.Col(
-                                [_label("Last year"), dcc.Dropdown(id="sc-end-year", clearable=True, placeholder="plan end")],
+                                [
+                                    _label("Last year"),
+                                    dcc.Dropdown(
+                                        id="sc-end-year", clearable=True, placeholder="plan end"
+                                    ),
+                                ],
                                 md=4,
                             ),
                             dbc.Col(
-                                [_label("Donor cap per line, %"), _number("sc-donor-cap", max_=100)],
+                                [
+                                    _label("Donor cap per line, %"),
+                                    _number("sc-donor-cap", max_=100),
+                                ],
                                 md=4,
                             ),
                         ],
                         className="g-2",
                     ),
                     html.Div(
-                        "Donor cap: no donor may fund more than this share of any line (blank: no cap).",
+                        "Donor cap: no donor funds more than this share of a line (blank: no cap).",
                         className="help mt-1",
                     ),
                 ],
@@ -132,8 +147,9 @@ def _editor() -> Any:
             dbc.AccordionItem(
                 [
                     html.Div(
-                        "Score-based weights (CBPF-style scorecard): when any criterion has a weight, "
-                        "lines are weighted by their scores instead of their tier. Blank or 0: unused.",
+                        "Score-based weights (CBPF-style scorecard): when any criterion has a "
+                        "weight, lines are weighted by their scores instead of their tier. "
+                        "Blank or 0: unused.",
                         className="help mb-2",
                     ),
                     dbc.Row(criteria, className="g-2"),
@@ -150,8 +166,12 @@ def _editor() -> Any:
                     dbc.Row(risk, className="g-2 mb-2"),
                     dbc.Row(
                         [
-                            dbc.Col([_label("Draws"), _number("sc-risk-draws", min_=1, step=1)], md=6),
-                            dbc.Col([_label("Seed"), _number("sc-risk-seed", min_=0, step=1)], md=6),
+                            dbc.Col(
+                                [_label("Draws"), _number("sc-risk-draws", min_=1, step=1)], md=6
+                            ),
+                            dbc.Col(
+                                [_label("Seed"), _number("sc-risk-seed", min_=0, step=1)], md=6
+                            ),
                         ],
                         className="g-2",
                     ),
@@ -168,7 +188,9 @@ def _editor() -> Any:
         [
             dbc.Row(
                 [
-                    dbc.Col([_label("Name"), dbc.Input(id="sc-name", size="sm", maxlength=80)], md=6),
+                    dbc.Col(
+                        [_label("Name"), dbc.Input(id="sc-name", size="sm", maxlength=80)], md=6
+                    ),
                     dbc.Col(
                         [_label("Description"), dbc.Input(id="sc-description", size="sm")], md=6
                     ),
@@ -182,15 +204,31 @@ def _editor() -> Any:
                 [
                     dbc.Col(
                         [
-                            _label("Tranche share", "First part of each need that counts full weight"),
-                            dcc.Slider(id="sc-tranche-share", min=0, max=1, step=0.05, marks={0: "0", 0.5: "0.5", 1: "1"}, tooltip={"placement": "bottom"}),
+                            _label(
+                                "Tranche share", "First part of each need that counts full weight"
+                            ),
+                            dcc.Slider(
+                                id="sc-tranche-share",
+                                min=0,
+                                max=1,
+                                step=0.05,
+                                marks={0: "0", 0.5: "0.5", 1: "1"},
+                                tooltip={"placement": "bottom"},
+                            ),
                         ],
                         md=6,
                     ),
                     dbc.Col(
                         [
                             _label("Tranche weight", "Weight of the rest, relative to full"),
-                            dcc.Slider(id="sc-tranche-weight", min=0, max=1, step=0.05, marks={0: "0", 0.6: "0.6", 1: "1"}, tooltip={"placement": "bottom"}),
+                            dcc.Slider(
+                                id="sc-tranche-weight",
+                                min=0,
+                                max=1,
+                                step=0.05,
+                                marks={0: "0", 0.6: "0.6", 1: "1"},
+                                tooltip={"placement": "bottom"},
+                            ),
                         ],
                         md=6,
                     ),
@@ -199,7 +237,7 @@ def _editor() -> Any:
             ),
             html.H6("Policy targets, %"),
             html.Div(
-                "Soft targets: never infeasible, reported with their shortfall. 0 switches one off.",
+                "Soft targets: never infeasible, reported with their shortfall. 0: off.",
                 className="help mb-1",
             ),
             dbc.Row(targets, className="g-2 mb-2"),
@@ -213,13 +251,23 @@ def _editor() -> Any:
             advanced,
             dbc.Row(
                 [
-                    dbc.Col(dbc.Button("Run", id="sc-run", color="primary", className="w-100"), width=4),
                     dbc.Col(
-                        dbc.Button("Save", id="sc-save", color="success", outline=True, className="w-100"),
+                        dbc.Button("Run", id="sc-run", color="primary", className="w-100"), width=4
+                    ),
+                    dbc.Col(
+                        dbc.Button(
+                            "Save", id="sc-save", color="success", outline=True, className="w-100"
+                        ),
                         width=4,
                     ),
                     dbc.Col(
-                        dbc.Button("Defaults", id="sc-reset", color="secondary", outline=True, className="w-100"),
+                        dbc.Button(
+                            "Defaults",
+                            id="sc-reset",
+                            color="secondary",
+                            outline=True,
+                            className="w-100",
+                        ),
                         width=4,
                     ),
                 ],
@@ -238,9 +286,25 @@ def layout(**_: Any) -> Any:
             html.Div(id="saved-table"),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Dropdown(id="saved-select", placeholder="Choose a saved scenario"), md=6),
-                    dbc.Col(dbc.Button("Load into editor", id="saved-load", color="primary", outline=True, size="sm"), width="auto"),
-                    dbc.Col(dbc.Button("Delete", id="saved-delete", color="danger", outline=True, size="sm"), width="auto"),
+                    dbc.Col(
+                        dcc.Dropdown(id="saved-select", placeholder="Choose a saved scenario"), md=6
+                    ),
+                    dbc.Col(
+                        dbc.Button(
+                            "Load into editor",
+                            id="saved-load",
+                            color="primary",
+                            outline=True,
+                            size="sm",
+                        ),
+                        width="auto",
+                    ),
+                    dbc.Col(
+                        dbc.Button(
+                            "Delete", id="saved-delete", color="danger", outline=True, size="sm"
+                        ),
+                        width="auto",
+                    ),
                 ],
                 className="g-2 mt-2 align-items-center",
             ),
@@ -254,7 +318,11 @@ def layout(**_: Any) -> Any:
                 [
                     dbc.Col([_label("Scenario A"), dcc.Dropdown(id="compare-a")], md=5),
                     dbc.Col([_label("Scenario B"), dcc.Dropdown(id="compare-b")], md=5),
-                    dbc.Col(dbc.Button("Compare", id="compare-run", color="primary", className="w-100"), md=2, className="d-flex align-items-end"),
+                    dbc.Col(
+                        dbc.Button("Compare", id="compare-run", color="primary", className="w-100"),
+                        md=2,
+                        className="d-flex align-items-end",
+                    ),
                 ],
                 className="g-2 mb-3",
             ),
@@ -264,6 +332,7 @@ def layout(**_: Any) -> Any:
     )
     return html.Div(
         [
+            working_store(),
             page_header(
                 "Scenarios",
                 "Try different priorities and policy targets, see why each line gets what it "
@@ -324,12 +393,16 @@ def populate(scenario_data: dict[str, Any] | None) -> list[Any]:
 def run(n: int | None, *args: Any) -> tuple[Any, Any]:
     """Validate the editor into the working scenario (the result panel re-renders from it)."""
     *values, current = args
+    if not n:
+        return no_update, no_update
     config = get_config()
     try:
         plan = load_plan(config)
         aliases = aliases_for(plan)
         base = scenario_from_browser(current, aliases)
-        scenario = logic.scenario_from_controls(dict(zip(logic.CONTROLS, values, strict=True)), aliases, base)
+        scenario = logic.scenario_from_controls(
+            dict(zip(logic.CONTROLS, values, strict=True)), aliases, base
+        )
     except NoPlan as exc:
         return no_update, info_alert(str(exc), color="warning")
     except ScenarioError as exc:
@@ -343,7 +416,9 @@ def run(n: int | None, *args: Any) -> tuple[Any, Any]:
     Input("sc-reset", "n_clicks"),
     prevent_initial_call=True,
 )
-def reset(_: int) -> tuple[Any, Any]:
+def reset(n: int | None) -> tuple[Any, Any]:
+    if not n:
+        return no_update, no_update
     return None, info_alert("Editor reset to the default scenario.", color="light")
 
 
@@ -355,7 +430,9 @@ def _mini_cards(run: Any) -> Any:
         card("Coverage", pct(h.coverage), f"firm {usd(h.firm_usd)}", tone="info"),
         card(
             "Flexible value",
-            "–" if run.result.flexible_marginal_value is None else f"{run.result.flexible_marginal_value:.3g}",
+            "–"
+            if run.result.flexible_marginal_value is None
+            else f"{run.result.flexible_marginal_value:.3g}",
             "objective per extra flexible USD",
             tone="secondary",
         ),
@@ -375,7 +452,10 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
     run_ = ctx.run
     status = logic.solver_text(run_)
     if not run_.result.ok:
-        return error_alert(status + ". Try a longer time limit or another solver.", title="The allocation did not solve")
+        return error_alert(
+            status + ". Try a longer time limit or another solver.",
+            title="The allocation did not solve",
+        )
     nm = logic.next_million_table(run_)
     targets = logic.targets_table(run_)
     exp = logic.explanations(run_)
@@ -389,7 +469,9 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
                     html.H6("Policy targets"),
                     frame_table(targets, percent=("target", "achieved"), money=("shortfall_usd",))
                     if len(targets)
-                    else html.Div("No policy targets in this scenario.", className="text-muted small"),
+                    else html.Div(
+                        "No policy targets in this scenario.", className="text-muted small"
+                    ),
                 ],
                 id_="sc-result-card",
             ),
@@ -399,7 +481,9 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
                         section(
                             "Where the next USD 1m goes",
                             [
-                                dcc.Graph(figure=figures.next_million(nm), config={"displaylogo": False}),
+                                dcc.Graph(
+                                    figure=figures.next_million(nm), config={"displaylogo": False}
+                                ),
                             ],
                             subtitle="If one more million of unearmarked money arrived",
                         ),
@@ -411,9 +495,10 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
                             html.Div(
                                 frame_table(
                                     logic.per_line(run_).sort_values("gap_usd", ascending=False)[
-                                        ["line_id", "name", "funded_usd", "gap_usd", "coverage"]
+                                        ["line_id", "name", "gap_usd", "coverage"]
                                     ],
-                                    money=("funded_usd", "gap_usd"),
+                                    money=("gap_usd",),
+                                    headers={"gap_usd": "gap"},
                                     percent=("coverage",),
                                 ),
                                 style={"maxHeight": "420px", "overflowY": "auto"},
@@ -454,12 +539,16 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
 )
 def save(n: int | None, *args: Any) -> tuple[Any, Any, Any]:
     *values, current, version = args
+    if not n:
+        return no_update, no_update, no_update
     config = get_config()
     try:
         plan = load_plan(config)
         aliases = aliases_for(plan)
         base = scenario_from_browser(current, aliases)
-        scenario = logic.scenario_from_controls(dict(zip(logic.CONTROLS, values, strict=True)), aliases, base)
+        scenario = logic.scenario_from_controls(
+            dict(zip(logic.CONTROLS, values, strict=True)), aliases, base
+        )
         name = logic.check_name(scenario.name)
     except NoPlan as exc:
         return no_update, info_alert(str(exc), color="warning"), no_update
@@ -467,12 +556,18 @@ def save(n: int | None, *args: Any) -> tuple[Any, Any, Any]:
         return no_update, error_alert(str(exc), title="Not saved"), no_update
     run_ = solve_scenario(config, plan, scenario)
     if not run_.result.ok:
-        return no_update, error_alert(logic.solver_text(run_), title="Not saved: the allocation did not solve"), no_update
+        return (
+            no_update,
+            error_alert(logic.solver_text(run_), title="Not saved: the allocation did not solve"),
+            no_update,
+        )
     try:
         open_register(config).save_scenario(name, scenario, overview_logic.run_summary(run_))
     except ValueError as exc:
         return no_update, error_alert(str(exc), title="Not saved"), no_update
-    message = dbc.Alert(f"Saved scenario “{name}”.", color="success", id="sc-saved-alert", dismissable=True)
+    message = dbc.Alert(
+        f"Saved scenario “{name}”.", color="success", id="sc-saved-alert", dismissable=True
+    )
     return int(version or 0) + 1, message, scenario_to_browser(scenario, aliases)
 
 
@@ -526,7 +621,9 @@ def list_saved(_: int) -> tuple[Any, Any, Any, Any]:
     State("saved-select", "value"),
     prevent_initial_call=True,
 )
-def load_saved(_: int, name: str | None) -> tuple[Any, Any]:
+def load_saved(n: int | None, name: str | None) -> tuple[Any, Any]:
+    if not n:
+        return no_update, no_update
     if not name:
         return no_update, error_alert("choose a saved scenario first", title="Nothing loaded")
     config = get_config()
@@ -548,7 +645,9 @@ def load_saved(_: int, name: str | None) -> tuple[Any, Any]:
     State("saved-version", "data"),
     prevent_initial_call=True,
 )
-def delete_saved(_: int, name: str | None, version: int) -> tuple[Any, Any]:
+def delete_saved(n: int | None, name: str | None, version: int) -> tuple[Any, Any]:
+    if not n:
+        return no_update, no_update
     if not name:
         return no_update, error_alert("choose a saved scenario first", title="Nothing deleted")
     try:
@@ -567,7 +666,9 @@ def delete_saved(_: int, name: str | None, version: int) -> tuple[Any, Any]:
     State("working-scenario", "data"),
     prevent_initial_call=True,
 )
-def compare(_: int, a: str | None, b: str | None, working: dict[str, Any] | None) -> Any:
+def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any] | None) -> Any:
+    if not n:
+        return no_update
     if not a or not b:
         return error_alert("choose scenario A and scenario B", title="Nothing to compare")
     config = get_config()
@@ -602,7 +703,9 @@ def compare(_: int, a: str | None, b: str | None, working: dict[str, Any] | None
                 "figure": rec["figure"],
                 label_a: pct(rec["a"]) if share else usd(rec["a"]),
                 label_b: pct(rec["b"]) if share else usd(rec["b"]),
-                "change": f"{100 * rec['change']:+.1f} pts" if share else ("+" if rec["change"] > 0 else "") + usd(rec["change"]),
+                "change": f"{100 * rec['change']:+.1f} pts"
+                if share
+                else ("+" if rec["change"] > 0 else "") + usd(rec["change"]),
             }
         )
     moved = lines[lines["funded_delta"].abs() > 0.5]
@@ -617,7 +720,17 @@ def compare(_: int, a: str | None, b: str | None, working: dict[str, Any] | None
             html.H6(f"Per-line deltas ({len(moved)} lines changed)", className="mt-2"),
             html.Div(
                 frame_table(
-                    lines[["line_id", "name", "funded_a", "funded_b", "funded_delta", "coverage_a", "coverage_b"]],
+                    lines[
+                        [
+                            "line_id",
+                            "name",
+                            "funded_a",
+                            "funded_b",
+                            "funded_delta",
+                            "coverage_a",
+                            "coverage_b",
+                        ]
+                    ],
                     money=("funded_a", "funded_b"),
                     signed=("funded_delta",),
                     percent=("coverage_a", "coverage_b"),

@@ -1,0 +1,183 @@
+"""Allocation engine benchmark: pooled model vs the per-pledge reference, per phase.
+
+Usage::
+
+    python -m benchmarks.bench_allocation                       # S,M,L,XL, 3 runs each
+    python -m benchmarks.bench_allocation --sizes S,M --runs 5
+    python -m benchmarks.bench_allocation --sizes L --no-reference --solvers highs
+    python -m benchmarks.bench_allocation --sizes XL --reference-xl   # slow: minutes
+
+For each size (``models.synthetic.SIZES``: donors, pledges, lines, years) one synthetic plan
+is built and solved as an LP (minimum viable funding off) and a MILP (on) with each solver
+back end ("highs": HiGHS through highspy with our branch and bound on the binaries;
+"highs-mip": HiGHS's own MIP solver; "cbc": CBC through PuLP). Reported per run and as
+medians: the phases validate, pool, build, solve, extract, explain (seconds), end to end
+(pool + build + solve + extract), the model size, and the objective. The per-pledge
+reference model (benchmarks/reference_model.py, HiGHS through PuLP) is solved once on the
+same plan: its LP for every size but XL (``--reference-xl`` adds it), its MILP for S and M
+(``--reference-milp`` for all); the pooled objective must equal the reference's (1e-6
+relative) and the speed-up ratio is reported. Peak memory is the process's peak resident
+set size (``resource.getrusage``) after each size, which covers HiGHS's C++ memory too.
+
+Prints a table and writes ``benchmarks/results/allocation.json``. Timings on a shared
+machine are noisy: compare ratios measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.reference_model import solve_reference
+from models.allocation import AllocationModel
+from models.scenario import Scenario
+from models.synthetic import SIZES, synthetic_plan
+
+PHASES = ("validate", "pool", "build", "solve", "extract", "explain")
+END_TO_END = ("pool", "build", "solve", "extract")
+OUT = Path(__file__).resolve().parent / "results" / "allocation.json"
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def bench_pooled(plan: Any, scenario: Scenario, backend: str, runs: int) -> dict[str, Any]:
+    """Median phase times of the pooled model over ``runs`` full builds and solves."""
+    per_run: list[dict[str, float]] = []
+    objective = None
+    status = ""
+    model = None
+    for _ in range(runs):
+        model = AllocationModel.build(plan, scenario, backend=backend)
+        result = model.solve(explain=True)
+        phases = {p: float(result.solver.phases.get(p, 0.0)) for p in PHASES}
+        phases["end_to_end"] = sum(phases[p] for p in END_TO_END)
+        per_run.append(phases)
+        objective = result.solver.objective
+        status = result.solver.status
+    assert model is not None
+    medians = {k: statistics.median(r[k] for r in per_run) for k in per_run[0]}
+    return {
+        "backend": backend,
+        "solver": model.backend.name,
+        "status": status,
+        "objective": objective,
+        "median": medians,
+        "runs": per_run,
+        "pools": int((model.pools.pool_supply > 0).sum()),
+        "columns": model.form.n_cols,
+        "rows": model.form.n_rows,
+        "binaries": int(model.form.integer.sum()),
+    }
+
+
+def bench_reference(plan: Any, scenario: Scenario) -> dict[str, Any]:
+    t = time.perf_counter()
+    ref = solve_reference(plan, scenario)
+    return {
+        "status": ref.status,
+        "objective": ref.objective,
+        "seconds": time.perf_counter() - t,
+        "phases": ref.phases,
+        "variables": ref.n_variables,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="S,M,L,XL", help="comma-separated, from S,M,L,XL")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--solvers", default="highs,highs-mip,cbc", help="back ends to time")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference model")
+    parser.add_argument("--reference-xl", action="store_true", help="run the reference at XL")
+    parser.add_argument(
+        "--reference-milp", action="store_true", help="reference MILP at every size (slow)"
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s) {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+    backends = [b.strip() for b in args.solvers.split(",") if b.strip()]
+
+    report: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "runs": args.runs,
+        "seed": args.seed,
+        "sizes": {},
+    }
+    rows: list[list[str]] = []
+    for size in sizes:
+        dims = SIZES[size]
+        plan = synthetic_plan(*dims, seed=args.seed)
+        entry: dict[str, Any] = {
+            "dims": dict(zip(("donors", "pledges", "lines", "years"), dims, strict=True))
+        }
+        for kind, scenario in (("LP", Scenario(min_viable=False)), ("MILP", Scenario())):
+            results = []
+            for backend in backends:
+                if kind == "LP" and backend == "highs-mip":
+                    continue  # same LP path as "highs"
+                results.append(bench_pooled(plan, scenario, backend, args.runs))
+            ref = None
+            want_ref = not args.no_reference and (size != "XL" or args.reference_xl)
+            if want_ref and (kind == "LP" or size in ("S", "M") or args.reference_milp):
+                ref = bench_reference(plan, scenario)
+            entry[kind] = {"pooled": results, "reference": ref}
+            for res in results:
+                med = res["median"]
+                ratio = ""
+                same = ""
+                if ref and ref["objective"] is not None and res["objective"] is not None:
+                    ratio = f"{ref['seconds'] / med['end_to_end']:.0f}x"
+                    ok = abs(res["objective"] - ref["objective"]) <= 1e-6 * max(
+                        1.0, abs(ref["objective"])
+                    )
+                    same = "yes" if ok else "NO"
+                    res["objective_equal_to_reference"] = ok
+                    res["speedup_vs_reference"] = ref["seconds"] / med["end_to_end"]
+                rows.append(
+                    [
+                        size,
+                        kind,
+                        res["backend"],
+                        f"{res['columns']}",
+                        *(f"{med[p]:.3f}" for p in PHASES),
+                        f"{med['end_to_end']:.3f}",
+                        f"{ref['seconds']:.2f}" if ref else "-",
+                        ratio or "-",
+                        same or "-",
+                    ]
+                )
+        entry["peak_rss_mb"] = _peak_rss_mb()
+        report["sizes"][size] = entry
+        print(f"{size}: done, peak RSS so far {entry['peak_rss_mb']:.0f} MB", flush=True)
+
+    header = ["size", "kind", "backend", "cols", *PHASES, "e2e", "ref s", "ratio", "same obj"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    print(
+        "peak RSS (MB): " + ", ".join(f"{s} {report['sizes'][s]['peak_rss_mb']:.0f}" for s in sizes)
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=float), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

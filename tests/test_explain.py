@@ -1,0 +1,132 @@
+"""Explanations: marginal values (LP duals) checked against finite differences, the next
+USD 1 million, and the reason given for each line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from models.allocation import AllocationModel, allocate
+from models.plan import make_plan
+from models.scenario import Scenario, Targets
+
+NO_TARGETS = Targets(0.0, 0.0, 0.0, 0.0)
+
+
+def line(line_id: str, req: dict[int, float], **kw: Any) -> dict[str, Any]:
+    return {"line_id": line_id, "requirements": req, **kw}
+
+
+def objective(lines: list[dict[str, Any]], pledges: list[dict[str, Any]], sc: Scenario) -> float:
+    r = allocate(make_plan(lines, pledges), sc)
+    assert r.solver.objective is not None
+    return r.solver.objective
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize("min_viable", [False, True])
+def test_flexible_marginal_value_matches_a_finite_difference(solver: str, min_viable: bool) -> None:
+    lines = [
+        line("A", {2027: 100_000, 2028: 50_000}, priority=1),
+        line("B", {2027: 100_000}, priority=2, min_viable_share=0.1),
+        line("C", {2028: 400_000}, priority=3, min_viable_share=0.9),
+    ]
+    pledges = [{"donor": "D", "amount": 170_000}]
+    sc = Scenario(targets=NO_TARGETS, solver=solver, min_viable=min_viable)
+    r = allocate(make_plan(lines, pledges), sc)
+    delta = 1_000.0
+    more = objective(lines, [*pledges, {"donor": "N", "amount": delta}], sc)
+    assert r.solver.objective is not None
+    fd = (more - r.solver.objective) / delta
+    assert r.flexible_marginal_value is not None
+    assert r.flexible_marginal_value > 0  # the sign: more money never hurts
+    assert r.flexible_marginal_value == pytest.approx(fd, rel=1e-6)
+    # Next dollar tops up B's first tranche at tier weight 4 (first year).
+    assert r.flexible_marginal_value == pytest.approx(4.0, rel=1e-3)
+
+
+def test_flexible_marginal_value_is_zero_when_every_need_is_met() -> None:
+    r = allocate(
+        make_plan([line("A", {2027: 100})], [{"donor": "D", "amount": 500}]),
+        Scenario(targets=NO_TARGETS),
+    )
+    assert r.flexible_marginal_value == pytest.approx(0.0, abs=1e-9)
+    assert r.next_million.empty
+
+
+def test_line_marginal_value_matches_a_finite_difference() -> None:
+    def lines(extra: float) -> list[dict[str, Any]]:
+        return [
+            line("A", {2027: 100_000 + extra}, priority=1),
+            line("B", {2027: 100_000}, priority=4),
+        ]
+
+    # B gets 40k, strictly inside its first tranche (at exactly 50k the dual is degenerate).
+    pledges = [{"donor": "D", "amount": 140_000}]
+    sc = Scenario(targets=NO_TARGETS)
+    r = allocate(make_plan(lines(0.0), pledges), sc)
+    mv = r.line_marginal_value.set_index(["line_id", "year"])["value_per_usd"]
+    delta = 1_000.0
+    assert r.solver.objective is not None
+    fd = (objective(lines(delta), pledges, sc) - r.solver.objective) / delta
+    # Half the extra need at weight 8, half at 8 * 0.6, minus B's first-tranche dollar (1).
+    assert fd == pytest.approx(5.4, rel=1e-6)
+    assert mv[("A", 2027)] == pytest.approx(fd, rel=1e-6)
+    # B is not full: more requirement there is worth nothing.
+    assert mv[("B", 2027)] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_next_million_goes_to_the_highest_priority_gaps_first() -> None:
+    lines = [
+        line("A", {2027: 300_000}, priority=1),
+        line("B", {2027: 2_000_000}, priority=2),
+        line("E", {2027: 500_000}, priority=1),
+    ]
+    pledges = [
+        {"donor": "D", "amount": 100_000},
+        {"donor": "X", "amount": 500_000, "earmarking": "earmarked", "earmark_to": "E"},
+    ]
+    r = allocate(make_plan(lines, pledges), Scenario(targets=NO_TARGETS))
+    nm = r.next_million.set_index("line_id")["amount_usd"]
+    assert nm.sum() == pytest.approx(1_000_000)
+    assert nm["A"] == pytest.approx(200_000)  # A's gap first (tier 1)
+    assert nm["B"] == pytest.approx(800_000)
+    assert "E" not in nm.index  # already fully funded by its earmark
+    # The result itself is not changed by the what-if re-solve.
+    assert r.lines.set_index("line_id").loc["A", "funded_usd"] == pytest.approx(100_000)
+
+
+def test_line_reasons() -> None:
+    lines = [
+        line("FULL", {2027: 50}, priority=1),
+        line("LATE", {2027: 100, 2028: 100}, priority=1, entity="UNODC"),
+        line("EARM", {2027: 100}, priority=1),
+        line("NONE", {2027: 0}, priority=1),
+        line("LOW", {2027: 100}, priority=4),
+    ]
+    pledges = [
+        {"donor": "D", "amount": 50, "earmarking": "earmarked", "earmark_to": "FULL"},
+        {"donor": "E", "amount": 300, "first_year": 2028, "earmarking": "softly_earmarked",
+         "earmark_to": "entity:UNODC"},
+        {"donor": "F", "amount": 30, "earmarking": "earmarked", "earmark_to": "EARM"},
+    ]  # fmt: skip
+    r = allocate(make_plan(lines, pledges), Scenario(targets=NO_TARGETS))
+    reasons = r.explanations.set_index("line_id")["reason"]
+    assert reasons["FULL"] == "fully_funded"
+    assert reasons["LATE"] == "carry_forward_limited"
+    assert reasons["EARM"] == "eligible_money_exhausted"
+    assert reasons["NONE"] == "excluded"
+    assert reasons["LOW"] == "eligible_money_exhausted"
+    un = r.unallocated.groupby("reason")["amount_usd"].sum()
+    assert un["arrives_after_need"] == pytest.approx(200)
+    texts = r.explanations.set_index("line_id")["text"]
+    assert "2027" in texts["LATE"]
+
+
+def test_explain_false_skips_the_what_ifs_but_not_the_allocation() -> None:
+    plan = make_plan([line("A", {2027: 100})], [{"donor": "D", "amount": 60}])
+    model = AllocationModel.build(plan, Scenario(targets=NO_TARGETS))
+    quick = model.solve(explain=False)
+    assert quick.explanations.empty and quick.flexible_marginal_value is None
+    assert quick.lines["funded_usd"].sum() == pytest.approx(60)
