@@ -18,6 +18,7 @@ can stay idempotent. Identical pledges are flagged as warnings, never silently m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Sequence
@@ -733,7 +734,7 @@ def _read_pledges(
         per_year: list[tuple[int, float]] = []
         text_currency: str | None = None
         for year, column in year_columns:
-            got = r.cell(column, lambda v, c=column: ss.parse_amount(v, what=c))
+            got = r.cell(column, functools.partial(ss.parse_amount, what=column))
             if got is None:
                 continue
             value, cur = got
@@ -1015,14 +1016,14 @@ def _add_pledges(
     # The same explicit pledge_id in two files is an error: ids must identify one pledge.
     dup = all_pledges["pledge_id"].duplicated(keep="first")
     if dup.any():
-        for p in all_pledges.loc[dup].itertuples(index=False):
+        for again in all_pledges.loc[dup].to_dict("records"):
             report.errors.append(
                 RowError(
-                    str(p.source_file),
-                    str(p.source_sheet),
-                    int(p.source_row),
+                    str(again["source_file"]),
+                    str(again["source_sheet"]),
+                    int(again["source_row"]),
                     "pledge_id",
-                    f"pledge_id {p.pledge_id!r} is already used in another file",
+                    f"pledge_id {again['pledge_id']!r} is already used in another file",
                 )
             )
             report.rows_imported -= 1

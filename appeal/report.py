@@ -121,7 +121,8 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
             "illustrative": bool(plan.illustrative),
         },
     }
-    return json_safe(out)  # type: ignore[no-any-return]
+    safe: dict[str, Any] = json_safe(out)
+    return safe
 
 
 def summary_lines(data: Mapping[str, Any]) -> list[str]:

@@ -492,7 +492,7 @@ def sheet_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
     """Cell values of a read-only worksheet, row by row (blank rows included)."""
     # Some writers record a wrong sheet size; read what is really there.
     ws.reset_dimensions()
-    return ws.iter_rows(values_only=True)  # type: ignore[no-any-return]
+    return ws.iter_rows(values_only=True)  # type: ignore[no-any-return,unused-ignore]
 
 
 def _decode_csv(data: bytes, file: str) -> str:
@@ -652,7 +652,7 @@ def read_table(
     wb = open_workbook(data, name)
     try:
         sheets: list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]] = [
-            (ws.title, lambda ws=ws: sheet_rows(ws))
+            (ws.title, functools.partial(sheet_rows, ws))
             for ws in wb.worksheets
             if hasattr(ws, "iter_rows")
         ]
@@ -708,18 +708,25 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
+#: Sheets up to this size (uncompressed XML) are parsed as a whole tree; larger ones streamed.
+_TREE_LIMIT = 64 * 1024 * 1024
+
+
 class _FastReadFailed(Exception):
     pass
 
 
-def _col_index(ref: str) -> int:
+@functools.lru_cache(maxsize=1024)
+def _letters_index(letters: str) -> int:
     n = 0
-    for ch in ref:
-        if "A" <= ch <= "Z":
-            n = n * 26 + ord(ch) - 64
-        else:
-            break
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
     return n - 1
+
+
+def _col_index(ref: str) -> int:
+    """0-based column of a cell reference such as "AB12"."""
+    return _letters_index(ref.rstrip("0123456789"))
 
 
 def _text_of(elem: Any) -> str:
@@ -783,64 +790,75 @@ def _fast_sheets(data: bytes) -> list[tuple[str, Callable[[], Iterator[tuple[Any
 
         base = CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH
 
+        c_tag, row_tag = _MAIN + "c", _MAIN + "row"
+        v_tag, f_tag, is_tag = _MAIN + "v", _MAIN + "f", _MAIN + "is"
         try:
-            with archive.open(path) as stream:
-                expected = 1
-                c_tag, row_tag = _MAIN + "c", _MAIN + "row"
-                v_tag, f_tag, is_tag = _MAIN + "v", _MAIN + "f", _MAIN + "is"
-                for _, elem in ET.iterparse(stream, events=("end",)):
-                    if elem.tag != row_tag:
+            if archive.getinfo(path).file_size <= _TREE_LIMIT:
+                # Building the tree in C and walking it is faster than iterparse events.
+                root = ET.fromstring(archive.read(path))
+                data = root.find(_MAIN + "sheetData")
+                row_elems: Iterable[Any] = data if data is not None else ()
+            else:
+                row_elems = (
+                    e
+                    for _, e in ET.iterparse(archive.open(path), events=("end",))
+                    if e.tag == row_tag
+                )
+            expected = 1
+            for elem in row_elems:
+                if elem.tag != row_tag:
+                    continue
+                number = int(elem.get("r", expected))
+                while expected < number:  # missing (blank) rows keep Excel numbering
+                    expected += 1
+                    yield ()
+                cells: dict[int, Any] = {}
+                position = 0
+                for c in elem.iter(c_tag):
+                    ref = c.get("r")
+                    col = _col_index(ref) if ref else position
+                    position = col + 1
+                    kind = c.get("t", "n")
+                    f = c.find(f_tag)
+                    if f is not None:
+                        cells[col] = "=" + (f.text or "")
                         continue
-                    number = int(elem.get("r", expected))
-                    while expected < number:  # missing (blank) rows keep Excel numbering
-                        expected += 1
-                        yield ()
-                    cells: dict[int, Any] = {}
-                    position = 0
-                    for c in elem.iter(c_tag):
-                        ref = c.get("r")
-                        col = _col_index(ref) if ref else position
-                        position = col + 1
-                        kind = c.get("t", "n")
-                        f = c.find(f_tag)
-                        if f is not None:
-                            cells[col] = "=" + (f.text or "")
-                            continue
-                        if kind == "inlineStr":
-                            inline = c.find(is_tag)
-                            cells[col] = _text_of(inline) if inline is not None else None
-                            continue
-                        v = c.find(v_tag)
-                        text = v.text if v is not None else None
-                        if text is None:
-                            continue
-                        if kind == "s":
-                            cells[col] = shared[int(text)]
-                        elif kind == "b":
-                            cells[col] = text.strip() in ("1", "true")
-                        elif kind in ("str", "e"):
-                            cells[col] = text
-                        elif kind == "d":
-                            cells[col] = dt.datetime.fromisoformat(text)
+                    if kind == "inlineStr":
+                        inline = c.find(is_tag)
+                        cells[col] = _text_of(inline) if inline is not None else None
+                        continue
+                    v = c.find(v_tag)
+                    text = v.text if v is not None else None
+                    if text is None:
+                        continue
+                    if kind == "s":
+                        cells[col] = shared[int(text)]
+                    elif kind == "b":
+                        cells[col] = text.strip() in ("1", "true")
+                    elif kind in ("str", "e"):
+                        cells[col] = text
+                    elif kind == "d":
+                        cells[col] = dt.datetime.fromisoformat(text)
+                    else:
+                        try:
+                            num: float | int = int(text)
+                        except ValueError:
+                            num = float(text)
+                        style = c.get("s")
+                        if style is not None and int(style) in date_styles:
+                            cells[col] = from_excel(num, base)
                         else:
-                            num: float | int = (
-                                float(text) if any(ch in text for ch in ".eE") else int(text)
-                            )
-                            style = c.get("s")
-                            if style is not None and int(style) in date_styles:
-                                cells[col] = from_excel(num, base)
-                            else:
-                                cells[col] = num
-                    elem.clear()
-                    expected = number + 1
-                    if not cells:
-                        yield ()
-                        continue
-                    row: list[Any] = [None] * (max(cells) + 1)
-                    for col, value in cells.items():
-                        row[col] = value
-                    yield tuple(row)
+                            cells[col] = num
+                elem.clear()
+                expected = number + 1
+                if not cells:
+                    yield ()
+                    continue
+                row: list[Any] = [None] * (max(cells) + 1)
+                for col, value in cells.items():
+                    row[col] = value
+                yield tuple(row)
         except (KeyError, ValueError, IndexError, ET.ParseError, zipfile.BadZipFile, OSError):
             raise _FastReadFailed from None
 
-    return [(title, lambda path=path: rows_of(path)) for title, path in sheets]
+    return [(title, functools.partial(rows_of, path)) for title, path in sheets]

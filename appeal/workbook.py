@@ -6,8 +6,9 @@ workbook (openpyxl) with these sheets:
 Summary                   title, horizon, requirement / funded / gap / coverage by year,
                           donor-base figures against targets, policy targets, top asks, and two
                           native charts (requirements vs funding by year; gap by category)
-Requirements              every line by year with its attributes; subtotals by category and
-                          by pillar as live SUMIFS formulas
+Requirements              every line by year with its attributes; subtotals by category
+                          (SUMIFS) and by pillar (SUMPRODUCT over live pillar-share formulas,
+                          the even split of :mod:`models.gaps`) as live formulas
 Funding status            per line and year: requirement (a reference to Requirements), funded
                           and firm (SUMIFS over Allocation plan), pledged-only, gap, coverage —
                           all formulas, so edits flow through
@@ -29,14 +30,17 @@ Why the workbook is built the way it is:
   so every formula block has "at export" columns beside it holding the numbers the planner
   computed (unrounded; equal to the JSON result). The defined names TotalRequirement,
   TotalFunded, TotalFirm, TotalGap and Coverage point at the Summary totals.
-- *User text is never a formula.* Every string from users goes through
-  :func:`appeal._xlsx_safety.text_cell` (plain string type, quote prefix when it starts with
-  ``= + - @``, tab or CR). Formulas never embed user text: they refer to cells.
+- *User text is never a formula.* Every string is written as an inline string (never an
+  ``<f>``), with the quote-prefix format when it starts with ``= + - @``, tab, CR or LF
+  (:mod:`appeal._xlsx_safety`). Formulas never embed user text: they refer to cells, and
+  SUMIFS criteria escape ids holding wildcards or operators (``X*``, ``>5``).
 - *Confidential donors stay confidential.* Unless ``reveal_confidential``, every text cell is
   scrubbed so a confidential donor's name appears nowhere (not in explanations or import
   messages either); :func:`models.privacy.donor_aliases` gives the "Anonymous donor N" names.
-- *Speed.* openpyxl's write-only mode streams rows to disk; styles are NamedStyles registered
-  once, and each cell copies a prepared style array instead of building style objects.
+- *Speed.* openpyxl's write-only mode streams each sheet to disk; styles are NamedStyles
+  registered once; rows are rendered straight to sheet XML (repeated texts rendered once)
+  because openpyxl's pure-Python cell serialiser took ~20 s for the L-size plan (now ~2 s,
+  ``python -m benchmarks.bench_export``).
 - *Atomic.* The workbook is saved to a temporary file in the target folder and renamed, so a
   failure never leaves a half-written file behind.
 """
@@ -261,18 +265,20 @@ class _Sheet:
         """One row of sheet XML."""
         book = self.book
         cache = book.text_xml
+        s_attr = book.style_attrs
         r = self.row
+        n_styles = len(styles)
         parts = [f'<row r="{r}">']
         for i, value in enumerate(values):
             if value is None:
                 continue
-            style = styles[i] if i < len(styles) else None
-            ref = f"{_LETTERS[i]}{r}"
-            if isinstance(value, Formula):
-                sid = book.style_ids[style] if style else 0
-                s_attr = f' s="{sid}"' if sid else ""
-                parts.append(f'<c r="{ref}"{s_attr}><f>{xml_escape(value[1:])}</f></c>')
-            elif isinstance(value, str):
+            style = styles[i] if i < n_styles else None
+            if isinstance(value, str):
+                if isinstance(value, Formula):
+                    parts.append(
+                        f'<c r="{_LETTERS[i]}{r}"{s_attr[style]}><f>{xml_escape(value[1:])}</f></c>'
+                    )
+                    continue
                 key = style if style in TEXT_STYLES else "text"
                 # Names, ids and statuses repeat on thousands of rows: render each once.
                 tail = cache.get((value, key))
@@ -281,14 +287,13 @@ class _Sheet:
                     ids = book.quoted_ids if needs_quote_prefix(text) else book.style_ids
                     tail = inline_string_xml("", text, ids[key])[len('<c r=""') :]
                     cache[(value, key)] = tail
-                parts.append(f'<c r="{ref}"{tail}')
+                parts.append(f'<c r="{_LETTERS[i]}{r}"{tail}')
             else:
                 number = _number(value)
-                if number is None:
-                    continue
-                sid = book.style_ids[style] if style else 0
-                s_attr = f' s="{sid}"' if sid else ""
-                parts.append(f'<c r="{ref}"{s_attr} t="n"><v>{number}</v></c>')
+                if number is not None:
+                    parts.append(
+                        f'<c r="{_LETTERS[i]}{r}"{s_attr[style]} t="n"><v>{number}</v></c>'
+                    )
         parts.append("</row>")
         return "".join(parts)
 
@@ -399,6 +404,16 @@ def _number(value: object) -> str | None:
 
     bool is refused (callers write yes/no text): a True would otherwise become 1.
     """
+    kind = type(value)
+    if kind is int:  # the common cases first: this runs for every numeric cell
+        return str(value)
+    if kind is float:
+        number = float(value)  # type: ignore[arg-type]
+        if number - number != 0.0:  # NaN or infinity
+            return None
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return repr(number)
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         if hasattr(value, "item") and not isinstance(value, bool):
             return _number(value.item())
@@ -448,6 +463,7 @@ class _Book:
     quoted_ids: dict[str | None, int] = field(default_factory=dict)  # ... with quote prefix
     fast: bool = True  # render rows straight to XML (see _Sheet)
     text_xml: dict[tuple[str, str], str] = field(default_factory=dict)  # rendered text cells
+    style_attrs: dict[str | None, str] = field(default_factory=dict)  # ' s="N"' per style key
     scrub: Callable[[str], str] = lambda s: s
     breadth: dict[str, Any] = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
@@ -586,6 +602,8 @@ def write_appeal_workbook(
     # Register every format (and its quote-prefixed twin) so raw XML can refer to its index.
     book.style_ids = {k: wb._cell_styles.add(v) for k, v in book.styles.items()}
     book.quoted_ids = {k: wb._cell_styles.add(quoted_style(v)) for k, v in book.styles.items()}
+    book.style_attrs = {k: f' s="{i}"' if i else "" for k, i in book.style_ids.items()}
+    book.style_attrs[None] = ""
     book.fast = _FAST
     wb.calculation.fullCalcOnLoad = True  # Excel recomputes every formula when it opens
 
@@ -1002,13 +1020,14 @@ def _write_allocation(sh: _Sheet) -> None:
     names = book.programmes["name"].astype(str).to_dict() if len(book.programmes) else {}
     if len(alloc):
         alloc = alloc.sort_values(["pledge_id", "line_id", "year"], kind="stable")
+        donors = {d: book.donor(d) for d in alloc["donor"].unique()}
         cols = [
-            alloc["pledge_id"].astype(str).tolist(),
-            [book.donor(d) for d in alloc["donor"]],
-            alloc["line_id"].astype(str).tolist(),
+            _strings(alloc["pledge_id"]),
+            [donors[d] for d in alloc["donor"].to_numpy(dtype=object)],
+            _strings(alloc["line_id"]),
             alloc["year"].astype(int).tolist(),
             (alloc["source_year"] if "source_year" in alloc else alloc["year"]).tolist(),
-            (alloc["status"] if "status" in alloc else pd.Series([""] * len(alloc))).tolist(),
+            _strings(alloc["status"]) if "status" in alloc else [""] * len(alloc),
             alloc["amount_usd"].astype(float).tolist(),
         ]
         alloc_rows: Iterable[tuple[Any, ...]] = zip(*cols, strict=True)
@@ -1035,6 +1054,11 @@ def _write_allocation(sh: _Sheet) -> None:
         sh.append(row, styles)
     for values, styles in side_iter:
         sh.append([None] * (A_SIDE - 1) + list(values), [None] * (A_SIDE - 1) + list(styles))
+
+
+def _strings(series: pd.Series) -> list[str]:
+    """A column as a list of str, without pandas' slow per-element iteration."""
+    return [str(v) for v in series.to_numpy(dtype=object)]
 
 
 def _allocation_side_rows(book: _Book) -> list[tuple[list[CellValue], list[str | None]]]:
@@ -1116,12 +1140,13 @@ def _write_summary(sh: _Sheet, funding: _Sheet) -> None:
     plan = book.plan
     run = book.run
     years = book.years
-    sh.setup([22, 18, 18, 18, 18, 12, 3, 20, 20, 20, 20, 14], freeze="A3", print_rows="1:2")
+    sh.setup([44, 18, 18, 18, 18, 12, 3, 20, 20, 20, 20, 14], freeze="A3", print_rows="1:2")
     sh.title_rows(
         plan.title,
         f"Multi-year appeal {_horizon(years)} · scenario {run.scenario.name!s} · "
         f"generated {book.generated}"
-        + (" · ILLUSTRATIVE FIGURES, not actual pledges" if plan.illustrative else ""),
+        + (" · ILLUSTRATIVE FIGURES, not actual pledges" if plan.illustrative else "")
+        + (" · INTERNAL: confidential donors named" if book.reveal else ""),
     )
     f = funding.ref
 
@@ -1665,7 +1690,7 @@ def _below_min_viable(book: _Book) -> list[dict[str, Any]]:
 def _write_donors(sh: _Sheet) -> None:
     book = sh.book
     b = book.breadth
-    sh.setup([34, 16, 16, 16, 16, 20, 14], freeze="A3", print_rows="1:2")
+    sh.setup([46, 16, 16, 16, 16, 20, 14], freeze="A3", print_rows="1:2")
     sh.title_rows(
         f"Donor base — {book.plan.title}",
         "Programmable USD of pledges in the horizon. Confidential donors are shown as "
@@ -1790,6 +1815,8 @@ def _plain(value: object) -> CellValue:
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
+        return "yes" if value else "no"
+    if type(value) in (int, float):
         return value
     try:
         if pd.isna(value):  # type: ignore[call-overload]

@@ -11,7 +11,11 @@ tranches), then times, as the median of several runs:
 
 - ``load_plan``: read + parse + validate programmes, rates and the 10,000 pledges into a Plan;
 - ``register``: storing that plan in a fresh SQLite register (one transaction);
-- ``total``: both, i.e. what ``appeal import`` does.
+- ``total``: both, i.e. what ``appeal import`` does (also as CPU seconds, since the wall
+  clock depends on how busy the machine is).
+
+Two workbooks are timed: an Excel-like one (shared strings, as Excel saves; the headline
+figure) and the same rows as openpyxl saves them (inline strings, a larger XML).
 
 Prints a table and writes benchmarks/results/import.json.
 """
@@ -23,10 +27,12 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -116,56 +122,115 @@ def write_workbook(path: Path, rows: int, seed: int = 7) -> None:
     wb.save(path)
 
 
+_INLINE = re.compile(r'<c r="([A-Z]+\d+)"((?: s="\d+")?) t="inlineStr"><is><t>([^<]*)</t></is></c>')
+
+
+def to_shared_strings(path: Path) -> None:
+    """Rewrite openpyxl's inline strings as a shared-string table, as Excel saves workbooks."""
+    with zipfile.ZipFile(path) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    strings: dict[str, int] = {}
+
+    def shared(m: re.Match[str]) -> str:
+        index = strings.setdefault(m.group(3), len(strings))
+        return f'<c r="{m.group(1)}"{m.group(2)} t="s"><v>{index}</v></c>'
+
+    sheet = entries["xl/worksheets/sheet1.xml"].decode("utf-8")
+    entries["xl/worksheets/sheet1.xml"] = _INLINE.sub(shared, sheet).encode("utf-8")
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    items = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    entries["xl/sharedStrings.xml"] = (
+        f'<sst xmlns="{ns}" count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>'
+    ).encode()
+    rel = (
+        '<Relationship Id="rIdSST" Target="sharedStrings.xml" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+    )
+    rels = entries["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    entries["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>", rel + "</Relationships>"
+    ).encode()
+    override = (
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sharedStrings+xml"/>'
+    )
+    types = entries["[Content_Types].xml"].decode("utf-8")
+    entries["[Content_Types].xml"] = types.replace("</Types>", override + "</Types>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+
+
+def time_import(book: Path, folder: Path, runs: int, rows: int) -> dict[str, list[float]]:
+    """Seconds per run for each phase (wall clock) and total CPU seconds."""
+    timings: dict[str, list[float]] = {"load_plan": [], "register": [], "total": [], "cpu": []}
+    for run in range(runs):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        plan, report = load_plan(
+            SAMPLE_DIR / "programmes.xlsx", [book], fx=SAMPLE_DIR / "fx_rates.csv"
+        )
+        t1 = time.perf_counter()
+        with Register(f"sqlite:///{folder / f'{book.stem}-{run}.sqlite'}") as register:
+            register.import_plan(plan, report)
+        t2 = time.perf_counter()
+        timings["load_plan"].append(t1 - t0)
+        timings["register"].append(t2 - t1)
+        timings["total"].append(t2 - t0)
+        timings["cpu"].append(time.process_time() - c0)
+        assert report.rows_imported == rows, report.summary()
+    return timings
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
+    variants = {
+        "excel_like": "shared strings, as Excel saves",
+        "openpyxl": "inline strings, as openpyxl saves (larger XML)",
+    }
+    results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        book = folder / "pledges.xlsx"
-        write_workbook(book, args.rows)
-        timings: dict[str, list[float]] = {"load_plan": [], "register": [], "total": []}
-        cpu: list[float] = []
-        for run in range(args.runs):
-            c0 = time.process_time()
-            t0 = time.perf_counter()
-            plan, report = load_plan(
-                SAMPLE_DIR / "programmes.xlsx", [book], fx=SAMPLE_DIR / "fx_rates.csv"
-            )
-            t1 = time.perf_counter()
-            with Register(f"sqlite:///{folder / f'r{run}.sqlite'}") as register:
-                register.import_plan(plan, report)
-            t2 = time.perf_counter()
-            cpu.append(time.process_time() - c0)
-            timings["load_plan"].append(t1 - t0)
-            timings["register"].append(t2 - t1)
-            timings["total"].append(t2 - t0)
-        assert report.rows_imported == args.rows, report.summary()
-    medians = {k: statistics.median(v) for k, v in timings.items()}
-    print(f"Import of a {args.rows:,}-row pledge workbook (median of {args.runs} runs)")
-    print(f"{'phase':<12}{'median s':>10}{'min s':>10}{'max s':>10}")
-    for phase, values in timings.items():
-        print(f"{phase:<12}{medians[phase]:>10.3f}{min(values):>10.3f}{max(values):>10.3f}")
-    print(f"{'total (CPU)':<12}{statistics.median(cpu):>10.3f}{min(cpu):>10.3f}{max(cpu):>10.3f}")
+        for variant in variants:
+            book = folder / f"{variant}.xlsx"
+            write_workbook(book, args.rows)
+            if variant == "excel_like":
+                to_shared_strings(book)
+            results[variant] = time_import(book, folder, args.runs, args.rows)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"Import of a {args.rows:,}-row pledge workbook (median of {args.runs} runs, seconds)")
+    print(f"{'workbook':<12}{'phase':<12}{'median':>9}{'min':>9}{'max':>9}")
+    medians: dict[str, dict[str, float]] = {}
+    for variant, timings in results.items():
+        medians[variant] = {k: statistics.median(v) for k, v in timings.items()}
+        for phase, values in timings.items():
+            label = "total (CPU)" if phase == "cpu" else phase
+            print(
+                f"{variant:<12}{label:<12}{medians[variant][phase]:>9.3f}"
+                f"{min(values):>9.3f}{max(values):>9.3f}"
+            )
     print(f"machine load average (1 min): {load:.2f} on {os.cpu_count()} CPUs")
-    verdict = "PASS" if medians["total"] < TARGET_SECONDS else "FAIL"
-    print(f"target < {TARGET_SECONDS:.1f} s for the total: {verdict}")
-    results = ROOT / "benchmarks" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "import.json").write_text(
+    headline = medians["excel_like"]["total"]
+    verdict = "PASS" if headline < TARGET_SECONDS else "FAIL"
+    print(f"target: total < {TARGET_SECONDS:.1f} s for the Excel-like workbook: {verdict}")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "import.json").write_text(
         json.dumps(
             {
                 "benchmark": "import",
                 "rows": args.rows,
                 "runs": args.runs,
+                "variants": variants,
                 "median_seconds": medians,
-                "all_seconds": timings,
-                "median_cpu_seconds_total": statistics.median(cpu),
-                "load_average_1min": load,
+                "all_seconds": results,
                 "target_seconds": TARGET_SECONDS,
-                "meets_target": medians["total"] < TARGET_SECONDS,
+                "meets_target": headline < TARGET_SECONDS,
+                "load_average_1min": load,
+                "cpus": os.cpu_count(),
                 "python": platform.python_version(),
                 "machine": platform.machine(),
             },

@@ -73,6 +73,17 @@ LINE_COLUMNS = ["line_id", "year", "requirement_usd", "funded_usd", "firm_usd", 
 
 
 @dataclass
+class Flows:
+    """Money moved by the solution, per pool: ``amount[i]`` USD from pool ``pool[i]`` to
+    line-year ``ly[i]``. The model spends groups of pools; :meth:`AllocationModel._flows`
+    splits each group's spending over its pools first in, first out."""
+
+    pool: np.ndarray
+    ly: np.ndarray
+    amount: np.ndarray
+
+
+@dataclass
 class ScaledSolution:
     """Result of :meth:`AllocationModel.solve_scaled`: line-year funding only (fast)."""
 
@@ -156,9 +167,11 @@ class AllocationModel:
     def _set_supply(self, supply: np.ndarray) -> None:
         """Pool supplies and the target constants that depend on them, in place."""
         form = self.form
-        rows = [form.supply_rows]
-        lo = [np.full(len(supply), -np.inf)]
-        hi = [supply]
+        arriving = np.zeros(form.n_rows)
+        arriving[form.pool_rows] = supply
+        rows = [form.balance_rows]
+        lo = [arriving[form.balance_rows]]
+        hi = [arriving[form.balance_rows]]
         bases = target_bases(self.pools, supply)
         for tg in form.targets:
             rows.append(np.array([tg.row]))
@@ -173,9 +186,9 @@ class AllocationModel:
         except Exception as exc:  # a solver crash must not become a user-facing traceback
             return SolveOutcome("error", None, None, None, 0.0, f"solver failed: {exc}")
 
-    def _clean(self, values: np.ndarray, supply: np.ndarray) -> np.ndarray:
-        """x values made exactly feasible: no noise, no line-year over requirement, no pool
-        over supply (solver tolerances allow ~1e-7 violations)."""
+    def _clean(self, values: np.ndarray) -> np.ndarray:
+        """x values without solver noise and never over a line-year's requirement (solver
+        tolerances allow ~1e-7 violations)."""
         form = self.form
         x = np.maximum(values[: form.n_x], 0.0)
         x[x < NOISE_USD] = 0.0
@@ -185,13 +198,50 @@ class AllocationModel:
             scale = np.ones(form.n_ly)
             scale[over] = form.ly_req[over] / funded[over]
             x *= scale[form.col_ly]
-        used = sum_by(form.col_pool, weights=x, minlength=len(supply))
-        over = used > supply
-        if over.any():
-            scale = np.ones(len(supply))
-            scale[over] = np.where(used[over] > 0, supply[over] / used[over], 0.0)
-            x *= scale[form.col_pool]
         return x
+
+    def _flows(self, values: np.ndarray, supply: np.ndarray) -> Flows:
+        """Split each group's spending per year over its pools, first in, first out.
+
+        Lay a group's pools (arrival years ascending) end to end on a money axis, and its
+        spending (years ascending) on the same axis: the overlap of pool a's interval with
+        year t's interval is what pool a paid in year t. The model's balance rows keep
+        cumulative spending within cumulative arrivals, so no pool pays before it arrives;
+        overlaps from tolerance-sized overdrafts (pool after year) are dropped, so no pool
+        ever pays more than it has.
+        """
+        form, pools = self.form, self.pools
+        x = self._clean(values)
+        n_g, n_y = pools.n_groups, len(pools.years)
+        col_t = form.ly_year[form.col_ly]
+        spent = np.zeros((n_g, n_y))
+        np.add.at(spent, (form.col_group, col_t), x)
+        arrive = np.zeros((n_g, n_y))
+        arrive[pools.pool_group, pools.pool_year] = supply
+        pool_at = np.full((n_g, n_y), -1, dtype=np.int64)
+        pool_at[pools.pool_group, pools.pool_year] = np.arange(pools.n_pools)
+        hi_a = np.cumsum(arrive, axis=1)
+        lo_a = hi_a - arrive
+        hi_s = np.cumsum(spent, axis=1)
+        lo_s = hi_s - spent
+        # take[g, a, t]: money of pool (g, a) spent in year t.
+        take = np.minimum(hi_a[:, :, None], hi_s[:, None, :]) - np.maximum(
+            lo_a[:, :, None], lo_s[:, None, :]
+        )
+        take = np.clip(take, 0.0, None)
+        take *= np.arange(n_y)[:, None] <= np.arange(n_y)[None, :]
+        share = np.divide(
+            take, spent[:, None, :], out=np.zeros_like(take), where=spent[:, None, :] > 0
+        )
+        nz = np.nonzero(x > 0)[0]
+        col_share = share[form.col_group[nz], :, col_t[nz]]  # (n_nz, arrival years)
+        i, a = np.nonzero(col_share > 0)
+        cols = nz[i]
+        return Flows(
+            pool=pool_at[form.col_group[cols], a],
+            ly=form.col_ly[cols],
+            amount=x[cols] * col_share[i, a],
+        )
 
     def _z_cut(self, values: np.ndarray | None) -> np.ndarray:
         """Line indices cut by the minimum-viable rule."""
@@ -210,16 +260,18 @@ class AllocationModel:
         phases["solve"] = outcome.seconds
         t = time.perf_counter()
         ok = outcome.values is not None
-        x = self._clean(outcome.values, supply) if outcome.values is not None else None
-        if x is None:
-            x = np.zeros(self.form.n_x)
+        if outcome.values is not None:
+            flows = self._flows(outcome.values, supply)
+        else:
+            empty = np.zeros(0, dtype=np.int64)
+            flows = Flows(empty, empty, np.zeros(0))
         cut = self._z_cut(outcome.values)
-        frames = self._extract(x, supply, cut)
+        frames = self._extract(flows, supply, cut)
         phases["extract"] = time.perf_counter() - t
         t = time.perf_counter()
         extra: dict[str, object] = {}
         if explain and ok and outcome.values is not None:
-            extra = self._explain(x, outcome, cut, supply, frames["funded_ly"])
+            extra = self._explain(flows, outcome, cut, supply, frames["funded_ly"])
             # _explain re-solves; put the model back on the plan's own money.
             self._set_supply(supply)
         phases["explain"] = time.perf_counter() - t
@@ -252,30 +304,30 @@ class AllocationModel:
         )
 
     def _extract(
-        self, x: np.ndarray, supply: np.ndarray, cut: np.ndarray
+        self, flows: Flows, supply: np.ndarray, cut: np.ndarray
     ) -> dict[str, pd.DataFrame]:
         """Assign the solution: pools -> pledges pro rata, lines, targets, min viable."""
         pools, form = self.pools, self.form
         tr = pools.tranches
-        used = sum_by(form.col_pool, weights=x, minlength=pools.n_pools)
+        used = sum_by(flows.pool, weights=flows.amount, minlength=pools.n_pools)
         frac = np.divide(used, supply, out=np.zeros_like(used), where=supply > 0)
 
-        # Allocations: each nonzero x column split over its pool's tranches by amount.
+        # Allocations: each flow split over its pool's tranches by amount.
         pooled_idx = np.nonzero(tr["pool"].to_numpy() >= 0)[0]
         tr_pool = tr["pool"].to_numpy()[pooled_idx]
         order = np.argsort(tr_pool, kind="stable")
         sorted_tr = pooled_idx[order]
         counts = np.bincount(tr_pool, minlength=pools.n_pools)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        nz = np.nonzero(x > 0)[0]
-        reps = counts[form.col_pool[nz]]
+        nz = np.nonzero(flows.amount > 0)[0]
+        reps = counts[flows.pool[nz]]
         col_rep = np.repeat(nz, reps)
         offsets = np.arange(len(col_rep)) - np.repeat(np.cumsum(reps) - reps, reps)
-        tr_rep = sorted_tr[starts[form.col_pool[col_rep]] + offsets]
+        tr_rep = sorted_tr[starts[flows.pool[col_rep]] + offsets]
         amount = tr["amount_usd"].to_numpy(dtype=float)
-        k_rep = form.col_pool[col_rep]
-        alloc_amount = x[col_rep] * amount[tr_rep] / supply[k_rep]
-        ly = form.col_ly[col_rep]
+        k_rep = flows.pool[col_rep]
+        alloc_amount = flows.amount[col_rep] * amount[tr_rep] / supply[k_rep]
+        ly = flows.ly[col_rep]
         allocations = pd.DataFrame(
             {
                 "pledge_id": tr["pledge_id"].to_numpy()[tr_rep],
@@ -290,7 +342,7 @@ class AllocationModel:
         )
 
         # Unallocated: reasons decided before the model, plus each pool's leftover.
-        funded_ly = sum_by(form.col_ly, weights=x, minlength=form.n_ly)
+        funded_ly = sum_by(flows.ly, weights=flows.amount, minlength=form.n_ly)
         pool_reason = explain_mod.pool_leftover_reasons(
             pools, form, funded_ly, cut, cap=self.scenario.donor_line_cap_share is not None
         )
@@ -318,14 +370,16 @@ class AllocationModel:
             self._tr_pool, weights=self._tr_amount * self._tr_firm, minlength=pools.n_pools
         )
         firm_frac = np.divide(firm_supply, supply, out=np.zeros_like(firm_supply), where=supply > 0)
-        firm_ly = sum_by(form.col_ly, weights=x * firm_frac[form.col_pool], minlength=form.n_ly)
+        firm_ly = sum_by(
+            flows.ly, weights=flows.amount * firm_frac[flows.pool], minlength=form.n_ly
+        )
         lines = self._lines_frame(funded_ly, firm_ly)
 
         return {
             "allocations": allocations,
             "unallocated": un,
             "lines": lines,
-            "targets": self._targets_frame(x, supply),
+            "targets": self._targets_frame(flows, supply),
             "min_viable": self._min_viable_frame(funded_ly, cut),
             "funded_ly": pd.DataFrame({"funded": funded_ly, "firm": firm_ly}),
         }
@@ -342,17 +396,17 @@ class AllocationModel:
         lines["gap_usd"] = (lines["requirement_usd"] - lines["funded_usd"]).clip(lower=0.0)
         return lines[LINE_COLUMNS]
 
-    def _targets_frame(self, x: np.ndarray, supply: np.ndarray) -> pd.DataFrame:
+    def _targets_frame(self, flows: Flows, supply: np.ndarray) -> pd.DataFrame:
         form, pools = self.form, self.pools
         bases = target_bases(pools, supply)
         rows = []
         for tg in form.targets:
             if tg.flexible_only:
-                tagged = explain_mod.lc_lines(self.plan)[form.ly_line[form.col_ly]]
-                achieved = float(x[tagged & pools.pool_flexible[form.col_pool]].sum())
+                tagged = explain_mod.lc_lines(self.plan)[form.ly_line[flows.ly]]
+                achieved = float(flows.amount[tagged & pools.pool_flexible[flows.pool]].sum())
             else:
-                tagged = explain_mod.theme_lines(self.plan, tg.name)[form.ly_line[form.col_ly]]
-                achieved = float(x[tagged].sum())
+                tagged = explain_mod.theme_lines(self.plan, tg.name)[form.ly_line[flows.ly]]
+                achieved = float(flows.amount[tagged].sum())
             basis = bases[tg.basis]
             rows.append(
                 {
@@ -385,7 +439,7 @@ class AllocationModel:
 
     def _explain(
         self,
-        x: np.ndarray,
+        flows: Flows,
         outcome: SolveOutcome,
         cut: np.ndarray,
         supply: np.ndarray,
@@ -395,17 +449,29 @@ class AllocationModel:
         out: dict[str, object] = {}
         funded_ly = funded["funded"].to_numpy()
         out["explanations"] = explain_mod.explain_lines(
-            self.plan, self.pools, form, x, funded_ly, cut, supply, self.scenario
+            self.plan,
+            self.pools,
+            form,
+            flows.pool,
+            flows.ly,
+            flows.amount,
+            cut,
+            supply,
+            self.scenario,
         )
         # Duals need a live HiGHS model; a CBC run gets a HiGHS twin for them.
         duals_model = self.backend if isinstance(self.backend, HighsModel) else HighsModel(form)
         if duals_model is not self.backend:
-            duals_model.set_row_bounds(form.supply_rows, np.full(len(supply), -np.inf), supply)
+            arriving = np.zeros(form.n_rows)
+            arriving[form.pool_rows] = supply
+            duals_model.set_row_bounds(
+                form.balance_rows, arriving[form.balance_rows], arriving[form.balance_rows]
+            )
             duals_model.solve(self.scenario.time_limit_seconds, self.scenario.mip_gap)
         mv = duals_model.marginal_values(outcome.values)
         if mv is not None:
             row_mv, col_mv = mv
-            out["flexible_marginal_value"] = float(row_mv[form.supply_rows[self.pools.probe]])
+            out["flexible_marginal_value"] = float(row_mv[form.pool_rows[self.pools.probe]])
             out["line_marginal_value"] = explain_mod.line_marginal_frame(
                 self._ly_frame, form, col_mv, self.scenario.weights.tranche_share
             )
@@ -415,7 +481,7 @@ class AllocationModel:
         self._set_supply(more)
         again = self._run()
         if again.values is not None:
-            x2 = self._clean(again.values, more)
+            x2 = self._clean(again.values)
             funded2 = sum_by(form.col_ly, weights=x2, minlength=form.n_ly)
             out["next_million"] = explain_mod.next_million_frame(
                 self._ly_frame, funded2 - funded_ly
@@ -448,11 +514,13 @@ class AllocationModel:
         if outcome.values is None:
             funded = self._ly_frame.assign(funded_usd=0.0, firm_usd=0.0)
             return ScaledSolution(outcome.status, None, funded, {})
-        x = self._clean(outcome.values, supply)
+        flows = self._flows(outcome.values, supply)
         firm_frac = np.divide(firm_supply, supply, out=np.zeros_like(supply), where=supply > 0)
         funded = self._ly_frame.assign(
-            funded_usd=sum_by(form.col_ly, weights=x, minlength=form.n_ly),
-            firm_usd=sum_by(form.col_ly, weights=x * firm_frac[form.col_pool], minlength=form.n_ly),
+            funded_usd=sum_by(flows.ly, weights=flows.amount, minlength=form.n_ly),
+            firm_usd=sum_by(
+                flows.ly, weights=flows.amount * firm_frac[flows.pool], minlength=form.n_ly
+            ),
         )
         z = outcome.values[form.z_cols]
         mv = {

@@ -71,8 +71,8 @@ def pool_leftover_reasons(
     is_cut_line[cut] = True
     cut_ly = is_cut_line[form.ly_line] & ~full_ly
     open_ly = ~full_ly & ~cut_ly
-    n_open = sum_by(form.col_pool, weights=open_ly[form.col_ly], minlength=n_pools)
-    n_cut = sum_by(form.col_pool, weights=cut_ly[form.col_ly], minlength=n_pools)
+    n_open = sum_by(form.link_pool, weights=open_ly[form.link_ly], minlength=n_pools)
+    n_cut = sum_by(form.link_pool, weights=cut_ly[form.link_ly], minlength=n_pools)
     # Unmet need of eligible lines in years before the pool's money arrives.
     unmet = np.zeros_like(pools.req, dtype=bool)
     unmet[form.ly_line[~full_ly], form.ly_year[~full_ly]] = True
@@ -93,13 +93,17 @@ def explain_lines(
     plan: Plan,
     pools: Pooling,
     form: Formulation,
-    x: np.ndarray,
-    funded_ly: np.ndarray,
+    flow_pool: np.ndarray,
+    flow_ly: np.ndarray,
+    flow_amount: np.ndarray,
     cut: np.ndarray,
     supply: np.ndarray,
     scenario: Scenario,
 ) -> pd.DataFrame:
-    """One row per line: tier, weight, requirement, funding, coverage, reason and sentence."""
+    """One row per line: tier, weight, requirement, funding, coverage, reason and sentence.
+
+    ``flow_*``: the solution as money moved from pools to line-years."""
+    funded_ly = sum_by(flow_ly, weights=flow_amount, minlength=form.n_ly)
     n_lines = len(pools.line_ids)
     req_l = pools.req.sum(axis=1)
     funded_l = sum_by(form.ly_line, weights=funded_ly, minlength=n_lines)
@@ -110,13 +114,13 @@ def explain_lines(
     tiers = plan.programmes["priority"].astype(int).to_numpy()
     mvs = plan.programmes["min_viable_share"].astype(float).fillna(0.0).to_numpy()
 
-    used = sum_by(form.col_pool, weights=x, minlength=pools.n_pools)
+    used = sum_by(flow_pool, weights=flow_amount, minlength=pools.n_pools)
     left = supply - used
     member = _membership(pools)
     # Highest weight each pool funded.
-    funded_col = x > 0
+    moved = flow_amount > 0
     maxw = np.full(pools.n_pools, -np.inf)
-    np.maximum.at(maxw, form.col_pool[funded_col], weights[form.ly_line[form.col_ly[funded_col]]])
+    np.maximum.at(maxw, flow_pool[moved], weights[form.ly_line[flow_ly[moved]]])
 
     unmet = pools.req - funded_lt > _tol(pools.req)
     first_unmet = np.where(unmet.any(axis=1), np.argmax(unmet, axis=1), -1)

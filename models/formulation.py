@@ -4,32 +4,39 @@ Built from a :class:`~models.pooling.Pooling` as plain numpy arrays, so the same
 handed to HiGHS directly (fast path, in-place re-solves) or to PuLP (CBC, and for reading).
 Every function is named for what it defines. The model is a maximisation:
 
+Pools that differ only by the year their money arrives form a *group* (same eligible set,
+flexibility and donor key); the model spends a group's money year by year and carries the rest
+forward, so one variable serves every arrival year (3-4x fewer columns than one per pool;
+:mod:`models.allocation` splits a group's spending back over its pools first in, first out).
+
 Variables (columns, in this order)
-  ``x[k, l, t]``  USD from pool k to line l in year t; only for lines eligible to pool k and
-                  years t >= the pool's availability with a positive requirement.
+  ``x[g, l, t]``  USD of group g spent on line l in year t; only for lines eligible to the
+                  group and years t >= its earliest money with a positive requirement.
   ``y1[l, t]``    the first tranche of line-year funding, 0 <= y1 <= tranche_share * R[l, t]
   ``y2[l, t]``    the rest, 0 <= y2 <= (1 - tranche_share) * R[l, t]
-  ``short[g]``    shortfall of policy target g, USD >= 0
+  ``s[g, t]``     group g's money carried from year t into t+1 (in the last year: unspent)
   ``z[l]``        binary, line l is funded at or above its minimum viable share (MILP only)
+  ``short[h]``    shortfall of policy target h, USD >= 0
 
 Constraints (rows, in this order)
-  supply[k]       sum_{l,t} x[k,l,t] <= supply of pool k
-  link[l, t]      sum_k x[k,l,t] - y1[l,t] - y2[l,t] = 0   (so funding <= requirement)
+  balance[g, t]   sum_l x[g,l,t] + s[g,t] - s[g,t-1] = money of group g arriving in year t
+                  (no borrowing from the future: spending is covered by money arrived so far)
+  link[l, t]      sum_g x[g,l,t] - y1[l,t] - y2[l,t] = 0   (so funding <= requirement)
   mv_lo[l]        sum_t (y1+y2)[l,t] - m_l * Rtot_l * z_l >= 0
   mv_hi[l]        sum_t (y1+y2)[l,t] - Rtot_l * z_l <= 0    (0 or >= m of the multi-year need)
-  target[g]       achieved_g + short[g] >= target_g (USD)
-  cap[d, l]       sum_{k of donor d, t} x[k,l,t] <= cap_share * Rtot_l
+  target[h]       achieved_h + short[h] >= target_h (USD)
+  cap[d, l]       sum_{g of donor d, t} x[g,l,t] <= cap_share * Rtot_l
 
 Objective
-  maximise  sum_{l,t} w_l * c_t * (y1[l,t] + tranche_weight * y2[l,t]) - P * sum_g short[g]
+  maximise  sum_{l,t} w_l * c_t * (y1[l,t] + tranche_weight * y2[l,t]) - P * sum_h short[h]
 
 ``w_l`` is the line weight (:func:`line_weights`), ``c_t = 1 - early_year_preference * t``
 (t = 0 in the first horizon year) and ``P = 100 * max(w)``, so one dollar of target
 shortfall always outweighs any reallocation of that dollar between lines (targets are soft
 but dominant). Funding the first tranche of any line in a tier beats topping up another line
-of the same tier because ``tranche_weight < 1``; tiers are strict because the tier weights
-8/4/2/1 exceed ``tranche_weight`` times the next tier up's weight ratio... precisely:
-``w_tier * tranche_weight > w_next_tier`` holds for the defaults (4.8 > 4, 2.4 > 2, 1.2 > 1).
+of the same tier because ``tranche_weight < 1``; tiers are strict because topping up a tier
+still beats the next tier's first tranche: ``w_tier * tranche_weight > w_next_tier`` for the
+defaults (4.8 > 4, 2.4 > 2, 1.2 > 1).
 
 Policy target bases (USD constants, so targets never reward leaving money unallocated):
 the leadership + coordination target is a share of the flexible money the model can use
@@ -64,7 +71,7 @@ class Formulation:
     """Column and row arrays of the model; ``a_*`` is the constraint matrix in COO form."""
 
     # x columns
-    col_pool: np.ndarray
+    col_group: np.ndarray
     col_ly: np.ndarray  # line-year index of each x column
     # line-years with a positive requirement
     ly_line: np.ndarray
@@ -85,8 +92,12 @@ class Formulation:
     # bookkeeping
     n_x: int
     n_ly: int
-    supply_rows: np.ndarray  # row index per pool
+    balance_rows: np.ndarray  # every balance row
+    pool_rows: np.ndarray  # balance row where each pool's money arrives
     link_rows: np.ndarray  # row index per line-year
+    # What each pool could fund (pool, line-year): for explanations, not in the model.
+    link_pool: np.ndarray
+    link_ly: np.ndarray
     mv_lines: np.ndarray  # line index per min-viable line
     z_cols: np.ndarray  # column per min-viable line
     targets: list[TargetRow] = field(default_factory=list)
@@ -157,15 +168,27 @@ def line_weights(programmes: pd.DataFrame, scenario: Scenario) -> np.ndarray:
 
 
 def define_variables(pools: Pooling) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The x columns: (pool, line-year) pairs where money may go, plus the line-year index.
+    """The x columns: (group, line-year) pairs where money may go, plus the line-year index.
 
-    Returns (col_pool, col_ly, ly_index) where ``ly_index[l, t]`` is the line-year number or
+    Returns (col_group, col_ly, ly_index) where ``ly_index[l, t]`` is the line-year number or
     -1 when the line needs nothing that year.
     """
     has = pools.req > 0
     ly_index = np.full(has.shape, -1, dtype=np.int64)
     ly_index[has] = np.arange(int(has.sum()))
-    # Per eligible set, its line-years sorted by year, to slice by availability year.
+    per_set = _set_line_years(pools, ly_index)
+    col_group, col_ly = _expand(per_set, pools.group_set, pools.group_first)
+    return col_group, col_ly, ly_index
+
+
+def pool_links(pools: Pooling, ly_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pool, line-year) pairs each pool's money could fund (eligible, not before arrival)."""
+    per_set = _set_line_years(pools, ly_index)
+    return _expand(per_set, pools.pool_set, pools.pool_year)
+
+
+def _set_line_years(pools: Pooling, ly_index: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per eligible set, its line-years and their year index, sorted by year."""
     per_set: list[tuple[np.ndarray, np.ndarray]] = []
     for members in pools.elig_sets:
         sub = ly_index[members]  # lines x years
@@ -175,27 +198,32 @@ def define_variables(pools: Pooling) -> tuple[np.ndarray, np.ndarray, np.ndarray
         flat_t = t_idx.ravel()[order]
         keep = flat_ly >= 0
         per_set.append((flat_ly[keep], flat_t[keep]))
-    cols_pool: list[np.ndarray] = []
-    cols_ly: list[np.ndarray] = []
-    for k in range(pools.n_pools):
-        lys, ts = per_set[int(pools.pool_set[k])]
-        start = int(np.searchsorted(ts, pools.pool_year[k], side="left"))
-        chosen = lys[start:]
-        cols_ly.append(chosen)
-        cols_pool.append(np.full(len(chosen), k, dtype=np.int64))
-    col_pool = np.concatenate(cols_pool) if cols_pool else np.zeros(0, dtype=np.int64)
-    col_ly = np.concatenate(cols_ly) if cols_ly else np.zeros(0, dtype=np.int64)
-    return col_pool, col_ly, ly_index
+    return per_set
+
+
+def _expand(
+    per_set: list[tuple[np.ndarray, np.ndarray]], owner_set: np.ndarray, owner_year: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    owners: list[np.ndarray] = []
+    lys: list[np.ndarray] = []
+    for k in range(len(owner_set)):
+        ly, ts = per_set[int(owner_set[k])]
+        chosen = ly[int(np.searchsorted(ts, owner_year[k], side="left")) :]
+        lys.append(chosen)
+        owners.append(np.full(len(chosen), k, dtype=np.int64))
+    empty = np.zeros(0, dtype=np.int64)
+    return (np.concatenate(owners) if owners else empty, np.concatenate(lys) if lys else empty)
 
 
 def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formulation:
     """Assemble variables, constraints and objective for one plan and scenario."""
     weights = line_weights(plan.programmes, scenario)
-    col_pool, col_ly, ly_index = define_variables(pools)
+    col_group, col_ly, ly_index = define_variables(pools)
+    link_pool, link_ly = pool_links(pools, ly_index)
     ly_line, ly_year = np.nonzero(ly_index >= 0)
     # np.nonzero walks row-major, matching the numbering in define_variables.
     ly_req = pools.req[ly_line, ly_year]
-    n_x, n_ly = len(col_pool), len(ly_line)
+    n_x, n_ly = len(col_group), len(ly_line)
     share = scenario.weights.tranche_share
 
     # Columns: x, y1, y2 (then shortfalls and binaries appended below).
@@ -204,12 +232,31 @@ def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formula
     col_hi = [np.full(n_x, INF), share * ly_req, (1.0 - share) * ly_req]
     n_cols = n_x + 2 * n_ly
 
+    # Carry-forward columns s[g, t] for t from the group's first year on.
+    n_years = len(pools.years)
+    carry = np.arange(n_years)[None, :] >= pools.group_first[:, None]  # groups x years
+    n_s = int(carry.sum())
+    stock_col = np.full(carry.shape, -1, dtype=np.int64)
+    stock_col[carry] = n_cols + np.arange(n_s)
+    n_cols += n_s
+    cost.append(np.zeros(n_s))
+    col_lo.append(np.zeros(n_s))
+    col_hi.append(np.full(n_s, INF))
+
     rows = _Rows()
-    # supply[k]
-    supply_rows = rows.add(
-        len(pools.pool_supply), np.full(pools.n_pools, -INF), pools.pool_supply.copy()
-    )
-    rows.coef(supply_rows[col_pool], np.arange(n_x), np.ones(n_x))
+    # balance[g, t]: right-hand sides are the money arriving (set per solve).
+    bal = np.full(carry.shape, -1, dtype=np.int64)
+    balance_rows = rows.add(n_s, np.zeros(n_s), np.zeros(n_s))
+    bal[carry] = balance_rows
+    rows.coef(bal[col_group, ly_year[col_ly]], np.arange(n_x), np.ones(n_x))
+    rows.coef(bal[carry], stock_col[carry], np.ones(n_s))
+    g_idx, t_idx = np.nonzero(carry[:, 1:] & carry[:, :-1])  # s[g,t] feeds balance[g,t+1]
+    rows.coef(bal[g_idx, t_idx + 1], stock_col[g_idx, t_idx], -np.ones(len(g_idx)))
+    pool_rows = bal[pools.pool_group, pools.pool_year]
+    arriving = np.zeros(rows.n)
+    arriving[pool_rows] = pools.pool_supply
+    rows.lo[0] = arriving[balance_rows].copy()
+    rows.hi[0] = arriving[balance_rows].copy()
     # link[l, t]
     link_rows = rows.add(n_ly, np.zeros(n_ly), np.zeros(n_ly))
     rows.coef(link_rows[col_ly], np.arange(n_x), np.ones(n_x))
@@ -269,7 +316,7 @@ def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formula
             )
         row = int(rows.add(1, np.array([value * basis_usd]), np.array([INF]))[0])
         if flexible_only:
-            sel = np.nonzero(tagged[ly_line[col_ly]] & pools.pool_flexible[col_pool])[0]
+            sel = np.nonzero(tagged[ly_line[col_ly]] & pools.group_flexible[col_group])[0]
             rows.coef(np.full(len(sel), row), sel, np.ones(len(sel)))
         else:
             sel = np.nonzero(tagged[ly_line])[0]
@@ -289,8 +336,8 @@ def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formula
 
     # Optional cap on one donor's share of a line's multi-year requirement.
     if scenario.donor_line_cap_share is not None and n_x:
-        donor_codes = pd.factorize(pd.Series(pools.pool_donor))[0]
-        key = donor_codes[col_pool] * len(pools.line_ids) + ly_line[col_ly]
+        donor_codes = pd.factorize(pd.Series(pools.group_donor))[0]
+        key = donor_codes[col_group] * len(pools.line_ids) + ly_line[col_ly]
         uniq, inv = np.unique(key, return_inverse=True)
         cap_line = uniq % len(pools.line_ids)
         cap_rows = rows.add(
@@ -304,7 +351,7 @@ def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formula
     integer[z_cols] = True
     a_row, a_col, a_val = rows.matrix()
     return Formulation(
-        col_pool=col_pool,
+        col_group=col_group,
         col_ly=col_ly,
         ly_line=ly_line.astype(np.int64),
         ly_year=ly_year.astype(np.int64),
@@ -321,7 +368,10 @@ def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formula
         a_val=a_val,
         n_x=n_x,
         n_ly=n_ly,
-        supply_rows=supply_rows,
+        balance_rows=balance_rows,
+        pool_rows=pool_rows,
+        link_pool=link_pool,
+        link_ly=link_ly,
         link_rows=link_rows,
         mv_lines=mv_lines,
         z_cols=z_cols.astype(np.int64),

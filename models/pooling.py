@@ -61,10 +61,21 @@ class Pooling:
     pool_donor: list[str]  # "" unless pools are split by donor
     pool_supply: np.ndarray  # programmable USD per pool
     probe: int  # pool id of the probe pool
+    # Groups: pools that differ only by availability year (same eligible set, flexibility
+    # and donor key). The model carries each group's money forward year to year.
+    pool_group: np.ndarray  # group id per pool
+    group_set: np.ndarray  # eligible-set id per group
+    group_flexible: np.ndarray  # bool per group
+    group_donor: list[str]
+    group_first: np.ndarray  # earliest availability year index per group
 
     @property
     def n_pools(self) -> int:
         return len(self.pool_set)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.group_set)
 
 
 def horizon_years(plan: Plan, scenario: Scenario) -> list[int]:
@@ -240,6 +251,10 @@ def pool_pledges(plan: Plan, scenario: Scenario) -> Pooling:
     tr["pool"] = pool
     n_pools = len(u)
     supply = sum_by(pool[pooled], weights=tr.loc[pooled, "amount_usd"], minlength=n_pools)
+    group_cols = ["set", "flexible", "donor"]
+    pool_group = u.groupby(group_cols, sort=False).ngroup().to_numpy()
+    g = u.assign(group=pool_group).groupby("group", sort=True)
+    first = g.first()
     return Pooling(
         years=years,
         line_ids=line_ids,
@@ -252,6 +267,11 @@ def pool_pledges(plan: Plan, scenario: Scenario) -> Pooling:
         pool_donor=[str(d) for d in u["donor"]],
         pool_supply=supply.astype(float),
         probe=int(codes[0]),
+        pool_group=pool_group.astype(np.int64),
+        group_set=first["set"].to_numpy(dtype=np.int64),
+        group_flexible=first["flexible"].to_numpy(dtype=bool),
+        group_donor=[str(d) for d in first["donor"]],
+        group_first=g["avail"].min().to_numpy(dtype=np.int64),
     )
 
 

@@ -332,7 +332,10 @@ def _summarise(
     lines = frame({"line_id": line_ids, "year": years}, requirement, funded, firm)
 
     order = list(dict.fromkeys(line_ids.tolist()))
-    member = np.array([[lid == o for lid in line_ids] for o in order], dtype=float).T
+    # member[i, j] = 1 when line-year i belongs to line j (sums line-years into lines).
+    member = np.zeros((len(line_ids), len(order)))
+    column = {lid: j for j, lid in enumerate(order)}
+    member[np.arange(len(line_ids)), [column[lid] for lid in line_ids]] = 1.0
     line_req = requirement @ member
     line_funded = funded @ member
     by_line = frame({"line_id": order}, line_req, line_funded, firm @ member)

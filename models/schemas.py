@@ -12,6 +12,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,10 +209,10 @@ def problems(table: str, frame: pd.DataFrame) -> list[Problem]:
 def _to_problems(table: str, cases: pd.DataFrame) -> list[Problem]:
     out: list[Problem] = []
     seen: set[tuple[Any, str | None, str]] = set()
-    for case in cases.itertuples(index=False):
-        check = str(case.check)
-        column = None if pd.isna(case.column) else str(case.column)
-        value = case.failure_case
+    for case in cases.to_dict("records"):
+        check = str(case["check"])
+        column = None if _missing(case["column"]) else str(case["column"])
+        value = case["failure_case"]
         if _SEP in check:
             column, _, message = check.partition(_SEP)
         elif check == "not_nullable":
@@ -225,15 +226,19 @@ def _to_problems(table: str, cases: pd.DataFrame) -> list[Problem]:
             message = f"wrong type: {value!r}"
         else:
             message = check
-            if value is not None and not (isinstance(value, float) and pd.isna(value)):
+            if not _missing(value):
                 message = f"{message} (got {value!r})"
-        index = None if pd.isna(case.index) else case.index
+        index = None if _missing(case["index"]) else case["index"]
         key = (index, column, message)
         if key in seen:
             continue
         seen.add(key)
         out.append(Problem(table=table, index=index, column=column, message=message, value=value))
     return out
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def validate_plan(plan: Plan) -> list[Problem]:

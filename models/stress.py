@@ -60,6 +60,7 @@ class StressCase:
         names = aliases or {}
         return {
             "label": _alias_label(self.label, self.removed_donors, names),
+            "text": self.text(names),
             "removed_donors": [names.get(d, d) for d in self.removed_donors],
             "removed_usd": self.removed_usd,
             "totals": dict(self.totals),
@@ -80,6 +81,18 @@ class StressCase:
             "lines": to_records(self.lines),
             "solver_status": self.solver_status,
         }
+
+    def text(self, aliases: Mapping[str, str] | None = None) -> str:
+        """One sentence for people: what the loss costs and which programmes fall."""
+        names = aliases or {}
+        who = ", ".join(names.get(d, d) for d in self.removed_donors)
+        gap = self.totals["gap_change"]
+        sentence = f"If {who} withdrew, the gap would grow by USD {gap / 1e6:,.2f} million"
+        if self.below_min_viable:
+            sentence += "; these programmes would fall below minimum viable: " + ", ".join(
+                self.below_min_viable
+            )
+        return sentence + "."
 
 
 @dataclass

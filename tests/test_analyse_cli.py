@@ -171,3 +171,21 @@ def test_analysis_object_is_json_safe() -> None:
     data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert data["risk"]["draws_done"] == 3
     assert [c["label"] for c in data["stress"]["cases"]] == ["top 1 donor"]
+
+
+def test_plan_from_the_register(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from appeal.register import Register
+
+    db = tmp_path / "register.sqlite"
+    assert analyse.main(["--db", str(db), "--draws", "0"]) == 2
+    assert "no programmes" in capsys.readouterr().err
+    plan, report = load_sample_plan()
+    with Register(f"sqlite:///{db}") as register:
+        register.import_plan(plan, report)
+    out = tmp_path / "from_register.json"
+    code = analyse.main(["--db", str(db), "--draws", "0", "--stress-top", "1", "--json", str(out)])
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    direct = analytics.analyse(plan, Scenario(), stress_top=0)
+    assert data["totals"]["requirement_usd"] == pytest.approx(direct.totals["requirement_usd"])
+    assert data["donor_base"]["donor_count"] == direct.donor_base["donor_count"]

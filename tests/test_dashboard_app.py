@@ -116,7 +116,7 @@ def test_upload_check_then_confirm(app: Dash) -> None:
         before = len(Register(app.server.config["APPEAL"].db_url).pledges())
         report, disabled, label, _ = pledges.check(contents, "bad.csv")
         assert "ZZZ" in str(report) and "row" in text_of(report).lower()
-        assert not disabled and label == "Store 1 valid rows, skip 1 rejected"
+        assert not disabled and label == "Store 1 valid row, skip 1 rejected"
         # Nothing is stored by the check.
         assert len(Register(app.server.config["APPEAL"].db_url).pledges()) == before
         result, _, version, cleared = pledges.confirm(1, contents, "bad.csv", 0)

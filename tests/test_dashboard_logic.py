@@ -246,7 +246,7 @@ def test_store_upload_and_status_edits(
     old = str(stored.loc[0, "status"])
     new = "paid" if old != "paid" else "committed"
     ok, msg = pledges.apply_status_edit(
-        reg, {"colId": "status", "oldValue": old, "newValue": new, "data": {"pledge_id": pid}}
+        reg, {"colId": "status", "oldValue": old, "value": new, "data": {"pledge_id": pid}}
     )
     assert ok and new in msg
     assert reg.pledges().set_index("pledge_id").loc[pid, "status"] == new

@@ -202,15 +202,16 @@ def test_upload_sample_pledges_and_a_bad_file(page: Page, tmp_path: Path) -> Non
     expect(errors).to_contain_text("ZZZ")
     rows = errors.locator("tbody tr")
     expect(rows).to_have_count(2)
-    expect(confirm).to_contain_text("Store 1 valid rows, skip 2 rejected")
+    expect(confirm).to_contain_text("Store 1 valid row, skip 2 rejected")
     no_failure(page)
     shot(page, "pledges_rejected")
 
-    # A file that is not a pledge file at all is refused without storing anything.
-    notes = tmp_path / "notes.txt"
-    notes.write_text("hello", encoding="utf-8")
-    page.locator("#pledge-upload input[type=file]").set_input_files(str(notes))
-    expect(page.locator("#upload-check")).to_contain_text("File refused")
+    # A file that is not a spreadsheet at all is refused whole; nothing can be stored.
+    fake = tmp_path / "notes.xlsx"
+    fake.write_text("these are meeting notes, not a workbook", encoding="utf-8")
+    upload.set_input_files(str(fake))
+    expect(page.locator("#upload-summary")).to_contain_text("cannot be imported")
+    expect(page.locator("#upload-errors")).to_contain_text("notes.xlsx")
     expect(confirm).to_be_disabled()
 
 
@@ -221,7 +222,8 @@ def test_status_edit_in_the_grid(page: Page) -> None:
     old = cell.inner_text().strip()
     new = "paid" if old != "paid" else "committed"
     cell.dblclick()
-    page.locator(".ag-select-list, .ag-list").get_by_text(new, exact=True).first.click()
+    page.locator("#pledges-grid .ag-cell-inline-editing .ag-picker-field-wrapper").click()
+    page.locator(".ag-select-list .ag-list-item", has_text=new).first.click()
     expect(page.locator("#grid-status-alert")).to_contain_text(f"to {new}")
     expect(cell).to_have_text(new)
 

@@ -48,7 +48,9 @@ class Case:
         if self.raw is not None:
             path.write_bytes(self.raw)
             return path
-        rows = self.rows if self.rows is not None else [self.header, V1, V2, self.row]
+        rows: list[list[Any]] = (
+            self.rows if self.rows is not None else [self.header, V1, V2, self.row or []]
+        )
         if self.fmt == "csv":
             import csv
 

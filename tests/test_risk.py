@@ -229,3 +229,15 @@ def test_quantiles_are_ordered_everywhere(
         assert_ordered(frame, "gap")
     assert_ordered(result.totals, "firm")
     assert all(0 <= x <= 1 for x in result.by_line["probability_fully_funded"])
+
+
+def test_all_paid_with_default_probabilities_is_the_plan() -> None:
+    base = small_plan()
+    plan = base.replace(pledges=base.pledges.assign(status="paid"))
+    result = risk.simulate(plan, Scenario(), draws=6, seed=9, workers=1)
+    det = allocation.allocate(plan, Scenario())
+    total = float(det.lines["funded_usd"].sum())
+    assert result.totals["funded_p10"] == pytest.approx(total, abs=1e-6)
+    assert result.totals["funded_p90"] == pytest.approx(total, abs=1e-6)
+    assert result.totals["firm_p50"] == pytest.approx(total, abs=1e-6)  # paid money is firm
+    assert result.to_dict()["expected_materialised_share"] == 1.0

@@ -129,6 +129,10 @@ def test_losing_the_big_donor_drops_a_programme_below_minimum_viable() -> None:
     )
     case = stress.donor_loss(plan, Scenario(), ["Big"])
     assert case.below_min_viable == ["MV"]
+    assert case.text() == (
+        "If Big withdrew, the gap would grow by USD 0.00 million; these programmes would "
+        "fall below minimum viable: MV."
+    )
     funded_before = dict(zip(case.lines["line_id"], case.lines["funded_before"], strict=True))
     assert funded_before["MV"] >= 50 - 0.01
     assert case.totals["gap_change"] == pytest.approx(60.0, abs=0.01)

@@ -25,6 +25,7 @@ from typing import Any
 
 from appeal.terminal import pct, table, usd
 from models import analytics
+from models.allocation import AllocationInputError
 from models.plan import Plan
 from models.risk import RiskError
 from models.scenario import Scenario, ScenarioError
@@ -418,7 +419,7 @@ def run(args: argparse.Namespace) -> int:
             workers=int(args.workers),
             progress=progress,
         )
-    except (InputError, UnknownDonor, RiskError, ScenarioError) as exc:
+    except (InputError, UnknownDonor, RiskError, ScenarioError, AllocationInputError) as exc:
         print(f"appeal analyse: error: {exc}", file=sys.stderr)
         return 2
     data = _json_safe(analysis.to_dict(reveal=bool(args.reveal_confidential)))

@@ -47,8 +47,13 @@ def load_demo(register: object) -> str:
     saved = []
     for path in sample_paths()["scenarios"]:
         scenario = pipeline.load_scenario(path)
-        run = pipeline.run(plan, scenario)
-        register.save_scenario(scenario.name, scenario, run_summary(run) if run.result.ok else None)
+        summary = None
+        try:
+            run = pipeline.run(plan, scenario)
+            summary = run_summary(run) if run.result.ok else None
+        except Exception as exc:  # a failed solve must not stop the app from starting
+            print(f"appeal serve: scenario {scenario.name}: not solved ({exc})", file=sys.stderr)
+        register.save_scenario(scenario.name, scenario, summary)
         saved.append(scenario.name)
     return (
         f"loaded the illustrative sample plan ({len(plan.pledges)} pledges, "

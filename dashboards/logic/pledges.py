@@ -213,7 +213,8 @@ def apply_status_edit(register: Register, change: dict[str, Any]) -> tuple[bool,
     """Validate and store one status edit from the grid; (ok, message for the page)."""
     data = change.get("data") or {}
     pledge_id = str(data.get("pledge_id") or change.get("rowId") or "")
-    new = change.get("newValue")
+    # dash-ag-grid 35 sends the new value as "value" (its docs say "newValue"): accept both.
+    new = change["value"] if "value" in change else change.get("newValue")
     old = change.get("oldValue")
     if change.get("colId") not in (None, "status"):
         return False, "Only the status column can be edited here."

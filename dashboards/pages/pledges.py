@@ -242,10 +242,11 @@ def check(contents: str | None, filename: str | None) -> tuple[Any, bool, str, A
                 className="mt-3 small",
             )
         )
+    valid = f"{result.valid_rows} valid row" + ("s" if result.valid_rows != 1 else "")
     if result.can_store and result.rejected_rows:
-        label = f"Store {result.valid_rows} valid rows, skip {result.rejected_rows} rejected"
+        label = f"Store {valid}, skip {result.rejected_rows} rejected"
     elif result.can_store:
-        label = f"Confirm and store {result.valid_rows} rows"
+        label = f"Confirm and store {valid}"
     return html.Div(parts), not result.can_store, label, None
 
 
