@@ -243,7 +243,36 @@ def _data_rows(table: Table, report: ImportReport) -> list[_Row]:
         if table.is_repeated_header(values):
             row.error(None, "repeated header row; delete it")
         rows.append(row)
+    _unnamed_columns(table, rows, report)
     return rows
+
+
+def _unnamed_columns(table: Table, rows: list[_Row], report: ImportReport) -> None:
+    """Warn about data in columns without a header (often a merged header cell)."""
+    from openpyxl.utils import get_column_letter
+
+    width = max((len(r.values) for r in rows), default=0)
+    named = set(table.columns.values())
+    blank = [
+        i
+        for i in range(width)
+        if i not in named and (i >= len(table.header_values) or not table.header_values[i])
+    ]
+    for i in blank:
+        first = next(
+            (r.number for r in rows if i < len(r.values) and not ss.is_blank(r.values[i])), None
+        )
+        if first is not None:
+            report.warnings.append(
+                RowError(
+                    table.file,
+                    table.sheet,
+                    table.header_row,
+                    get_column_letter(i + 1),
+                    f"column {get_column_letter(i + 1)} has values (first in row {first}) but "
+                    "no header, so it is ignored — a merged header cell? Give it its own header",
+                )
+            )
 
 
 def _file_error(report: ImportReport, exc: SpreadsheetError, kind: str = "") -> None:
@@ -742,6 +771,10 @@ def _read_pledges(
                 r.error(column, f"{column} must not be negative, got {value:g}")
             elif value > 0:
                 per_year.append((year, value))
+            if cur and text_currency and cur != text_currency:
+                r.error(
+                    column, f"{column} is written in {cur} but other amounts in {text_currency}"
+                )
             text_currency = text_currency or cur
         amount: float | None = None
         got = (
@@ -751,6 +784,8 @@ def _read_pledges(
         )
         if got is not None:
             amount, cur = got
+            if cur and text_currency and cur != text_currency:
+                r.error("amount", f"amount is written in {cur} but amount_YYYY in {text_currency}")
             text_currency = text_currency or cur
         currency = r.cell("currency", _currency_code)
         if currency is None and "currency" not in [c for c, _ in r.errors]:

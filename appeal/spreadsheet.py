@@ -784,6 +784,8 @@ def _fast_sheets(data: bytes) -> list[tuple[str, Callable[[], Iterator[tuple[Any
             sheets.append((sh.get("name", ""), path))
     except (KeyError, ValueError, ET.ParseError, zipfile.BadZipFile, OSError):
         return None
+    if not sheets:
+        return None  # nothing recognisable: openpyxl reads it (or explains why it cannot)
 
     def rows_of(path: str) -> Iterator[tuple[Any, ...]]:
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
@@ -796,6 +798,8 @@ def _fast_sheets(data: bytes) -> list[tuple[str, Callable[[], Iterator[tuple[Any
             if archive.getinfo(path).file_size <= _TREE_LIMIT:
                 # Building the tree in C and walking it is faster than iterparse events.
                 root = ET.fromstring(archive.read(path))
+                if not root.tag.startswith(_MAIN):
+                    raise ValueError("not a transitional SpreadsheetML sheet")
                 data = root.find(_MAIN + "sheetData")
                 row_elems: Iterable[Any] = data if data is not None else ()
             else:

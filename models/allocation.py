@@ -122,6 +122,7 @@ class AllocationModel:
         self._tr_amount = pools.tranches["amount_usd"].to_numpy(dtype=float)[pooled]
         self._tr_pledge = pools.tranches["pledge_id"].to_numpy()[pooled]
         self._tr_firm = firm[pooled]
+        self._lines_template: tuple[pd.DataFrame, np.ndarray] | None = None
         self._ly_frame = pd.DataFrame(
             {
                 "line_id": np.asarray(pools.line_ids, dtype=object)[form.ly_line],
@@ -385,16 +386,30 @@ class AllocationModel:
         }
 
     def _lines_frame(self, funded_ly: np.ndarray, firm_ly: np.ndarray) -> pd.DataFrame:
-        req = self.plan.requirements
-        req = req[req["year"].astype(int).isin(self.pools.years)]
-        lines = req.groupby(["line_id", "year"], as_index=False, sort=True)["requirement_usd"].sum()
-        lines["line_id"] = lines["line_id"].astype(str)
-        lines["year"] = lines["year"].astype(np.int64)
-        got = self._ly_frame.assign(funded_usd=funded_ly, firm_usd=firm_ly)
-        lines = lines.merge(got, on=["line_id", "year"], how="left")
-        lines[["funded_usd", "firm_usd"]] = lines[["funded_usd", "firm_usd"]].fillna(0.0)
-        lines["gap_usd"] = (lines["requirement_usd"] - lines["funded_usd"]).clip(lower=0.0)
-        return lines[LINE_COLUMNS]
+        """Requirement rows in the horizon (one per line-year, sorted) with their funding."""
+        if self._lines_template is None:
+            req = self.plan.requirements
+            req = req[req["year"].astype(int).isin(self.pools.years)]
+            lines: pd.DataFrame = req.groupby(["line_id", "year"], as_index=False, sort=True).agg(
+                requirement_usd=("requirement_usd", "sum")
+            )
+            lines["line_id"] = lines["line_id"].astype(str)
+            lines["year"] = lines["year"].astype(np.int64)
+            # Line-year number of each row (-1 for rows with a zero requirement).
+            line_pos = {lid: i for i, lid in enumerate(self.pools.line_ids)}
+            year_pos = {y: t for t, y in enumerate(self.pools.years)}
+            ly_index = np.full(self.pools.req.shape, -1, dtype=np.int64)
+            ly_index[self.form.ly_line, self.form.ly_year] = np.arange(self.form.n_ly)
+            li = lines["line_id"].map(line_pos).to_numpy(dtype=np.int64)
+            ti = lines["year"].map(year_pos).to_numpy(dtype=np.int64)
+            self._lines_template = (lines, ly_index[li, ti])
+        template, ly = self._lines_template
+        has = ly >= 0
+        funded = np.where(has, funded_ly[np.maximum(ly, 0)] if len(funded_ly) else 0.0, 0.0)
+        firm = np.where(has, firm_ly[np.maximum(ly, 0)] if len(firm_ly) else 0.0, 0.0)
+        out = template.assign(funded_usd=funded, firm_usd=firm)
+        out["gap_usd"] = (out["requirement_usd"] - out["funded_usd"]).clip(lower=0.0)
+        return out[LINE_COLUMNS]
 
     def _targets_frame(self, flows: Flows, supply: np.ndarray) -> pd.DataFrame:
         form, pools = self.form, self.pools

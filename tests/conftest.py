@@ -1,4 +1,8 @@
-"""Shared fixtures: the bundled sample plan, a throwaway register URL, tiny file writers."""
+"""Shared fixtures: the bundled sample plan, a throwaway register URL, tiny file writers.
+
+``sample_plan`` / ``sample_loaded`` are loaded once per session and shared: treat them as
+read-only (derive changed plans with ``plan.replace(...)`` on copies of the tables).
+"""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from appeal.cli import main as cli_main
 from appeal.commands import analyse
 from appeal.importer import load_sample_plan, sample_paths
 from models import analytics
+from models.privacy import donor_aliases
 from models.scenario import Scenario
 
 
@@ -189,3 +190,17 @@ def test_plan_from_the_register(tmp_path: Path, capsys: pytest.CaptureFixture[st
     direct = analytics.analyse(plan, Scenario(), stress_top=0)
     assert data["totals"]["requirement_usd"] == pytest.approx(direct.totals["requirement_usd"])
     assert data["donor_base"]["donor_count"] == direct.donor_base["donor_count"]
+
+
+def test_new_donors_against_a_previous_cycle(tmp_path: Path) -> None:
+    plan, _ = load_sample_plan()
+    donors = sorted(set(plan.pledges["donor"]))
+    previous = tmp_path / "previous.csv"
+    previous.write_text("donor,amount\n" + "".join(f"{d},1\n" for d in donors[3:]), "utf-8")
+    out = tmp_path / "new.json"
+    args = [*sample_args(), "--draws", "0", "--stress-top", "0", "--json", str(out)]
+    assert analyse.main([*args, "--previous-donors", str(previous)]) == 0
+    base = json.loads(out.read_text(encoding="utf-8"))["donor_base"]
+    assert base["new_donor_count"] == 3
+    aliases = donor_aliases(plan)
+    assert base["new_donors"] == sorted(aliases[d] for d in donors[:3])

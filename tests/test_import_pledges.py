@@ -355,3 +355,88 @@ def test_xlsx_error_names_sheet_and_excel_row(
 def test_sample_plan_tables_valid(sample_plan: Any) -> None:
     assert validate_plan(sample_plan) == []
     assert isinstance(sample_plan.pledges, pd.DataFrame)
+
+
+def test_merged_header_cell_leaves_column_unnamed_with_a_warning(
+    tmp_path: Path, small_programmes: Path, small_fx: Path
+) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["donor", "amount", None, "year", "earmarking", "status", "currency"])
+    ws.merge_cells("B1:C1")  # "amount" spans the amount and a note column
+    ws.append(["A", 100, "note", 2027, "unearmarked", "paid", "USD"])
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    plan, report = _load(small_programmes, small_fx, path)
+    assert len(plan.pledges) == 1
+    warning = report.warnings[0]
+    assert (warning.row, warning.column) == (1, "C")
+    assert "merged header cell" in warning.message
+
+
+def test_filled_template_imports(tmp_path: Path, small_programmes: Path, small_fx: Path) -> None:
+    from openpyxl import load_workbook
+
+    from appeal.template import write_template
+
+    path = write_template(tmp_path / "filled.xlsx")
+    wb = load_workbook(path)
+    ws = wb["Pledges"]
+    ws.append(
+        [
+            "",
+            "Norway",
+            "1,000,000",
+            "EUR",
+            2027,
+            2,
+            "softly earmarked",
+            "theme:gender",
+            "committed",
+            "13%",
+            "no",
+        ]
+    )
+    ws.append(
+        [
+            "REF-2",
+            "Foundation X",
+            50_000,
+            "USD",
+            2028,
+            None,
+            "earmarked",
+            "L1",
+            "pledged",
+            None,
+            "yes",
+        ]
+    )
+    wb.save(path)
+    plan, report = _load(small_programmes, small_fx, path)
+    assert report.ok and report.rows_imported == 2
+    p = plan.pledges.set_index("donor")
+    assert p.loc["Norway", "earmark_to"] == "theme:gender"
+    assert p.loc["Norway", "psc_rate"] == pytest.approx(0.13)
+    assert bool(p.loc["Foundation X", "confidential"]) is True
+    assert p.loc["Foundation X", "pledge_id"] == "REF-2"
+    assert sorted(plan.pledges["source_row"]) == [3, 4]
+
+
+def test_tranche_currencies_must_agree(
+    make_xlsx: Maker, small_programmes: Path, small_fx: Path
+) -> None:
+    path = make_xlsx(
+        [
+            ["donor", "earmarking", "status", "amount_2027", "amount_2028"],
+            ["A", "unearmarked", "paid", "EUR 1m", "USD 1m"],
+        ]
+    )
+    with pytest.raises(ImportFailed) as info:
+        _load(small_programmes, small_fx, path)
+    err = info.value.report.errors[0]
+    assert (err.row, err.column) == (2, "amount_2028")
+    assert "written in USD but other amounts in EUR" in err.message

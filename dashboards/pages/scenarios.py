@@ -429,11 +429,13 @@ def _mini_cards(run: Any) -> Any:
         card("Gap", usd(h.gap_usd), "unmet requirement", tone="danger"),
         card("Coverage", pct(h.coverage), f"firm {usd(h.firm_usd)}", tone="info"),
         card(
-            "Flexible value",
-            "–"
-            if run.result.flexible_marginal_value is None
-            else f"{run.result.flexible_marginal_value:.3g}",
-            "objective per extra flexible USD",
+            "Unallocated",
+            usd(
+                float(run.result.unallocated["amount_usd"].sum())
+                if len(run.result.unallocated)
+                else 0.0
+            ),
+            "money no line could use in time",
             tone="secondary",
         ),
     ]
