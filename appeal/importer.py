@@ -184,7 +184,9 @@ class _Row:
     def cell(self, column: str, parse: Callable[[Any], Any], *, default: Any = None) -> Any:
         i = self.table.columns.get(column)
         value = self.values[i] if i is not None and i < len(self.values) else None
-        if value is None or ss.is_blank(value):
+        if value is None or (type(value) is str and ss.is_blank(value)):
+            return default
+        if type(value) is float and value != value:  # NaN from a csv-like source
             return default
         # Codes, years, statuses ... repeat on most rows: parse each distinct value once.
         cache = self.table.cache

@@ -231,7 +231,11 @@ def is_blank(value: Any) -> bool:
     if value is None:
         return True
     if type(value) is str:
-        return not value.strip() or not value.translate(_INVISIBLE).strip()
+        text = value.strip()
+        if not text:
+            return True
+        # Only non-ASCII text can consist of invisible characters alone.
+        return not text.isascii() and not text.translate(_INVISIBLE).strip()
     return isinstance(value, float) and math.isnan(value)
 
 

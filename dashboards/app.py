@@ -118,7 +118,7 @@ def create_app(config: AppConfig) -> Dash:
 
     app = Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash accepts a Flask app here
         use_pages=True,
         pages_folder=str(PAGES),
         assets_folder=str(ASSETS),

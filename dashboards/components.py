@@ -128,7 +128,7 @@ def frame_table(
 
 def section(title: str, children: Any, *, subtitle: str = "", id_: str = "") -> Any:
     """A titled card section of a page."""
-    header = [html.H5(title, className="mb-0")]
+    header: list[Any] = [html.H5(title, className="mb-0")]
     if subtitle:
         header.append(html.Div(subtitle, className="text-muted small"))
     kwargs: dict[str, Any] = {"id": id_} if id_ else {}

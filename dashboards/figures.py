@@ -163,8 +163,9 @@ def next_million(frame: pd.DataFrame) -> go.Figure:
     """Where the next USD 1m of unearmarked money would go (line_id, name, amount_usd)."""
     if frame.empty:
         return empty("No line could use more unearmarked money")
-    data = frame.groupby(["line_id", "name"], as_index=False, sort=False)["amount_usd"].sum()
-    data = data.sort_values("amount_usd", ascending=False)
+    data = pd.DataFrame(
+        frame.groupby(["line_id", "name"], as_index=False, sort=False)["amount_usd"].sum()
+    ).sort_values("amount_usd", ascending=False)
     fig = go.Figure(
         go.Bar(
             x=data["amount_usd"],

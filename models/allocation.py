@@ -267,7 +267,7 @@ class AllocationModel:
             empty = np.zeros(0, dtype=np.int64)
             flows = Flows(empty, empty, np.zeros(0))
         cut = self._z_cut(outcome.values)
-        frames = self._extract(flows, supply, cut)
+        frames = self._extract(flows, supply, cut, solved=ok)
         phases["extract"] = time.perf_counter() - t
         t = time.perf_counter()
         extra: dict[str, object] = {}
@@ -305,7 +305,7 @@ class AllocationModel:
         )
 
     def _extract(
-        self, flows: Flows, supply: np.ndarray, cut: np.ndarray
+        self, flows: Flows, supply: np.ndarray, cut: np.ndarray, *, solved: bool = True
     ) -> dict[str, pd.DataFrame]:
         """Assign the solution: pools -> pledges pro rata, lines, targets, min viable."""
         pools, form = self.pools, self.form
@@ -347,6 +347,8 @@ class AllocationModel:
         pool_reason = explain_mod.pool_leftover_reasons(
             pools, form, funded_ly, cut, cap=self.scenario.donor_line_cap_share is not None
         )
+        if not solved:
+            pool_reason[:] = "solver_error"
         tr_pool_all = tr["pool"].to_numpy()
         left = np.where(tr_pool_all >= 0, amount * (1.0 - frac[np.maximum(tr_pool_all, 0)]), amount)
         reasons = np.where(

@@ -57,7 +57,9 @@ class EligibilityIndex:
         line = self._line_case.get(target.casefold())
         if line is None:
             hint = " (softly earmarked targets look like pillar:II)" if ":" in target else ""
-            raise UnknownEarmarkTarget(f"earmark target {target!r} is not a line_id in the programmes{hint}")
+            raise UnknownEarmarkTarget(
+                f"earmark target {target!r} is not a line_id in the programmes{hint}"
+            )
         return frozenset({line})
 
     def _soft_target(self, part: str) -> set[str]:
@@ -90,7 +92,7 @@ class EligibilityIndex:
 
 
 def normalise_theme(theme: str) -> str:
-    """"Human Rights" / "human-rights" / "human_rights" -> "human_rights"."""
+    """ "Human Rights" / "human-rights" / "human_rights" -> "human_rights"."""
     return "_".join(theme.strip().casefold().replace("-", " ").split())
 
 
@@ -98,7 +100,10 @@ def eligible_lines(programmes: pd.DataFrame, pledges: pd.DataFrame) -> pd.Series
     """Eligible line set (frozenset) per pledge_id."""
     index = EligibilityIndex(programmes)
     return pd.Series(
-        [index.lines_for(e, t) for e, t in zip(pledges["earmarking"], pledges["earmark_to"], strict=True)],
+        [
+            index.lines_for(e, t)
+            for e, t in zip(pledges["earmarking"], pledges["earmark_to"], strict=True)
+        ],
         index=pledges["pledge_id"].to_numpy(),
         dtype=object,
     )

@@ -150,15 +150,23 @@ def build_tranches(pledges: pd.DataFrame, fx: pd.DataFrame | None = None) -> pd.
     """
     rates = {"USD": 1.0}
     if fx is not None and len(fx):
-        rates.update({str(c).upper(): float(r) for c, r in zip(fx["currency"], fx["units_per_usd"], strict=True)})
+        rates.update(
+            {
+                str(c).upper(): float(r)
+                for c, r in zip(fx["currency"], fx["units_per_usd"], strict=True)
+            }
+        )
     rows: list[tuple[str, int, float, float, float]] = []
-    for p in pledges.itertuples(index=False):
-        n_years = int(p.last_year) - int(p.first_year) + 1
-        share = float(p.amount) / n_years
-        rate = rates[str(p.currency).upper()]
-        for year in range(int(p.first_year), int(p.last_year) + 1):
+    columns = ("pledge_id", "first_year", "last_year", "amount", "currency", "psc_rate")
+    for pid, first, last, amount, currency, psc in zip(
+        *(pledges[c].tolist() for c in columns), strict=True
+    ):
+        n_years = int(last) - int(first) + 1
+        share = float(amount) / n_years
+        rate = rates[str(currency).upper()]
+        for year in range(int(first), int(last) + 1):
             gross_usd = share / rate
-            rows.append((p.pledge_id, year, share, gross_usd, programmable(gross_usd, float(p.psc_rate))))
+            rows.append((str(pid), year, share, gross_usd, programmable(gross_usd, float(psc))))
     return pd.DataFrame(rows, columns=TRANCHE_COLUMNS)
 
 
@@ -179,7 +187,7 @@ def make_plan(
     ({year: amount in pledge currency}, overriding the even spread).
     """
     prog_rows = []
-    req_rows = []
+    req_rows: list[dict[str, Any]] = []
     for line in lines:
         prog_rows.append(
             {
@@ -194,7 +202,9 @@ def make_plan(
             }
         )
         for year, usd in dict(line["requirements"]).items():
-            req_rows.append({"line_id": str(line["line_id"]), "year": int(year), "requirement_usd": float(usd)})
+            req_rows.append(
+                {"line_id": str(line["line_id"]), "year": int(year), "requirement_usd": float(usd)}
+            )
     pledge_rows = []
     explicit: dict[str, Mapping[int, float]] = {}
     for i, p in enumerate(pledges):
@@ -208,7 +218,9 @@ def make_plan(
             {
                 "pledge_id": pid,
                 "donor": str(p["donor"]),
-                "amount": float(p["amount"]) if "tranches" not in p else float(sum(explicit[pid].values())),
+                "amount": float(p["amount"])
+                if "tranches" not in p
+                else float(sum(explicit[pid].values())),
                 "currency": str(p.get("currency", "USD")).upper(),
                 "first_year": first,
                 "last_year": last,
@@ -224,24 +236,37 @@ def make_plan(
         )
     pledge_df = pd.DataFrame(pledge_rows, columns=PLEDGE_COLUMNS)
     fx_df = pd.DataFrame(
-        [{"currency": c.upper(), "units_per_usd": float(r), "as_of": ""} for c, r in (fx or {}).items()],
+        [
+            {"currency": c.upper(), "units_per_usd": float(r), "as_of": ""}
+            for c, r in (fx or {}).items()
+        ],
         columns=FX_COLUMNS,
     )
     tranches = build_tranches(pledge_df[~pledge_df["pledge_id"].isin(explicit)], fx_df)
     if explicit:
         rates = {"USD": 1.0, **{c.upper(): float(r) for c, r in (fx or {}).items()}}
         extra = []
-        for p in pledge_df[pledge_df["pledge_id"].isin(explicit)].itertuples(index=False):
-            for year, amount in explicit[p.pledge_id].items():
-                gross = amount / rates[p.currency]
-                extra.append((p.pledge_id, year, amount, gross, programmable(gross, p.psc_rate)))
-        tranches = pd.concat([tranches, pd.DataFrame(extra, columns=TRANCHE_COLUMNS)], ignore_index=True)
+        chosen = pledge_df[pledge_df["pledge_id"].isin(explicit)]
+        for pid, currency, psc in zip(
+            chosen["pledge_id"].tolist(),
+            chosen["currency"].tolist(),
+            chosen["psc_rate"].tolist(),
+            strict=True,
+        ):
+            for year, amount in explicit[pid].items():
+                gross = amount / rates[currency]
+                extra.append((pid, year, amount, gross, programmable(gross, float(psc))))
+        tranches = pd.concat(
+            [tranches, pd.DataFrame(extra, columns=TRANCHE_COLUMNS)], ignore_index=True
+        )
     return Plan(
         programmes=pd.DataFrame(prog_rows, columns=PROGRAMME_COLUMNS),
         requirements=pd.DataFrame(req_rows, columns=REQUIREMENT_COLUMNS),
         pledges=pledge_df,
         tranches=tranches.sort_values(["pledge_id", "year"]).reset_index(drop=True),
-        donors=pd.DataFrame(list(donors), columns=DONOR_COLUMNS) if donors else pd.DataFrame(columns=DONOR_COLUMNS),
+        donors=pd.DataFrame(list(donors), columns=DONOR_COLUMNS)
+        if donors
+        else pd.DataFrame(columns=DONOR_COLUMNS),
         fx=fx_df,
         title=title,
     )

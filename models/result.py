@@ -43,6 +43,7 @@ UNALLOCATED_REASONS = (
     "arrives_after_horizon",
     "donor_excluded",
     "donor_line_cap_reached",  # scenario caps the donor's share of the lines it could fund
+    "solver_error",  # the solve failed (see solver.message): nothing was allocated
 )
 
 

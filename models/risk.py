@@ -19,9 +19,10 @@ How (and why):
   only on the seed and the draws — not on the number of workers or on timing. (Warm starts
   matter: lines of one tier are interchangeable, so an LP has several optima and a different
   starting basis may pick another one.)
-- **Both cores.** Draws are split into chunks handed to ``workers`` processes (start method
-  ``fork``: the plan is inherited, not pickled). Where processes cannot be started (e.g. inside
-  a daemon process) the simulation runs in-process with the same results.
+- **Both cores.** Draws are split into chunks handed to ``workers`` processes (a
+  ``ProcessPoolExecutor`` with the ``fork`` start method: the plan is inherited, not
+  pickled). Where processes cannot be started (e.g. inside a daemon process) the simulation
+  runs in-process with the same results.
 - **Progress and cancel.** ``progress(done, total)`` is called after every chunk;
   ``should_stop()`` is checked between chunks and ends the run early (``cancelled=True``,
   figures over the draws done).
@@ -35,6 +36,8 @@ import math
 import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -226,14 +229,16 @@ def _init_worker(job: _Job) -> None:
     try:
         _PROCESS_WORKER = _Worker(job)
     except Exception as exc:
-        # An initializer that raises makes Pool respawn workers forever; keep the error and
-        # raise it from the first task instead, so the parent sees it.
+        # An initializer that raises only shows as a broken pool; keep the error and raise it
+        # from the first task instead, so the parent sees what went wrong.
         _PROCESS_ERROR = exc
 
 
 def _run_chunk(bounds: tuple[int, int]) -> _Chunk:
     if _PROCESS_WORKER is None:
-        raise RuntimeError(f"simulation worker could not build the model: {_PROCESS_ERROR!r}")
+        if _PROCESS_ERROR is not None:
+            raise _PROCESS_ERROR  # the same error the in-process path raises
+        raise RuntimeError("simulation worker was not initialised")
     return _PROCESS_WORKER.run(*bounds)
 
 
@@ -526,16 +531,25 @@ def _execute(
     if stop():
         return chunks, True, 0
     n_workers = min(workers, len(bounds))
-    pool = None
+    executor: ProcessPoolExecutor | None = None
+    futures: list[Future[_Chunk]] = []
     if n_workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (crash, out
+        # of memory) breaks the executor with an error instead of hanging the caller forever.
         try:
-            pool = multiprocessing.get_context("fork").Pool(
-                n_workers, initializer=_init_worker, initargs=(job,)
+            executor = ProcessPoolExecutor(
+                n_workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker,
+                initargs=(job,),
             )
+            futures = [executor.submit(_run_chunk, b) for b in bounds]
         except (AssertionError, OSError):
             # e.g. "daemonic processes are not allowed to have children": run in-process.
-            pool = None
-    if pool is None:
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
+            executor = None
+    if executor is None:
         worker = _Worker(job)
         for start, stop_at in bounds:
             chunks.append(worker.run(start, stop_at))
@@ -548,7 +562,14 @@ def _execute(
     cancelled = False
     finished = False
     try:
-        for chunk in pool.imap_unordered(_run_chunk, bounds):
+        for future in as_completed(futures):
+            try:
+                chunk = future.result()
+            except BrokenProcessPool as exc:
+                raise RuntimeError(
+                    f"a simulation worker process stopped unexpectedly ({exc}); "
+                    "try again with one worker"
+                ) from exc
             chunks.append(chunk)
             done += len(chunk.ok)
             if progress:
@@ -558,10 +579,7 @@ def _execute(
                 break
         finished = not cancelled
     finally:
-        # Cancelled, failed or interrupted: do not wait for the remaining chunks.
-        if finished:
-            pool.close()
-        else:
-            pool.terminate()
-        pool.join()
+        # Cancelled, failed or interrupted: drop the chunks not started, do not wait for the
+        # (short) ones running.
+        executor.shutdown(wait=finished, cancel_futures=not finished)
     return chunks, cancelled, n_workers

@@ -43,7 +43,10 @@ class ScenarioError(ValueError):
 
 @dataclass
 class Targets:
-    """Soft policy targets (fractions 0-1; 0 disables). Reported with shortfall, never infeasible."""
+    """Soft policy targets (fractions 0-1; 0 disables).
+
+    Reported with their shortfall, never as infeasible.
+    """
 
     leadership_coordination_share_of_flexible: float = 0.10
     human_rights_share: float = 0.0
@@ -121,7 +124,9 @@ class Scenario:
             if not 0 <= v <= 1:
                 problems.append(f"targets.{f.name} must be between 0 and 1, got {v}")
         if self.donor_line_cap_share is not None and not 0 < self.donor_line_cap_share <= 1:
-            problems.append(f"donor_line_cap_share must be in (0, 1], got {self.donor_line_cap_share}")
+            problems.append(
+                f"donor_line_cap_share must be in (0, 1], got {self.donor_line_cap_share}"
+            )
         if self.solver not in SOLVERS:
             problems.append(f"solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}")
         if not self.time_limit_seconds > 0:
@@ -196,6 +201,7 @@ def _build(klass: type, data: dict[str, Any], section: str) -> Any:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ScenarioError(
-            f"unknown key(s) in [{section}]: {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            f"unknown key(s) in [{section}]: {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
         )
     return klass(**data)

@@ -387,3 +387,17 @@ def test_cbc_gives_the_same_optimum_as_highs() -> None:
     pd.testing.assert_frame_equal(
         cbc.lines.round(2), highs.lines.round(2), check_exact=False, atol=0.05
     )
+
+
+def test_time_limit_without_a_solution_is_a_clear_status_not_a_traceback() -> None:
+    plan = make_plan(
+        [line("A", {2027: 100}, min_viable_share=0.5), line("B", {2027: 100})],
+        [{"donor": "D", "amount": 60}],
+    )
+    r = allocate(plan, scenario(time_limit_seconds=1e-9))
+    assert not r.ok
+    assert r.solver.status == "error"
+    assert "time limit" in r.solver.message
+    assert r.allocations.empty
+    assert set(r.unallocated["reason"]) == {"solver_error"}
+    assert r.unallocated["amount_usd"].sum() == pytest.approx(60)

@@ -107,10 +107,10 @@ def test_invalid_scenario_in_the_browser_gives_an_alert(app: Dash) -> None:
 def test_upload_check_then_confirm(app: Dash) -> None:
     pledges = page("pledges")
     bad = (
-        "donor,amount,currency,year,years,earmarking,earmark_to,status\n"
-        "Norway,1000000,USD,2027,1,unearmarked,,paid\n"
-        "Chile,1000,ZZZ,2027,1,unearmarked,,paid\n"
-    ).encode()
+        b"donor,amount,currency,year,years,earmarking,earmark_to,status\n"
+        b"Norway,1000000,USD,2027,1,unearmarked,,paid\n"
+        b"Chile,1000,ZZZ,2027,1,unearmarked,,paid\n"
+    )
     contents = "data:text/csv;base64," + base64.b64encode(bad).decode()
     with app.server.test_request_context():
         before = len(Register(app.server.config["APPEAL"].db_url).pledges())
@@ -143,6 +143,8 @@ def test_scenario_run_save_and_compare(app: Dash) -> None:
         assert version == 1 and "Saved scenario" in text_of(saved)
         table, options, a_opts, _ = sc.list_saved(version)
         assert "heavy-tier-1" in [o["value"] for o in options]
+        assert a_opts[0]["value"] == sc.WORKING and "heavy-tier-1" in str(table)
+        assert working["name"] == "heavy-tier-1"
         compared = sc.compare(1, sc.WORKING, "heavy-tier-1", None)
         assert "Per-line deltas" in text_of(compared)
         named["sc-tier-2"] = None

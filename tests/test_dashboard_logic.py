@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from appeal.importer import SAMPLE_DIR
+from appeal.importer import SAMPLE_DIR, ImportReport
 from appeal.pipeline import PlanRun
 from appeal.register import Register
 from dashboards import state
@@ -262,9 +262,7 @@ def test_store_upload_and_status_edits(
     reg.close()
 
 
-def _empty_report():  # type: ignore[no-untyped-def]
-    from appeal.importer import ImportReport
-
+def _empty_report() -> ImportReport:
     return ImportReport()
 
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import allocation, risk
+from models.allocation import AllocationInputError
 from models.plan import Plan, make_plan
 from models.scenario import Risk, Scenario
 
@@ -241,3 +242,10 @@ def test_all_paid_with_default_probabilities_is_the_plan() -> None:
     assert result.totals["funded_p90"] == pytest.approx(total, abs=1e-6)
     assert result.totals["firm_p50"] == pytest.approx(total, abs=1e-6)  # paid money is firm
     assert result.to_dict()["expected_materialised_share"] == 1.0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_model_that_cannot_be_built_raises_the_same_clear_error(workers: int) -> None:
+    scenario = Scenario.from_dict({"weights": {"criteria": {"innovation": 1.0}}})
+    with pytest.raises(AllocationInputError, match="score_innovation"):
+        risk.simulate(small_plan(), scenario, draws=10, seed=1, workers=workers)

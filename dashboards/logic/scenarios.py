@@ -203,9 +203,8 @@ def per_line(run: PlanRun) -> pd.DataFrame:
 def explanations(run: PlanRun) -> pd.DataFrame:
     """Why each line got what it got: line_id, name, tier, funded, coverage, reason, text."""
     exp = run.result.explanations
-    lines = per_line(run)
     if exp is None or exp.empty:
-        out = lines[["line_id", "name", "requirement_usd", "funded_usd", "coverage"]].copy()
+        out = per_line(run)[["line_id", "name", "requirement_usd", "funded_usd", "coverage"]].copy()
         out["tier"] = out["line_id"].map(
             dict(
                 zip(

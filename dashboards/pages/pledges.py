@@ -97,7 +97,8 @@ def layout(**_: Any) -> Any:
             className_active="upload-zone upload-zone-active",
             className_reject="upload-zone upload-zone-reject",
         ),
-        **{"data-max-bytes": str(limit), "data-message-target": "upload-size-message"},
+        # data-* attributes tell assets/upload_limit.js the limit and where to explain it.
+        **{"data-max-bytes": str(limit), "data-message-target": "upload-size-message"},  # type: ignore[arg-type]
     )
     upload_card = section(
         "1 · Upload pledges",

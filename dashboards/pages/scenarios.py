@@ -40,6 +40,7 @@ from dashboards.state import (
     solve,
     solve_scenario,
 )
+from models import gaps
 from models.scenario import CRITERIA, SOLVERS, ScenarioError
 
 dash.register_page(
@@ -350,7 +351,7 @@ def layout(**_: Any) -> Any:
                     ),
                 ]
             ),
-            dbc.Row([dbc.Col(saved, lg=5), dbc.Col(compare, lg=7)]),
+            dbc.Row([dbc.Col(saved, lg=4), dbc.Col(compare, lg=8)]),
         ]
     )
 
@@ -423,11 +424,11 @@ def reset(n: int | None) -> tuple[Any, Any]:
 
 
 def _mini_cards(run: Any) -> Any:
-    h = overview_logic.headline(run)
+    h = gaps.totals(run.plan, run.result)
     cards = [
-        card("Funded", usd(h.funded_usd), f"of {usd(h.requirement_usd)}", tone="info"),
-        card("Gap", usd(h.gap_usd), "unmet requirement", tone="danger"),
-        card("Coverage", pct(h.coverage), f"firm {usd(h.firm_usd)}", tone="info"),
+        card("Funded", usd(h["funded_usd"]), f"of {usd(h['requirement_usd'])}", tone="info"),
+        card("Gap", usd(h["gap_usd"]), "unmet requirement", tone="danger"),
+        card("Coverage", pct(h["coverage"]), f"firm {usd(h['firm_usd'])}", tone="info"),
         card(
             "Unallocated",
             usd(
@@ -599,7 +600,7 @@ def list_saved(_: int) -> tuple[Any, Any, Any, Any]:
         rows.append(
             {
                 "name": rec["name"],
-                "saved": overview_logic.saved_at_text(rec),
+                "saved": overview_logic.saved_at_text({str(k): v for k, v in rec.items()}),
                 "funded_usd": summary.get("funded_usd"),
                 "coverage": summary.get("coverage"),
             }
@@ -729,19 +730,17 @@ def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any]
                             "funded_a",
                             "funded_b",
                             "funded_delta",
-                            "coverage_a",
                             "coverage_b",
                         ]
                     ],
                     money=("funded_a", "funded_b"),
                     signed=("funded_delta",),
-                    percent=("coverage_a", "coverage_b"),
+                    percent=("coverage_b",),
                     headers={
-                        "funded_a": f"funded {label_a}",
-                        "funded_b": f"funded {label_b}",
+                        "funded_a": f"A: {label_a}",
+                        "funded_b": f"B: {label_b}",
                         "funded_delta": "change",
-                        "coverage_a": f"coverage {label_a}",
-                        "coverage_b": f"coverage {label_b}",
+                        "coverage_b": "coverage B",
                     },
                     id_="compare-lines",
                 ),
