@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = ""
                 same = ""
                 if ref and ref["objective"] is not None and res["objective"] is not None:
-                    ratio = f"{ref['seconds'] / med['end_to_end']:.0f}x"
+                    speedup = ref["seconds"] / med["end_to_end"]
+                    ratio = f"{speedup:.0f}x" if speedup >= 10 else f"{speedup:.1f}x"
                     ok = abs(res["objective"] - ref["objective"]) <= 1e-6 * max(
                         1.0, abs(ref["objective"])
                     )

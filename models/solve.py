@@ -44,6 +44,9 @@ from models.formulation import Formulation
 # could not close in a minute; HiGHS closes it in ~2.5 s).
 HANDOVER_NODES = 60
 HANDOVER_SECONDS = 1.0
+# ... or straight away when more binaries than this are fractional at the root (S-L synthetic
+# plans: 1-6; XL: 16).
+HANDOVER_FRACTIONAL = 10
 
 _BANNER_LOCK = threading.Lock()
 _BANNER_DONE = False
@@ -331,6 +334,9 @@ class HighsModel:
                 continue
             if root:
                 root = False
+                if frac.sum() > HANDOVER_FRACTIONAL:
+                    # Many lines undecided at the root: a wide tree; cutting planes pay off.
+                    return self._highs_mip(start, deadline, mip_gap, None)
                 # Reduced costs of the binaries at the root, objective USD per unit.
                 dj = np.abs(np.asarray(self.h.getSolution().col_dual)[self.z]) * MONEY
                 d_obj, d_z = self._dive(lo, hi, z, deadline)
