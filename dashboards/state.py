@@ -225,9 +225,19 @@ def _result_cache(directory: str, pid: int) -> ResultCache:
 
 
 # -- scenarios in the browser ------------------------------------------------------------------
-def scenario_to_browser(scenario: Scenario, aliases: dict[str, str]) -> dict[str, Any]:
+# Marks a browser scenario the editor itself produced (Run / Save), so the editor does not
+# refill its own controls from it while the user may already be typing the next change.
+ORIGIN_KEY = "_origin"
+FROM_EDITOR = "editor"
+
+
+def scenario_to_browser(
+    scenario: Scenario, aliases: dict[str, str], *, from_editor: bool = False
+) -> dict[str, Any]:
     """The scenario as a JSON-safe dict for a dcc.Store, donors replaced by their aliases."""
     data = scenario.to_dict()
+    if from_editor:
+        data[ORIGIN_KEY] = FROM_EDITOR
     data["excluded_donors"] = [aliases.get(d, d) for d in scenario.excluded_donors]
     data["risk"]["donor_probability"] = {
         aliases.get(d, d): p for d, p in scenario.risk.donor_probability.items()
@@ -245,6 +255,7 @@ def scenario_from_browser(data: dict[str, Any] | None, aliases: dict[str, str]) 
         return Scenario().validate()
     back = {alias: donor for donor, alias in aliases.items()}
     data = json.loads(json.dumps(data))  # deep copy: never mutate the caller's dict
+    data.pop(ORIGIN_KEY, None)
     unknown = [d for d in data.get("excluded_donors", []) if d not in back]
     if unknown:
         raise ScenarioError(

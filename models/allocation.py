@@ -7,7 +7,9 @@ Pipeline (each step a function or method named for it; timings land in
 2. pool       - :func:`models.pooling.pool_pledges` (interchangeable money grouped)
 3. build      - :func:`models.formulation.build_formulation` + the solver model
 4. solve      - :mod:`models.solve` (HiGHS by default, CBC on request)
-5. extract    - assign the solution, attribute pools back to pledges pro rata
+5. extract    - assign the solution: each group's yearly spending split over its pools
+                first in, first out (:meth:`AllocationModel._flows`), each pool's share over
+                its pledges' tranches pro rata; lines, targets, minimum viable status
 6. explain    - :mod:`models.explain` (reasons, marginal values, the next USD 1 million)
 
 Public surface::
@@ -20,7 +22,11 @@ Public surface::
 Data problems raise :class:`AllocationInputError` (a ``ValueError``) naming them; solver
 trouble (time limit without a solution, infeasibility) never raises: the result's
 ``solver.status`` / ``solver.message`` say what happened and all money is reported
-unallocated.
+unallocated with reason ``solver_error``.
+
+Figures (``python -m benchmarks.bench_allocation``; results in benchmarks/results/): the
+L plan (3,000 pledges, 100 lines, 6 years) allocates end to end in about 0.5 s as a MILP,
+hundreds of times faster than the per-pledge reference LP.
 """
 
 from __future__ import annotations
@@ -476,23 +482,23 @@ class AllocationModel:
             supply,
             self.scenario,
         )
-        # Duals need a live HiGHS model; a CBC run gets a HiGHS twin for them.
+        # Marginal values are LP duals with the binaries fixed at the solution (HiGHS; a CBC
+        # run gets a HiGHS twin of the model for them; the twin is built on the plan's own
+        # money, which is what ``supply`` is here).
         duals_model = self.backend if isinstance(self.backend, HighsModel) else HighsModel(form)
-        if duals_model is not self.backend:
-            arriving = np.zeros(form.n_rows)
-            arriving[form.pool_rows] = supply
-            duals_model.set_row_bounds(
-                form.balance_rows, arriving[form.balance_rows], arriving[form.balance_rows]
-            )
+        if duals_model is not self.backend and not form.is_mip:
             duals_model.solve(self.scenario.time_limit_seconds, self.scenario.mip_gap)
         mv = duals_model.marginal_values(outcome.values)
         if mv is not None:
             row_mv, col_mv = mv
+            # One more unearmarked USD arriving in the first year (the probe pool's balance
+            # row), with the policy targets' USD bases held fixed.
             out["flexible_marginal_value"] = float(row_mv[form.pool_rows[self.pools.probe]])
             out["line_marginal_value"] = explain_mod.line_marginal_frame(
                 self._ly_frame, form, col_mv, self.scenario.weights.tranche_share
             )
-        # Where the next USD 1 million of unearmarked money would go: re-solve with it.
+        # Where the next USD 1 million of unearmarked money would go: re-solve with it (as
+        # for any new money, the policy targets' bases grow with it).
         more = supply.copy()
         more[self.pools.probe] += NEXT_MILLION
         self._set_supply(more)

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import dash
 import pytest
 from dash import Dash
 
@@ -137,6 +138,11 @@ def test_scenario_run_save_and_compare(app: Dash) -> None:
         named["sc-name"] = "heavy-tier-1"
         data, message = sc.run(1, *[named[c] for c in sc.logic.CONTROLS], None)
         assert message is None and data["weights"]["tier"]["1"] == 20
+        # The editor is not refilled from its own Run (the user may be typing), but a fresh
+        # page (empty controls) is filled from the tab's working scenario.
+        assert all(v is dash.no_update for v in sc.populate(data, 20))
+        refilled = dict(zip(sc.logic.CONTROLS, sc.populate(data, None), strict=False))
+        assert refilled["sc-tier-1"] == 20 and refilled["sc-name"] == "heavy-tier-1"
         result = sc.render_result(data)
         assert "heavy-tier-1" in text_of(result)
         version, saved, working = sc.save(1, *[named[c] for c in sc.logic.CONTROLS], data, 0)
@@ -173,3 +179,16 @@ def test_serve_demo_loads_only_an_empty_register(tmp_path: Path) -> None:
     assert "left it unchanged" in load_demo(reg)
     assert len(reg.pledges()) == n
     reg.close()
+
+
+def test_serve_reports_a_busy_port_before_starting() -> None:
+    import socket
+
+    from appeal.commands.serve import _port_problem
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert "in use" in _port_problem("127.0.0.1", port)
+    assert _port_problem("127.0.0.1", port) == ""

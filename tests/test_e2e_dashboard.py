@@ -216,6 +216,17 @@ def test_upload_sample_pledges_and_a_bad_file(page: Page, tmp_path: Path) -> Non
     expect(confirm).to_be_disabled()
 
 
+def test_oversized_upload_is_refused_in_the_browser(page: Page, tmp_path: Path) -> None:
+    page.goto("/pledges")
+    big = tmp_path / "huge.csv"
+    big.write_bytes(b"donor,amount\n" + b"x" * (11 * 1024 * 1024))
+    page.locator("#pledge-upload input[type=file]").set_input_files(str(big))
+    message = page.locator("#upload-size-message")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("larger than the 10 MB upload limit")
+    expect(page.locator("#upload-confirm")).to_be_disabled()
+
+
 def test_status_edit_in_the_grid(page: Page) -> None:
     page.goto("/pledges")
     cell = page.locator('#pledges-grid .ag-row[row-index="0"] [col-id="status"]').first

@@ -101,13 +101,25 @@ def run(args: argparse.Namespace) -> int:
             print(f"appeal plan: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
             return 1
     if args.out:
-        from appeal.workbook import write_appeal_workbook
+        from appeal.workbook import WorkbookError, write_appeal_workbook
 
-        write_appeal_workbook(
-            Path(args.out), result, reveal_confidential=args.reveal_confidential, hxl=args.hxl
-        )
+        try:
+            write_appeal_workbook(
+                Path(args.out), result, reveal_confidential=args.reveal_confidential, hxl=args.hxl
+            )
+        except WorkbookError as exc:
+            print(f"appeal plan: error: --out {args.out}: {exc}", file=sys.stderr)
+            return 2
     for line in summary_lines(data):
         print(line, file=out)
+    if not result.result.ok:
+        # The JSON (if asked for) still records the solver's status and message.
+        solver = result.result.solver
+        print(
+            f"appeal plan: error: the allocation failed ({solver.status}): {solver.message}",
+            file=sys.stderr,
+        )
+        return 1
     if args.json and args.json != "-":
         print(f"  result JSON: {args.json}", file=out)
     if args.out:

@@ -8,6 +8,8 @@ data is never touched. Binds 127.0.0.1 unless ``--host`` says otherwise.
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import sys
 from pathlib import Path
 
@@ -62,6 +64,21 @@ def load_demo(register: object) -> str:
     )
 
 
+def _port_problem(host: str, port: int) -> str:
+    """Why ``host:port`` cannot be listened on ("" when it can), checked before start-up so
+    the message comes before any output about the dashboard."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            # As the server will: a port left in TIME_WAIT by a previous run is fine.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return "the port is in use by another program; choose another with --port"
+        return exc.strerror or str(exc)
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     from appeal.config import database_url
     from appeal.register import Register, RegisterError
@@ -71,6 +88,13 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         print(f"appeal serve: error: --port must be 1-65535, got {args.port}", file=sys.stderr)
         return 2
+    busy = _port_problem(args.host, args.port)
+    if busy:
+        print(
+            f"appeal serve: error: cannot listen on {args.host}:{args.port}: {busy}",
+            file=sys.stderr,
+        )
+        return 1
     url = database_url(args.db)
     try:
         register = Register(url)

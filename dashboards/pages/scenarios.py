@@ -30,6 +30,8 @@ from dashboards.logic import overview as overview_logic
 from dashboards.logic import scenarios as logic
 from dashboards.logic.donors import donor_options
 from dashboards.state import (
+    FROM_EDITOR,
+    ORIGIN_KEY,
     NoPlan,
     aliases_for,
     get_config,
@@ -365,9 +367,18 @@ def layout(**_: Any) -> Any:
         Output("sc-end-year", "options"),
     ],
     Input("working-scenario", "data"),
+    State("sc-tier-1", "value"),
 )
-def populate(scenario_data: dict[str, Any] | None) -> list[Any]:
+def populate(scenario_data: dict[str, Any] | None, shown: Any = None) -> list[Any]:
     """Fill the editor from the tab's working scenario (defaults when none)."""
+    if (
+        shown is not None
+        and isinstance(scenario_data, dict)
+        and scenario_data.get(ORIGIN_KEY) == FROM_EDITOR
+    ):
+        # The editor produced this scenario (Run / Save) and still shows it: refilling the
+        # controls could undo what the user typed since.
+        return [no_update] * (len(logic.CONTROLS) + 3)
     config = get_config()
     try:
         plan = load_plan(config)
@@ -408,7 +419,7 @@ def run(n: int | None, *args: Any) -> tuple[Any, Any]:
         return no_update, info_alert(str(exc), color="warning")
     except ScenarioError as exc:
         return no_update, error_alert(str(exc), title="Check the scenario")
-    return scenario_to_browser(scenario, aliases), None
+    return scenario_to_browser(scenario, aliases, from_editor=True), None
 
 
 @callback(
@@ -571,7 +582,7 @@ def save(n: int | None, *args: Any) -> tuple[Any, Any, Any]:
     message = dbc.Alert(
         f"Saved scenario “{name}”.", color="success", id="sc-saved-alert", dismissable=True
     )
-    return int(version or 0) + 1, message, scenario_to_browser(scenario, aliases)
+    return int(version or 0) + 1, message, scenario_to_browser(scenario, aliases, from_editor=True)
 
 
 @callback(
