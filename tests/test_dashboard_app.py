@@ -192,3 +192,16 @@ def test_serve_reports_a_busy_port_before_starting() -> None:
         port = listener.getsockname()[1]
         assert "in use" in _port_problem("127.0.0.1", port)
     assert _port_problem("127.0.0.1", port) == ""
+
+
+def test_blank_template_download_opens(app: Dash) -> None:
+    import io
+
+    import openpyxl
+
+    data = page("pledges").download_template(1)
+    assert data["filename"] == "pledge_template.xlsx"
+    wb = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
+    assert "Pledges" in wb.sheetnames
+    headers = [c.value for c in next(wb["Pledges"].iter_rows(max_row=1))]
+    assert "donor" in headers and "amount" in headers

@@ -308,6 +308,7 @@ def test_last_saved_picks_the_newest() -> None:
     row = overview.last_saved(frame)
     assert row is not None and row["name"] == "new"
     assert overview.saved_at_text(row).startswith("2026-03-01")
+    assert overview.saved_at_text(row, short=True) == "01 Mar 00:00"
     assert overview.last_saved(pd.DataFrame(columns=["name"])) is None
 
 

@@ -186,12 +186,13 @@ def last_saved(scenarios: pd.DataFrame) -> dict[str, Any] | None:
     return {str(k): v for k, v in rec.items()}
 
 
-def saved_at_text(row: dict[str, Any]) -> str:
-    """When a scenario-list row was saved, for people ("" when unknown)."""
+def saved_at_text(row: dict[str, Any], *, short: bool = False) -> str:
+    """When a scenario-list row was saved, for people ("" when unknown); ``short`` drops the
+    year and time zone ("29 Nov 09:46") for narrow tables."""
     for col in TIME_COLUMNS:
         if col in row and row[col] is not None and str(row[col]) not in ("", "NaT", "nan"):
             stamp = pd.to_datetime(row[col], errors="coerce", utc=True)
             if pd.isna(stamp):
                 return str(row[col])
-            return stamp.strftime("%Y-%m-%d %H:%M UTC")
+            return stamp.strftime("%d %b %H:%M" if short else "%Y-%m-%d %H:%M UTC")
     return ""

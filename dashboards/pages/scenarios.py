@@ -611,7 +611,9 @@ def list_saved(_: int) -> tuple[Any, Any, Any, Any]:
         rows.append(
             {
                 "name": rec["name"],
-                "saved": overview_logic.saved_at_text({str(k): v for k, v in rec.items()}),
+                "saved": overview_logic.saved_at_text(
+                    {str(k): v for k, v in rec.items()}, short=True
+                ),
                 "funded_usd": summary.get("funded_usd"),
                 "coverage": summary.get("coverage"),
             }
