@@ -171,8 +171,11 @@ class AllocationModel:
         return cls(plan, scenario, pools, form, model, phases)
 
     # -- right-hand sides -------------------------------------------------------------------
-    def _set_supply(self, supply: np.ndarray) -> None:
-        """Pool supplies and the target constants that depend on them, in place."""
+    def _set_supply(
+        self, supply: np.ndarray, backend: HighsModel | PulpModel | None = None
+    ) -> None:
+        """Pool supplies and the target constants that depend on them, in place (in
+        ``backend``, by default the model's own)."""
         form = self.form
         arriving = np.zeros(form.n_rows)
         arriving[form.pool_rows] = supply
@@ -184,7 +187,9 @@ class AllocationModel:
             rows.append(np.array([tg.row]))
             lo.append(np.array([tg.share * bases[tg.basis]]))
             hi.append(np.array([np.inf]))
-        self.backend.set_row_bounds(np.concatenate(rows), np.concatenate(lo), np.concatenate(hi))
+        (backend or self.backend).set_row_bounds(
+            np.concatenate(rows), np.concatenate(lo), np.concatenate(hi)
+        )
 
     def _run(self) -> SolveOutcome:
         sc = self.scenario
@@ -498,13 +503,21 @@ class AllocationModel:
                 self._ly_frame, form, col_mv, self.scenario.weights.tranche_share
             )
         # Where the next USD 1 million of unearmarked money would go: re-solve with it (as
-        # for any new money, the policy targets' bases grow with it).
+        # for any new money, the policy targets' bases grow with it), holding today's
+        # minimum-viable decisions and warm-starting from today's optimum. A cold re-solve
+        # lands on any of many equally good allocations and shows a reshuffle of millions
+        # between lines, which says nothing about what the new million buys.
         more = supply.copy()
         more[self.pools.probe] += NEXT_MILLION
-        self._set_supply(more)
-        again = self._run()
-        if again.values is not None:
-            x2 = self._clean(again.values)
+        self._set_supply(more, duals_model)
+        try:
+            values2 = duals_model.solve_with_binaries_fixed(
+                outcome.values, self.scenario.time_limit_seconds
+            )
+        finally:
+            self._set_supply(supply, duals_model)
+        if values2 is not None:
+            x2 = self._clean(values2)
             funded2 = sum_by(form.col_ly, weights=x2, minlength=form.n_ly)
             out["next_million"] = explain_mod.next_million_frame(
                 self._ly_frame, funded2 - funded_ly

@@ -203,9 +203,16 @@ def line_marginal_frame(
 
 
 def next_million_frame(ly_frame: pd.DataFrame, delta: np.ndarray) -> pd.DataFrame:
-    """Line-years that would receive part of an extra USD 1 million (largest first)."""
+    """Net change in funding per line-year when USD 1 million more unearmarked money arrives.
+
+    Both gains and losses are listed (largest gain first): the new money can displace other
+    flexible money to lines it could not reach before, so listing gains alone would overstate
+    what USD 1m buys. The changes add up to the net increase in funding, which can exceed
+    USD 1m when the new money lifts a line over its minimum viable share and so unlocks
+    earmarked money that the cut had stranded.
+    """
     out = ly_frame.assign(amount_usd=delta)
-    out = out[out["amount_usd"] > 0.5].sort_values("amount_usd", ascending=False)
+    out = out[out["amount_usd"].abs() > 0.5].sort_values("amount_usd", ascending=False)
     return out.reset_index(drop=True)
 
 

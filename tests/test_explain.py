@@ -130,3 +130,17 @@ def test_explain_false_skips_the_what_ifs_but_not_the_allocation() -> None:
     quick = model.solve(explain=False)
     assert quick.explanations.empty and quick.flexible_marginal_value is None
     assert quick.lines["funded_usd"].sum() == pytest.approx(60)
+
+
+def test_next_million_on_the_sample_is_the_change_itself_not_a_reshuffle(sample_plan: Any) -> None:
+    """With gaps everywhere, USD 1m more unearmarked money adds exactly USD 1m of funding and
+    takes nothing from any line: the what-if keeps today's minimum-viable decisions and starts
+    from today's optimum, so it does not wander to another equally good allocation."""
+    r = allocate(sample_plan, Scenario())
+    assert r.solver.is_mip
+    nm = r.next_million
+    assert nm["amount_usd"].sum() == pytest.approx(1_000_000, rel=1e-9)
+    assert (nm["amount_usd"] > 0).all()
+    # It goes to tier-1 gaps first.
+    tiers = sample_plan.programmes.set_index("line_id")["priority"]
+    assert set(tiers[nm["line_id"]]) == {1}
