@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from appeal.commands._options import add_plan_file_options
 from appeal.terminal import pct, table, usd
 from models import analytics
 from models.allocation import AllocationInputError
@@ -53,21 +54,7 @@ def _positive(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     src = parser.add_argument_group("plan source (default: the pledge register, see --db)")
-    src.add_argument("--programmes", metavar="FILE", help="programmes (budget lines) xlsx/csv")
-    src.add_argument(
-        "--pledges",
-        metavar="FILE",
-        nargs="+",
-        action="extend",
-        help="pledge files (xlsx/csv); repeat or list several",
-    )
-    src.add_argument("--donors", metavar="FILE", help="donors (type, region) xlsx/csv")
-    src.add_argument("--fx", metavar="FILE", help="exchange rates xlsx/csv")
-    src.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="import valid rows and report the rest (default: refuse files with errors)",
-    )
+    add_plan_file_options(src)
     parser.add_argument("--scenario", metavar="FILE", help="scenario TOML (default: baseline)")
     parser.add_argument(
         "--previous-donors",

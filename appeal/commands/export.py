@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from appeal.commands._options import add_plan_file_options
 from appeal.terminal import pct, usd
 from models.plan import Plan
 from models.scenario import Scenario, ScenarioError
@@ -52,21 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="show confidential donors' names (internal use only)",
     )
     src = parser.add_argument_group("plan from files (default: the pledge register, see --db)")
-    src.add_argument("--programmes", metavar="FILE", help="programmes (budget lines) xlsx/csv")
-    src.add_argument(
-        "--pledges",
-        metavar="FILE",
-        nargs="+",
-        action="extend",
-        help="pledge files (xlsx/csv); repeat or list several",
-    )
-    src.add_argument("--donors", metavar="FILE", help="donors (type, region) xlsx/csv")
-    src.add_argument("--fx", metavar="FILE", help="exchange rates xlsx/csv")
-    src.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="import valid rows and report the rest (default: refuse files with errors)",
-    )
+    add_plan_file_options(src)
     src.add_argument("--title", metavar="TEXT", help="appeal title (default: from the plan)")
 
 

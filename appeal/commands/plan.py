@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from appeal import pipeline
+from appeal.commands._options import add_plan_file_options, add_reveal_option
 from appeal.importer import ImportFailed, ImportReport, load_plan
 from appeal.report import result_json, summary_lines
 from models.scenario import ScenarioError
@@ -21,29 +22,11 @@ HELP = "import programmes and pledges, allocate, and write the appeal (JSON / wo
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--programmes", metavar="FILE", help="budget lines (xlsx or csv)")
-    parser.add_argument(
-        "--pledges",
-        metavar="FILE",
-        action="append",
-        default=[],
-        help="pledge file (xlsx or csv); repeat for several files",
-    )
-    parser.add_argument("--donors", metavar="FILE", help="donor types and regions (optional)")
-    parser.add_argument("--fx", metavar="FILE", help="exchange rates, units per USD")
+    add_plan_file_options(parser, required_note=" (required)")
     parser.add_argument("--scenario", metavar="FILE", help="scenario TOML (default: baseline)")
     parser.add_argument("--out", metavar="FILE", help="write the appeal workbook (.xlsx)")
     parser.add_argument("--json", metavar="FILE", help="write result JSON ('-' for stdout)")
-    parser.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="keep the valid rows and report the rejected ones (default: refuse the import)",
-    )
-    parser.add_argument(
-        "--reveal-confidential",
-        action="store_true",
-        help="show confidential donors' names (internal use only)",
-    )
+    add_reveal_option(parser)
     parser.add_argument("--hxl", action="store_true", help="add HXL hashtag rows to the workbook")
 
 
