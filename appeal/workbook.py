@@ -654,6 +654,11 @@ def _save_atomically(wb: Workbook, target: Path) -> Path:
     tmp = Path(tmp_name)
     try:
         wb.save(tmp)
+        # mkstemp makes the file private (0600); give it the permissions a plainly created
+        # file would have, so the appeal can be shared like any other document.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -629,6 +629,19 @@ def test_a_failed_write_leaves_the_old_file_and_no_debris(run: PlanRun, tmp_path
     assert [p.name for p in tmp_path.iterdir()] == ["appeal.xlsx"]
 
 
+def test_the_workbook_gets_ordinary_file_permissions(run: PlanRun, tmp_path: Path) -> None:
+    """Written via a private temporary file, the workbook must still end up readable like any
+    other document the user creates (mode from the umask, not mkstemp's 0600)."""
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = write_appeal_workbook(tmp_path / "appeal.xlsx", run)
+    finally:
+        os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
 def test_bad_targets_are_clear_errors(run: PlanRun, tmp_path: Path) -> None:
     with pytest.raises(WorkbookError, match="does not exist"):
         write_appeal_workbook(tmp_path / "missing" / "a.xlsx", run)
