@@ -101,6 +101,10 @@ def _new_highs() -> highspy.Highs:
                 os.close(saved)
             _BANNER_DONE = True
     h.setOptionValue("output_flag", False)
+    # Money is in USD millions (see MONEY): HiGHS's default feasibility tolerance of 1e-7
+    # would be 10 cents, enough to count a few cents of a line-year's second tranche at the
+    # first tranche's weight. 1e-9 is a tenth of a cent.
+    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     return h
 
 

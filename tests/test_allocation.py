@@ -418,3 +418,27 @@ def test_branch_and_bound_and_its_handover_to_highs_agree(monkeypatch: pytest.Mo
     assert own_result.solver.objective == pytest.approx(mip.solver.objective, rel=1e-7)
     assert handed.solver.objective == pytest.approx(mip.solver.objective, rel=1e-7)
     assert handed.solver.status == "optimal"
+
+
+def test_cents_over_the_first_tranche_count_at_the_second_tranche_weight() -> None:
+    """Found by hypothesis: USD 1,000.01 for a USD 2,000 need. The first USD 1,000 counts at
+    weight 8 and the last cent at 8 x 0.6; with HiGHS's default tolerance on a model in USD
+    millions the cent slipped into the first tranche and the optimum differed from the
+    per-pledge reference."""
+    from benchmarks.reference_model import solve_reference
+
+    plan = make_plan(
+        [
+            {
+                "line_id": "L0",
+                "requirements": {2027: 2000.0},
+                "category": "leadership",
+                "priority": 1,
+            }
+        ],
+        [{"donor": "D1", "amount": 1000.01, "tranches": {2026: 1000.01}}],
+    )
+    sc = Scenario(targets=Targets(0.1, 0.0, 0.0, 0.0), min_viable=False)
+    r = AllocationModel.build(plan, sc).solve(explain=False)
+    assert r.solver.objective == pytest.approx(1000 * 8 + 0.01 * 8 * 0.6, abs=1e-4)
+    assert r.solver.objective == pytest.approx(solve_reference(plan, sc).objective, abs=1e-4)
