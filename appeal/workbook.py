@@ -556,6 +556,18 @@ def _breakdown(book: _Book, by: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Public entry point
 # --------------------------------------------------------------------------------------------
+def check_target(path: str | Path) -> Path:
+    """The workbook path, or :class:`WorkbookError` when it cannot be one (missing folder, not
+    .xlsx). Commands call it before the long work, so a typo fails at once."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise WorkbookError(f"{target}: folder {folder} does not exist")
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(f"{target}: the appeal workbook must be an .xlsx file")
+    return target
+
+
 def write_appeal_workbook(
     path: str | Path,
     run: PlanRun,
@@ -572,13 +584,7 @@ def write_appeal_workbook(
     appears complete or not at all. Raises :class:`WorkbookError` when the folder is missing
     or not writable.
     """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise WorkbookError(f"{target}: folder {folder} does not exist")
-    if target.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(f"{target}: the appeal workbook must be an .xlsx file")
-
+    target = check_target(path)
     wb = Workbook(write_only=True)
     aliases = donor_aliases(run.plan, reveal=reveal_confidential)
     programmes, lines = _line_frame(run)

@@ -132,6 +132,18 @@ def test_plan_bad_scenario_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "unknown scenario key(s) nmae" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["missing-folder/appeal.xlsx", "appeal.csv"])
+def test_plan_bad_out_exit_2_before_any_work(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / name
+    result = tmp_path / "result.json"
+    assert main(["plan", *SAMPLE_ARGS, "--out", str(out), "--json", str(result)]) == 2
+    assert str(out) in capsys.readouterr().err
+    # Refused before the import and the solve: nothing at all was written.
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_plan_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", *SAMPLE_ARGS, "--json", "-"]) == 0
     captured = capsys.readouterr()

@@ -47,6 +47,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.out:
+        from appeal.workbook import WorkbookError, check_target
+
+        try:
+            check_target(args.out)
+        except WorkbookError as exc:
+            print(f"appeal plan: error: --out {args.out}: {exc}", file=sys.stderr)
+            return 2
     try:
         scenario = pipeline.load_scenario(args.scenario)
     except ScenarioError as exc:
