@@ -565,6 +565,8 @@ def check_target(path: str | Path) -> Path:
         raise WorkbookError(f"{target}: folder {folder} does not exist")
     if target.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError(f"{target}: the appeal workbook must be an .xlsx file")
+    if target.is_dir():
+        raise WorkbookError(f"{target}: is a folder, not a file")
     return target
 
 

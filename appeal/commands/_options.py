@@ -1,9 +1,13 @@
-"""Options shared by the commands that read a plan from files (plan, analyse, export)."""
+"""Options shared by the commands that read a plan from files (plan, analyse, export), and
+the reading of the plan those options name."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
+from models.plan import Plan
 
 
 def add_plan_file_options(target: Any, *, required_note: str = "") -> None:
@@ -34,3 +38,29 @@ def add_reveal_option(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="show confidential donors' names (internal use only)",
     )
+
+
+class InputError(Exception):
+    """User input is invalid; the message says what and where (the command exits 2)."""
+
+
+def plan_from_files(args: argparse.Namespace) -> tuple[Plan, dict[str, Any]]:
+    """The plan named by --programmes/--pledges/--donors/--fx, and its import report.
+    Rows skipped under --skip-invalid are reported on stderr."""
+    if not (args.programmes and args.pledges):
+        raise InputError("--programmes and --pledges go together (or omit both for the register)")
+    from appeal.importer import ImportFailed, load_plan
+
+    try:
+        plan, report = load_plan(
+            args.programmes,
+            args.pledges,
+            donors=args.donors,
+            fx=args.fx,
+            skip_invalid=args.skip_invalid,
+        )
+    except ImportFailed as exc:
+        raise InputError(str(exc)) from None
+    for err in report.errors:
+        print(f"skipped: {err}", file=sys.stderr)
+    return plan, report.to_dict()

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from appeal.commands._options import add_plan_file_options
+from appeal.commands._options import InputError, add_plan_file_options, plan_from_files
 from appeal.terminal import pct, table, usd
 from models import analytics
 from models.allocation import AllocationInputError
@@ -97,31 +97,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- input --------------------------------------------------------------------------------------
-class InputError(Exception):
-    """User input is invalid; the message says what and where."""
-
-
 def _load_plan(args: argparse.Namespace) -> tuple[Plan, dict[str, Any]]:
     if args.programmes or args.pledges:
-        if not (args.programmes and args.pledges):
-            raise InputError(
-                "--programmes and --pledges go together (or omit both for the register)"
-            )
-        from appeal.importer import ImportFailed, load_plan
-
-        try:
-            plan, report = load_plan(
-                args.programmes,
-                args.pledges,
-                donors=args.donors,
-                fx=args.fx,
-                skip_invalid=args.skip_invalid,
-            )
-        except ImportFailed as exc:
-            raise InputError(str(exc)) from None
-        for err in report.errors:
-            print(f"skipped: {err}", file=sys.stderr)
-        return plan, report.to_dict()
+        return plan_from_files(args)
     return _load_register(args), {}
 
 

@@ -19,21 +19,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from appeal.commands._options import add_plan_file_options
+from appeal.commands._options import InputError, add_plan_file_options, plan_from_files
 from appeal.terminal import pct, usd
 from models.plan import Plan
 from models.scenario import Scenario, ScenarioError
 
 HELP = "write the multiyear appeal workbook (xlsx) for a scenario"
-
-
-class InputError(Exception):
-    """User input is invalid; the message says what and where."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,14 +54,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from appeal import pipeline
-    from appeal.workbook import WorkbookError, write_appeal_workbook
+    from appeal.workbook import WorkbookError, check_target, write_appeal_workbook
 
     try:
-        out = _check_out(args.out)
+        out = check_target(args.out)
         if args.scenario and args.scenario_file:
             raise InputError("give --scenario NAME or --scenario-file FILE, not both")
         if args.programmes or args.pledges:
-            plan, report = _plan_from_files(args)
+            plan, report = plan_from_files(args)
             register = None
         else:
             register = _register(args.db)
@@ -99,38 +94,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
-
-
-def _check_out(value: str) -> Path:
-    out = Path(value)
-    if out.suffix.lower() != ".xlsx":
-        raise InputError(f"--out {value}: the appeal workbook must end in .xlsx")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"--out {value}: folder {folder} does not exist")
-    if out.is_dir():
-        raise InputError(f"--out {value}: is a folder, not a file")
-    return out
-
-
-def _plan_from_files(args: argparse.Namespace) -> tuple[Plan, dict[str, Any]]:
-    if not (args.programmes and args.pledges):
-        raise InputError("--programmes and --pledges go together (or omit both for the register)")
-    from appeal.importer import ImportFailed, load_plan
-
-    try:
-        plan, report = load_plan(
-            args.programmes,
-            args.pledges,
-            donors=args.donors,
-            fx=args.fx,
-            skip_invalid=args.skip_invalid,
-        )
-    except ImportFailed as exc:
-        raise InputError(str(exc)) from None
-    for err in report.errors:
-        print(f"skipped: {err}", file=sys.stderr)
-    return plan, report.to_dict()
 
 
 def _register(db: str | None) -> Any:
