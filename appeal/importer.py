@@ -356,30 +356,44 @@ def _currency_code(v: Any) -> str:
 
 
 # -- reference tables -----------------------------------------------------------------------
+def _read_reference_table(
+    source: PathLike | bytes,
+    kind: str,
+    columns: list[str],
+    parse_row: Callable[[_Row], dict[str, Any]],
+    filename: str | None,
+) -> tuple[pd.DataFrame, ImportReport]:
+    """Read a small reference table (fx, donors): parse each row with ``parse_row``, run the
+    table's schema, keep the clean rows. Errors are in the report."""
+    report = ImportReport()
+    try:
+        table = ss.read_table(source, kind, filename=filename)
+    except SpreadsheetError as exc:
+        _file_error(report, exc, kind)
+        return pd.DataFrame(columns=columns), report
+    assert table is not None
+    rows = _data_rows(table, report)
+    parsed = {r.number: parse_row(r) for r in rows}
+    _validate_table(kind, rows, parsed)
+    good = _finish(rows, report, table, kind)
+    return pd.DataFrame([parsed[r.number] for r in good], columns=columns), report
+
+
 def read_fx(
     source: PathLike | bytes, *, filename: str | None = None
 ) -> tuple[pd.DataFrame, ImportReport]:
     """Exchange rates (currency, units_per_usd, as_of). Errors are in the report."""
-    report = ImportReport()
-    try:
-        table = ss.read_table(source, "fx", filename=filename)
-    except SpreadsheetError as exc:
-        _file_error(report, exc, "fx")
-        return pd.DataFrame(columns=FX_COLUMNS), report
-    assert table is not None
-    rows = _data_rows(table, report)
-    parsed: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        parsed[r.number] = {
+
+    def parse(r: _Row) -> dict[str, Any]:
+        return {
             "currency": r.required("currency", _currency_code),
             "units_per_usd": r.required(
                 "units_per_usd", lambda v: ss.parse_number(v, what="units_per_usd")
             ),
             "as_of": r.cell("as_of", _as_of, default=""),
         }
-    _validate_table("fx", rows, parsed)
-    good = _finish(rows, report, table, "fx")
-    frame = pd.DataFrame([parsed[r.number] for r in good], columns=FX_COLUMNS)
+
+    frame, report = _read_reference_table(source, "fx", FX_COLUMNS, parse, filename)
     frame["units_per_usd"] = frame["units_per_usd"].astype(float)
     return frame, report
 
@@ -407,17 +421,9 @@ def read_donors(
     source: PathLike | bytes, *, filename: str | None = None
 ) -> tuple[pd.DataFrame, ImportReport]:
     """Donors (donor, donor_type, region, iati_org_id). Errors are in the report."""
-    report = ImportReport()
-    try:
-        table = ss.read_table(source, "donors", filename=filename)
-    except SpreadsheetError as exc:
-        _file_error(report, exc, "donors")
-        return pd.DataFrame(columns=DONOR_COLUMNS), report
-    assert table is not None
-    rows = _data_rows(table, report)
-    parsed: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        parsed[r.number] = {
+
+    def parse(r: _Row) -> dict[str, Any]:
+        return {
             "donor": r.required("donor", _name("donor")),
             "donor_type": r.cell(
                 "donor_type",
@@ -429,9 +435,8 @@ def read_donors(
             ),
             "iati_org_id": r.cell("iati_org_id", _code("iati_org_id"), default=""),
         }
-    _validate_table("donors", rows, parsed)
-    good = _finish(rows, report, table, "donors")
-    return pd.DataFrame([parsed[r.number] for r in good], columns=DONOR_COLUMNS), report
+
+    return _read_reference_table(source, "donors", DONOR_COLUMNS, parse, filename)
 
 
 # -- programmes -----------------------------------------------------------------------------
