@@ -17,27 +17,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from appeal.importer import ImportFailed, ImportReport, read_pledges
-from models.plan import STATUSES, Plan
+from models.plan import PLEDGE_COLUMNS, STATUSES, Plan
 
 if TYPE_CHECKING:
     from appeal.register import Register
 
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "reason"]
-GRID_COLUMNS = [
-    "pledge_id",
-    "donor",
-    "amount",
-    "currency",
-    "first_year",
-    "last_year",
-    "earmarking",
-    "earmark_to",
-    "status",
-    "psc_rate",
-    "source_file",
-    "source_row",
-]
+# The register's pledge columns, less the confidential flag and source sheet, which the grid
+# does not show.
+GRID_COLUMNS = [c for c in PLEDGE_COLUMNS if c not in ("confidential", "source_sheet")]
 
 
 class UploadError(ValueError):
