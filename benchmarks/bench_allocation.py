@@ -76,9 +76,9 @@ def bench_pooled(plan: Any, scenario: Scenario, backend: str, runs: int) -> dict
         "median": medians,
         "runs": per_run,
         "pools": int((model.pools.pool_supply > 0).sum()),
-        "columns": model.form.n_cols,
-        "rows": model.form.n_rows,
-        "binaries": int(model.form.integer.sum()),
+        "columns": model.form.matrix.n_cols,
+        "rows": model.form.matrix.n_rows,
+        "binaries": int(model.form.matrix.integer.sum()),
     }
 
 

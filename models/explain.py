@@ -17,14 +17,11 @@ first tranches), ``eligible_money_exhausted``.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
-from models.eligibility import normalise_theme
-from models.formulation import TARGET_THEMES, Formulation
-from models.plan import Plan, split_list
+from models.formulation import Formulation
+from models.plan import Plan
 from models.pooling import Pooling, sum_by
 from models.scenario import Scenario
 
@@ -32,24 +29,6 @@ from models.scenario import Scenario
 def _tol(req: np.ndarray) -> np.ndarray:
     """Funding within a cent (or 1e-9 relative) of the requirement counts as full."""
     return 0.01 + 1e-9 * req
-
-
-def lc_lines(plan: Plan) -> np.ndarray:
-    """Bool per line: leadership or coordination."""
-    return plan.programmes["category"].astype(str).isin(["leadership", "coordination"]).to_numpy()
-
-
-def theme_lines(plan: Plan, target_name: str) -> np.ndarray:
-    """Bool per line: tagged with the theme of a theme target (e.g. gender_share)."""
-    theme = TARGET_THEMES[target_name]
-    return _theme_mask(tuple(str(v) for v in plan.programmes["themes"]), theme)
-
-
-@lru_cache(maxsize=64)
-def _theme_mask(themes: tuple[str, ...], theme: str) -> np.ndarray:
-    return np.array(
-        [theme in {normalise_theme(x) for x in split_list(v)} for v in themes], dtype=bool
-    )
 
 
 def _membership(pools: Pooling) -> np.ndarray:
@@ -66,16 +45,17 @@ def pool_leftover_reasons(
 ) -> np.ndarray:
     """Reason per pool for the money it did not spend (only read where something is left)."""
     n_pools = pools.n_pools
-    full_ly = funded_ly >= form.ly_req - _tol(form.ly_req)
+    sets = form.sets
+    full_ly = funded_ly >= sets.ly_req - _tol(sets.ly_req)
     is_cut_line = np.zeros(len(pools.line_ids), dtype=bool)
     is_cut_line[cut] = True
-    cut_ly = is_cut_line[form.ly_line] & ~full_ly
+    cut_ly = is_cut_line[sets.ly_line] & ~full_ly
     open_ly = ~full_ly & ~cut_ly
-    n_open = sum_by(form.link_pool, weights=open_ly[form.link_ly], minlength=n_pools)
-    n_cut = sum_by(form.link_pool, weights=cut_ly[form.link_ly], minlength=n_pools)
+    n_open = sum_by(sets.link_pool, weights=open_ly[sets.link_ly], minlength=n_pools)
+    n_cut = sum_by(sets.link_pool, weights=cut_ly[sets.link_ly], minlength=n_pools)
     # Unmet need of eligible lines in years before the pool's money arrives.
     unmet = np.zeros_like(pools.req, dtype=bool)
-    unmet[form.ly_line[~full_ly], form.ly_year[~full_ly]] = True
+    unmet[sets.ly_line[~full_ly], sets.ly_year[~full_ly]] = True
     member = _membership(pools)
     early_unmet = np.zeros(n_pools, dtype=bool)
     for k in np.nonzero(pools.pool_year > 0)[0]:
@@ -103,16 +83,17 @@ def explain_lines(
     """One row per line: tier, weight, requirement, funding, coverage, reason and sentence.
 
     ``flow_*``: the solution as money moved from pools to line-years."""
-    funded_ly = sum_by(flow_ly, weights=flow_amount, minlength=form.n_ly)
+    sets = form.sets
+    funded_ly = sum_by(flow_ly, weights=flow_amount, minlength=sets.n_ly)
     n_lines = len(pools.line_ids)
     req_l = pools.req.sum(axis=1)
-    funded_l = sum_by(form.ly_line, weights=funded_ly, minlength=n_lines)
+    funded_l = sum_by(sets.ly_line, weights=funded_ly, minlength=n_lines)
     funded_lt = np.zeros_like(pools.req)
-    funded_lt[form.ly_line, form.ly_year] = funded_ly
+    funded_lt[sets.ly_line, sets.ly_year] = funded_ly
     share = scenario.weights.tranche_share
-    weights = form.weights
+    weights = sets.weights
     tiers = plan.programmes["priority"].astype(int).to_numpy()
-    mvs = plan.programmes["min_viable_share"].astype(float).fillna(0.0).to_numpy()
+    mvs = sets.mv_share
 
     used = sum_by(flow_pool, weights=flow_amount, minlength=pools.n_pools)
     left = supply - used
@@ -120,7 +101,7 @@ def explain_lines(
     # Highest weight each pool funded.
     moved = flow_amount > 0
     maxw = np.full(pools.n_pools, -np.inf)
-    np.maximum.at(maxw, flow_pool[moved], weights[form.ly_line[flow_ly[moved]]])
+    np.maximum.at(maxw, flow_pool[moved], weights[sets.ly_line[flow_ly[moved]]])
 
     unmet = pools.req - funded_lt > _tol(pools.req)
     first_unmet = np.where(unmet.any(axis=1), np.argmax(unmet, axis=1), -1)
@@ -198,7 +179,9 @@ def line_marginal_frame(
     second by the rest; the value is those bounds' marginal values (reduced costs) combined.
     The line's minimum-viable threshold and donor caps are held fixed.
     """
-    value = tranche_share * col_mv[form.y1()] + (1.0 - tranche_share) * col_mv[form.y2()]
+    first = col_mv[form.matrix.cols("first_tranche")]
+    second = col_mv[form.matrix.cols("second_tranche")]
+    value = tranche_share * first + (1.0 - tranche_share) * second
     return ly_frame.assign(value_per_usd=np.maximum(value, 0.0))
 
 

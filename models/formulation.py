@@ -1,34 +1,42 @@
-"""The allocation model in matrix form: variables, constraints and objective.
+"""The allocation model: its sets, variables, constraints and objective, family by family.
 
-Built from a :class:`~models.pooling.Pooling` as plain numpy arrays, so the same model can be
-handed to HiGHS directly (fast path, in-place re-solves) or to PuLP (CBC, and for reading).
-Every function is named for what it defines. The model is a maximisation:
+Built from a :class:`~models.pooling.Pooling` into a :class:`~models.matrix.LinearModel` of
+plain numpy arrays, so the same model can be handed to HiGHS directly (fast path, in-place
+re-solves) or to PuLP (CBC). :func:`build_formulation` reads top to bottom: the model's sets,
+then one ``define_*`` function per variable family and per constraint family, then the
+objective. Every family is addressed by its name (``form.matrix.rows("balance")``), never by
+position. The model is a maximisation.
 
 Pools that differ only by the year their money arrives form a *group* (same eligible set,
 flexibility and donor key); the model spends a group's money year by year and carries the rest
 forward, so one variable serves every arrival year (3-4x fewer columns than one per pool;
-:mod:`models.allocation` splits a group's spending back over its pools first in, first out).
+:mod:`models.solution` splits a group's spending back over its pools first in, first out).
 
-Variables (columns, in this order)
-  ``x[g, l, t]``  USD of group g spent on line l in year t; only for lines eligible to the
-                  group and years t >= its earliest money with a positive requirement.
-  ``y1[l, t]``    the first tranche of line-year funding, 0 <= y1 <= tranche_share * R[l, t]
-  ``y2[l, t]``    the rest, 0 <= y2 <= (1 - tranche_share) * R[l, t]
-  ``s[g, t]``     group g's money carried from year t into t+1 (in the last year: unspent)
-  ``z[l]``        binary, line l is funded at or above its minimum viable share (MILP only)
-  ``short[h]``    shortfall of policy target h, USD >= 0
+Variable families (columns, in this order)
+  ``spend[g, l, t]``     USD of group g spent on line l in year t; only for lines eligible to
+                         the group and years t >= its earliest money with a positive
+                         requirement.
+  ``first_tranche[l, t]``   the first tranche of line-year funding (y1)
+  ``second_tranche[l, t]``  the rest (y2)
+  ``carry[g, t]``        group g's money carried from year t into t+1 (last year: unspent)
+  ``viable[l]``          binary, line l is funded at or above its minimum viable share (MILP)
+  ``shortfall[h]``       shortfall of policy target h, USD >= 0
 
-Constraints (rows, in this order)
-  balance[g, t]   sum_l x[g,l,t] + s[g,t] - s[g,t-1] = money of group g arriving in year t
-                  (no borrowing from the future: spending is covered by money arrived so far)
-  link[l, t]      sum_g x[g,l,t] - y1[l,t] - y2[l,t] = 0   (so funding <= requirement)
-  mv_lo[l]        sum_t (y1+y2)[l,t] - m_l * Rtot_l * z_l >= 0
-  mv_hi[l]        sum_t (y1+y2)[l,t] - Rtot_l * z_l <= 0    (0 or >= m of the multi-year need)
-  target[h]       achieved_h + short[h] >= target_h (USD)
-  cap[d, l]       sum_{g of donor d, t} x[g,l,t] <= cap_share * Rtot_l
+Constraint families (rows, in this order; line-year caps are column bounds)
+  ``balance[g, t]``   sum_l spend[g,l,t] + carry[g,t] - carry[g,t-1] = money of group g
+                      arriving in year t (no borrowing from the future: spending is covered by
+                      money arrived so far; the rest is carried forward)
+  ``link[l, t]``      sum_g spend[g,l,t] - y1[l,t] - y2[l,t] = 0
+  line-year caps      0 <= y1 <= tranche_share * R[l,t], 0 <= y2 <= (1 - tranche_share) *
+                      R[l,t]: no line-year receives more than its requirement
+  ``min_viable_floor[l]``       sum_t (y1+y2)[l,t] - m_l * Rtot_l * viable_l >= 0
+  ``min_viable_ceiling[l,t,k]`` y_k[l,t] - bound_k[l,t] * viable_l <= 0  (0 or >= m of the
+                                multi-year need)
+  ``target[h]``       achieved_h + shortfall[h] >= target_h (USD)
+  ``donor_cap[d, l]`` sum_{g of donor d, t} spend[g,l,t] <= cap_share * Rtot_l
 
 Objective
-  maximise  sum_{l,t} w_l * c_t * (y1[l,t] + tranche_weight * y2[l,t]) - P * sum_h short[h]
+  maximise  sum_{l,t} w_l * c_t * (y1[l,t] + tranche_weight * y2[l,t]) - P * sum_h shortfall[h]
 
 ``w_l`` is the line weight (:func:`line_weights`), ``c_t = 1 - early_year_preference * t``
 (t = 0 in the first horizon year) and ``P = 100 * max(w)``, so one dollar of target
@@ -42,96 +50,200 @@ Policy target bases (USD constants, so targets never reward leaving money unallo
 the leadership + coordination target is a share of the flexible money the model can use
 (pooled unearmarked + softly earmarked supply); the theme targets (human rights, gender, civil
 society) are shares of all the money the model can use. Achievements count allocations to
-lines tagged with the category / theme.
+lines tagged with the category / theme (:func:`target_lines`).
+
+Right-hand sides that are money (each balance row's arriving money, each target's USD) come
+from :meth:`Formulation.money_bounds`, both when the model is built and when it is re-solved
+with other pool supplies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from models.eligibility import normalise_theme
+from models.matrix import INF, LinearModel, MatrixBuilder
 from models.plan import Plan, split_list
 from models.pooling import Pooling
 from models.scenario import CRITERIA, Scenario
 
-INF = float("inf")
+__all__ = [
+    "LC_TARGET",
+    "TARGET_THEMES",
+    "Formulation",
+    "ModelSets",
+    "Target",
+    "active_targets",
+    "build_formulation",
+    "line_weights",
+    "target_bases",
+    "target_lines",
+]
+
 TARGET_THEMES = {
     "human_rights_share": "human_rights",
     "gender_share": "gender",
     "civil_society_share": "civil_society",
 }
 LC_TARGET = "leadership_coordination_share_of_flexible"
+LC_CATEGORIES = ("leadership", "coordination")
 
 
-@dataclass
-class Formulation:
-    """Column and row arrays of the model; ``a_*`` is the constraint matrix in COO form."""
+# --------------------------------------------------------------------------------------------
+# what the model is made of
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelSets:
+    """The index sets of the model, derived from the pools before any variable exists.
 
-    # x columns
-    col_group: np.ndarray
-    col_ly: np.ndarray  # line-year index of each x column
-    # line-years with a positive requirement
-    ly_line: np.ndarray
-    ly_year: np.ndarray
-    ly_req: np.ndarray
-    weights: np.ndarray  # per line
-    # columns
-    cost: np.ndarray
-    col_lo: np.ndarray
-    col_hi: np.ndarray
-    integer: np.ndarray  # bool per column
-    # rows
-    row_lo: np.ndarray
-    row_hi: np.ndarray
-    a_row: np.ndarray
-    a_col: np.ndarray
-    a_val: np.ndarray
-    # bookkeeping
-    n_x: int
-    n_ly: int
-    balance_rows: np.ndarray  # every balance row
-    pool_rows: np.ndarray  # balance row where each pool's money arrives
-    link_rows: np.ndarray  # row index per line-year
+    Line-years are the (line, year) pairs with a positive requirement, numbered row-major
+    (line, then year). ``carry_pos[g, t]`` numbers the (group, year) pairs from each group's
+    first year on: the position of ``carry[g, t]`` and ``balance[g, t]`` in their families
+    (-1 before the group's first money).
+    """
+
+    weights: np.ndarray  # objective weight per USD, per line
+    ly_line: np.ndarray  # line of each line-year
+    ly_year: np.ndarray  # year index of each line-year
+    ly_req: np.ndarray  # requirement (USD) of each line-year
+    line_total: np.ndarray  # requirement in the horizon, per line
+    col_group: np.ndarray  # group of each spend column
+    col_ly: np.ndarray  # line-year of each spend column
     # What each pool could fund (pool, line-year): for explanations, not in the model.
     link_pool: np.ndarray
     link_ly: np.ndarray
-    mv_lines: np.ndarray  # line index per min-viable line
-    z_cols: np.ndarray  # column per min-viable line
-    targets: list[TargetRow] = field(default_factory=list)
-    penalty: float = 0.0
+    carry_pos: np.ndarray  # (groups, years)
+    mv_lines: np.ndarray  # lines with a minimum-viable binary
+    mv_share: np.ndarray  # min_viable_share per line (0 where none)
 
     @property
-    def n_cols(self) -> int:
-        return len(self.cost)
+    def n_x(self) -> int:
+        return len(self.col_group)
 
     @property
-    def n_rows(self) -> int:
-        return len(self.row_lo)
+    def n_ly(self) -> int:
+        return len(self.ly_line)
 
     @property
-    def is_mip(self) -> bool:
-        return bool(self.integer.any())
-
-    def y1(self) -> np.ndarray:
-        return np.arange(self.n_x, self.n_x + self.n_ly)
-
-    def y2(self) -> np.ndarray:
-        return np.arange(self.n_x + self.n_ly, self.n_x + 2 * self.n_ly)
+    def n_carry(self) -> int:
+        return int((self.carry_pos >= 0).sum())
 
 
-@dataclass
-class TargetRow:
-    """One soft policy target: its row, shortfall column and basis (USD the share is of)."""
+@dataclass(frozen=True)
+class Target:
+    """One soft policy target: a share of ``basis`` USD ("flexible" or "all") to be reached
+    by allocations to the tagged ``lines`` (bool per line); with the "flexible" basis only
+    flexible money counts."""
 
     name: str
     share: float
-    basis: str  # "flexible" or "all"
-    row: int
-    short_col: int
-    flexible_only: bool
+    basis: str
+    lines: np.ndarray
+
+    @property
+    def flexible_only(self) -> bool:
+        return self.basis == "flexible"
+
+
+@dataclass(frozen=True)
+class Formulation:
+    """The built model, its sets and what reading a solution needs."""
+
+    matrix: LinearModel
+    sets: ModelSets
+    targets: list[Target]  # in the order of the ``target`` / ``shortfall`` families
+    penalty: float  # objective cost of one USD of target shortfall
+    pool_balance: np.ndarray  # position in the balance family of each pool's arrival row
+
+    @property
+    def arrival_rows(self) -> np.ndarray:
+        """Row index of each pool's arrival (its balance row)."""
+        return self.matrix.rows("balance")[self.pool_balance]
+
+    def money_bounds(
+        self, pools: Pooling, supply: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, lower, upper) of every row whose right-hand side is money, for these pool
+        supplies (USD per pool): the balance rows and the target rows."""
+        arriving = arriving_money(self.pool_balance, len(self.matrix.rows("balance")), supply)
+        target_usd = target_amounts(self.targets, pools, supply)
+        rows = np.concatenate([self.matrix.rows("balance"), self.matrix.rows("target")])
+        lower = np.concatenate([arriving, target_usd])
+        upper = np.concatenate([arriving, np.full(len(target_usd), INF)])
+        return rows, lower, upper
+
+
+# --------------------------------------------------------------------------------------------
+# the pipeline
+# --------------------------------------------------------------------------------------------
+def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formulation:
+    """Create the model for one plan and scenario, family by family."""
+    sets = model_sets(plan, scenario, pools)
+    targets = active_targets(plan.programmes, scenario)
+    m = MatrixBuilder()
+
+    define_spend_variables(m, sets)
+    define_tranche_variables(m, sets)
+    define_carry_variables(m, sets)
+    define_viable_variables(m, sets)
+    define_shortfall_variables(m, targets)
+
+    pool_balance = define_balance_constraints(m, sets, pools)
+    define_link_constraints(m, sets)
+    define_line_year_caps(m, sets, scenario)
+    define_min_viable_constraints(m, sets, scenario)
+    define_target_constraints(m, sets, pools, targets)
+    define_donor_caps(m, sets, pools, scenario)
+
+    penalty = target_penalty(sets.weights)
+    define_objective(m, sets, scenario, penalty)
+    return Formulation(
+        matrix=m.build(), sets=sets, targets=targets, penalty=penalty, pool_balance=pool_balance
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# sets
+# --------------------------------------------------------------------------------------------
+def model_sets(plan: Plan, scenario: Scenario, pools: Pooling) -> ModelSets:
+    """Line-years, spend columns, carry positions, weights and minimum-viable lines."""
+    has = pools.req > 0
+    ly_index = np.full(has.shape, -1, dtype=np.int64)
+    ly_index[has] = np.arange(int(has.sum()))
+    # np.nonzero walks row-major, matching the numbering of ly_index.
+    ly_line, ly_year = np.nonzero(has)
+    ly_req = pools.req[ly_line, ly_year]
+    per_set = _set_line_years(pools, ly_index)
+    col_group, col_ly = _expand(per_set, pools.group_set, pools.group_first)
+    link_pool, link_ly = _expand(per_set, pools.pool_set, pools.pool_year)
+    line_total = np.bincount(ly_line, weights=ly_req, minlength=len(pools.line_ids))
+
+    carry = np.arange(len(pools.years))[None, :] >= pools.group_first[:, None]
+    carry_pos = np.full(carry.shape, -1, dtype=np.int64)
+    carry_pos[carry] = np.arange(int(carry.sum()))
+
+    mv_share = plan.programmes["min_viable_share"].astype(float).fillna(0.0).to_numpy()
+    if scenario.min_viable:
+        mv_lines = np.nonzero((mv_share > 0) & (line_total > 0))[0].astype(np.int64)
+    else:
+        mv_lines = np.zeros(0, dtype=np.int64)
+    return ModelSets(
+        weights=line_weights(plan.programmes, scenario),
+        ly_line=ly_line.astype(np.int64),
+        ly_year=ly_year.astype(np.int64),
+        ly_req=ly_req,
+        line_total=line_total,
+        col_group=col_group,
+        col_ly=col_ly,
+        link_pool=link_pool,
+        link_ly=link_ly,
+        carry_pos=carry_pos,
+        mv_lines=mv_lines,
+        mv_share=mv_share,
+    )
 
 
 def line_weights(programmes: pd.DataFrame, scenario: Scenario) -> np.ndarray:
@@ -167,24 +279,64 @@ def line_weights(programmes: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     return np.asarray(2.0 ** (score / 5.0 * 3.0) + 1e-3 * tier_w / top, dtype=float)
 
 
-def define_variables(pools: Pooling) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The x columns: (group, line-year) pairs where money may go, plus the line-year index.
+def active_targets(programmes: pd.DataFrame, scenario: Scenario) -> list[Target]:
+    """The soft policy targets with a share > 0, each with the lines it counts."""
+    t = scenario.targets
+    shares = {
+        LC_TARGET: t.leadership_coordination_share_of_flexible,
+        "human_rights_share": t.human_rights_share,
+        "gender_share": t.gender_share,
+        "civil_society_share": t.civil_society_share,
+    }
+    return [
+        Target(
+            name=name,
+            share=float(share),
+            basis="flexible" if name == LC_TARGET else "all",
+            lines=target_lines(programmes, name),
+        )
+        for name, share in shares.items()
+        if share > 0
+    ]
 
-    Returns (col_group, col_ly, ly_index) where ``ly_index[l, t]`` is the line-year number or
-    -1 when the line needs nothing that year.
-    """
-    has = pools.req > 0
-    ly_index = np.full(has.shape, -1, dtype=np.int64)
-    ly_index[has] = np.arange(int(has.sum()))
-    per_set = _set_line_years(pools, ly_index)
-    col_group, col_ly = _expand(per_set, pools.group_set, pools.group_first)
-    return col_group, col_ly, ly_index
+
+def target_lines(programmes: pd.DataFrame, name: str) -> np.ndarray:
+    """Bool per line: the lines a target counts (leadership and coordination lines for the
+    share-of-flexible target; lines tagged with the theme for a theme target)."""
+    if name == LC_TARGET:
+        return programmes["category"].astype(str).isin(LC_CATEGORIES).to_numpy()
+    theme = TARGET_THEMES[name]
+    return np.array(
+        [theme in {normalise_theme(x) for x in split_list(v)} for v in programmes["themes"]],
+        dtype=bool,
+    )
 
 
-def pool_links(pools: Pooling, ly_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(pool, line-year) pairs each pool's money could fund (eligible, not before arrival)."""
-    per_set = _set_line_years(pools, ly_index)
-    return _expand(per_set, pools.pool_set, pools.pool_year)
+def target_bases(pools: Pooling, supply: np.ndarray) -> dict[str, float]:
+    """USD each target basis amounts to, for the given pool supplies."""
+    return {
+        "flexible": float(supply[pools.pool_flexible].sum()),
+        "all": float(supply.sum()),
+    }
+
+
+def target_amounts(targets: list[Target], pools: Pooling, supply: np.ndarray) -> np.ndarray:
+    """USD each target asks for, for the given pool supplies."""
+    bases = target_bases(pools, supply)
+    return np.array([tg.share * bases[tg.basis] for tg in targets], dtype=float)
+
+
+def arriving_money(pool_balance: np.ndarray, n_balance: int, supply: np.ndarray) -> np.ndarray:
+    """Right-hand side of each balance row: the money of the pool arriving there (each
+    (group, year) holds at most one pool)."""
+    arriving = np.zeros(n_balance)
+    arriving[pool_balance] = supply
+    return arriving
+
+
+def target_penalty(weights: np.ndarray) -> float:
+    """Objective cost of one USD of target shortfall: dominant over any line's weight."""
+    return 100.0 * float(max(weights.max(initial=1.0), 1.0))
 
 
 def _set_line_years(pools: Pooling, ly_index: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -204,6 +356,7 @@ def _set_line_years(pools: Pooling, ly_index: np.ndarray) -> list[tuple[np.ndarr
 def _expand(
     per_set: list[tuple[np.ndarray, np.ndarray]], owner_set: np.ndarray, owner_year: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, line-year) pairs: each owner's eligible line-years from its year on."""
     owners: list[np.ndarray] = []
     lys: list[np.ndarray] = []
     for k in range(len(owner_set)):
@@ -215,226 +368,149 @@ def _expand(
     return (np.concatenate(owners) if owners else empty, np.concatenate(lys) if lys else empty)
 
 
-def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formulation:
-    """Assemble variables, constraints and objective for one plan and scenario."""
-    weights = line_weights(plan.programmes, scenario)
-    col_group, col_ly, ly_index = define_variables(pools)
-    link_pool, link_ly = pool_links(pools, ly_index)
-    ly_line, ly_year = np.nonzero(ly_index >= 0)
-    # np.nonzero walks row-major, matching the numbering in define_variables.
-    ly_req = pools.req[ly_line, ly_year]
-    n_x, n_ly = len(col_group), len(ly_line)
+# --------------------------------------------------------------------------------------------
+# variables
+# --------------------------------------------------------------------------------------------
+def define_spend_variables(m: MatrixBuilder, sets: ModelSets) -> None:
+    """``spend[g, l, t]`` >= 0: where each group's money may go."""
+    m.add_variables("spend", sets.n_x)
+
+
+def define_tranche_variables(m: MatrixBuilder, sets: ModelSets) -> None:
+    """``first_tranche[l, t]``, ``second_tranche[l, t]`` >= 0 (capped by
+    :func:`define_line_year_caps`)."""
+    m.add_variables("first_tranche", sets.n_ly)
+    m.add_variables("second_tranche", sets.n_ly)
+
+
+def define_carry_variables(m: MatrixBuilder, sets: ModelSets) -> None:
+    """``carry[g, t]`` >= 0 from each group's first year on."""
+    m.add_variables("carry", sets.n_carry)
+
+
+def define_viable_variables(m: MatrixBuilder, sets: ModelSets) -> None:
+    """``viable[l]`` binary, one per line with a minimum viable share and a need."""
+    m.add_variables("viable", len(sets.mv_lines), upper=1.0, integer=True)
+
+
+def define_shortfall_variables(m: MatrixBuilder, targets: list[Target]) -> None:
+    """``shortfall[h]`` >= 0 USD, one per active target."""
+    m.add_variables("shortfall", len(targets))
+
+
+# --------------------------------------------------------------------------------------------
+# constraints
+# --------------------------------------------------------------------------------------------
+def define_balance_constraints(m: MatrixBuilder, sets: ModelSets, pools: Pooling) -> np.ndarray:
+    """``balance[g, t]``: spending plus what is carried on equals what arrives plus what was
+    carried in. Returns the position of each pool's arrival row in the family."""
+    pos = sets.carry_pos
+    pool_balance = pos[pools.pool_group, pools.pool_year]
+    arriving = arriving_money(pool_balance, sets.n_carry, pools.pool_supply)
+    rows = m.add_constraints("balance", sets.n_carry, lower=arriving, upper=arriving)
+    spend, carry = m.cols("spend"), m.cols("carry")
+    m.add_terms(rows[pos[sets.col_group, sets.ly_year[sets.col_ly]]], spend, 1.0)
+    m.add_terms(rows, carry, 1.0)
+    # carry[g, t] feeds balance[g, t + 1].
+    g_idx, t_idx = np.nonzero((pos[:, 1:] >= 0) & (pos[:, :-1] >= 0))
+    m.add_terms(rows[pos[g_idx, t_idx + 1]], carry[pos[g_idx, t_idx]], -1.0)
+    return pool_balance
+
+
+def define_link_constraints(m: MatrixBuilder, sets: ModelSets) -> None:
+    """``link[l, t]``: what the groups spend on a line-year is its two tranches."""
+    rows = m.add_constraints("link", sets.n_ly, lower=0.0, upper=0.0)
+    m.add_terms(rows[sets.col_ly], m.cols("spend"), 1.0)
+    m.add_terms(rows, m.cols("first_tranche"), -1.0)
+    m.add_terms(rows, m.cols("second_tranche"), -1.0)
+
+
+def define_line_year_caps(m: MatrixBuilder, sets: ModelSets, scenario: Scenario) -> None:
+    """No line-year receives more than its requirement: the tranches' upper bounds (bounds,
+    not rows: cheaper for the solver and ranged like any bound)."""
     share = scenario.weights.tranche_share
+    m.set_upper("first_tranche", share * sets.ly_req)
+    m.set_upper("second_tranche", (1.0 - share) * sets.ly_req)
 
-    # Columns: x, y1, y2 (then shortfalls and binaries appended below).
-    cost = [np.zeros(n_x), *define_objective(scenario, weights, ly_line, ly_year)]
-    col_lo = [np.zeros(n_x), np.zeros(n_ly), np.zeros(n_ly)]
-    col_hi = [np.full(n_x, INF), share * ly_req, (1.0 - share) * ly_req]
-    n_cols = n_x + 2 * n_ly
 
-    # Carry-forward columns s[g, t] for t from the group's first year on.
-    n_years = len(pools.years)
-    carry = np.arange(n_years)[None, :] >= pools.group_first[:, None]  # groups x years
-    n_s = int(carry.sum())
-    stock_col = np.full(carry.shape, -1, dtype=np.int64)
-    stock_col[carry] = n_cols + np.arange(n_s)
-    n_cols += n_s
-    cost.append(np.zeros(n_s))
-    col_lo.append(np.zeros(n_s))
-    col_hi.append(np.full(n_s, INF))
+def define_min_viable_constraints(m: MatrixBuilder, sets: ModelSets, scenario: Scenario) -> None:
+    """A line with a minimum viable share m gets 0 or at least m of its multi-year need.
 
-    rows = _Rows()
-    # balance[g, t]: right-hand sides are the money arriving (set per solve).
-    bal = np.full(carry.shape, -1, dtype=np.int64)
-    balance_rows = rows.add(n_s, np.zeros(n_s), np.zeros(n_s))
-    bal[carry] = balance_rows
-    rows.coef(bal[col_group, ly_year[col_ly]], np.arange(n_x), np.ones(n_x))
-    rows.coef(bal[carry], stock_col[carry], np.ones(n_s))
-    g_idx, t_idx = np.nonzero(carry[:, 1:] & carry[:, :-1])  # s[g,t] feeds balance[g,t+1]
-    rows.coef(bal[g_idx, t_idx + 1], stock_col[g_idx, t_idx], -np.ones(len(g_idx)))
-    pool_rows = bal[pools.pool_group, pools.pool_year]
-    arriving = np.zeros(rows.n)
-    arriving[pool_rows] = pools.pool_supply
-    rows.lo[0] = arriving[balance_rows].copy()
-    rows.hi[0] = arriving[balance_rows].copy()
-    # link[l, t]
-    link_rows = rows.add(n_ly, np.zeros(n_ly), np.zeros(n_ly))
-    rows.coef(link_rows[col_ly], np.arange(n_x), np.ones(n_x))
-    rows.coef(link_rows, n_x + np.arange(n_ly), -np.ones(n_ly))
-    rows.coef(link_rows, n_x + n_ly + np.arange(n_ly), -np.ones(n_ly))
+    ``min_viable_floor[l]``: funding >= m * need * viable. ``min_viable_ceiling``: each
+    line-year's tranche <= its bound * viable (first all first tranches, then all second
+    ones). Per line-year and tranche rather than one aggregate row: the same integer
+    solutions, a much tighter LP relaxation (measured: fewer branch-and-bound nodes)."""
+    mv = sets.mv_lines
+    pos = np.full(len(sets.line_total), -1, dtype=np.int64)
+    pos[mv] = np.arange(len(mv))
+    sel = np.nonzero(pos[sets.ly_line] >= 0)[0]  # line-years of minimum-viable lines
+    viable = m.cols("viable")
+    first, second = m.cols("first_tranche"), m.cols("second_tranche")
 
-    # Minimum viable funding: one binary per line with a share and a need.
-    line_total = np.bincount(ly_line, weights=ly_req, minlength=len(pools.line_ids))
-    mvs = plan.programmes["min_viable_share"].astype(float).fillna(0.0).to_numpy()
-    mv_lines = np.nonzero((mvs > 0) & (line_total > 0))[0] if scenario.min_viable else np.array([])
-    mv_lines = mv_lines.astype(np.int64)
-    z_cols = n_cols + np.arange(len(mv_lines))
-    if len(mv_lines):
-        n_cols += len(mv_lines)
-        cost.append(np.zeros(len(mv_lines)))
-        col_lo.append(np.zeros(len(mv_lines)))
-        col_hi.append(np.ones(len(mv_lines)))
-        lo_rows = rows.add(len(mv_lines), np.zeros(len(mv_lines)), np.full(len(mv_lines), INF))
-        pos = np.full(len(pools.line_ids), -1, dtype=np.int64)
-        pos[mv_lines] = np.arange(len(mv_lines))
-        sel = np.nonzero(pos[ly_line] >= 0)[0]
-        for offset in (n_x, n_x + n_ly):
-            rows.coef(lo_rows[pos[ly_line[sel]]], offset + sel, np.ones(len(sel)))
-        rows.coef(lo_rows, z_cols, -mvs[mv_lines] * line_total[mv_lines])
-        # Upper side per line-year and tranche (y <= bound * z) rather than one aggregate
-        # row: the same integer solutions, a much tighter LP relaxation (measured: fewer
-        # branch-and-bound nodes).
-        for offset, part in ((n_x, share), (n_x + n_ly, 1.0 - share)):
-            hi_rows = rows.add(len(sel), np.full(len(sel), -INF), np.zeros(len(sel)))
-            rows.coef(hi_rows, offset + sel, np.ones(len(sel)))
-            rows.coef(hi_rows, z_cols[pos[ly_line[sel]]], -part * ly_req[sel])
+    floor = m.add_constraints("min_viable_floor", len(mv), lower=0.0, upper=INF)
+    for tranche in (first, second):
+        m.add_terms(floor[pos[sets.ly_line[sel]]], tranche[sel], 1.0)
+    m.add_terms(floor, viable, -sets.mv_share[mv] * sets.line_total[mv])
 
-    # Soft policy targets.
-    penalty = 100.0 * float(max(weights.max(initial=1.0), 1.0))
-    targets: list[TargetRow] = []
-    flex_supply = float(pools.pool_supply[pools.pool_flexible].sum())
-    all_supply = float(pools.pool_supply.sum())
-    for name, value in define_targets(scenario).items():
-        short_col = n_cols
-        n_cols += 1
-        cost.append(np.array([-penalty]))
-        col_lo.append(np.zeros(1))
-        col_hi.append(np.full(1, INF))
-        if name == LC_TARGET:
-            basis_usd, flexible_only = flex_supply, True
-            cat = plan.programmes["category"].astype(str).isin(["leadership", "coordination"])
-            tagged = cat.to_numpy()
+    share = scenario.weights.tranche_share
+    ceiling = m.add_constraints("min_viable_ceiling", 2 * len(sel), lower=-INF, upper=0.0)
+    for rows, tranche, part in (
+        (ceiling[: len(sel)], first, share),
+        (ceiling[len(sel) :], second, 1.0 - share),
+    ):
+        m.add_terms(rows, tranche[sel], 1.0)
+        m.add_terms(rows, viable[pos[sets.ly_line[sel]]], -part * sets.ly_req[sel])
+
+
+def define_target_constraints(
+    m: MatrixBuilder, sets: ModelSets, pools: Pooling, targets: list[Target]
+) -> None:
+    """``target[h]``: what the tagged lines receive plus the shortfall reaches the target's
+    USD (flexible money only for the share-of-flexible target)."""
+    lower = target_amounts(targets, pools, pools.pool_supply)
+    rows = m.add_constraints("target", len(targets), lower=lower, upper=INF)
+    spend, shortfall = m.cols("spend"), m.cols("shortfall")
+    for h, tg in enumerate(targets):
+        if tg.flexible_only:
+            sel = np.nonzero(
+                tg.lines[sets.ly_line[sets.col_ly]] & pools.group_flexible[sets.col_group]
+            )[0]
+            m.add_terms(np.full(len(sel), rows[h]), spend[sel], 1.0)
         else:
-            basis_usd, flexible_only = all_supply, False
-            theme = TARGET_THEMES[name]
-            tagged = np.array(
-                [
-                    theme in {normalise_theme(x) for x in split_list(v)}
-                    for v in plan.programmes["themes"]
-                ],
-                dtype=bool,
-            )
-        row = int(rows.add(1, np.array([value * basis_usd]), np.array([INF]))[0])
-        if flexible_only:
-            sel = np.nonzero(tagged[ly_line[col_ly]] & pools.group_flexible[col_group])[0]
-            rows.coef(np.full(len(sel), row), sel, np.ones(len(sel)))
-        else:
-            sel = np.nonzero(tagged[ly_line])[0]
-            for offset in (n_x, n_x + n_ly):
-                rows.coef(np.full(len(sel), row), offset + sel, np.ones(len(sel)))
-        rows.coef(np.array([row]), np.array([short_col]), np.ones(1))
-        targets.append(
-            TargetRow(
-                name=name,
-                share=value,
-                basis="flexible" if flexible_only else "all",
-                row=row,
-                short_col=short_col,
-                flexible_only=flexible_only,
-            )
-        )
+            sel = np.nonzero(tg.lines[sets.ly_line])[0]
+            for tranche in (m.cols("first_tranche"), m.cols("second_tranche")):
+                m.add_terms(np.full(len(sel), rows[h]), tranche[sel], 1.0)
+        m.add_terms(rows[h : h + 1], shortfall[h : h + 1], 1.0)
 
-    # Optional cap on one donor's share of a line's multi-year requirement.
-    if scenario.donor_line_cap_share is not None and n_x:
-        donor_codes = pd.factorize(pd.Series(pools.group_donor))[0]
-        key = donor_codes[col_group] * len(pools.line_ids) + ly_line[col_ly]
-        uniq, inv = np.unique(key, return_inverse=True)
-        cap_line = uniq % len(pools.line_ids)
-        cap_rows = rows.add(
-            len(uniq),
-            np.full(len(uniq), -INF),
-            scenario.donor_line_cap_share * line_total[cap_line],
-        )
-        rows.coef(cap_rows[inv], np.arange(n_x), np.ones(n_x))
 
-    integer = np.zeros(n_cols, dtype=bool)
-    integer[z_cols] = True
-    a_row, a_col, a_val = rows.matrix()
-    return Formulation(
-        col_group=col_group,
-        col_ly=col_ly,
-        ly_line=ly_line.astype(np.int64),
-        ly_year=ly_year.astype(np.int64),
-        ly_req=ly_req,
-        weights=weights,
-        cost=np.concatenate(cost),
-        col_lo=np.concatenate(col_lo),
-        col_hi=np.concatenate(col_hi),
-        integer=integer,
-        row_lo=np.concatenate(rows.lo) if rows.lo else np.zeros(0),
-        row_hi=np.concatenate(rows.hi) if rows.hi else np.zeros(0),
-        a_row=a_row,
-        a_col=a_col,
-        a_val=a_val,
-        n_x=n_x,
-        n_ly=n_ly,
-        balance_rows=balance_rows,
-        pool_rows=pool_rows,
-        link_pool=link_pool,
-        link_ly=link_ly,
-        link_rows=link_rows,
-        mv_lines=mv_lines,
-        z_cols=z_cols.astype(np.int64),
-        targets=targets,
-        penalty=penalty,
+def define_donor_caps(
+    m: MatrixBuilder, sets: ModelSets, pools: Pooling, scenario: Scenario
+) -> None:
+    """``donor_cap[d, l]``: one donor's money on a line stays within the scenario's share of
+    the line's multi-year requirement (no rows without the setting)."""
+    cap = scenario.donor_line_cap_share
+    if cap is None or not sets.n_x:
+        m.add_constraints("donor_cap", 0)
+        return
+    n_lines = len(sets.line_total)
+    donor_codes = pd.factorize(pd.Series(pools.group_donor))[0]
+    key = donor_codes[sets.col_group] * n_lines + sets.ly_line[sets.col_ly]
+    uniq, inv = np.unique(key, return_inverse=True)
+    cap_line = uniq % n_lines
+    rows = m.add_constraints(
+        "donor_cap", len(uniq), lower=-INF, upper=cap * sets.line_total[cap_line]
     )
+    m.add_terms(rows[inv], m.cols("spend"), 1.0)
 
 
-def define_objective(
-    scenario: Scenario, weights: np.ndarray, ly_line: np.ndarray, ly_year: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Objective coefficients of y1 and y2 (per USD): tier/criteria weight, tranche weight
-    and the small preference for earlier years."""
-    early = 1.0 - scenario.weights.early_year_preference * ly_year
-    base = weights[ly_line] * early
-    return base, base * scenario.weights.tranche_weight
-
-
-def define_targets(scenario: Scenario) -> dict[str, float]:
-    """The active soft policy targets (share > 0), by name."""
-    t = scenario.targets
-    values = {
-        LC_TARGET: t.leadership_coordination_share_of_flexible,
-        "human_rights_share": t.human_rights_share,
-        "gender_share": t.gender_share,
-        "civil_society_share": t.civil_society_share,
-    }
-    return {k: float(v) for k, v in values.items() if v > 0}
-
-
-def target_bases(pools: Pooling, supply: np.ndarray) -> dict[str, float]:
-    """USD each target's share applies to, for the given pool supplies."""
-    return {
-        "flexible": float(supply[pools.pool_flexible].sum()),
-        "all": float(supply.sum()),
-    }
-
-
-class _Rows:
-    """Accumulates row bounds and COO coefficients without per-element Python work."""
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.lo: list[np.ndarray] = []
-        self.hi: list[np.ndarray] = []
-        self._r: list[np.ndarray] = []
-        self._c: list[np.ndarray] = []
-        self._v: list[np.ndarray] = []
-
-    def add(self, count: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        idx = np.arange(self.n, self.n + count, dtype=np.int64)
-        self.n += count
-        self.lo.append(np.asarray(lo, dtype=float))
-        self.hi.append(np.asarray(hi, dtype=float))
-        return idx
-
-    def coef(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
-        self._r.append(np.asarray(rows, dtype=np.int64))
-        self._c.append(np.asarray(cols, dtype=np.int64))
-        self._v.append(np.asarray(vals, dtype=float))
-
-    def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if not self._r:
-            z = np.zeros(0, dtype=np.int64)
-            return z, z, np.zeros(0)
-        return np.concatenate(self._r), np.concatenate(self._c), np.concatenate(self._v)
+# --------------------------------------------------------------------------------------------
+# objective
+# --------------------------------------------------------------------------------------------
+def define_objective(m: MatrixBuilder, sets: ModelSets, scenario: Scenario, penalty: float) -> None:
+    """Per USD: line weight x early-year preference on the first tranche, times the tranche
+    weight on the second; minus the penalty per USD of target shortfall."""
+    early = 1.0 - scenario.weights.early_year_preference * sets.ly_year
+    base = sets.weights[sets.ly_line] * early
+    m.set_cost("first_tranche", base)
+    m.set_cost("second_tranche", base * scenario.weights.tranche_weight)
+    m.set_cost("shortfall", -penalty)

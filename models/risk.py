@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,43 +86,6 @@ def pledge_probabilities(plan: Plan, risk: Risk) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# re-solving: the engine's reusable model, or a rebuild-per-draw fallback
-# --------------------------------------------------------------------------------------------
-class _Resolver(Protocol):
-    def solve(self, scale: Mapping[str, float]) -> tuple[str, pd.DataFrame, dict[str, bool]]:
-        """(status, funded frame with line_id, year, funded_usd, firm_usd, min-viable met)."""
-        ...
-
-    def reset(self) -> None:
-        """Forget warm-start state, so what follows does not depend on what came before."""
-        ...
-
-
-class _ModelResolver:
-    """Builds the engine's model once; each draw changes right-hand sides only."""
-
-    def __init__(self, plan: Plan, scenario: Scenario) -> None:
-        self.model = allocation.AllocationModel.build(plan, scenario)
-
-    def solve(self, scale: Mapping[str, float]) -> tuple[str, pd.DataFrame, dict[str, bool]]:
-        sol = self.model.solve_scaled(dict(scale))
-        return str(sol.status), sol.funded, dict(sol.min_viable_funded)
-
-    def reset(self) -> None:
-        # A warm-started LP can land on a different one of several optima (lines of one tier
-        # are interchangeable), so a chunk must start from the same state whichever worker runs
-        # it. HiGHS keeps its basis in the live model; clearSolver() drops it (the model stays).
-        highs = getattr(getattr(self.model, "backend", None), "h", None)
-        clear = getattr(highs, "clearSolver", None)
-        if callable(clear):
-            clear()
-
-
-def _make_resolver(plan: Plan, scenario: Scenario) -> _Resolver:
-    return _ModelResolver(plan, scenario)
-
-
-# --------------------------------------------------------------------------------------------
 # the work one process does
 # --------------------------------------------------------------------------------------------
 @dataclass
@@ -148,9 +111,11 @@ class _Chunk:
 
 
 class _Worker:
+    """Builds the engine's model once; each draw changes right-hand sides only."""
+
     def __init__(self, job: _Job) -> None:
         self.job = job
-        self.resolver = _make_resolver(job.plan, job.scenario)
+        self.model = allocation.AllocationModel.build(job.plan, job.scenario)
         self.cache: dict[bytes, tuple[str, np.ndarray, np.ndarray, np.ndarray]] = {}
         self._pos_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -163,8 +128,10 @@ class _Worker:
         ok = np.zeros(n, dtype=bool)
         statuses: dict[str, int] = {}
         # Each chunk starts cold and caches only its own draws: a chunk's results then depend
-        # on its draws alone, not on which worker ran it or what that worker did before.
-        self.resolver.reset()
+        # on its draws alone, not on which worker ran it or what that worker did before (a
+        # warm-started LP can land on another of several optima: lines of one tier are
+        # interchangeable).
+        self.model.reset_warm_start()
         self.cache.clear()
         for i in range(n):
             row = job.materialised[start + i]
@@ -182,7 +149,8 @@ class _Worker:
     def _solve(self, row: np.ndarray) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         job = self.job
         scale = {pid: 1.0 if got else 0.0 for pid, got in zip(job.risky_ids, row, strict=True)}
-        status, frame, mv_met = self.resolver.solve(scale)
+        sol = self.model.solve_scaled(scale)
+        status, frame, mv_met = str(sol.status), sol.funded, sol.min_viable_funded
         positions = self._positions(frame)
         m = len(job.line_index)
         funded = np.bincount(
@@ -486,13 +454,6 @@ def simulate(
         failed_draws=int((~ok).sum()),
         statuses=statuses,
     )
-
-
-def _min_viable_lines(plan: Plan) -> list[str]:
-    """Lines with a minimum viable share, in programme order."""
-    progs = plan.programmes
-    shares = progs["min_viable_share"].fillna(0.0).astype(float)
-    return [str(x) for x in progs.loc[shares > 0, "line_id"]]
 
 
 def _line_index(plan: Plan, scenario: Scenario) -> pd.MultiIndex:

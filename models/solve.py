@@ -1,10 +1,12 @@
-"""Solvers for the allocation model: selection, in-place re-solves and status mapping.
+"""Solver back ends for the allocation model: selection, in-place re-solves and status mapping.
 
-Two back ends take a :class:`~models.formulation.Formulation`:
+Two back ends take a :class:`~models.matrix.LinearModel` (``make_backend`` picks one):
 
 - :class:`HighsModel` hands the arrays straight to HiGHS (highspy). It keeps the solver model
   alive, so re-solves after changing right-hand sides (pool supplies, target constants) reuse
-  it and, for LPs, warm-start from the previous basis. Used for "highs" and, for LPs, "auto".
+  it and, for LPs, warm-start from the previous basis. A MILP is solved by the engine's own
+  branch and bound (:mod:`models.branch_and_bound`) over its LP relaxations, or by HiGHS's MIP
+  solver. Used for "highs" and "auto".
 - :class:`PulpModel` builds the same model as a PuLP problem (variables via
   ``add_variable_dicts``, every row one ``LpAffineExpression``) and solves it with CBC
   (``PULP_CBC_CMD``) or PuLP's own HiGHS interface. Re-solves change the constraints'
@@ -22,7 +24,6 @@ on its time limit, so status comes from ``prob.sol_status`` / HiGHS's own model 
 
 from __future__ import annotations
 
-import heapq
 import os
 import sys
 import threading
@@ -32,23 +33,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version as _version
-from typing import Any
+from typing import Any, Protocol
 
 import highspy
 import numpy as np
 import pulp
 
-from models.formulation import Formulation
+from models.branch_and_bound import Relaxed, branch_and_bound
+from models.matrix import LinearModel
 
-# Our branch and bound settles S-L plans in a few dozen nodes; when a tree grows past this
-# many nodes or seconds (or 4x the root's time) HiGHS's MIP solver, with its cutting planes,
-# finishes faster (measured on the XL benchmark plan: 0.7% root gap that branching alone
-# could not close in a minute; HiGHS closes it in ~2.5 s).
-HANDOVER_NODES = 60
-HANDOVER_SECONDS = 1.0
-# ... or straight away when more binaries than this are fractional at the root (S-L synthetic
-# plans: 1-6; XL: 16).
-HANDOVER_FRACTIONAL = 10
+__all__ = [
+    "BACKENDS",
+    "MONEY",
+    "HighsModel",
+    "PulpModel",
+    "SolveOutcome",
+    "SolverBackend",
+    "choose_solver",
+    "make_backend",
+]
+
+# Back ends by name: "highs" (HiGHS LPs + our branch and bound), "highs-mip" (HiGHS's own MIP
+# solver), "cbc" (CBC through PuLP), "pulp-highs" (PuLP's HiGHS interface). The last two
+# and "highs-mip" are for benchmarks and comparisons.
+BACKENDS = ("highs", "highs-mip", "cbc", "pulp-highs")
 
 _BANNER_LOCK = threading.Lock()
 _BANNER_DONE = False
@@ -66,7 +74,25 @@ class SolveOutcome:
     message: str = ""
 
 
-def choose_solver(requested: str, is_mip: bool) -> str:
+class SolverBackend(Protocol):
+    """What the allocation engine asks of a back end."""
+
+    name: str
+
+    def set_row_bounds(self, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        """New right-hand sides (USD) for the given rows, in place."""
+        ...
+
+    def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
+        """Solve the model as it stands."""
+        ...
+
+    def reset_warm_start(self) -> None:
+        """Forget warm-start state: the next solve starts cold, as on a fresh model."""
+        ...
+
+
+def choose_solver(requested: str) -> str:
     """Back end for a scenario's solver setting ("auto" | "highs" | "cbc").
 
     "auto" is HiGHS through highspy for LPs and MILPs. Measured on the synthetic benchmark
@@ -80,6 +106,17 @@ def choose_solver(requested: str, is_mip: bool) -> str:
     if requested == "cbc":
         return "cbc"
     return "highs"
+
+
+def make_backend(model: LinearModel, kind: str) -> HighsModel | PulpModel:
+    """The back end ``kind`` (one of :data:`BACKENDS`) holding ``model``."""
+    if kind == "highs":
+        return HighsModel(model)
+    if kind == "highs-mip":
+        return HighsModel(model, branching="highs")
+    if kind in ("cbc", "pulp-highs"):
+        return PulpModel(model, "cbc" if kind == "cbc" else "highs")
+    raise ValueError(f"unknown solver back end {kind!r} (choose from {', '.join(BACKENDS)})")
 
 
 def _new_highs() -> highspy.Highs:
@@ -128,52 +165,54 @@ class _Scaled:
     col_scale: np.ndarray  # USD per solver unit, per column (1 for binaries)
 
 
-def _scaled(form: Formulation) -> _Scaled:
-    col_scale = np.where(form.integer, 1.0, MONEY)
-    order = np.argsort(form.a_row, kind="stable")
-    rows = form.a_row[order]
-    cols = form.a_col[order]
-    starts = np.searchsorted(rows, np.arange(form.n_rows), side="left")
+def _scaled(model: LinearModel) -> _Scaled:
+    """The model in solver units, its matrix row-wise (CSR)."""
+    col_scale = np.where(model.integer, 1.0, MONEY)
+    order = np.argsort(model.a_row, kind="stable")
+    rows = model.a_row[order]
+    cols = model.a_col[order]
+    starts = np.searchsorted(rows, np.arange(model.n_rows), side="left")
     return _Scaled(
-        cost=form.cost * col_scale / MONEY,
-        col_lo=form.col_lo / col_scale,
-        col_hi=form.col_hi / col_scale,
-        row_lo=form.row_lo / MONEY,
-        row_hi=form.row_hi / MONEY,
+        cost=model.cost * col_scale / MONEY,
+        col_lo=model.col_lo / col_scale,
+        col_hi=model.col_hi / col_scale,
+        row_lo=model.row_lo / MONEY,
+        row_hi=model.row_hi / MONEY,
         starts=starts.astype(np.int32),
         index=cols.astype(np.int32),
-        value=form.a_val[order] * col_scale[cols] / MONEY,
+        value=model.a_val[order] * col_scale[cols] / MONEY,
         col_scale=col_scale,
     )
 
 
 class HighsModel:
-    """The formulation held in a live HiGHS model.
+    """The model held in a live HiGHS model.
 
     MILPs are solved one of two ways:
 
-    - ``branching="own"`` (default): HiGHS solves LP relaxations and a small best-first
-      branch and bound here branches on the minimum-viable binaries. The model only has one
-      binary per line with a minimum viable share and the relaxation is tight, so a handful
-      of warm-started LPs usually settle it; HiGHS's MIP solver spent most of its time in
-      presolve restarts and sub-MIP heuristics on these models (benchmarks/ has figures).
+    - ``branching="own"`` (default): HiGHS solves LP relaxations and
+      :func:`models.branch_and_bound.branch_and_bound` branches on the binaries; a tree that
+      grows wide is handed to HiGHS's MIP solver with the incumbent.
     - ``branching="highs"``: HiGHS's own MIP solver.
+
+    As a :class:`~models.branch_and_bound.Relaxation` it exposes the LP with the binaries'
+    bounds changeable.
     """
 
     name = f"HiGHS {_version('highspy')}"
 
-    def __init__(self, form: Formulation, *, branching: str = "own") -> None:
-        self.form = form
-        self.branching = branching if form.is_mip else "lp"
+    def __init__(self, model: LinearModel, *, branching: str = "own") -> None:
+        self.model = model
+        self.branching = branching if model.is_mip else "lp"
         h = _new_highs()
         inf = highspy.kHighsInf
-        sc = self.scaled = _scaled(form)
+        sc = self.scaled = _scaled(model)
         lo = np.where(np.isinf(sc.col_lo), -inf, sc.col_lo)
         hi = np.where(np.isinf(sc.col_hi), inf, sc.col_hi)
         empty = np.zeros(0, dtype=np.int32)
-        h.addCols(form.n_cols, -sc.cost, lo, hi, 0, empty, empty, np.zeros(0))
+        h.addCols(model.n_cols, -sc.cost, lo, hi, 0, empty, empty, np.zeros(0))
         h.addRows(
-            form.n_rows,
+            model.n_rows,
             np.where(np.isinf(sc.row_lo), -inf, sc.row_lo),
             np.where(np.isinf(sc.row_hi), inf, sc.row_hi),
             len(sc.value),
@@ -181,15 +220,15 @@ class HighsModel:
             sc.index,
             sc.value,
         )
-        self.z = np.nonzero(form.integer)[0].astype(np.int32)
-        if self.branching == "highs":
-            kinds = np.full(len(self.z), highspy.HighsVarType.kInteger)
-            h.changeColsIntegrality(len(self.z), self.z, kinds)
         self.h = h
+        self.z = np.nonzero(model.integer)[0].astype(np.int32)
+        if self.branching == "highs":
+            self._set_integrality(True)
         self.nodes = 0
         if branching == "own":
             self.name = f"HiGHS {_version('highspy')} (LP branch and bound)"
 
+    # -- the back-end surface ---------------------------------------------------------------
     def set_row_bounds(self, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
         """New right-hand sides (USD) for the given rows."""
         inf = highspy.kHighsInf
@@ -200,14 +239,43 @@ class HighsModel:
             np.where(np.isinf(hi), inf, np.asarray(hi, dtype=float) / MONEY),
         )
 
-    def _set_z(self, lo: np.ndarray, hi: np.ndarray) -> None:
-        self.h.changeColsBounds(len(self.z), self.z, lo.astype(float), hi.astype(float))
+    def reset_warm_start(self) -> None:
+        """Drop the basis and solution HiGHS keeps (the model stays): a warm-started LP can
+        land on a different one of several optima (lines of one tier are interchangeable),
+        so callers that need results independent of what was solved before start cold."""
+        self.h.clearSolver()
 
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
-        if self.form.n_cols == 0:  # nothing to allocate (HiGHS calls this model "Empty")
-            return _empty(self.form)
+        if self.model.n_cols == 0:  # nothing to allocate (HiGHS calls this model "Empty")
+            return _empty(self.model)
         if self.branching == "own":
             return self._branch_and_bound(time_limit, mip_gap)
+        return self._run(time_limit, mip_gap)
+
+    # -- as a relaxation for branch and bound -----------------------------------------------
+    def set_binary_bounds(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.h.changeColsBounds(len(self.z), self.z, lo.astype(float), hi.astype(float))
+
+    def solve_relaxation(self, deadline: float) -> Relaxed:
+        """Solve the current LP (warm-started); objective in USD, binaries' values."""
+        h = self.h
+        _time_limit(h, deadline - time.perf_counter())
+        h.run()
+        status = h.getModelStatus()
+        ms = highspy.HighsModelStatus
+        if status == ms.kOptimal:
+            values = np.asarray(h.getSolution().col_value, dtype=float)
+            objective = -float(h.getInfo().objective_function_value) * MONEY
+            return Relaxed("optimal", objective, values[self.z])
+        label = {ms.kInfeasible: "infeasible", ms.kTimeLimit: "time_limit"}.get(status, "error")
+        return Relaxed(label, -np.inf, None, h.modelStatusToString(status))
+
+    def binary_reduced_costs(self) -> np.ndarray:
+        return np.abs(np.asarray(self.h.getSolution().col_dual)[self.z]) * MONEY
+
+    # -- solving ----------------------------------------------------------------------------
+    def _run(self, time_limit: float, mip_gap: float) -> SolveOutcome:
+        """One HiGHS run of the model as it stands (LP, or MIP with integrality on)."""
         h = self.h
         _time_limit(h, time_limit)
         h.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -217,7 +285,7 @@ class HighsModel:
         status = h.getModelStatus()
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        gap = float(info.mip_gap) if self.form.is_mip else None
+        gap = float(info.mip_gap) if self.model.is_mip else None
         ms = highspy.HighsModelStatus
         if status == ms.kOptimal:
             label = "optimal"
@@ -234,161 +302,59 @@ class HighsModel:
         objective = -float(info.objective_function_value) * MONEY
         return SolveOutcome(label, objective, values, gap, seconds)
 
-    def _lp(self, deadline: float) -> tuple[str, float, np.ndarray | None]:
-        """Solve the current LP (warm-started); (status, max-objective USD, values)."""
-        h = self.h
-        _time_limit(h, deadline - time.perf_counter())
-        h.run()
-        status = h.getModelStatus()
-        ms = highspy.HighsModelStatus
-        if status == ms.kOptimal:
-            values = np.asarray(h.getSolution().col_value, dtype=float)
-            return "optimal", -float(h.getInfo().objective_function_value) * MONEY, values
-        if status == ms.kInfeasible:
-            return "infeasible", -np.inf, None
-        if status == ms.kTimeLimit:
-            return "time_limit", -np.inf, None
-        return "error", -np.inf, None
-
-    def _dive(
-        self, lo: np.ndarray, hi: np.ndarray, z: np.ndarray, deadline: float
-    ) -> tuple[float, np.ndarray | None]:
-        """Primal heuristic: repeatedly fix the fractional binary nearest 1 to 1 (to 0 when
-        that is infeasible) and re-solve, until the LP solution is integral."""
-        lo, hi = lo.copy(), hi.copy()
-        for _ in range(len(z) + 1):
-            frac = np.nonzero(np.abs(z - np.round(z)) > 1e-6)[0]
-            if not len(frac):
-                break
-            j = int(frac[np.argmax(z[frac])])
-            for value in (1.0, 0.0):
-                lo[j] = hi[j] = value
-                self._set_z(lo, hi)
-                status, obj, vals = self._lp(deadline)
-                if status == "optimal" and vals is not None:
-                    z = vals[self.z]
-                    break
-            else:
-                return -np.inf, None
-            if time.perf_counter() > deadline:
-                return -np.inf, None
-        else:
-            return -np.inf, None
-        return obj, np.round(z)
-
-    def _highs_mip(
-        self, start: float, deadline: float, mip_gap: float, best_z: np.ndarray | None
-    ) -> SolveOutcome:
-        """Finish with HiGHS's MIP solver (cuts, presolve), starting from our incumbent."""
-        h = self.h
-        n = len(self.z)
-        h.changeColsIntegrality(n, self.z, np.full(n, highspy.HighsVarType.kInteger))
-        self._set_z(np.zeros(n), np.ones(n))
-        if best_z is not None:
-            h.setSolution(n, self.z, best_z.astype(float))
-        self.branching = "highs"
-        try:
-            outcome = self.solve(max(deadline - time.perf_counter(), 1e-3), mip_gap)
-        finally:
-            self.branching = "own"
-            h.changeColsIntegrality(n, self.z, np.full(n, highspy.HighsVarType.kContinuous))
-        outcome.seconds = time.perf_counter() - start
-        return outcome
-
     def _branch_and_bound(self, time_limit: float, mip_gap: float) -> SolveOutcome:
-        """Best-first branch and bound on the binaries over warm-started LP relaxations.
-
-        At the root: a diving heuristic finds a good first allocation, then reduced-cost
-        fixing removes binaries that cannot flip without losing more than the gap. Every
-        binary at 0 (all minimum-viable lines cut) is feasible, so a solution always exists.
-        """
+        """Our branch and bound; the final LP with the binaries fixed gives exact values
+        (and the duals marginal values read)."""
         start = time.perf_counter()
         deadline = start + time_limit
         n = len(self.z)
         zero, one = np.zeros(n), np.ones(n)
-        best_obj, best_z = -np.inf, None
-        heap: list[tuple[float, int, np.ndarray, np.ndarray]] = [(-np.inf, 0, zero, one)]
-        counter = 1
-        timed_out = False
-        root = True
-        nodes = 0
-        budget = deadline
-        while heap:
-            neg_bound, _, lo, hi = heapq.heappop(heap)
-            if -neg_bound <= best_obj + _tolerance(best_obj, mip_gap):
-                continue
-            if time.perf_counter() > deadline:
-                heapq.heappush(heap, (neg_bound, 0, lo, hi))
-                timed_out = True
-                break
-            self._set_z(lo, hi)
-            status, obj, vals = self._lp(deadline)
-            nodes += 1
-            if status == "time_limit":
-                heapq.heappush(heap, (neg_bound, 0, lo, hi))
-                timed_out = True
-                break
-            if status != "optimal" or vals is None:
-                if status == "error":
-                    self._set_z(zero, one)
-                    why = self.h.modelStatusToString(self.h.getModelStatus())
-                    msg = f"HiGHS failed on a relaxation ({why})"
-                    return SolveOutcome("error", None, None, None, time.perf_counter() - start, msg)
-                continue
-            if obj <= best_obj + _tolerance(best_obj, mip_gap):
-                continue
-            z = vals[self.z]
-            frac = np.abs(z - np.round(z)) > 1e-6
-            if not frac.any():
-                best_obj, best_z = obj, np.round(z)
-                continue
-            if root:
-                root = False
-                if frac.sum() > HANDOVER_FRACTIONAL:
-                    # Many lines undecided at the root: a wide tree; cutting planes pay off.
-                    return self._highs_mip(start, deadline, mip_gap, None)
-                # Reduced costs of the binaries at the root, objective USD per unit.
-                dj = np.abs(np.asarray(self.h.getSolution().col_dual)[self.z]) * MONEY
-                d_obj, d_z = self._dive(lo, hi, z, deadline)
-                if d_z is not None and d_obj > best_obj:
-                    best_obj, best_z = d_obj, d_z
-                # A binary at a bound whose reduced cost exceeds the root's lead over the
-                # incumbent cannot change in any better solution: fix it.
-                fixable = ~frac & (obj - dj < best_obj + _tolerance(best_obj, mip_gap))
-                lo, hi = lo.copy(), hi.copy()
-                lo[fixable] = hi[fixable] = np.round(z[fixable])
-                budget = time.perf_counter() + max(
-                    HANDOVER_SECONDS, 4 * (time.perf_counter() - start)
-                )
-            elif nodes > HANDOVER_NODES or time.perf_counter() > budget:
-                # A tree this wide needs cutting planes, not just branching: hand over.
-                return self._highs_mip(start, deadline, mip_gap, best_z)
-            # Branch on the most fractional binary.
-            j = int(np.argmin(np.abs(z - 0.5)))
-            for value in (1.0, 0.0):
-                c_lo, c_hi = lo.copy(), hi.copy()
-                c_lo[j] = c_hi[j] = value
-                heapq.heappush(heap, (-obj, counter, c_lo, c_hi))
-                counter += 1
-        self.nodes = nodes
-        if best_z is None:
-            self._set_z(zero, one)
+        search = branch_and_bound(self, n, time_limit, mip_gap)
+        self.nodes = search.nodes
+        if search.status == "handover":
+            return self._highs_mip(start, deadline, mip_gap, search.binaries)
+        best_z = search.binaries
+        if search.status in ("optimal", "time_limit") and best_z is not None:
+            self.set_binary_bounds(best_z, best_z)
+            final = self.solve_relaxation(time.perf_counter() + max(time_limit, 1.0))
+            values = np.asarray(self.h.getSolution().col_value, dtype=float)
+            self.set_binary_bounds(zero, one)
             seconds = time.perf_counter() - start
-            if timed_out:
-                return SolveOutcome("error", None, None, None, seconds, _no_solution(time_limit))
-            return SolveOutcome("infeasible", None, None, None, seconds, _INFEASIBLE)
-        # Final LP with the binaries fixed: exact values, and duals for marginal values.
-        self._set_z(best_z, best_z)
-        status, obj, vals = self._lp(time.perf_counter() + max(time_limit, 1.0))
-        open_bound = max((-b for b, *_ in heap), default=best_obj)
-        gap = max(0.0, open_bound - best_obj) / max(abs(best_obj), 1e-9) if heap else 0.0
-        self._set_z(zero, one)
+            if final.status != "optimal":
+                return SolveOutcome("error", None, None, None, seconds, "final relaxation failed")
+            label = "time_limit_feasible" if search.status == "time_limit" else "optimal"
+            return SolveOutcome(
+                label, final.objective, values * self.scaled.col_scale, search.gap, seconds
+            )
+        self.set_binary_bounds(zero, one)
         seconds = time.perf_counter() - start
-        if vals is None:
-            return SolveOutcome("error", None, None, None, seconds, "final relaxation failed")
-        label = "time_limit_feasible" if timed_out else "optimal"
-        return SolveOutcome(label, obj, vals * self.scaled.col_scale, gap, seconds)
+        if search.status == "no_solution":
+            return SolveOutcome("error", None, None, None, seconds, _no_solution(time_limit))
+        if search.status == "infeasible":
+            return SolveOutcome("infeasible", None, None, None, seconds, _INFEASIBLE)
+        return SolveOutcome("error", None, None, None, seconds, search.message)
 
+    def _highs_mip(
+        self, start: float, deadline: float, mip_gap: float, incumbent: np.ndarray | None
+    ) -> SolveOutcome:
+        """Finish with HiGHS's MIP solver (cuts, presolve), starting from our incumbent."""
+        n = len(self.z)
+        self._set_integrality(True)
+        self.set_binary_bounds(np.zeros(n), np.ones(n))
+        if incumbent is not None:
+            self.h.setSolution(n, self.z, incumbent.astype(float))
+        try:
+            outcome = self._run(max(deadline - time.perf_counter(), 1e-3), mip_gap)
+        finally:
+            self._set_integrality(False)
+        outcome.seconds = time.perf_counter() - start
+        return outcome
+
+    def _set_integrality(self, integer: bool) -> None:
+        kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+        self.h.changeColsIntegrality(len(self.z), self.z, np.full(len(self.z), kind))
+
+    # -- what-ifs on the solved model -------------------------------------------------------
     def marginal_values(
         self, fixed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -399,8 +365,8 @@ class HighsModel:
         HiGHS minimises -objective here, so its duals are d(-obj)/d(rhs): negate them.
         """
         h = self.h
-        if self.form.n_cols == 0:
-            return np.zeros(self.form.n_rows), np.zeros(0)
+        if self.model.n_cols == 0:
+            return np.zeros(self.model.n_rows), np.zeros(0)
         with self._binaries_fixed(fixed) as fix:
             if fix:
                 _time_limit(h, 60.0)
@@ -420,7 +386,7 @@ class HighsModel:
         it. Used for what-ifs that keep today's minimum-viable decisions: a warm start from
         the current optimum moves only as far as the change requires, so the what-if shows
         the change itself rather than a reshuffle between equally good allocations."""
-        if self.form.n_cols == 0:
+        if self.model.n_cols == 0:
             return np.zeros(0)
         with self._binaries_fixed(fixed):
             _time_limit(self.h, time_limit)
@@ -432,23 +398,20 @@ class HighsModel:
     @contextmanager
     def _binaries_fixed(self, fixed: np.ndarray | None) -> Iterator[bool]:
         """Fix the binaries at ``fixed`` (rounded) for the duration; yields whether it did."""
-        h = self.h
         idx = self.z
         fix = len(idx) > 0 and fixed is not None
         if fix and fixed is not None:
             vals = np.round(fixed[idx])
             if self.branching == "highs":
-                kinds = np.full(len(idx), highspy.HighsVarType.kContinuous)
-                h.changeColsIntegrality(len(idx), idx, kinds)
-            self._set_z(vals, vals)
+                self._set_integrality(False)
+            self.set_binary_bounds(vals, vals)
         try:
             yield fix
         finally:
             if fix:
-                self._set_z(np.zeros(len(idx)), np.ones(len(idx)))
+                self.set_binary_bounds(np.zeros(len(idx)), np.ones(len(idx)))
                 if self.branching == "highs":
-                    kinds = np.full(len(idx), highspy.HighsVarType.kInteger)
-                    h.changeColsIntegrality(len(idx), idx, kinds)
+                    self._set_integrality(True)
 
 
 def _time_limit(h: highspy.Highs, seconds: float) -> None:
@@ -457,13 +420,8 @@ def _time_limit(h: highspy.Highs, seconds: float) -> None:
     h.setOptionValue("time_limit", float(h.getRunTime()) + max(float(seconds), 1e-3))
 
 
-def _empty(form: Formulation) -> SolveOutcome:
-    return SolveOutcome("optimal", 0.0, np.zeros(0), 0.0 if form.is_mip else None, 0.0)
-
-
-def _tolerance(best: float, mip_gap: float) -> float:
-    """Absolute pruning tolerance for a relative gap (a node must beat best by more)."""
-    return mip_gap * max(abs(best), 1.0) if np.isfinite(best) else 0.0
+def _empty(model: LinearModel) -> SolveOutcome:
+    return SolveOutcome("optimal", 0.0, np.zeros(0), 0.0 if model.is_mip else None, 0.0)
 
 
 def _no_solution(time_limit: float) -> str:
@@ -480,22 +438,22 @@ _INFEASIBLE = (
 
 
 class PulpModel:
-    """The formulation as a PuLP problem, solved by CBC (or PuLP's HiGHS interface)."""
+    """The model as a PuLP problem, solved by CBC (or PuLP's HiGHS interface)."""
 
-    def __init__(self, form: Formulation, solver: str = "cbc") -> None:
-        self.form = form
+    def __init__(self, model: LinearModel, solver: str = "cbc") -> None:
+        self.model = model
         self.solver = solver
         self.name = "CBC (PuLP)" if solver == "cbc" else "HiGHS (PuLP)"
         prob = pulp.LpProblem("allocation", pulp.LpMinimize)
-        sc = self.scaled = _scaled(form)
-        cols = range(form.n_cols)
+        sc = self.scaled = _scaled(model)
+        cols = range(model.n_cols)
         lo = [None if np.isinf(v) else float(v) for v in sc.col_lo]
         hi = [None if np.isinf(v) else float(v) for v in sc.col_hi]
         # Grouped by kind so each variable dict gets its bounds without per-variable calls.
-        self.vars: list[Any] = [None] * form.n_cols
+        self.vars: list[Any] = [None] * model.n_cols
         groups: dict[tuple[float | None, float | None, str], list[int]] = {}
         for j in cols:
-            cat = "Integer" if form.integer[j] else "Continuous"
+            cat = "Integer" if model.integer[j] else "Continuous"
             groups.setdefault((lo[j], hi[j], cat), []).append(j)
         for g, ((glo, ghi, cat), members) in enumerate(groups.items()):
             made = prob.add_variable_dicts(f"v{g}", members, lowBound=glo, upBound=ghi, cat=cat)
@@ -506,7 +464,7 @@ class PulpModel:
         starts, index, value = sc.starts, sc.index, sc.value
         ends = np.append(starts[1:], len(index))
         self.rows: list[Any] = []
-        for i in range(form.n_rows):
+        for i in range(model.n_rows):
             s, e = int(starts[i]), int(ends[i])
             expr = pulp.LpAffineExpression(
                 [(self.vars[int(c)], float(v)) for c, v in zip(index[s:e], value[s:e], strict=True)]
@@ -528,9 +486,12 @@ class PulpModel:
             rhs = rlo if np.isinf(rhi) else rhi
             self.rows[int(i)].constant = -float(rhs) / MONEY
 
+    def reset_warm_start(self) -> None:
+        """Nothing to forget: every PuLP solve hands the whole problem to a fresh solver."""
+
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
-        if self.form.n_cols == 0:
-            return _empty(self.form)
+        if self.model.n_cols == 0:
+            return _empty(self.model)
         if self.solver == "cbc":
             with warnings.catch_warnings():
                 # PuLP 3.x marks its bundled CBC as deprecated for 4.0; it is what we ship.
@@ -559,5 +520,5 @@ class PulpModel:
             return SolveOutcome("error", None, None, None, seconds, msg)
         values = np.array([v.varValue or 0.0 for v in self.vars], dtype=float)
         values *= self.scaled.col_scale
-        objective = float(np.dot(self.form.cost, values))
+        objective = float(np.dot(self.model.cost, values))
         return SolveOutcome(label, objective, values, None, seconds)

@@ -404,7 +404,7 @@ def test_time_limit_without_a_solution_is_a_clear_status_not_a_traceback() -> No
 
 
 def test_branch_and_bound_and_its_handover_to_highs_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    from models import solve
+    from models import branch_and_bound
     from models.synthetic import SIZES, synthetic_plan
 
     plan = synthetic_plan(*SIZES["S"], seed=2)
@@ -412,7 +412,8 @@ def test_branch_and_bound_and_its_handover_to_highs_agree(monkeypatch: pytest.Mo
     own = AllocationModel.build(plan, sc)
     own_result = own.solve(explain=False)
     assert own.backend.name.endswith("(LP branch and bound)")
-    monkeypatch.setattr(solve, "HANDOVER_FRACTIONAL", 0)  # hand every tree to HiGHS's MIP
+    # Hand every tree to HiGHS's MIP solver.
+    monkeypatch.setattr(branch_and_bound, "HANDOVER_FRACTIONAL", 0)
     handed = allocate(plan, sc)
     mip = AllocationModel.build(plan, sc, backend="highs-mip").solve(explain=False)
     assert own_result.solver.objective == pytest.approx(mip.solver.objective, rel=1e-7)
