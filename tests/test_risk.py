@@ -4,6 +4,7 @@ order, probabilities, progress and cancel."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -114,7 +115,35 @@ def test_different_seeds_differ_and_risk_lowers_funding() -> None:
     det = float(allocation.allocate(plan, Scenario()).lines["funded_usd"].sum())
     assert a.totals["funded_p10"] < det
     assert a.totals["funded_p90"] <= det + 1e-6
-    assert 0.0 <= float(a.min_viable["probability_funded"].iloc[0]) <= 1.0
+
+
+def test_each_draw_is_the_plan_without_the_pledges_that_did_not_materialise() -> None:
+    """Replay the documented draws (one uniform per pledge, in pledge_id order, per draw, from
+    default_rng(seed)) and solve each drawn plan from scratch: the simulation's per-draw total
+    and its minimum-viable probability must be those of the rebuilt plans."""
+    plan = small_plan()
+    scenario = Scenario()
+    draws, seed = 40, 7
+    result = risk.simulate(plan, scenario, draws=draws, seed=seed, workers=2, chunk_size=7)
+    probs = risk.pledge_probabilities(plan, scenario.risk)
+    uniforms = np.random.default_rng(seed).random((draws, len(probs)))
+    got = uniforms < probs["probability"].to_numpy()[None, :]
+    donors = probs["donor"].to_numpy()  # one pledge per donor in this plan
+    solved: dict[tuple[bool, ...], tuple[float, bool]] = {}
+    totals, flag_viable = [], []
+    for row in got:
+        key = tuple(bool(x) for x in row)
+        if key not in solved:
+            r = allocation.allocate(plan.without_donors(list(donors[~row])), scenario)
+            status = r.min_viable.set_index("line_id").loc["FLAG", "status"]
+            solved[key] = (float(r.lines["funded_usd"].sum()), status == "funded")
+        totals.append(solved[key][0])
+        flag_viable.append(solved[key][1])
+    assert len(solved) > 3  # the draws really vary
+    np.testing.assert_allclose(result.total_funded_draws, totals, atol=1e-6)
+    assert float(result.min_viable["probability_funded"].iloc[0]) == pytest.approx(
+        float(np.mean(flag_viable))
+    )
 
 
 def test_nothing_materialises_means_nothing_funded() -> None:
@@ -139,14 +168,56 @@ def test_probabilities_by_status_and_donor_override() -> None:
     assert probs["pledge_id"].tolist() == sorted(probs["pledge_id"])
 
 
-def test_draws_match_probabilities_in_the_long_run() -> None:
-    plan = small_plan()
+def _binary_plan(probabilities: list[float]) -> tuple[Plan, Scenario]:
+    """Pledge i (USD 1,000 x 2**i, no PSC) is the only money of line Li and exactly its
+    need: Li is fully funded in a draw iff pledge i materialised, and the draw's total
+    funded spells out, bit by bit, which pledges did."""
+    lines = [
+        {"line_id": f"L{i}", "priority": 1, "requirements": {2025: 1000.0 * 2**i}}
+        for i in range(len(probabilities))
+    ]
+    pledges = [
+        {
+            "pledge_id": f"P{i}",
+            "donor": f"D{i}",
+            "amount": 1000.0 * 2**i,
+            "psc_rate": 0.0,
+            "status": "paid",  # status alone would say 1.0: the donor probability wins
+            "earmarking": "earmarked",
+            "earmark_to": f"L{i}",
+        }
+        for i in range(len(probabilities))
+    ]
     scenario = Scenario()
-    scenario.risk = Risk(status_probability={"paid": 1.0, "committed": 1.0, "pledged": 0.25})
-    result = risk.simulate(plan, scenario, draws=400, seed=5, workers=1)
-    share = result.to_dict()["expected_materialised_share"]
-    assert 0 < share < 1
-    assert result.draws_done == 400
+    scenario.risk = Risk(donor_probability={f"D{i}": p for i, p in enumerate(probabilities)})
+    return make_plan(lines, pledges), scenario
+
+
+def test_draws_materialise_each_pledge_with_its_probability() -> None:
+    probabilities = [0.0, 0.1, 0.25, 0.5, 0.9, 1.0]
+    plan, scenario = _binary_plan(probabilities)
+    n = 2000
+    result = risk.simulate(plan, scenario, draws=n, seed=5, workers=2)
+    assert result.draws_done == n and result.failed_draws == 0
+    units = np.rint(np.asarray(result.total_funded_draws) / 1000.0).astype(np.int64)
+    materialised = (units[:, None] >> np.arange(len(probabilities))[None, :]) & 1  # draws x pledges
+    freq = materialised.mean(axis=0)
+    for i, p in enumerate(probabilities):
+        # Within 4.5 standard errors of a binomial(n, p) frequency; exact at p = 0 and 1.
+        bound = 4.5 * math.sqrt(p * (1 - p) / n)
+        assert abs(freq[i] - p) <= bound, (i, p, freq[i])
+    assert freq[0] == 0.0  # a probability-0 donor never materialises
+    assert freq[-1] == 1.0
+    # Pledges are drawn independently: P(both) = P(one) * P(other).
+    joint = float((materialised[:, 2] & materialised[:, 3]).mean())
+    assert abs(joint - 0.25 * 0.5) <= 4.5 * math.sqrt(0.125 * 0.875 / n)
+    # The per-line figures are the same draws: fully funded exactly when its pledge came.
+    full = result.by_line.set_index("line_id")["probability_fully_funded"]
+    for i in range(len(probabilities)):
+        assert full[f"L{i}"] == pytest.approx(freq[i])
+    assert result.to_dict()["expected_materialised_share"] == pytest.approx(
+        sum(p * 2**i for i, p in enumerate(probabilities)) / sum(2**i for i in range(6))
+    )
 
 
 def test_progress_and_cancel() -> None:
@@ -229,7 +300,15 @@ def test_quantiles_are_ordered_everywhere(
         assert_ordered(frame, "funded")
         assert_ordered(frame, "gap")
     assert_ordered(result.totals, "firm")
-    assert all(0 <= x <= 1 for x in result.by_line["probability_fully_funded"])
+    # A frequency over the draws, consistent with the funded quantiles.
+    n = result.draws_done
+    full = result.by_line["probability_fully_funded"].to_numpy(dtype=float)
+    np.testing.assert_allclose(full * n, np.round(full * n), atol=1e-9)
+    req = result.by_line["requirement_usd"].to_numpy(dtype=float)
+    always = full == 1.0
+    never = full == 0.0
+    assert np.all(result.by_line["funded_p10"].to_numpy()[always] >= req[always] - 0.01)
+    assert np.all(result.by_line["funded_p90"].to_numpy()[never] < req[never] - 0.01)
 
 
 def test_all_paid_with_default_probabilities_is_the_plan() -> None:
