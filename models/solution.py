@@ -200,12 +200,19 @@ class SolutionReader:
         self, flows: Flows, supply: np.ndarray, firm_supply: np.ndarray
     ) -> pd.DataFrame:
         """line_id, year, funded_usd, firm_usd per line-year with a need."""
+        funded_ly, firm_ly = self._funded_and_firm(flows, supply, firm_supply)
+        return self.ly_frame.assign(funded_usd=funded_ly, firm_usd=firm_ly)
+
+    def _funded_and_firm(
+        self, flows: Flows, supply: np.ndarray, firm_supply: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """USD per line-year: funded, and its firm part (each pool's flows are firm in the
+        proportion of its supply that is firm)."""
         n_ly = self.form.sets.n_ly
         firm_frac = np.divide(firm_supply, supply, out=np.zeros_like(supply), where=supply > 0)
-        return self.ly_frame.assign(
-            funded_usd=sum_by(flows.ly, weights=flows.amount, minlength=n_ly),
-            firm_usd=sum_by(flows.ly, weights=flows.amount * firm_frac[flows.pool], minlength=n_ly),
-        )
+        funded_ly = sum_by(flows.ly, weights=flows.amount, minlength=n_ly)
+        firm_ly = sum_by(flows.ly, weights=flows.amount * firm_frac[flows.pool], minlength=n_ly)
+        return funded_ly, firm_ly
 
     def tables(self, flows: Flows, supply: np.ndarray, cut: np.ndarray, *, solved: bool) -> Tables:
         """Pools -> pledges pro rata, lines, targets, minimum viable."""
@@ -244,7 +251,7 @@ class SolutionReader:
         )
 
         # Unallocated: reasons decided before the model, plus each pool's leftover.
-        funded_ly = sum_by(flows.ly, weights=flows.amount, minlength=sets.n_ly)
+        funded_ly, firm_ly = self._funded_and_firm(flows, supply, self.firm_supply())
         pool_reason = explain_mod.pool_leftover_reasons(
             pools, self.form, funded_ly, cut, cap=self.scenario.donor_line_cap_share is not None
         )
@@ -269,12 +276,6 @@ class SolutionReader:
         )
         un = grouped.loc[grouped["amount_usd"] >= 0.005, UNALLOCATED_COLUMNS].reset_index(drop=True)
 
-        # Lines: requirement rows in the horizon with funded / firm money.
-        firm_supply = self.firm_supply()
-        firm_frac = np.divide(firm_supply, supply, out=np.zeros_like(firm_supply), where=supply > 0)
-        firm_ly = sum_by(
-            flows.ly, weights=flows.amount * firm_frac[flows.pool], minlength=sets.n_ly
-        )
         return Tables(
             allocations=allocations,
             unallocated=un,
