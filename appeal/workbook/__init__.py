@@ -32,7 +32,7 @@ Why the workbook is built the way it is:
   TotalFunded, TotalFirm, TotalGap and Coverage point at the Summary totals.
 - *User text is never a formula.* Every string is written as an inline string (never an
   ``<f>``), with the quote-prefix format when it starts with ``= + - @``, tab, CR or LF
-  (:mod:`appeal._xlsx_safety`). Formulas never embed user text: they refer to cells, and
+  (:mod:`appeal.workbook.xlsx_safety`). Formulas never embed user text: they refer to cells, and
   SUMIFS criteria escape ids holding wildcards or operators (``X*``, ``>5``).
 - *Confidential donors stay confidential.* Unless ``reveal_confidential``, every text cell is
   scrubbed so a confidential donor's name appears nowhere (not in explanations or import
@@ -70,8 +70,8 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
-from appeal import _workbook_pledges
-from appeal._xlsx_safety import (
+from appeal.workbook.sheets import pledge_table as _workbook_pledges
+from appeal.workbook.xlsx_safety import (
     clean_text,
     inline_string_xml,
     needs_quote_prefix,

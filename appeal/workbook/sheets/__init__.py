@@ -1,0 +1,1 @@
+"""The appeal workbook's sheets, one module per sheet."""
