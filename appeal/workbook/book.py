@@ -22,7 +22,7 @@ class Book:
     # Requirements publishes (line_id, year) -> its cell; Funding status refers to them.
     requirement_cells: dict[tuple[str, int], str] = field(default_factory=dict)
     # Summary publishes defined name -> total cell ("TotalRequirement" ...).
-    totals: dict[str, str] = field(default_factory=dict)
+    defined_names: dict[str, str] = field(default_factory=dict)
 
     def ref(self, name: str) -> str:
         """Sheet ``name`` quoted for a formula ('Funding status')."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Iterable, Sequence
-from typing import IO
+from typing import IO, Generic, TypeVar
 
 import numpy as np
 from openpyxl import Workbook
@@ -121,21 +121,24 @@ class Engine:
         self.scrub = scrub
         self.fast = FAST if fast is None else fast
         # Names, ids and statuses repeat on thousands of rows: each is rendered once.
-        self._text_xml: dict[tuple[str, str], str] = {}
+        self.text_cache: dict[tuple[str, str], str] = {}
 
-    def text_xml(self, value: str, style: str | None) -> str:
-        """A text cell's XML after ``<c r="REF"``: safe, scrubbed, quote-prefixed if needed."""
-        key = self.styles.text_key(style)
-        tail = self._text_xml.get((value, key))
+    def text_xml(self, value: str, key: str) -> str:
+        """A text cell's XML after ``<c r="REF"`` in style ``key`` (a text style): safe,
+        scrubbed, quote-prefixed if needed."""
+        tail = self.text_cache.get((value, key))
         if tail is None:
             text = clean_text(self.scrub(value))
             ids = self.styles.quoted_ids if needs_quote_prefix(text) else self.styles.ids
             tail = inline_string_xml("", text, ids[key])[len('<c r=""') :]
-            self._text_xml[(value, key)] = tail
+            self.text_cache[(value, key)] = tail
         return tail
 
 
-class SheetStream:
+Key = TypeVar("Key", bound=str)  # the style keys a workbook's sheets use
+
+
+class SheetStream(Generic[Key]):
     """A write-only worksheet whose rows the engine renders to XML.
 
     Set the sheet up (:attr:`ws`: widths, panes, page setup) before the first row: openpyxl
@@ -150,7 +153,7 @@ class SheetStream:
         self.row = 0
         self._writer: _SheetFileWriter | None = None
 
-    def append(self, values: Sequence[CellValue], styles: Sequence[str | None] = ()) -> int:
+    def append(self, values: Sequence[CellValue], styles: Sequence[Key | None] = ()) -> int:
         """Write one row; ``styles`` gives a style key per column (None: default). Returns
         the row number."""
         if self.row == 0 and self.engine.fast:
@@ -165,10 +168,13 @@ class SheetStream:
             )
         return self.row
 
-    def _render(self, values: Sequence[CellValue], styles: Sequence[str | None]) -> str:
+    def _render(self, values: Sequence[CellValue], styles: Sequence[Key | None]) -> str:
         """One row of sheet XML."""
         engine = self.engine
         s_attr = engine.styles.attrs
+        text_styles = engine.styles.text_styles
+        fallback = engine.styles.text_fallback
+        cache = engine.text_cache
         r = self.row
         n_styles = len(styles)
         parts = [f'<row r="{r}">']
@@ -180,8 +186,11 @@ class SheetStream:
                 if isinstance(value, Formula):
                     formula = xml_escape(value[1:])
                     parts.append(f'<c r="{_LETTERS[i]}{r}"{s_attr[style]}><f>{formula}</f></c>')
-                else:
-                    parts.append(f'<c r="{_LETTERS[i]}{r}"{engine.text_xml(value, style)}')
+                    continue
+                # Inlined text_key and cache lookup: this runs for every text cell.
+                key = style if style in text_styles else fallback
+                tail = cache.get((value, key)) or engine.text_xml(value, key)
+                parts.append(f'<c r="{_LETTERS[i]}{r}"{tail}')
             else:
                 number = number_xml(value)
                 if number is not None:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from openpyxl.utils import get_column_letter
 
-from appeal.workbook.engine import CellValue, Engine, SheetStream
+from appeal.workbook.engine import Engine, SheetStream
 from appeal.workbook.styles import StyleKey
 
 __all__ = [
@@ -60,7 +60,7 @@ def repeat(style: StyleKey | None, n: int) -> list[StyleKey | None]:
     return [style] * n
 
 
-class Sheet(SheetStream):
+class Sheet(SheetStream[StyleKey]):
     """One sheet of the appeal workbook: the engine's row stream plus the house layout."""
 
     def __init__(self, engine: Engine, title: str, *, hxl: bool) -> None:
@@ -72,26 +72,22 @@ class Sheet(SheetStream):
         """The first data row of a table whose header is in :data:`HEADER_ROW`."""
         return HEADER_ROW + (2 if self.hxl else 1)
 
-    def write(self, values: Sequence[CellValue], styles: Sequence[StyleKey | None] = ()) -> int:
-        """Write one row (a style key per column); returns its row number."""
-        return self.append(values, styles)
-
     def blank(self) -> int:
         return self.append([])
 
     def title_rows(self, title: str, note: str) -> None:
         """Rows 1-2: the sheet title and a one-line note."""
-        self.write([title], ["title"])
-        self.write([note], ["note"])
+        self.append([title], ["title"])
+        self.append([note], ["note"])
 
     def header(self, names: Sequence[str], hashtags: Sequence[str] = ()) -> int:
         """A header row (and the HXL hashtag row under it when the workbook asks for one).
 
         Returns the row number of the last header row (data starts on the next row).
         """
-        self.write(list(names), ["header"] * len(names))
+        self.append(list(names), ["header"] * len(names))
         if self.hxl:
-            self.write(list(hashtags) + [""] * (len(names) - len(hashtags)), ["hxl"] * len(names))
+            self.append(list(hashtags) + [""] * (len(names) - len(hashtags)), ["hxl"] * len(names))
         return self.row
 
     def table_header(self, columns: Sequence[Column]) -> int:
@@ -101,10 +97,10 @@ class Sheet(SheetStream):
     def block(self, title: str) -> None:
         """A blank row, then a table's title."""
         self.blank()
-        self.write([title], ["block"])
+        self.append([title], ["block"])
 
     def note(self, text: str) -> None:
-        self.write([text], ["note"])
+        self.append([text], ["note"])
 
     def setup(
         self,

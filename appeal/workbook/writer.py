@@ -74,7 +74,7 @@ def write_appeal_workbook(
     try:
         for spec in sheets.WRITE_ORDER:
             spec.write(book.sheets[spec.name], book)
-        for name, ref in book.totals.items():
+        for name, ref in book.defined_names.items():
             wb.defined_names[name] = DefinedName(name, attr_text=ref)
         return _save_atomically(wb, target)
     except BaseException:

@@ -76,12 +76,12 @@ def write(sh: Sheet, book: Book) -> None:
     gap: list[CellValue] = [""] * (SIDE - 1 - len(COLUMNS))
     no_style = repeat(None, len(gap))
     n_side = len(EXPLANATION_COLUMNS)
-    sh.write(
+    sh.append(
         [*labels(COLUMNS), *gap, *labels(EXPLANATION_COLUMNS)],
         repeat("header", len(COLUMNS)) + no_style + repeat("header", n_side),
     )
     if m.hxl:
-        sh.write(
+        sh.append(
             [*tags(COLUMNS), *gap, *tags(EXPLANATION_COLUMNS)],
             repeat("hxl", len(COLUMNS)) + no_style + repeat("hxl", n_side),
         )
@@ -104,10 +104,10 @@ def write(sh: Sheet, book: Book) -> None:
         if extra is not None:
             row += [None] * len(gap) + extra[0]
             row_style += no_style + extra[1]
-        sh.write(row, row_style)
+        sh.append(row, row_style)
     lead: list[CellValue] = [None] * (SIDE - 1)
     for values, value_styles in side:
-        sh.write(lead + values, repeat(None, SIDE - 1) + value_styles)
+        sh.append(lead + values, repeat(None, SIDE - 1) + value_styles)
 
 
 def _allocation_rows(m: BookModel) -> Iterable[tuple[Any, ...]]:

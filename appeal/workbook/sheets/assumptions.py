@@ -46,19 +46,19 @@ def write(sh: Sheet, book: Book) -> None:
         ("Confidential donor names", "revealed (internal use)" if m.reveal else "anonymised"),
     ]
     for key, value in about:
-        sh.write([key, value], ["text", "text"])
+        sh.append([key, value], ["text", "text"])
 
     sh.block("Scenario parameters")
     sh.header(["Parameter", "Value"], ["#meta+parameter", "#meta+value"])
     for key, value in _flatten(_scenario(m)):
-        sh.write([key, scalar(value)], ["text", "general"])
+        sh.append([key, scalar(value)], ["text", "general"])
 
     sh.block("Exchange rates (UN operational rates of exchange convention)")
     sh.header(["Currency", "Units per USD", "As of"], ["#currency", "#value+rate", "#date"])
     fx = plan.fx
     if len(fx):
         for r in fx.itertuples(index=False):
-            sh.write(
+            sh.append(
                 [str(r.currency), as_float(r.units_per_usd), str(r.as_of or "")],
                 ["text", "num", "text"],
             )
@@ -68,8 +68,8 @@ def write(sh: Sheet, book: Book) -> None:
     sh.block("Solver")
     sh.header(*ITEM_VALUE)
     for key, value in _flatten(m.result.solver.to_dict(), "solver."):
-        sh.write([key, scalar(value)], ["text", "general"])
-    sh.write(["solver.pools", int(m.result.pools)], ["text", "int"])
+        sh.append([key, scalar(value)], ["text", "general"])
+    sh.append(["solver.pools", int(m.result.pools)], ["text", "int"])
 
     _import_report(sh, m.import_report)
 
@@ -96,13 +96,13 @@ def _import_report(sh: Sheet, import_report: Mapping[str, Any]) -> None:
     if not report and not problems and not files:
         sh.note("No import report (plan built in memory).")
     for key, value in _flatten(report):
-        sh.write([key, scalar(value)], ["text", "general"])
+        sh.append([key, scalar(value)], ["text", "general"])
     if files:
         keys = list(dict.fromkeys(k for f in files for k in f))
         sh.block("Files read")
         sh.header(keys, ["#meta+" + re.sub(r"[^a-z0-9]", "", k.lower()) for k in keys])
         for f in files:
-            sh.write([scalar(f.get(k)) for k in keys], ["text"] * len(keys))
+            sh.append([scalar(f.get(k)) for k in keys], ["text"] * len(keys))
     if problems:
         sh.block("Rows rejected or warned about at import")
         sh.header(
@@ -113,12 +113,12 @@ def _import_report(sh: Sheet, import_report: Mapping[str, Any]) -> None:
             if isinstance(err, Mapping):
                 message = err.get("message", err.get("reason", ""))
                 where = [err.get("file"), err.get("sheet"), err.get("row"), err.get("column")]
-                sh.write(
+                sh.append(
                     [kind, *(scalar(v) for v in where), scalar(message)],
                     ["text", "text", "text", "int", "text", "wrap"],
                 )
             else:
-                sh.write(
+                sh.append(
                     [kind, None, None, None, None, str(err)], ["text", *repeat(None, 4), "wrap"]
                 )
 

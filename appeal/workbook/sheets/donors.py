@@ -66,10 +66,10 @@ def write(sh: Sheet, book: Book) -> None:
     for label, key, style in FIGURES:
         if key in b:
             target = flexible_target if key == "flexible_share" else None
-            sh.write([label, number(b.get(key)), target], ["text", style, "pct"])
+            sh.append([label, number(b.get(key)), target], ["text", style, "pct"])
     if b.get("new_donor_count") is not None:
-        sh.write(["New donors", number(b["new_donor_count"])], ["text", "int"])
-        sh.write(["New donors' share", number(b.get("new_donor_share"))], ["text", "pct"])
+        sh.append(["New donors", number(b["new_donor_count"])], ["text", "int"])
+        sh.append(["New donors' share", number(b.get("new_donor_share"))], ["text", "pct"])
 
     total = float(b.get("total_usd", 0.0))
     for title, key, label in SHARES:
@@ -79,7 +79,7 @@ def write(sh: Sheet, book: Book) -> None:
             [label, "Share", "Programmable USD"], ["#group", "#indicator+share+pct", "#value+usd"]
         )
         for name, share in shares.items():
-            sh.write(
+            sh.append(
                 [str(name).replace("_", " "), float(share), float(share) * total],
                 ["text", "pct", "usd"],
             )
@@ -88,7 +88,7 @@ def write(sh: Sheet, book: Book) -> None:
     sh.table_header(DONORS)
     row_styles = styles(DONORS)
     for d in b.get("donors", []):
-        sh.write(
+        sh.append(
             [
                 str(d["donor"]),
                 str(d.get("donor_type", "")),

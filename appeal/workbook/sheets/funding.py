@@ -77,7 +77,7 @@ def write(sh: Sheet, book: Book) -> None:
         req_x = as_float(ln.requirement_usd)
         funded_x = as_float(ln.funded_usd)
         firm = [sumifs(amount, *match, (status_c, f'"{s}"')) for s in ("committed", "paid")]
-        sh.write(
+        sh.append(
             [
                 line_id,
                 str(ln.name),

@@ -67,8 +67,8 @@ def write_gap_table(
     ``export_column`` is the 1-based column where the "at export" figures start.
     """
     f = book.ref(funding.NAME)
-    live = [columns.REQUIREMENT, columns.FUNDED, *([FIRM] if firm else []), columns.GAP]
-    live.append(columns.COVERAGE)
+    live = [columns.REQUIREMENT, columns.FUNDED, *([FIRM] if firm else [])]
+    live += [columns.GAP, columns.COVERAGE]
     exported = ["Requirement", "Funded", *(["Firm"] if firm else []), "Gap"]
     exported += ["Coverage"] if export_coverage else []
     pad = export_column - 2 - len(live)
@@ -90,5 +90,5 @@ def write_gap_table(
         values += [g.requirement, g.funded, *([g.firm] if firm else []), g.requirement - g.funded]
         if export_coverage:
             values.append(g.funded / g.requirement if g.requirement > 0 else 0.0)
-        sh.write(values, row_styles)
+        sh.append(values, row_styles)
     return first, sh.row

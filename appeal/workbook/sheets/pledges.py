@@ -27,4 +27,4 @@ def write(sh: Sheet, book: Book) -> None:
     sh.header(columns, [pledge_table.column_hxl(c) for c in columns])
     row_styles = [style_key(pledge_table.column_style(c)) for c in columns]
     for row in table.itertuples(index=False, name=None):
-        sh.write([plain(v) for v in row], row_styles)
+        sh.append([plain(v) for v in row], row_styles)

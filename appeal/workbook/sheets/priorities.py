@@ -79,7 +79,7 @@ def _ranked(sh: Sheet, m: BookModel) -> None:
     sh.table_header(RANKED)
     row_styles = styles(RANKED)
     for rank, g in enumerate(m.ranked_gaps.itertuples(index=False), start=1):
-        sh.write(
+        sh.append(
             [
                 rank,
                 str(g.line_id),
@@ -108,7 +108,7 @@ def _next_million(sh: Sheet, m: BookModel) -> None:
         first = sh.row + 1
         for n in nm.itertuples(index=False):
             line_id = str(n.line_id)
-            sh.write(
+            sh.append(
                 [
                     line_id,
                     number(n.year),
@@ -119,14 +119,14 @@ def _next_million(sh: Sheet, m: BookModel) -> None:
                 row_styles,
             )
         last = sh.row
-        sh.write(
+        sh.append(
             ["Total", None, None, None, sum_of(f"E{first}", f"E{last}")],
             ["label", None, None, None, "usd_total"],
         )
     else:
         sh.note("The allocation engine reported no use for more unearmarked money.")
     if result.flexible_marginal_value is not None:
-        sh.write(
+        sh.append(
             [
                 "Objective value of one more flexible dollar",
                 None,
@@ -154,7 +154,7 @@ def _below_min_viable(sh: Sheet, m: BookModel) -> None:
     below = _below_minimum(m)
     row_styles = styles(BELOW_MIN_VIABLE)
     for b in below:
-        sh.write(
+        sh.append(
             [
                 b.line_id,
                 b.status,

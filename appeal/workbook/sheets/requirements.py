@@ -87,7 +87,7 @@ def write(sh: Sheet, book: Book) -> None:
         values.append(
             sum_of(f"{col(year_cols[0])}{r}", f"{col(year_cols[-1])}{r}") if years else 0.0
         )
-        sh.write(values, row_styles)
+        sh.append(values, row_styles)
         data_rows.append(r)
     if not data_rows or not years:
         sh.note("No budget lines with requirements in this plan.")
@@ -96,7 +96,7 @@ def write(sh: Sheet, book: Book) -> None:
     first, last = data_rows[0], data_rows[-1]
     lead_blank: list[CellValue] = [None] * (n_lead - 1)
     lead_styles: list[StyleKey | None] = [None] * (n_lead - 1)
-    sh.write(
+    sh.append(
         [
             "Total",
             *lead_blank,
@@ -111,7 +111,7 @@ def write(sh: Sheet, book: Book) -> None:
     def subtotal(key: str, per_year: list[Formula], at_export: float) -> None:
         r = sh.row + 1
         row_total = sum_of(f"{col(year_cols[0])}{r}", f"{col(year_cols[-1])}{r}")
-        sh.write([key, *lead_blank, *per_year, row_total, at_export], subtotal_styles)
+        sh.append([key, *lead_blank, *per_year, row_total, at_export], subtotal_styles)
 
     # Category subtotals: SUMIFS on the Category column (criterion: the label cell).
     sh.block("Subtotals by category")

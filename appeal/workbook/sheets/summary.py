@@ -78,7 +78,7 @@ def _by_year(sh: Sheet, book: Book) -> None:
     )
     end = max(last_year_row, first)
     r = write_total_row(sh, book, first, end, lead=0, sums="BCDE", requirement="B", funded="C")
-    book.totals = {name: f"{sh.ref}!${c}${r}" for name, c in DEFINED_NAMES.items()}
+    book.defined_names = {name: f"{sh.ref}!${c}${r}" for name, c in DEFINED_NAMES.items()}
     if not m.years:
         return
     chart = BarChart()
@@ -133,7 +133,7 @@ def _donor_base(sh: Sheet, book: Book) -> None:
     )
     target = float(b.get("grand_bargain_target", donor_base.GRAND_BARGAIN_TARGET))
     flex = float(b.get("flexible_share", 0.0))
-    sh.write(
+    sh.append(
         [
             "Flexible share (unearmarked + softly earmarked)",
             flex,
@@ -153,7 +153,9 @@ def _donor_base(sh: Sheet, book: Book) -> None:
         ("Multi-year share", "multiyear_share", "pct", "pledges spanning more than one year"),
     ]
     for label, key, style, note in figures:
-        sh.write([label, number(b.get(key)), None, None, note], ["text", style, None, None, "note"])
+        sh.append(
+            [label, number(b.get(key)), None, None, note], ["text", style, None, None, "note"]
+        )
 
 
 def _targets(sh: Sheet, book: Book) -> None:
@@ -166,7 +168,7 @@ def _targets(sh: Sheet, book: Book) -> None:
         ["#indicator+name", "#indicator+target", "#indicator+value", "#value+gap+usd"],
     )
     for t in targets.itertuples(index=False):
-        sh.write(
+        sh.append(
             [
                 str(t.name).replace("_", " ").capitalize(),
                 number(t.target),
@@ -182,7 +184,7 @@ def _top_asks(sh: Sheet, book: Book) -> None:
     sh.table_header(TOP_ASK_COLUMNS)
     asks = book.model.ranked_gaps.head(TOP_ASKS)
     for rank, a in enumerate(asks.itertuples(index=False), start=1):
-        sh.write(
+        sh.append(
             [
                 rank,
                 str(a.line_id),

@@ -29,7 +29,7 @@ def write_total_row(
     the totals at export. Returns the row number."""
     r = sh.row + 1
     totals = book.model.result.totals()
-    sh.write(
+    sh.append(
         [
             "Total",
             *[None] * lead,
