@@ -9,7 +9,9 @@ twice and times :func:`appeal.workbook.write_appeal_workbook` on both:
             thousands of rows at L size — the worst case the export must handle.
 
 Only the export is timed (not the import or the allocation). Each case is written ``--repeat``
-times; the table shows the best and median seconds, allocation rows, and the file size.
+times; the table shows the best and median seconds, allocation rows, and the file size. The
+XML library openpyxl runs on (lxml when installed, else et_xmlfile) is printed and recorded:
+the workbook engine must be as fast on both; compare with ``OPENPYXL_LXML=False``.
 
 Usage::
 
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 
 from appeal import pipeline
@@ -166,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
+    xml_library = "lxml" if openpyxl.LXML else "et_xmlfile"
+    print(f"openpyxl {openpyxl.__version__} writing XML with {xml_library}")
     print(f"{'size':>4} {'case':<7} {'pledges':>7} {'alloc rows':>9} {'best s':>8} "
           f"{'median s':>8} {'MB':>8} {'target':>6}")  # fmt: skip
     results = bench(args.sizes, args.repeat)
@@ -175,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        "openpyxl": openpyxl.__version__,
+        "xml_library": xml_library,
         "results": results,
     }
     args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -8,8 +8,11 @@ bundled sample data through the real pipeline.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
-import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,11 +24,14 @@ import pytest
 from appeal import cli, pipeline
 from appeal.importer import load_sample_plan, read_pledges, sample_paths
 from appeal.pipeline import PlanRun
+from appeal.register import Register
 from appeal.report import result_json
 from appeal.workbook import (
     DEFINED_NAMES,
     SHEETS,
     WorkbookError,
+    engine,
+    sheets,
     write_appeal_workbook,
 )
 from models.eligibility import EligibilityIndex
@@ -310,8 +316,22 @@ def wb(book_path: Path) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Structure and presentation
 # ---------------------------------------------------------------------------------------------
+# The sheets the appeal workbook's issue lists, in order (the product's list, not the code's).
+EXPECTED_SHEETS = [
+    "Summary",
+    "Requirements",
+    "Funding status",
+    "Allocation plan",
+    "Priorities and asks",
+    "Donor base",
+    "Pledges",
+    "Scenario and assumptions",
+]
+
+
 def test_every_sheet_is_there_in_order(wb: Any) -> None:
-    assert wb.sheetnames == list(SHEETS)
+    assert list(SHEETS) == EXPECTED_SHEETS
+    assert wb.sheetnames == EXPECTED_SHEETS
     for ws in wb.worksheets:
         assert ws.max_row > 3, ws.title
         assert ws.cell(1, 1).value, f"{ws.title} has no title"
@@ -376,11 +396,16 @@ def test_hxl_rows_sit_under_every_table_header(run: PlanRun, tmp_path: Path) -> 
 # ---------------------------------------------------------------------------------------------
 # Formulas and values
 # ---------------------------------------------------------------------------------------------
-def test_funding_status_cells_are_formulas_over_requirements_and_allocation(wb: Any) -> None:
+def test_funding_status_cells_are_formulas_over_requirements_and_allocation(
+    run: PlanRun, wb: Any
+) -> None:
     fs = wb["Funding status"]
     header, labels = table(fs, "Line ID")
     rows = data_rows(fs, header)
-    assert len(rows) == 10  # 3 + 2 + 3 + 2 line-years
+    year_col = column(labels, "Year")
+    shown = [(fs.cell(r, 1).value, fs.cell(r, year_col).value) for r in rows]
+    want = zip(run.plan.requirements["line_id"], run.plan.requirements["year"], strict=True)
+    assert sorted(shown) == sorted((str(line), int(year)) for line, year in want)
     for r in rows:
         req = fs.cell(r, column(labels, "Requirement (USD)")).value
         funded = fs.cell(r, column(labels, "Funded (USD)")).value
@@ -475,19 +500,51 @@ def test_values_at_export_match_the_json_result_to_the_cent(run: PlanRun, wb: An
 
 def test_priorities_and_asks(run: PlanRun, wb: Any) -> None:
     ws = wb["Priorities and asks"]
-    values = [[c.value for c in row] for row in ws.iter_rows()]
-    flat = [v for row in values for v in row if v is not None]
     tier_row, _labels = table(ws, "Tier")
     assert [ws.cell(tier_row + i, 1).value for i in range(1, 5)] == [1, 2, 3, 4]
     assert ws.cell(tier_row + 1, 2).value.startswith("=SUMIFS('Funding status'!")
     rank_row, rank_labels = table(ws, "Rank")
-    tiers = [ws.cell(r, column(rank_labels, "Priority")).value for r in data_rows(ws, rank_row)]
-    assert tiers == sorted(tiers) and tiers  # ranked by tier
-    # the next USD 1 million and the minimum-viable cut are shown
-    assert 600_000.0 in flat and 400_000.0 in flat
-    mv_row, _mv_labels = table(ws, "Line ID")  # first "Line ID" header: next million
-    assert ws.cell(mv_row + 1, 1).value == "L3"
-    assert "cut" in flat and "@Victims support" in flat
+    ranked = data_rows(ws, rank_row)
+    tiers = [ws.cell(r, column(rank_labels, "Priority")).value for r in ranked]
+    assert tiers == sorted(tiers) and len(set(tiers)) > 1  # ranked by tier
+    gaps = run.result.lines.groupby("line_id")["gap_usd"].sum()
+    listed = {
+        ws.cell(r, 2).value: ws.cell(r, column(rank_labels, "Gap (USD)")).value for r in ranked
+    }
+    assert listed == pytest.approx(gaps[gaps > CENT].to_dict())  # every unmet line, its gap
+
+    # The next USD 1 million: the run's own rows, in its order, and their total.
+    nm_row, nm_labels = table(ws, "Line ID")  # the first "Line ID" header
+    nm_rows = data_rows(ws, nm_row)
+    want = list(run.result.next_million.itertuples(index=False))
+    assert [ws.cell(r, 1).value for r in nm_rows] == [n.line_id for n in want]
+    amounts = [ws.cell(r, column(nm_labels, "Amount (USD)")).value for r in nm_rows]
+    assert amounts == [n.amount_usd for n in want]
+    total = ws.cell(nm_rows[-1] + 1, column(nm_labels, "Amount (USD)")).value
+    assert total == f"=SUM(E{nm_rows[0]}:E{nm_rows[-1]})"
+
+    # Below minimum viable: exactly the lines the run reports cut, with what they still need.
+    below = next(
+        r
+        for r in range(1, ws.max_row + 1)
+        if ws.cell(r, 1).value == "Programmes below minimum viable funding"
+    )
+    mv_labels = [c.value for c in ws[below + 1]]
+    mv_rows = data_rows(ws, below + 1, stop="")
+    shown = {
+        ws.cell(r, 1).value: (
+            ws.cell(r, column(mv_labels, "Status")).value,
+            ws.cell(r, column(mv_labels, "Needed to reach minimum (USD)")).value,
+        )
+        for r in mv_rows
+    }
+    mv = run.result.min_viable
+    cut = mv.loc[mv["status"] == "cut"]
+    assert len(cut)  # the example has a line cut below its minimum
+    assert shown == {
+        m.line_id: ("cut", pytest.approx(m.min_viable_share * m.requirement_usd - m.funded_usd))
+        for m in cut.itertuples(index=False)
+    }
 
 
 def test_scenario_and_assumptions(run: PlanRun, wb: Any) -> None:
@@ -744,8 +801,6 @@ def test_export_command_errors_are_clear(
 def test_export_command_from_the_register(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from appeal.register import Register
-
     db = tmp_path / "register.sqlite"
     plan, report = load_sample_plan()
     with Register(f"sqlite:///{db}") as register:
@@ -757,42 +812,152 @@ def test_export_command_from_the_register(
     ws = openpyxl.load_workbook(out)["Scenario and assumptions"]
     pairs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
     assert pairs["name"] == "flexible" and pairs["min_viable"] == "no"
+    written = out.read_bytes()
     assert cli.main(["--db", str(db), "export", "--scenario", "nope", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "nope" in err and "flexible" in err
-    assert sqlite3.connect(db).execute("select count(*) from sqlite_master").fetchone()[0] > 0
+    assert out.read_bytes() == written  # the failed export left the workbook as it was
+    with Register(f"sqlite:///{db}") as register:
+        assert list(register.list_scenarios()["name"]) == ["flexible"]  # ... stored nothing
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine: rows straight to sheet XML (with or without lxml), named styles
+# ---------------------------------------------------------------------------------------------
+def assert_same_cells(path_a: Path, path_b: Path) -> int:
+    """Two workbooks hold the same cells (values, types, formats); returns how many."""
+    a, b = openpyxl.load_workbook(path_a), openpyxl.load_workbook(path_b)
+    assert a.sheetnames == b.sheetnames
+    compared = 0
+    for ws_a, ws_b in zip(a.worksheets, b.worksheets, strict=True):
+        assert ws_a.max_row == ws_b.max_row, ws_a.title
+        for row_a, row_b in zip(ws_a.iter_rows(), ws_b.iter_rows(), strict=True):
+            for x, y in zip(row_a, row_b, strict=True):
+                where = (ws_a.title, x.coordinate)
+                if re.search(r"\d\d:\d\d:\d\d UTC", str(x.value)):
+                    continue  # the generation time differs between two writes
+                if isinstance(x.value, float):
+                    # openpyxl prints 15-16 digits; the XML rows keep the exact float (repr)
+                    assert x.value == pytest.approx(y.value, rel=1e-14), where
+                else:
+                    assert x.value == y.value, where
+                if x.value is not None:  # openpyxl keeps t="inlineStr" on an empty cell
+                    assert x.data_type == y.data_type, where
+                assert x.number_format == y.number_format, where
+                assert x.style == y.style, where
+                assert bool(x.quotePrefix) == bool(y.quotePrefix), where
+                assert x.font.b == y.font.b, where
+                compared += 1
+    return compared
 
 
 def test_fast_xml_rows_equal_openpyxl_cells(
     run: PlanRun, book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Rows rendered straight to XML give the same workbook as openpyxl's own cell writer."""
-    import appeal.workbook as workbook
-
-    monkeypatch.setattr(workbook, "_FAST", False)
+    monkeypatch.setattr(engine, "FAST", False)
     slow_path = write_appeal_workbook(tmp_path / "slow.xlsx", run)
-    fast, slow = openpyxl.load_workbook(book_path), openpyxl.load_workbook(slow_path)
-    assert fast.sheetnames == slow.sheetnames
-    compared = 0
-    for ws_fast, ws_slow in zip(fast.worksheets, slow.worksheets, strict=True):
-        assert ws_fast.max_row == ws_slow.max_row, ws_fast.title
-        for row_fast, row_slow in zip(ws_fast.iter_rows(), ws_slow.iter_rows(), strict=True):
-            for a, b in zip(row_fast, row_slow, strict=True):
-                where = (ws_fast.title, a.coordinate)
-                if re.search(r"\d\d:\d\d:\d\d UTC", str(a.value)):
-                    continue  # the generation time differs between the two writes
-                if isinstance(a.value, float):
-                    # openpyxl prints 15-16 digits; the XML rows keep the exact float (repr)
-                    assert a.value == pytest.approx(b.value, rel=1e-14), where
-                else:
-                    assert a.value == b.value, where
-                if a.value is not None:  # openpyxl keeps t="inlineStr" on an empty cell
-                    assert a.data_type == b.data_type, where
-                assert a.number_format == b.number_format, where
-                assert bool(a.quotePrefix) == bool(b.quotePrefix), where
-                assert a.font.b == b.font.b, where
-                compared += 1
-    assert compared > 1000
+    assert assert_same_cells(book_path, slow_path) > 1000
+
+
+def refuse_openpyxl_cells(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make openpyxl's cell serialiser fail when used; returns the cells it was asked for."""
+    import openpyxl.worksheet._writer as sheet_writer
+
+    asked: list[str] = []
+
+    def refuse(xf: Any, ws: Any, cell: Any, styled: bool | None = None) -> None:
+        asked.append(f"{ws.title}!{cell.coordinate}")
+        raise AssertionError("openpyxl's cell writer was used: the fast path was not taken")
+
+    monkeypatch.setattr(sheet_writer, "write_cell", refuse)
+    return asked
+
+
+def test_the_fast_path_is_taken(
+    run: PlanRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = refuse_openpyxl_cells(monkeypatch)
+    path = write_appeal_workbook(tmp_path / "fast.xlsx", run, hxl=True)
+    assert asked == []
+    assert len(data_rows(openpyxl.load_workbook(path)["Allocation plan"], 4)) == len(
+        run.result.allocations
+    )
+    # The tripwire works: the reference path writes through openpyxl's cells and trips it.
+    monkeypatch.setattr(engine, "FAST", False)
+    with pytest.raises(AssertionError, match="fast path was not taken"):
+        write_appeal_workbook(tmp_path / "slow.xlsx", run)
+    assert asked
+
+
+# Run in a fresh interpreter: openpyxl picks its XML library (OPENPYXL_LXML) at import.
+FRESH_WRITE = """
+import sys
+import openpyxl
+import openpyxl.worksheet._writer as sheet_writer
+
+def refuse(*args, **kwargs):
+    raise SystemExit("openpyxl's cell writer was used: the fast path was not taken")
+
+sheet_writer.write_cell = refuse
+from appeal.workbook import write_appeal_workbook
+from tests.test_workbook import example_run
+
+write_appeal_workbook(sys.argv[1], example_run(), hxl=True)
+print("lxml" if openpyxl.LXML else "et_xmlfile")
+"""
+
+
+@pytest.mark.parametrize("library", ["lxml", "et_xmlfile"])
+def test_the_fast_path_is_taken_whichever_xml_library_openpyxl_uses(
+    run: PlanRun, tmp_path: Path, library: str
+) -> None:
+    """openpyxl streams sheets through lxml once lxml is installed; the engine must not care
+    (it once silently fell back to openpyxl's cells there, about 6x slower)."""
+    if library == "lxml":
+        assert importlib.util.find_spec("lxml"), "lxml is in the test extra: pip install -e .[test]"
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, OPENPYXL_LXML=str(library == "lxml"))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
+    out = tmp_path / f"{library}.xlsx"
+    proc = subprocess.run(
+        [sys.executable, "-c", FRESH_WRITE, str(out)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [library]  # openpyxl really ran on that library
+    here = write_appeal_workbook(tmp_path / "here.xlsx", run, hxl=True)
+    assert assert_same_cells(out, here) > 1000
+
+
+def test_every_cell_is_in_one_of_the_workbooks_named_styles(wb: Any) -> None:
+    named = {s.name: s for s in wb._named_styles}
+    assert {"Appeal USD", "Appeal percent", "Appeal header", "Appeal text"} <= set(named)
+    used = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None:
+                    continue
+                where = (ws.title, c.coordinate, c.style)
+                assert c.style.startswith("Appeal "), where
+                style = named[c.style]
+                # nothing on top of the named style: the cell's format is the style's
+                assert c.number_format == style.number_format, where
+                assert c.font == style.font and c.fill == style.fill, where
+                assert c.alignment == style.alignment and c.border == style.border, where
+                used.add(c.style)
+    assert len(used) >= 12
+
+
+def test_every_sheet_is_written_once_after_what_it_refers_to() -> None:
+    assert sorted(s.name for s in sheets.WRITE_ORDER) == sorted(s.name for s in sheets.ORDER)
+    order = [s.name for s in sheets.WRITE_ORDER]
+    assert order.index("Requirements") < order.index("Funding status")
 
 
 def test_an_analysis_supplies_the_donor_base_figures(run: PlanRun, tmp_path: Path) -> None:
@@ -804,6 +969,10 @@ def test_an_analysis_supplies_the_donor_base_figures(run: PlanRun, tmp_path: Pat
     path = write_appeal_workbook(tmp_path / "a.xlsx", run, analysis=analysis)
     ws = openpyxl.load_workbook(path)["Donor base"]
     figures = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
-    # "new donors" exist only in the analysis (it was given the previous cycle's donors)
-    assert figures["New donors"] == 4
+    # "new donors" exist only in the analysis (it was given the previous cycle's donors):
+    # every donor of the plan but Norway.
+    new_donors = set(run.plan.pledges["donor"]) - {"Norway"}
+    assert figures["New donors"] == len(new_donors) == analysis.donor_base["new_donor_count"]
     assert SECRET not in all_text(path)
+    without = openpyxl.load_workbook(write_appeal_workbook(tmp_path / "b.xlsx", run))
+    assert "New donors" not in [c.value for c in without["Donor base"]["A"]]

@@ -1,4 +1,4 @@
-"""Cell and sheet-name safety (appeal._xlsx_safety): user text never becomes a formula.
+"""Cell and sheet-name safety (appeal.workbook.xlsx_safety): user text never becomes a formula.
 
 Cells are written with openpyxl's write-only mode (as the appeal workbook is), saved, and the
 saved XML is inspected: the proof is an inline string and a quote-prefixed style, not an <f>.
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from appeal._xlsx_safety import (
+from appeal.workbook.xlsx_safety import (
     FORMULA_TRIGGERS,
     MAX_SHEET_NAME,
     clean_text,

@@ -1,0 +1,49 @@
+"""The appeal workbook's sheets, one module per sheet.
+
+Each sheet module declares its ``NAME`` and a ``write(sheet, book)``; the columns other sheets'
+formulas refer to are declared in the module of the sheet that holds them. :data:`ORDER` is
+the order of the sheets in the workbook; :data:`WRITE_ORDER` the order they are written in (a
+sheet after the ones whose cells it refers to). Adding a sheet: a module here and one entry in
+each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from appeal.workbook.book import Book
+from appeal.workbook.layout import Sheet
+from appeal.workbook.sheets import (
+    allocation,
+    assumptions,
+    donors,
+    funding,
+    pledges,
+    priorities,
+    requirements,
+    summary,
+)
+
+__all__ = ["NAMES", "ORDER", "WRITE_ORDER", "SheetSpec"]
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    write: Callable[[Sheet, Book], None]
+
+
+SUMMARY = SheetSpec(summary.NAME, summary.write)
+REQUIREMENTS = SheetSpec(requirements.NAME, requirements.write)
+FUNDING = SheetSpec(funding.NAME, funding.write)
+ALLOCATION = SheetSpec(allocation.NAME, allocation.write)
+PRIORITIES = SheetSpec(priorities.NAME, priorities.write)
+DONORS = SheetSpec(donors.NAME, donors.write)
+PLEDGES = SheetSpec(pledges.NAME, pledges.write)
+ASSUMPTIONS = SheetSpec(assumptions.NAME, assumptions.write)
+
+ORDER = (SUMMARY, REQUIREMENTS, FUNDING, ALLOCATION, PRIORITIES, DONORS, PLEDGES, ASSUMPTIONS)
+NAMES: tuple[str, ...] = tuple(s.name for s in ORDER)
+# Funding status refers to the requirement cells Requirements publishes.
+WRITE_ORDER = (REQUIREMENTS, FUNDING, ALLOCATION, SUMMARY, PRIORITIES, DONORS, PLEDGES, ASSUMPTIONS)

@@ -1,0 +1,130 @@
+"""Writing the appeal workbook, top to bottom: check the target, build the book model, open a
+streamed workbook with the named styles, write every sheet, name the key totals, save
+atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.workbook.defined_name import DefinedName
+
+from appeal.workbook import sheets
+from appeal.workbook.book import Book
+from appeal.workbook.engine import CellStyles, Engine
+from appeal.workbook.layout import Sheet
+from appeal.workbook.model import book_model
+from appeal.workbook.styles import TEXT_FALLBACK, TEXT_STYLES, named_styles
+from appeal.workbook.xlsx_safety import safe_sheet_name
+
+if TYPE_CHECKING:
+    from appeal.pipeline import PlanRun
+    from models.analytics import Analysis
+
+__all__ = ["WorkbookError", "check_target", "write_appeal_workbook"]
+
+
+class WorkbookError(ValueError):
+    """The workbook cannot be written (bad target path, unusable run); the message says why."""
+
+
+def check_target(path: str | Path) -> Path:
+    """The workbook path, or :class:`WorkbookError` when it cannot be one (missing folder, not
+    .xlsx). Commands call it before the long work, so a typo fails at once."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise WorkbookError(f"{target}: folder {folder} does not exist")
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(f"{target}: the appeal workbook must be an .xlsx file")
+    if target.is_dir():
+        raise WorkbookError(f"{target}: is a folder, not a file")
+    return target
+
+
+def write_appeal_workbook(
+    path: str | Path,
+    run: PlanRun,
+    *,
+    reveal_confidential: bool = False,
+    hxl: bool = False,
+    analysis: Analysis | None = None,
+) -> Path:
+    """Write the multiyear appeal workbook for ``run`` to ``path`` and return the path.
+
+    ``reveal_confidential`` shows confidential donors' names (internal use only); ``hxl`` adds
+    an HXL hashtag row under every table header; ``analysis`` (a
+    :class:`models.analytics.Analysis` of the same run) supplies precomputed donor-base
+    figures and breakdowns. The file appears complete or not at all. Raises
+    :class:`WorkbookError` when the folder is missing or not writable.
+    """
+    target = check_target(path)
+    model = book_model(run, analysis=analysis, reveal=reveal_confidential, hxl=hxl)
+    wb = Workbook(write_only=True)
+    styles = CellStyles(
+        wb, named_styles().items(), text_styles=TEXT_STYLES, text_fallback=TEXT_FALLBACK
+    )
+    engine = Engine(wb, styles, scrub=model.scrub)
+    wb.calculation.fullCalcOnLoad = True  # Excel recomputes every formula when it opens
+    book = Book(model, _open_sheets(engine, hxl))
+    try:
+        for spec in sheets.WRITE_ORDER:
+            spec.write(book.sheets[spec.name], book)
+        for name, ref in book.defined_names.items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        return _save_atomically(wb, target)
+    except BaseException:
+        _discard(wb)
+        raise
+
+
+def _open_sheets(engine: Engine, hxl: bool) -> dict[str, Sheet]:
+    """One sheet per :data:`sheets.ORDER` entry, in workbook order, each with a safe title."""
+    taken: list[str] = []
+    out: dict[str, Sheet] = {}
+    for spec in sheets.ORDER:
+        title = safe_sheet_name(spec.name, taken)
+        taken.append(title)
+        out[spec.name] = Sheet(engine, title, hxl=hxl)
+    return out
+
+
+def _discard(wb: Workbook) -> None:
+    """Close and delete the streamed sheets' temporary files after a failure."""
+    for ws in wb.worksheets:
+        try:
+            if not ws.closed:
+                ws.close()
+        except Exception:  # already failing: cleanup must not mask the original error
+            pass
+        writer = getattr(ws, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.cleanup()
+
+
+def _save_atomically(wb: Workbook, target: Path) -> Path:
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        wb.save(tmp)
+        # mkstemp makes the file private (0600); give it the permissions a plainly created
+        # file would have, so the appeal can be shared like any other document.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WorkbookError(f"{target}: cannot write the workbook: {exc.strerror or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
