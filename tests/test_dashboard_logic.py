@@ -305,8 +305,8 @@ def test_invalid_controls_name_every_problem(aliases: dict[str, str]) -> None:
     with pytest.raises(ScenarioError) as raw:
         state.scenario_from_browser(editor.apply_controls(values, None), aliases)
     worded = str(editor.in_editor_terms(raw.value, values))
-    assert (
-        worded == "Gender-tagged lines, of all (targets.gender_share): 150 % is outside 0 to 100 %"
+    assert worded == (
+        "Gender-tagged lines, of all (targets.gender_share): must be between 0 and 100 %, got 150 %"
     )
 
 

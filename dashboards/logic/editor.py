@@ -5,7 +5,9 @@ mapping.
 dotted path of :meth:`Scenario.to_dict`), label, unit and scale (a 0-1 share shown as a
 percentage has scale 100), step, help text and what a blank means. Bounds come from the
 scenario model's own field constraints (:func:`models.scenario.field_spec`), scaled. The page
-builds its layout from this table (``dashboards/pages/scenarios.py``), :func:`control_values`
+builds its layout from this table (``dashboards/pages/scenarios.py``; number boxes carry no
+HTML min/max, which would make the browser send an out-of-range entry as blank: the server
+says what is wrong instead), :func:`control_values`
 fills the controls from a scenario, and :func:`apply_controls` writes the controls back into a
 scenario dict — without validating it: the caller validates once
 (:func:`dashboards.state.scenario_from_browser`) and :func:`in_editor_terms` rewords the
@@ -58,7 +60,7 @@ class Control:
     width: int = 6  # Bootstrap columns (md) in the group's row
     unit: str = ""
     scale: float = 1.0  # shown value = scenario value x scale
-    step: float | str = "any"
+    step: float | str = "any"  # a slider's step
     help: str = ""
     blank: Blank | float | str = Blank.KEEP
     zero_is_blank: bool = False  # 0 means the same as blank
@@ -253,8 +255,8 @@ CONTROLS: tuple[Control, ...] = (
         )
         for s in _RISK_STATUSES
     ),
-    Control(ids.editor("risk-draws"), "risk.draws", "Draws", "number", "risk", step=1),
-    Control(ids.editor("risk-seed"), "risk.seed", "Seed", "number", "risk", step=1),
+    Control(ids.editor("risk-draws"), "risk.draws", "Draws", "number", "risk"),
+    Control(ids.editor("risk-seed"), "risk.seed", "Seed", "number", "risk"),
 )
 BY_ID: dict[str, Control] = {c.id: c for c in CONTROLS}
 BY_PATH: dict[str, Control] = {c.path: c for c in CONTROLS}
@@ -394,17 +396,17 @@ def in_editor_terms(error: ScenarioError, values: Mapping[str, Any]) -> Scenario
         )
         if outside:
             unit = f" {control.unit}" if control.unit else ""
-            bounds = _bounds_text(low, high, control.spec.lower_open)
-            message = f"{label}: {shown:g}{unit} is outside {bounds}{unit}"
+            bounds = _bounds_text(low, high, control.spec.lower_open, unit)
+            message = f"{label}: must be {bounds}, got {shown:g}{unit}"
         else:
             message = f"{label}: {problem.message}"
         problems.append(Problem(problem.path, message))
     return ScenarioError(problems)
 
 
-def _bounds_text(low: float | None, high: float | None, open_low: bool) -> str:
-    if low is not None and high is not None:
-        return f"{'more than ' if open_low else ''}{low:g} to {high:g}"
-    if low is not None:
-        return f"{'more than' if open_low else 'at least'} {low:g}"
-    return f"at most {high:g}"
+def _bounds_text(low: float | None, high: float | None, open_low: bool, unit: str) -> str:
+    lower = f"{'more than' if open_low else 'at least'} {low:g}" if low is not None else ""
+    upper = f"at most {high:g}{unit}" if high is not None else ""
+    if lower and upper and not open_low:
+        return f"between {low:g} and {high:g}{unit}"
+    return " and ".join(p for p in (lower + ("" if upper else unit), upper) if p)

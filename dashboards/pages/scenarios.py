@@ -102,14 +102,9 @@ def _control(control: editor.Control) -> Any:
                 tooltip={"placement": "bottom"},
             ),
         ]
-    box = dbc.Input(
-        id=control.id,
-        type="number",
-        min=control.low,
-        max=control.high,
-        step=control.step,
-        size="sm",
-    )
+    # No min/max/step on the box: the browser would send an entry outside them as blank,
+    # silently; the server names the problem instead (see dashboards/logic/editor.py).
+    box = dbc.Input(id=control.id, type="number", step="any", size="sm")
     if control.unit:
         box = dbc.InputGroup([box, dbc.InputGroupText(control.unit)], size="sm")
     return [*_label(control), box]
