@@ -196,25 +196,18 @@ CONTROLS: tuple[Control, ...] = (
         unit="s",
     ),
     Control(ids.editor("mip-gap"), "mip_gap", "MIP gap", "number", "solver", width=4),
-    Control(
-        ids.editor("start-year"),
-        "start_year",
-        "First year",
-        "year",
-        "solver",
-        width=4,
-        blank=Blank.UNSET,
-        placeholder="plan start",
-    ),
-    Control(
-        ids.editor("end-year"),
-        "end_year",
-        "Last year",
-        "year",
-        "solver",
-        width=4,
-        blank=Blank.UNSET,
-        placeholder="plan end",
+    *(
+        Control(
+            ids.editor(f"{end}-year"),
+            f"{end}_year",
+            label,
+            "year",
+            "solver",
+            width=4,
+            blank=Blank.UNSET,
+            placeholder=f"plan {end}",
+        )
+        for end, label in (("start", "First year"), ("end", "Last year"))
     ),
     Control(
         ids.editor("donor-cap"),
