@@ -42,7 +42,8 @@ from models.scenario import Scenario
 
 EDITOR_VALUES = [f"{c}.value" for c in editor.IDS]
 EDITOR_OPTIONS = [f"{c.id}.options" for c in editor.CONTROLS if c.widget in ("donors", "year")]
-SHOW_WORKING = (*EDITOR_VALUES, *EDITOR_OPTIONS, f"{ids.SC_RESULT}.children")
+SHOW_WORKING = (*EDITOR_VALUES, *EDITOR_OPTIONS)
+SHOW_RESULT = f"{ids.SC_RESULT}.children"
 RUN = (f"{ids.WORKING_SCENARIO}.data", f"{ids.SC_MESSAGE}.children", f"{ids.SC_RESULT}.children")
 CHECK = (
     f"{ids.UPLOAD_CHECK}.children",
@@ -390,12 +391,10 @@ def test_a_refused_file_type_is_refused_whole(upload_client: wire.CallbackClient
 # -- Scenarios -------------------------------------------------------------------------------
 def _open_editor(client: wire.CallbackClient) -> tuple[dict[str, Any], Any]:
     """The editor's control values and result panel of a fresh Scenarios page."""
-    reply = client.call(
-        client.find(*SHOW_WORKING),
-        {f"{ids.WORKING_SCENARIO}.data": None, f"{editor.FILLED_MARK}.value": None},
-    )
+    fresh = {f"{ids.WORKING_SCENARIO}.data": None, f"{editor.FILLED_MARK}.value": None}
+    reply = client.call(client.find(*SHOW_WORKING), fresh)
     values = {c: reply[f"{c}.value"] for c in editor.IDS}
-    return values, reply[f"{ids.SC_RESULT}.children"]
+    return values, client.call(SHOW_RESULT, fresh)[SHOW_RESULT]
 
 
 def _run(client: wire.CallbackClient, values: dict[str, Any], current: Any = None) -> wire.Reply:
@@ -431,6 +430,16 @@ def test_a_fresh_editor_shows_the_default_scenario_and_its_result(
     assert 0 < moved.sum() <= 1e6 + 1
 
 
+def test_an_invalid_working_scenario_fills_defaults_and_says_why(
+    client: wire.CallbackClient,
+) -> None:
+    bad = {f"{ids.WORKING_SCENARIO}.data": {"mip_gap": -1}, f"{editor.FILLED_MARK}.value": None}
+    filled = client.call(client.find(*SHOW_WORKING), bad)
+    assert filled[f"{editor.BY_PATH['mip_gap'].id}.value"] == Scenario().mip_gap
+    text = wire.text(client.call(SHOW_RESULT, bad)[SHOW_RESULT])
+    assert "The scenario is invalid" in text and "mip_gap" in text
+
+
 def test_one_click_that_changes_one_number_validates_once(
     client: wire.CallbackClient, stored_plan: Plan
 ) -> None:
@@ -440,12 +449,14 @@ def test_one_click_that_changes_one_number_validates_once(
     with counting_validations() as calls:
         reply = _run(client, values)
         data = reply[f"{ids.WORKING_SCENARIO}.data"]
-        # The store changed, so the browser also asks the editor to refill: it declines.
-        chained = client.call(
-            client.find(*SHOW_WORKING),
-            {f"{ids.WORKING_SCENARIO}.data": data, f"{editor.FILLED_MARK}.value": 11.5},
-        )
-    assert chained.status == 204
+        # The store changed, so the browser also asks the editor to refill and the result
+        # panel to redraw: both decline.
+        changed = {f"{ids.WORKING_SCENARIO}.data": data, f"{editor.FILLED_MARK}.value": 11.5}
+        chained = [
+            client.call(client.find(*SHOW_WORKING), changed),
+            client.call(SHOW_RESULT, changed),
+        ]
+    assert [c.status for c in chained] == [204, 204]
     assert len(calls) == 1, calls
     assert data["weights"]["tier"]["1"] == 11.5
     expected = pipeline.run(

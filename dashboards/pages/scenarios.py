@@ -6,9 +6,9 @@ names), so two people editing different scenarios never see each other's unsaved
 editor is generated from the table of controls in :mod:`dashboards.logic.editor`.
 
 One click, one validation: Run (and Save) read the controls into the working scenario,
-validate it once, solve and draw the result in the same request; :func:`show_working` refills
-the editor and redraws only when the working scenario changed elsewhere (page opened, saved
-scenario loaded, defaults restored).
+validate it once, solve and draw the result in the same request; :func:`show_working` and
+:func:`show_result` refill the editor and redraw only when the working scenario changed
+elsewhere (page opened, saved scenario loaded, defaults restored).
 """
 
 from __future__ import annotations
@@ -265,43 +265,64 @@ def _from_editor(
         raise editor.in_editor_terms(exc, named) from None
 
 
+def _made_here(scenario_data: Any, shown: Any) -> bool:
+    """The editor itself produced this working scenario (Run / Save) and still shows it: Run
+    and Save draw their own result, and refilling the controls could undo what the user typed
+    since."""
+    return (
+        shown is not None
+        and isinstance(scenario_data, dict)
+        and scenario_data.get(ORIGIN_KEY) == FROM_EDITOR
+    )
+
+
 @callback(
-    [Output(c, "value") for c in editor.IDS]
-    + [Output(c, "options") for c in OPTION_CONTROLS]
-    + [Output(ids.SC_RESULT, "children")],
+    [Output(c, "value") for c in editor.IDS] + [Output(c, "options") for c in OPTION_CONTROLS],
     Input(ids.WORKING_SCENARIO, "data"),
     State(editor.FILLED_MARK, "value"),
 )
 def show_working(scenario_data: dict[str, Any] | None, shown: Any = None) -> list[Any]:
-    """Fill the editor from the tab's working scenario (defaults when none) and show its
-    result — unless the editor itself just produced it (Run / Save draw their own result, and
-    refilling the controls could undo what the user typed since)."""
-    if (
-        shown is not None
-        and isinstance(scenario_data, dict)
-        and scenario_data.get(ORIGIN_KEY) == FROM_EDITOR
-    ):
+    """Fill the editor from the tab's working scenario (defaults when none or invalid)."""
+    if _made_here(scenario_data, shown):
         raise PreventUpdate
-    keep = [no_update] * (len(editor.IDS) + len(OPTION_CONTROLS))
     config = get_config()
     try:
         plan = load_plan(config)
-    except NoPlan as exc:
-        return [*keep, info_alert(str(exc), color="warning")]
+    except NoPlan:
+        raise PreventUpdate from None
     aliases = aliases_for(plan)
-    problem = None
     try:
         scenario = scenario_from_browser(scenario_data, aliases)
-    except ScenarioError as exc:
-        scenario, problem = Scenario(), error_alert(str(exc), title="The scenario is invalid")
+    except ScenarioError:
+        scenario = Scenario()  # the result panel says what is wrong
     values = editor.control_values(scenario_to_browser(scenario, aliases))
     years = [{"label": str(y), "value": y} for y in plan.years]
     options = {"donors": donor_options(plan, aliases), "year": years}
     return [
         *(values[c] for c in editor.IDS),
         *(options[editor.BY_ID[c].widget] for c in OPTION_CONTROLS),
-        problem or result_panel(solve_scenario(config, plan, scenario)),
     ]
+
+
+@callback(
+    Output(ids.SC_RESULT, "children"),
+    Input(ids.WORKING_SCENARIO, "data"),
+    State(editor.FILLED_MARK, "value"),
+)
+def show_result(scenario_data: dict[str, Any] | None, shown: Any = None) -> Any:
+    """Solve the tab's working scenario (cached) and show its result, alongside
+    :func:`show_working` (so the controls fill while the solve runs)."""
+    if _made_here(scenario_data, shown):
+        raise PreventUpdate
+    config = get_config()
+    try:
+        plan = load_plan(config)
+        scenario = scenario_from_browser(scenario_data, aliases_for(plan))
+    except NoPlan as exc:
+        return info_alert(str(exc), color="warning")
+    except ScenarioError as exc:
+        return error_alert(str(exc), title="The scenario is invalid")
+    return result_panel(solve_scenario(config, plan, scenario))
 
 
 @callback(
