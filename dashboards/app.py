@@ -6,9 +6,15 @@ the global error alert live here. Everything is served locally (Bootstrap's CSS 
 offline. Uploads are limited on the server (Flask ``MAX_CONTENT_LENGTH``) as well as in the
 browser (``dcc.Upload(max_size=...)`` plus a size check in ``assets/upload_limit.js``).
 
-Multi-user safety: nothing a user edits is kept on the server outside the register; the
-scenario being edited is in the browser tab's session storage (``working-scenario``, a
-``dcc.Store`` each page carries — see :func:`dashboards.components.working_store`).
+Multi-user safety: nothing a user edits is kept on the server outside the register, except a
+checked upload waiting for its confirmation (:mod:`dashboards.uploads`: bound to its user,
+bounded, expiring); the scenario being edited is in the browser tab's session storage
+(``working-scenario``, a ``dcc.Store`` each page carries — see
+:func:`dashboards.components.working_store`).
+
+Component ids come from :mod:`dashboards.ids`; ``suppress_callback_exceptions`` is off, so Dash
+builds a validation layout of every page, and tests/test_dashboard_ids.py checks every
+callback against it.
 """
 
 from __future__ import annotations

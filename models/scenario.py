@@ -75,6 +75,7 @@ DESCRIPTION_MAX = 4000
 YEAR_MIN, YEAR_MAX = 1900, 2200
 DRAWS_MAX = 1_000_000
 SEED_MAX = 2**63 - 1
+MAX_PROBLEMS = 50
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -104,7 +105,11 @@ class ScenarioError(ValueError):
     @classmethod
     def from_validation(cls, exc: ValidationError, prefix: str = "") -> ScenarioError:
         base = tuple(prefix.split(".")) if prefix else ()
-        return cls([_problem((*base, *err["loc"]), err) for err in exc.errors(include_url=False)])
+        errors = exc.errors(include_url=False)
+        problems = [_problem((*base, *err["loc"]), err) for err in errors[:MAX_PROBLEMS]]
+        if len(errors) > MAX_PROBLEMS:  # bounded, whatever a hostile file holds
+            problems.append(Problem("", f"... and {len(errors) - MAX_PROBLEMS} more problems"))
+        return cls(problems)
 
 
 def _short(value: Any) -> str:

@@ -66,6 +66,7 @@ class Control:
     zero_is_blank: bool = False  # 0 means the same as blank
     placeholder: str = ""
     max_length: int | None = None
+    strip: bool = True  # leading and trailing spaces of a text are dropped
     spec: FieldSpec = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -123,7 +124,15 @@ _RISK_STATUSES = ("paid", "committed", "pledged")
 
 CONTROLS: tuple[Control, ...] = (
     Control(ids.editor("name"), "name", "Name", "text", "identity", max_length=80),
-    Control(ids.editor("description"), "description", "Description", "text", "identity", blank=""),
+    Control(
+        ids.editor("description"),
+        "description",
+        "Description",
+        "text",
+        "identity",
+        blank="",
+        strip=False,
+    ),
     *(
         Control(
             ids.editor(f"tier-{t}"),
@@ -323,7 +332,7 @@ def _read(control: Control, raw: Any, problems: list[Problem]) -> Any:
         return [] if raw is None else raw  # the list's entries are checked by the model
     if control.widget in ("text", "select"):
         text = "" if raw is None else raw if isinstance(raw, str) else str(raw)
-        text = text.strip() if control.widget == "select" or control.max_length else text
+        text = text.strip() if control.strip else text
         return _blank(control, problems) if text == "" else text
     if raw is None or raw == "":
         return _blank(control, problems)
