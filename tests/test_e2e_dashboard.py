@@ -33,6 +33,7 @@ from appeal.pipeline import PlanRun
 from appeal.register import Register
 from dashboards import ids
 from dashboards.components import usd
+from dashboards.logic import editor
 from models import gaps
 from models.plan import Plan
 from models.scenario import Scenario, Weights
@@ -186,6 +187,11 @@ def no_failure(p: Page) -> None:
     """The page shows no failed-callback alert and no traceback."""
     expect(p.locator(f"#{ids.GLOBAL_ALERT}")).to_be_hidden()
     assert "Traceback" not in p.content()
+
+
+def control(path: str) -> str:
+    """The CSS selector of the Scenarios editor's control for scenario key ``path``."""
+    return f"#{editor.BY_PATH[path].id}"
 
 
 def choose(p: Page, dropdown_id: str, value: str) -> None:
@@ -370,11 +376,11 @@ def test_status_edit_in_the_grid(page: Page) -> None:
 
 def test_change_weight_run_save_and_compare(page: Page, root: Path) -> None:
     page.goto("/scenarios")
-    tier1 = page.locator("#sc-tier-1")
+    tier1 = page.locator(control("weights.tier.1"))
     expect(tier1).to_have_value("8")
     expect(page.locator(f"#{ids.SC_RESULT_CARD}")).to_contain_text("baseline")
 
-    page.locator("#sc-name").fill("e2e-tier1-heavy")
+    page.locator(control("name")).fill("e2e-tier1-heavy")
     tier1.fill("20")
     page.locator(f"#{ids.SC_RUN}").click()
     result = page.locator(f"#{ids.SC_RESULT_CARD}")
@@ -386,23 +392,23 @@ def test_change_weight_run_save_and_compare(page: Page, root: Path) -> None:
     page.locator(f"#{ids.SC_SAVE}").click()
     expect(page.locator(f"#{ids.SC_SAVED_ALERT}")).to_contain_text("e2e-tier1-heavy")
 
-    page.locator("#sc-name").fill("e2e-bottom-up")
+    page.locator(control("name")).fill("e2e-bottom-up")
     for tier, weight in ((1, "1"), (2, "2"), (3, "4"), (4, "8")):
-        page.locator(f"#sc-tier-{tier}").fill(weight)
-    page.locator("#sc-min-viable").uncheck()
+        page.locator(control(f"weights.tier.{tier}")).fill(weight)
+    page.locator(control("min_viable")).uncheck()
     page.locator(f"#{ids.SC_SAVE}").click()
     expect(page.locator(f"#{ids.SC_SAVED_ALERT}")).to_contain_text("e2e-bottom-up")
     expect(page.locator(f"#{ids.SAVED_LIST}")).to_contain_text("e2e-bottom-up")
     expect(result).to_contain_text("e2e-bottom-up")  # Save shows what it saved
 
     # An invalid value is named in the editor's own words and changes nothing.
-    page.locator("#sc-target-gender_share").fill("150")
+    page.locator(control("targets.gender_share")).fill("150")
     page.locator(f"#{ids.SC_RUN}").click()
     expect(page.locator(f"#{ids.SC_MESSAGE}")).to_contain_text(
         "must be between 0 and 100 %, got 150 %"
     )
     expect(result).to_contain_text("e2e-bottom-up")
-    page.locator("#sc-target-gender_share").fill("15")
+    page.locator(control("targets.gender_share")).fill("15")
 
     choose(page, ids.COMPARE_A, "e2e-tier1-heavy")
     choose(page, ids.COMPARE_B, "e2e-bottom-up")
@@ -434,20 +440,20 @@ def test_two_browsers_keep_unsaved_work_apart(browser: Browser, server: str) -> 
         for p in (pa, pb):
             p.set_default_timeout(WAIT_MS)
             p.goto("/scenarios")
-            expect(p.locator("#sc-tier-1")).to_have_value("8")
-        pa.locator("#sc-name").fill("alice-unsaved")
-        pa.locator("#sc-tier-2").fill("7")
-        pa.locator("#sc-run").click()
-        expect(pa.locator("#sc-result-card")).to_contain_text("alice-unsaved")
+            expect(p.locator(control("weights.tier.1"))).to_have_value("8")
+        pa.locator(control("name")).fill("alice-unsaved")
+        pa.locator(control("weights.tier.2")).fill("7")
+        pa.locator(f"#{ids.SC_RUN}").click()
+        expect(pa.locator(f"#{ids.SC_RESULT_CARD}")).to_contain_text("alice-unsaved")
         pb.reload()
-        expect(pb.locator("#sc-result-card")).to_contain_text("Result of")
-        expect(pb.locator("#sc-name")).to_have_value("baseline")
-        expect(pb.locator("#sc-tier-2")).to_have_value("4")
+        expect(pb.locator(f"#{ids.SC_RESULT_CARD}")).to_contain_text("Result of")
+        expect(pb.locator(control("name"))).to_have_value("baseline")
+        expect(pb.locator(control("weights.tier.2"))).to_have_value("4")
         # Alice's work survives her own navigation (session storage of her tab).
         pa.get_by_role("link", name="Overview", exact=True).click()
         expect(pa.locator("#overview-cards")).to_be_visible()
         pa.get_by_role("link", name="Scenarios", exact=True).click()
-        expect(pa.locator("#sc-name")).to_have_value("alice-unsaved")
+        expect(pa.locator(control("name"))).to_have_value("alice-unsaved")
     finally:
         a.close()
         b.close()
