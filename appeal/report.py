@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from appeal.pipeline import PlanRun
-from models.privacy import anonymise, donor_aliases
+from models.privacy import anonymise, donor_aliases, rename_scenario_donors
 
 RESULT_KEYS = (
     "totals",
@@ -83,16 +83,7 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
     if not reveal_confidential:
         donor_base = anonymise_breadth(donor_base, aliases)
 
-    scenario_dict = scenario.to_dict()
-    if not reveal_confidential:
-        scenario_dict["excluded_donors"] = [
-            aliases.get(d, d) for d in scenario_dict.get("excluded_donors", [])
-        ]
-        risk = scenario_dict.get("risk", {})
-        if "donor_probability" in risk:
-            risk["donor_probability"] = {
-                aliases.get(d, d): p for d, p in risk["donor_probability"].items()
-            }
+    scenario_dict = rename_scenario_donors(scenario.to_dict(), aliases)
 
     out: dict[str, Any] = {
         "totals": result.totals(),

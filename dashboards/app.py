@@ -6,9 +6,15 @@ the global error alert live here. Everything is served locally (Bootstrap's CSS 
 offline. Uploads are limited on the server (Flask ``MAX_CONTENT_LENGTH``) as well as in the
 browser (``dcc.Upload(max_size=...)`` plus a size check in ``assets/upload_limit.js``).
 
-Multi-user safety: nothing a user edits is kept on the server outside the register; the
-scenario being edited is in the browser tab's session storage (``working-scenario``, a
-``dcc.Store`` each page carries — see :func:`dashboards.components.working_store`).
+Multi-user safety: nothing a user edits is kept on the server outside the register, except a
+checked upload waiting for its confirmation (:mod:`dashboards.uploads`: bound to its user,
+bounded, expiring); the scenario being edited is in the browser tab's session storage
+(``working-scenario``, a ``dcc.Store`` each page carries — see
+:func:`dashboards.components.working_store`).
+
+Component ids come from :mod:`dashboards.ids`; ``suppress_callback_exceptions`` is off, so Dash
+builds a validation layout of every page, and tests/test_dashboard_ids.py checks every
+callback against it.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import diskcache
 import flask
 from dash import Dash, DiskcacheManager, html, set_props
 
-from dashboards import figures
+from dashboards import figures, ids
 from dashboards.state import AppConfig
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +43,7 @@ def _on_error(err: Exception) -> None:
     """Any unexpected callback failure: a clear message in the page, never a broken page."""
     log.exception("callback failed", exc_info=err)
     set_props(
-        "global-alert",
+        ids.GLOBAL_ALERT,
         {
             "children": [
                 html.Strong("That did not work: "),
@@ -64,10 +70,10 @@ def navbar() -> Any:
                     href="/",
                     className="d-flex align-items-center text-decoration-none",
                 ),
-                dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
+                dbc.NavbarToggler(id=ids.NAVBAR_TOGGLER, n_clicks=0),
                 dbc.Collapse(
                     dbc.Nav(links, className="ms-auto", navbar=True),
-                    id="navbar-collapse",
+                    id=ids.NAVBAR_COLLAPSE,
                     navbar=True,
                 ),
             ],
@@ -86,7 +92,7 @@ def shell() -> Any:
             navbar(),
             dbc.Container(
                 [
-                    dbc.Alert(id="global-alert", color="danger", is_open=False, dismissable=True),
+                    dbc.Alert(id=ids.GLOBAL_ALERT, color="danger", is_open=False, dismissable=True),
                     dash.page_container,
                 ],
                 fluid=True,
@@ -125,8 +131,10 @@ def create_app(config: AppConfig) -> Dash:
         serve_locally=True,
         title=TITLE,
         update_title=None,  # type: ignore[arg-type]
-        # Pages build parts of their layout in callbacks.
-        suppress_callback_exceptions=True,
+        # Every callback's ids must exist in the validation layout, which Dash builds from
+        # every page's layout plus the shell on the first request (``app.validation_layout``);
+        # tests/test_dashboard_ids.py checks them all.
+        suppress_callback_exceptions=False,
         background_callback_manager=DiskcacheManager(cache),
         on_error=_on_error,
     )
@@ -134,9 +142,9 @@ def create_app(config: AppConfig) -> Dash:
     figures.warm_up()
 
     @app.callback(
-        dash.Output("navbar-collapse", "is_open"),
-        dash.Input("navbar-toggler", "n_clicks"),
-        dash.State("navbar-collapse", "is_open"),
+        dash.Output(ids.NAVBAR_COLLAPSE, "is_open"),
+        dash.Input(ids.NAVBAR_TOGGLER, "n_clicks"),
+        dash.State(ids.NAVBAR_COLLAPSE, "is_open"),
         prevent_initial_call=True,
     )
     def _toggle(n: int, is_open: bool) -> bool:

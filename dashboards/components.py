@@ -14,6 +14,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from dashboards import ids
+
 
 def usd(value: float | int | None, *, precise: bool = False) -> str:
     """Money for people: "USD 12.3m", "USD 850k", "USD 0"; negative with a minus sign."""
@@ -144,9 +146,6 @@ def page_header(title: str, lead: str) -> Any:
     )
 
 
-WORKING_SCENARIO = "working-scenario"
-
-
 def working_store() -> Any:
     """The scenario this browser tab is editing (aliases, never donor names).
 
@@ -155,4 +154,4 @@ def working_store() -> Any:
     ``prevent_initial_call`` work (Dash fires button callbacks on page load when their outputs
     live outside the page).
     """
-    return dcc.Store(id=WORKING_SCENARIO, storage_type="session")
+    return dcc.Store(id=ids.WORKING_SCENARIO, storage_type="session")

@@ -34,7 +34,7 @@ import pandas as pd
 
 from appeal import pipeline
 from models.plan import Plan
-from models.privacy import donor_aliases
+from models.privacy import donor_aliases, rename_scenario_donors
 from models.scenario import Scenario, ScenarioError
 
 if TYPE_CHECKING:
@@ -235,39 +235,26 @@ def scenario_to_browser(
     scenario: Scenario, aliases: dict[str, str], *, from_editor: bool = False
 ) -> dict[str, Any]:
     """The scenario as a JSON-safe dict for a dcc.Store, donors replaced by their aliases."""
-    data = scenario.to_dict()
+    data = rename_scenario_donors(scenario.to_dict(), aliases)
     if from_editor:
         data[ORIGIN_KEY] = FROM_EDITOR
-    data["excluded_donors"] = [aliases.get(d, d) for d in scenario.excluded_donors]
-    data["risk"]["donor_probability"] = {
-        aliases.get(d, d): p for d, p in scenario.risk.donor_probability.items()
-    }
     return data
 
 
 def scenario_from_browser(data: dict[str, Any] | None, aliases: dict[str, str]) -> Scenario:
-    """Inverse of :func:`scenario_to_browser`; ``None`` gives the default scenario.
+    """Inverse of :func:`scenario_to_browser` — the one validation of a scenario that comes
+    from the browser; ``None`` gives the default scenario.
 
-    Raises :class:`ScenarioError` naming any value that is invalid or any donor the plan does
-    not know.
+    Raises :class:`ScenarioError` naming every invalid value and any donor name that is not an
+    alias of this plan (a confidential donor's real name included).
     """
     if not data:
-        return Scenario().validate()
+        return Scenario()
+    if not isinstance(data, dict):
+        raise ScenarioError("the browser sent a scenario that is not a table of settings")
     back = {alias: donor for donor, alias in aliases.items()}
-    data = json.loads(json.dumps(data))  # deep copy: never mutate the caller's dict
-    data.pop(ORIGIN_KEY, None)
-    unknown = [d for d in data.get("excluded_donors", []) if d not in back]
-    if unknown:
-        raise ScenarioError(
-            "excluded_donors: no pledge from " + ", ".join(repr(d) for d in unknown)
-        )
-    data["excluded_donors"] = [back[d] for d in data.get("excluded_donors", [])]
-    risk = data.get("risk", {})
-    if isinstance(risk, dict) and "donor_probability" in risk:
-        risk["donor_probability"] = {
-            back.get(d, d): p for d, p in dict(risk["donor_probability"]).items()
-        }
-    return Scenario.from_dict(data)
+    fields = {k: v for k, v in data.items() if k != ORIGIN_KEY}
+    return Scenario.from_dict(rename_scenario_donors(fields, back, strict=True))
 
 
 def aliases_for(plan: Plan) -> dict[str, str]:

@@ -1,12 +1,16 @@
 """Real-browser end-to-end tests of the dashboard: headless Debian Chromium (Playwright, sync
 API) against ``appeal --db <tmp> serve --demo`` started as a subprocess on a free port.
 
-One server for the whole module (start-up loads the demo data once). Each page's screenshot
-is written to ``screenshots/`` at the repository root (git-ignored) for reviewers.
+One server for the whole module (start-up loads the demo data once). What the browser draws is
+checked against the model's own numbers, computed here from the server's register: the
+figures' data as Plotly holds it in the page, the grid's rows as AG Grid counts them, the
+cards' text. Each page's screenshot is written to ``screenshots/`` at the repository root
+(git-ignored) for reviewers.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import re
@@ -18,10 +22,21 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+
+from appeal import pipeline
+from appeal.pipeline import PlanRun
+from appeal.register import Register
+from dashboards import ids
+from dashboards.components import usd
+from dashboards.logic import editor
+from models import gaps
+from models.plan import Plan
+from models.scenario import Scenario, Weights
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
@@ -49,8 +64,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("e2e")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+def stored(root: Path) -> Plan:
+    """The plan in the server's register right now."""
+    reg = Register(f"sqlite:///{root / 'register.sqlite'}")
+    try:
+        return reg.load_plan()
+    finally:
+        reg.close()
+
+
+def solved(root: Path, scenario: Scenario | None = None) -> PlanRun:
+    """A scenario solved here, without the server, on the server's current plan."""
+    return pipeline.run(stored(root), scenario or Scenario())
+
+
+@pytest.fixture(scope="module")
+def server(root: Path) -> Iterator[str]:
     port = _free_port()
     log = open(root / "server.log", "w+b")  # noqa: SIM115 - closed in teardown
     proc = subprocess.Popen(
@@ -118,11 +151,30 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     p.set_default_timeout(WAIT_MS)
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     try:
         yield p
     finally:
         context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def plotted(p: Page, graph_id: str, expression: str) -> Any:
+    """``expression`` evaluated on the traces Plotly drew in graph ``graph_id`` (``data``)."""
+    return p.evaluate(
+        f"() => {{ const data = document.querySelector('#{graph_id} .js-plotly-plot')._fullData;"
+        f" return {expression}; }}"
+    )
+
+
+def grid_rows(p: Page) -> int:
+    """How many rows AG Grid holds (every page of the grid, after its filters)."""
+    return int(
+        p.evaluate(
+            "async (id) => (await dash_ag_grid.getApiAsync(id)).getDisplayedRowCount()",
+            ids.PLEDGES_GRID,
+        )
+    )
 
 
 def shot(p: Page, name: str) -> None:
@@ -133,60 +185,134 @@ def shot(p: Page, name: str) -> None:
 
 def no_failure(p: Page) -> None:
     """The page shows no failed-callback alert and no traceback."""
-    expect(p.locator("#global-alert")).to_be_hidden()
+    expect(p.locator(f"#{ids.GLOBAL_ALERT}")).to_be_hidden()
     assert "Traceback" not in p.content()
 
 
+def control(path: str) -> str:
+    """The CSS selector of the Scenarios editor's control for scenario key ``path``."""
+    return f"#{editor.BY_PATH[path].id}"
+
+
 def choose(p: Page, dropdown_id: str, value: str) -> None:
-    """Pick ``value`` in a Dash 4 dcc.Dropdown."""
-    p.locator(f"#{dropdown_id}").click()
-    p.locator(f'[role="option"]:has(input[value="{value}"])').click()
+    """Pick ``value`` in a Dash 4 dcc.Dropdown (scrolled into view first: the list opens
+    below it, and near the foot of the page it would open outside the viewport)."""
+    box = p.locator(f"#{dropdown_id}")
+    box.scroll_into_view_if_needed()
+    p.mouse.wheel(0, 400)
+    box.click()
+    option = p.locator(f'[role="option"]:has(input[value="{value}"])')
+    option.scroll_into_view_if_needed()
+    option.click()
     p.keyboard.press("Escape")
 
 
-def test_every_page_opens(page: Page) -> None:
+def test_every_page_opens_and_shows_the_models_figures(page: Page, root: Path) -> None:
+    run = solved(root)
+    plan = run.plan
+    totals = gaps.totals(plan, run.result)
     page.goto("/")
-    expect(page.locator("#overview-cards")).to_contain_text("Requirement")
-    expect(page.locator("#overview-heatmap .main-svg").first).to_be_visible()
-    expect(page.locator("#overview-changes")).to_contain_text("saved")
+    cards = page.locator(f"#{ids.OVERVIEW_CARDS}")
+    for label, key in (("Requirement", "requirement_usd"), ("Funded", "funded_usd")):
+        expect(cards).to_contain_text(f"{label}{usd(totals[key])}")
+    expect(cards).to_contain_text(f"Gap{usd(totals['gap_usd'])}")
+    expect(page.locator(f"#{ids.OVERVIEW_HEATMAP} .main-svg").first).to_be_visible()
+    rows, cols, first = plotted(
+        page,
+        ids.OVERVIEW_HEATMAP,
+        "[data[0].z.length, data[0].z[0].length, Array.from(data[0].z[0])]",
+    )
+    assert (rows, cols) == (len(plan.line_ids), len(plan.years))
+    line = run.result.lines[run.result.lines["line_id"] == plan.line_ids[0]].sort_values("year")
+    assert first == pytest.approx(list(line["funded_usd"] / line["requirement_usd"]))
+    gap_drawn = plotted(
+        page,
+        ids.OVERVIEW_GAP_CHART,
+        "data.map(t => Array.from(t.y).reduce((a, b) => a + b, 0)).reduce((a, b) => a + b, 0)",
+    )
+    assert gap_drawn == pytest.approx(totals["gap_usd"])
+    expect(page.locator(f"#{ids.OVERVIEW_CHANGES}")).to_contain_text("saved")
     no_failure(page)
     shot(page, "overview")
 
     # Navigate like a user, through the navbar (client-side routing).
     page.get_by_role("link", name="Pledges", exact=True).click()
-    expect(page.locator("#pledges-grid .ag-row").first).to_be_visible()
+    expect(page.locator(f"#{ids.PLEDGES_GRID} .ag-row").first).to_be_visible()
+    assert grid_rows(page) == len(plan.pledges)
     no_failure(page)
     shot(page, "pledges")
 
     page.get_by_role("link", name="Scenarios", exact=True).click()
-    expect(page.locator("#sc-result-card")).to_contain_text("Result of")
-    expect(page.locator("#sc-explanations")).to_contain_text("LEAD-01")
+    result = page.locator(f"#{ids.SC_RESULT_CARD}")
+    expect(result).to_contain_text("Result of “baseline”")
+    expect(result).to_contain_text(f"Funded{usd(totals['funded_usd'])}")
+    explanations = page.locator(f"#{ids.SC_EXPLANATIONS} tbody tr")
+    expect(explanations).to_have_count(len(plan.line_ids))
+    expect(page.locator(f"#{ids.SC_EXPLANATIONS}")).to_contain_text(plan.line_ids[-1])
     no_failure(page)
     shot(page, "scenarios")
 
     page.get_by_role("link", name="Donor base", exact=True).click()
-    expect(page.locator("#donors-sankey .main-svg").first).to_be_visible()
-    expect(page.locator("#donors-lorenz .main-svg").first).to_be_visible()
+    expect(page.locator(f"#{ids.DONORS_SANKEY} .main-svg").first).to_be_visible()
+    expect(page.locator(f"#{ids.DONORS_LORENZ} .main-svg").first).to_be_visible()
+    labels, flow = plotted(
+        page,
+        ids.DONORS_SANKEY,
+        "[data[0].node.label.length, Array.from(data[0].link.value).reduce((a, b) => a + b, 0)]",
+    )
+    # Donor -> category and category -> line links each carry every allocated dollar.
+    assert flow == pytest.approx(2 * float(run.result.allocations["amount_usd"].sum()))
+    expect(page.locator(f"#{ids.DONORS_SANKEY} .sankey-node")).to_have_count(labels)
     no_failure(page)
     shot(page, "donors")
 
     page.get_by_role("link", name="Appeal", exact=True).click()
-    expect(page.locator("#appeal-years")).to_contain_text("2027")
+    years = page.locator(f"#{ids.APPEAL_YEARS} tbody tr")
+    expect(years).to_have_count(len(plan.years))
+    by_year = gaps.breakdown(plan, run.result, "year")
+    for i, rec in enumerate(by_year.to_dict("records")):
+        expect(years.nth(i)).to_contain_text(str(rec["year"]))
+        expect(years.nth(i)).to_contain_text(usd(rec["requirement_usd"]))
     no_failure(page)
     shot(page, "appeal")
 
 
-def test_upload_sample_pledges_and_a_bad_file(page: Page, tmp_path: Path) -> None:
+def test_upload_is_confirmed_without_sending_the_file_again(
+    page: Page, tmp_path: Path, root: Path
+) -> None:
     page.goto("/pledges")
-    expect(page.locator("#pledges-grid .ag-row").first).to_be_visible()
-    upload = page.locator("#pledge-upload input[type=file]")
+    expect(page.locator(f"#{ids.PLEDGES_GRID} .ag-row").first).to_be_visible()
+    posts: list[str] = []
 
-    upload.set_input_files(str(SAMPLE / "pledges_entities.csv"))
-    expect(page.locator("#upload-summary")).to_contain_text("rows are valid")
-    confirm = page.locator("#upload-confirm")
+    def record(request: Request) -> None:
+        if "_dash-update-component" in request.url:
+            posts.append(request.post_data or "")
+
+    page.on("request", record)
+    upload = page.locator(f"#{ids.PLEDGE_UPLOAD} input[type=file]")
+    before = len(stored(root).pledges)
+
+    new = tmp_path / "new_pledges.csv"
+    new.write_text(
+        "pledge_id,donor,amount,currency,year,years,earmarking,earmark_to,status\n"
+        "E2E-1,Norway,1000000,USD,2027,1,unearmarked,,paid\n"
+        "E2E-2,Chile,250000,USD,2028,2,unearmarked,,pledged\n",
+        encoding="utf-8",
+    )
+    upload.set_input_files(str(new))
+    expect(page.locator(f"#{ids.UPLOAD_SUMMARY}")).to_contain_text("rows are valid")
+    confirm = page.locator(f"#{ids.UPLOAD_CONFIRM}")
     expect(confirm).to_be_enabled()
+    assert any("E2E-1" in base64_decoded(body) for body in posts)  # the check got the file
+    posts.clear()
     confirm.click()
-    expect(page.locator("#upload-stored")).to_contain_text("Stored")
+    expect(page.locator(f"#{ids.UPLOAD_STORED}")).to_contain_text("Stored 2 pledge rows")
+    sent = [b for b in posts if f"{ids.UPLOAD_CONFIRM}.n_clicks" in b]
+    assert len(sent) == 1 and ids.UPLOAD_TOKEN in sent[0]
+    assert not any("base64" in b or "E2E-1" in base64_decoded(b) for b in posts)
+    assert len(stored(root).pledges) == before + 2
+    expect(page.locator(f"#{ids.PLEDGES_GRID}")).to_contain_text("E2E-1")
+    assert grid_rows(page) == before + 2
 
     bad = tmp_path / "bad_pledges.csv"
     bad.write_text(
@@ -197,12 +323,11 @@ def test_upload_sample_pledges_and_a_bad_file(page: Page, tmp_path: Path) -> Non
         encoding="utf-8",
     )
     upload.set_input_files(str(bad))
-    expect(page.locator("#upload-summary")).to_contain_text("2 rejected")
-    errors = page.locator("#upload-errors")
+    expect(page.locator(f"#{ids.UPLOAD_SUMMARY}")).to_contain_text("2 rejected")
+    errors = page.locator(f"#{ids.UPLOAD_ERRORS}")
     expect(errors).to_contain_text("bad_pledges.csv")
     expect(errors).to_contain_text("ZZZ")
-    rows = errors.locator("tbody tr")
-    expect(rows).to_have_count(2)
+    expect(errors.locator("tbody tr")).to_have_count(2)
     expect(confirm).to_contain_text("Store 1 valid row, skip 2 rejected")
     no_failure(page)
     shot(page, "pledges_rejected")
@@ -211,9 +336,18 @@ def test_upload_sample_pledges_and_a_bad_file(page: Page, tmp_path: Path) -> Non
     fake = tmp_path / "notes.xlsx"
     fake.write_text("these are meeting notes, not a workbook", encoding="utf-8")
     upload.set_input_files(str(fake))
-    expect(page.locator("#upload-summary")).to_contain_text("cannot be imported")
-    expect(page.locator("#upload-errors")).to_contain_text("notes.xlsx")
+    expect(page.locator(f"#{ids.UPLOAD_SUMMARY}")).to_contain_text("cannot be imported")
+    expect(page.locator(f"#{ids.UPLOAD_ERRORS}")).to_contain_text("notes.xlsx")
     expect(confirm).to_be_disabled()
+    assert len(stored(root).pledges) == before + 2
+
+
+def base64_decoded(body: str) -> str:
+    """A request body with any base64 data URL in it decoded (to look for a file's text)."""
+    out = [body]
+    for match in re.finditer(r"base64,([A-Za-z0-9+/=]+)", body):
+        out.append(base64.b64decode(match.group(1)).decode("utf-8", errors="replace"))
+    return "\n".join(out)
 
 
 def test_oversized_upload_is_refused_in_the_browser(page: Page, tmp_path: Path) -> None:
@@ -240,33 +374,60 @@ def test_status_edit_in_the_grid(page: Page) -> None:
     expect(cell).to_have_text(new)
 
 
-def test_change_weight_run_save_and_compare(page: Page) -> None:
+def test_change_weight_run_save_and_compare(page: Page, root: Path) -> None:
     page.goto("/scenarios")
-    tier1 = page.locator("#sc-tier-1")
+    tier1 = page.locator(control("weights.tier.1"))
     expect(tier1).to_have_value("8")
-    expect(page.locator("#sc-result-card")).to_contain_text("baseline")
+    expect(page.locator(f"#{ids.SC_RESULT_CARD}")).to_contain_text("baseline")
 
-    page.locator("#sc-name").fill("e2e-tier1-heavy")
+    page.locator(control("name")).fill("e2e-tier1-heavy")
     tier1.fill("20")
-    page.locator("#sc-run").click()
-    expect(page.locator("#sc-result-card")).to_contain_text("e2e-tier1-heavy")
-    page.locator("#sc-save").click()
-    expect(page.locator("#sc-saved-alert")).to_contain_text("e2e-tier1-heavy")
+    page.locator(f"#{ids.SC_RUN}").click()
+    result = page.locator(f"#{ids.SC_RESULT_CARD}")
+    expect(result).to_contain_text("e2e-tier1-heavy")
+    heavy = Scenario(weights=Weights(tier={1: 20.0, 2: 4.0, 3: 2.0, 4: 1.0}))
+    run_heavy = solved(root, heavy)
+    funded = gaps.totals(run_heavy.plan, run_heavy.result)["funded_usd"]
+    expect(result).to_contain_text(f"Funded{usd(funded)}")
+    page.locator(f"#{ids.SC_SAVE}").click()
+    expect(page.locator(f"#{ids.SC_SAVED_ALERT}")).to_contain_text("e2e-tier1-heavy")
 
-    page.locator("#sc-name").fill("e2e-bottom-up")
+    page.locator(control("name")).fill("e2e-bottom-up")
     for tier, weight in ((1, "1"), (2, "2"), (3, "4"), (4, "8")):
-        page.locator(f"#sc-tier-{tier}").fill(weight)
-    page.locator("#sc-min-viable").uncheck()
-    page.locator("#sc-save").click()
-    expect(page.locator("#sc-saved-alert")).to_contain_text("e2e-bottom-up")
-    expect(page.locator("#saved-list")).to_contain_text("e2e-bottom-up")
+        page.locator(control(f"weights.tier.{tier}")).fill(weight)
+    page.locator(control("min_viable")).uncheck()
+    page.locator(f"#{ids.SC_SAVE}").click()
+    expect(page.locator(f"#{ids.SC_SAVED_ALERT}")).to_contain_text("e2e-bottom-up")
+    expect(page.locator(f"#{ids.SAVED_LIST}")).to_contain_text("e2e-bottom-up")
+    expect(result).to_contain_text("e2e-bottom-up")  # Save shows what it saved
 
-    choose(page, "compare-a", "e2e-tier1-heavy")
-    choose(page, "compare-b", "e2e-bottom-up")
-    page.locator("#compare-run").click()
-    expect(page.locator("#compare-totals")).to_contain_text("Funded")
-    expect(page.locator("#compare-lines")).to_contain_text("LEAD-01")
-    expect(page.locator("#compare-chart .main-svg").first).to_be_visible()
+    # An invalid value is named in the editor's own words and changes nothing.
+    page.locator(control("targets.gender_share")).fill("150")
+    page.locator(f"#{ids.SC_RUN}").click()
+    expect(page.locator(f"#{ids.SC_MESSAGE}")).to_contain_text(
+        "must be between 0 and 100 %, got 150 %"
+    )
+    expect(result).to_contain_text("e2e-bottom-up")
+    page.locator(control("targets.gender_share")).fill("15")
+
+    choose(page, ids.COMPARE_A, "e2e-tier1-heavy")
+    choose(page, ids.COMPARE_B, "e2e-bottom-up")
+    page.locator(f"#{ids.COMPARE_RUN}").click()
+    expect(page.locator(f"#{ids.COMPARE_TOTALS}")).to_contain_text("Funded")
+    expect(page.locator(f"#{ids.COMPARE_LINES}")).to_contain_text("LEAD-01")
+    expect(page.locator(f"#{ids.COMPARE_CHART} .main-svg").first).to_be_visible()
+    bottom_up = Scenario(min_viable=False, weights=Weights(tier={1: 1.0, 2: 2.0, 3: 4.0, 4: 8.0}))
+    before = run_heavy.result.lines.groupby("line_id")["funded_usd"].sum()
+    after = solved(root, bottom_up).result.lines.groupby("line_id")["funded_usd"].sum()
+    moved = (after - before)[(after - before).abs() > 0.5]
+    bars = plotted(
+        page,
+        ids.COMPARE_CHART,
+        "Array.from(data[0].y).map((label, i) => [label.split(' · ')[0], data[0].x[i]])",
+    )
+    assert len(bars) == min(25, len(moved)) > 0
+    for line_id, delta in bars:
+        assert delta == pytest.approx(moved[line_id], abs=1.0)
     no_failure(page)
     shot(page, "scenarios_compare")
 
@@ -279,20 +440,20 @@ def test_two_browsers_keep_unsaved_work_apart(browser: Browser, server: str) -> 
         for p in (pa, pb):
             p.set_default_timeout(WAIT_MS)
             p.goto("/scenarios")
-            expect(p.locator("#sc-tier-1")).to_have_value("8")
-        pa.locator("#sc-name").fill("alice-unsaved")
-        pa.locator("#sc-tier-2").fill("7")
-        pa.locator("#sc-run").click()
-        expect(pa.locator("#sc-result-card")).to_contain_text("alice-unsaved")
+            expect(p.locator(control("weights.tier.1"))).to_have_value("8")
+        pa.locator(control("name")).fill("alice-unsaved")
+        pa.locator(control("weights.tier.2")).fill("7")
+        pa.locator(f"#{ids.SC_RUN}").click()
+        expect(pa.locator(f"#{ids.SC_RESULT_CARD}")).to_contain_text("alice-unsaved")
         pb.reload()
-        expect(pb.locator("#sc-result-card")).to_contain_text("Result of")
-        expect(pb.locator("#sc-name")).to_have_value("baseline")
-        expect(pb.locator("#sc-tier-2")).to_have_value("4")
+        expect(pb.locator(f"#{ids.SC_RESULT_CARD}")).to_contain_text("Result of")
+        expect(pb.locator(control("name"))).to_have_value("baseline")
+        expect(pb.locator(control("weights.tier.2"))).to_have_value("4")
         # Alice's work survives her own navigation (session storage of her tab).
         pa.get_by_role("link", name="Overview", exact=True).click()
         expect(pa.locator("#overview-cards")).to_be_visible()
         pa.get_by_role("link", name="Scenarios", exact=True).click()
-        expect(pa.locator("#sc-name")).to_have_value("alice-unsaved")
+        expect(pa.locator(control("name"))).to_have_value("alice-unsaved")
     finally:
         a.close()
         b.close()

@@ -2,14 +2,17 @@
 
 The upload is validated in full *before* anything is stored (:func:`check_upload`); the page
 shows every rejected row (file, sheet, row, column, reason) and only the Confirm button stores
-(:func:`store_upload`), which parses the same bytes again on the server rather than trusting
-anything the browser sends back.
+(:func:`store_checked`) the rows that check produced, kept on the server meanwhile
+(:mod:`dashboards.uploads`) — nothing the browser sends back is trusted, and the file is
+parsed once. :func:`reference_digest` tells whether the plan tables a check was made against
+are still the stored ones.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -154,12 +157,21 @@ def check_message(check: UploadCheck) -> tuple[str, str]:
     )
 
 
-def store_upload(register: Register, data: bytes, filename: str, plan: Plan) -> str:
-    """Validate again and store the valid rows; returns a sentence for the page.
+def reference_digest(plan: Plan) -> str:
+    """A hash of the plan tables an upload is checked against (budget lines and exchange
+    rates): a check stays valid while this does not change."""
+    digest = hashlib.sha256()
+    for frame in (plan.programmes, plan.fx):
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
-    Raises :class:`UploadError` when nothing can be stored.
+
+def store_checked(register: Register, check: UploadCheck, data: bytes) -> str:
+    """Store the valid rows of a check (no second parse); returns a sentence for the page.
+
+    Raises :class:`UploadError` when the check found nothing to store.
     """
-    check = check_upload(data, filename, plan)
     if not check.can_store:
         raise UploadError(f"{check.filename}: no valid pledge rows to store")
     entry = register.import_pledges(

@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboards import figures
+from dashboards import figures, ids
 from dashboards.components import (
     error_alert,
     frame_table,
@@ -54,32 +54,32 @@ def layout(**_: Any) -> Any:
                 "Scenario",
                 dbc.Row(
                     [
-                        dbc.Col(dcc.Dropdown(id="appeal-scenario", clearable=False), md=6),
+                        dbc.Col(dcc.Dropdown(id=ids.APPEAL_SCENARIO, clearable=False), md=6),
                         dbc.Col(
                             dbc.Button(
                                 "Download the appeal workbook (.xlsx)",
-                                id="appeal-download-button",
+                                id=ids.APPEAL_DOWNLOAD_BUTTON,
                                 color="primary",
                             ),
                             width="auto",
                         ),
-                        dbc.Col(html.Div(id="appeal-download-message"), width=True),
-                        dcc.Download(id="appeal-download"),
+                        dbc.Col(html.Div(id=ids.APPEAL_DOWNLOAD_MESSAGE), width=True),
+                        dcc.Download(id=ids.APPEAL_DOWNLOAD),
                     ],
                     className="g-2 align-items-center",
                 ),
                 subtitle="The workbook has Summary, Requirements, Funding status, Allocation plan, "
                 "Priorities and asks, Donor base, Pledges and Scenario sheets.",
             ),
-            dcc.Loading(html.Div(id="appeal-preview"), type="dot"),
+            dcc.Loading(html.Div(id=ids.APPEAL_PREVIEW), type="dot"),
         ]
     )
 
 
 @callback(
-    Output("appeal-scenario", "options"),
-    Output("appeal-scenario", "value"),
-    Input("working-scenario", "data"),
+    Output(ids.APPEAL_SCENARIO, "options"),
+    Output(ids.APPEAL_SCENARIO, "value"),
+    Input(ids.WORKING_SCENARIO, "data"),
 )
 def scenario_options(_: Any) -> tuple[list[dict[str, str]], str]:
     frame = open_register(get_config()).list_scenarios()
@@ -104,9 +104,9 @@ def _context(choice: str | None, working: dict[str, Any] | None) -> Context:
 
 
 @callback(
-    Output("appeal-preview", "children"),
-    Input("appeal-scenario", "value"),
-    State("working-scenario", "data"),
+    Output(ids.APPEAL_PREVIEW, "children"),
+    Input(ids.APPEAL_SCENARIO, "value"),
+    State(ids.WORKING_SCENARIO, "data"),
 )
 def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
     try:
@@ -143,7 +143,7 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                                     years,
                                     money=("requirement_usd", "funded_usd", "firm_usd", "gap_usd"),
                                     percent=("coverage",),
-                                    id_="appeal-years",
+                                    id_=ids.APPEAL_YEARS,
                                 ),
                                 dcc.Graph(
                                     figure=figures.year_totals(year_money),
@@ -175,7 +175,7 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                                 logic.top_asks(run),
                                 money=("requirement_usd", "gap_usd"),
                                 percent=("coverage",),
-                                id_="appeal-asks",
+                                id_=ids.APPEAL_ASKS,
                             ),
                             subtitle="Largest unmet requirements, highest priority first",
                         ),
@@ -200,11 +200,11 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
 
 
 @callback(
-    Output("appeal-download", "data"),
-    Output("appeal-download-message", "children"),
-    Input("appeal-download-button", "n_clicks"),
-    State("appeal-scenario", "value"),
-    State("working-scenario", "data"),
+    Output(ids.APPEAL_DOWNLOAD, "data"),
+    Output(ids.APPEAL_DOWNLOAD_MESSAGE, "children"),
+    Input(ids.APPEAL_DOWNLOAD_BUTTON, "n_clicks"),
+    State(ids.APPEAL_SCENARIO, "value"),
+    State(ids.WORKING_SCENARIO, "data"),
     prevent_initial_call=True,
 )
 def download(n: int | None, choice: str | None, working: dict[str, Any] | None) -> tuple[Any, Any]:
@@ -223,5 +223,5 @@ def download(n: int | None, choice: str | None, working: dict[str, Any] | None) 
         return None, error_alert(str(exc), title="No workbook")
     name = logic.workbook_filename(ctx.run)
     return dcc.send_bytes(data, name), html.Span(
-        f"Downloaded {name}.", className="text-success small", id="appeal-download-done"
+        f"Downloaded {name}.", className="text-success small", id=ids.APPEAL_DOWNLOAD_DONE
     )

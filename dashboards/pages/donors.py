@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboards import figures
+from dashboards import figures, ids
 from dashboards.components import (
     card,
     error_alert,
@@ -45,7 +45,7 @@ def layout(**_: Any) -> Any:
                 className="small text-muted",
             ),
             dbc.RadioItems(
-                id="stress-mode",
+                id=ids.STRESS_MODE,
                 options=[
                     {"label": "The largest donors", "value": "top"},
                     {"label": "Donors I pick", "value": "pick"},
@@ -58,7 +58,7 @@ def layout(**_: Any) -> Any:
                 [
                     dbc.Col(
                         dbc.Select(
-                            id="stress-top",
+                            id=ids.STRESS_TOP,
                             options=[{"label": f"Top {k}", "value": str(k)} for k in (1, 2, 3, 5)],
                             value="1",
                             size="sm",
@@ -66,17 +66,19 @@ def layout(**_: Any) -> Any:
                         md=3,
                     ),
                     dbc.Col(
-                        dcc.Dropdown(id="stress-donors", multi=True, placeholder="Pick donors"),
+                        dcc.Dropdown(id=ids.STRESS_DONORS, multi=True, placeholder="Pick donors"),
                         md=6,
                     ),
                     dbc.Col(
-                        dbc.Button("Run stress test", id="stress-run", color="primary", size="sm"),
+                        dbc.Button(
+                            "Run stress test", id=ids.STRESS_RUN, color="primary", size="sm"
+                        ),
                         md=3,
                     ),
                 ],
                 className="g-2 mb-3 align-items-center",
             ),
-            dcc.Loading(html.Div(id="stress-result"), type="dot"),
+            dcc.Loading(html.Div(id=ids.STRESS_RESULT), type="dot"),
         ],
     )
     risk = section(
@@ -93,7 +95,7 @@ def layout(**_: Any) -> Any:
                         [
                             html.Div("Draws", className="control-label"),
                             dbc.Input(
-                                id="risk-draws",
+                                id=ids.RISK_DRAWS,
                                 type="number",
                                 min=1,
                                 max=5000,
@@ -108,7 +110,7 @@ def layout(**_: Any) -> Any:
                         [
                             html.Div("Seed", className="control-label"),
                             dbc.Input(
-                                id="risk-seed",
+                                id=ids.RISK_SEED,
                                 type="number",
                                 min=0,
                                 step=1,
@@ -122,14 +124,14 @@ def layout(**_: Any) -> Any:
                         [
                             dbc.Button(
                                 "Run simulation",
-                                id="risk-run",
+                                id=ids.RISK_RUN,
                                 color="primary",
                                 size="sm",
                                 className="me-2",
                             ),
                             dbc.Button(
                                 "Cancel",
-                                id="risk-cancel",
+                                id=ids.RISK_CANCEL,
                                 color="danger",
                                 outline=True,
                                 size="sm",
@@ -143,10 +145,15 @@ def layout(**_: Any) -> Any:
                 className="g-2 mb-3",
             ),
             dbc.Progress(
-                id="risk-progress", value=0, label="", striped=True, animated=True, className="mb-3"
+                id=ids.RISK_PROGRESS,
+                value=0,
+                label="",
+                striped=True,
+                animated=True,
+                className="mb-3",
             ),
-            html.Div(id="risk-status"),
-            html.Div(id="risk-result"),
+            html.Div(id=ids.RISK_STATUS),
+            html.Div(id=ids.RISK_RESULT),
         ],
     )
     return html.Div(
@@ -157,16 +164,16 @@ def layout(**_: Any) -> Any:
                 "How broad and how flexible the money behind the appeal is, and how fragile: the "
                 "review asks to widen the donor base and move to mostly unearmarked money.",
             ),
-            dcc.Loading(html.Div(id="donors-body"), type="dot"),
+            dcc.Loading(html.Div(id=ids.DONORS_BODY), type="dot"),
             dbc.Row([dbc.Col(stress, lg=6), dbc.Col(risk, lg=6)]),
         ]
     )
 
 
 @callback(
-    Output("donors-body", "children"),
-    Output("stress-donors", "options"),
-    Input("working-scenario", "data"),
+    Output(ids.DONORS_BODY, "children"),
+    Output(ids.STRESS_DONORS, "options"),
+    Input(ids.WORKING_SCENARIO, "data"),
 )
 def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
     try:
@@ -214,7 +221,7 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
             section(
                 "Who funds what",
                 dcc.Graph(
-                    id="donors-sankey",
+                    id=ids.DONORS_SANKEY,
                     figure=figures.sankey(logic.flows(ctx.run, ctx.aliases), ctx.plan.programmes),
                     config={"displaylogo": False},
                 ),
@@ -227,7 +234,7 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
                         section(
                             "Concentration",
                             dcc.Graph(
-                                id="donors-lorenz",
+                                id=ids.DONORS_LORENZ,
                                 figure=figures.lorenz(b["lorenz"], b["gini"]),
                                 config={"displaylogo": False},
                             ),
@@ -239,7 +246,7 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
                         section(
                             "Donors by type and region",
                             dcc.Graph(
-                                id="donors-treemap",
+                                id=ids.DONORS_TREEMAP,
                                 figure=figures.donor_treemap(b["donors"]),
                                 config={"displaylogo": False},
                             ),
@@ -252,7 +259,7 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
             section(
                 "Earmarking mix against the 30% aim",
                 dcc.Graph(
-                    id="donors-earmarking",
+                    id=ids.DONORS_EARMARKING,
                     figure=figures.earmarking_mix(
                         b["by_earmarking"], b["flexible_share"], b["grand_bargain_target"]
                     ),
@@ -266,12 +273,12 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
 
 
 @callback(
-    Output("stress-result", "children"),
-    Input("stress-run", "n_clicks"),
-    State("stress-mode", "value"),
-    State("stress-top", "value"),
-    State("stress-donors", "value"),
-    State("working-scenario", "data"),
+    Output(ids.STRESS_RESULT, "children"),
+    Input(ids.STRESS_RUN, "n_clicks"),
+    State(ids.STRESS_MODE, "value"),
+    State(ids.STRESS_TOP, "value"),
+    State(ids.STRESS_DONORS, "value"),
+    State(ids.WORKING_SCENARIO, "data"),
     prevent_initial_call=True,
 )
 def run_stress(
@@ -314,7 +321,7 @@ def run_stress(
                     f"{signed_usd(t['gap_after'] - t['gap_before'])}.",
                 ],
                 color="warning",
-                id="stress-summary",
+                id=ids.STRESS_SUMMARY,
             ),
             (
                 dbc.Alert(
@@ -338,18 +345,18 @@ def run_stress(
 
 
 @callback(
-    Output("risk-result", "children"),
-    Input("risk-run", "n_clicks"),
-    State("risk-draws", "value"),
-    State("risk-seed", "value"),
-    State("working-scenario", "data"),
+    Output(ids.RISK_RESULT, "children"),
+    Input(ids.RISK_RUN, "n_clicks"),
+    State(ids.RISK_DRAWS, "value"),
+    State(ids.RISK_SEED, "value"),
+    State(ids.WORKING_SCENARIO, "data"),
     background=True,
     running=[
-        (Output("risk-run", "disabled"), True, False),
-        (Output("risk-cancel", "disabled"), False, True),
+        (Output(ids.RISK_RUN, "disabled"), True, False),
+        (Output(ids.RISK_CANCEL, "disabled"), False, True),
     ],
-    cancel=[Input("risk-cancel", "n_clicks")],
-    progress=[Output("risk-progress", "value"), Output("risk-progress", "label")],
+    cancel=[Input(ids.RISK_CANCEL, "n_clicks")],
+    progress=[Output(ids.RISK_PROGRESS, "value"), Output(ids.RISK_PROGRESS, "label")],
     progress_default=[0, ""],
     interval=400,
     prevent_initial_call=True,
@@ -390,7 +397,7 @@ def run_risk(set_progress: Any, n: int | None, draws: Any, seed: Any, scenario_d
             f"P90 {usd(t.get('funded_p90'))}"
             f" (plan with every pledge honoured: {usd(planned)}).",
             color="info",
-            id="risk-summary",
+            id=ids.RISK_SUMMARY,
         ),
         dbc.Row(
             [
@@ -417,8 +424,8 @@ def run_risk(set_progress: Any, n: int | None, draws: Any, seed: Any, scenario_d
 
 
 @callback(
-    Output("risk-status", "children"),
-    Input("risk-cancel", "n_clicks"),
+    Output(ids.RISK_STATUS, "children"),
+    Input(ids.RISK_CANCEL, "n_clicks"),
     prevent_initial_call=True,
 )
 def cancelled(n: int | None) -> Any:
@@ -431,8 +438,8 @@ def cancelled(n: int | None) -> Any:
 
 
 @callback(
-    Output("risk-status", "children", allow_duplicate=True),
-    Input("risk-run", "n_clicks"),
+    Output(ids.RISK_STATUS, "children", allow_duplicate=True),
+    Input(ids.RISK_RUN, "n_clicks"),
     prevent_initial_call=True,
 )
 def started(_: int) -> Any:

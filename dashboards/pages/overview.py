@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from dashboards import figures
+from dashboards import figures, ids
 from dashboards.components import (
     card,
     error_alert,
@@ -43,9 +43,7 @@ def layout(**_: Any) -> Any:
                 "and how broad the donor base is.",
             ),
             dcc.Loading(
-                html.Div(
-                    id="overview-body",
-                ),
+                html.Div(id=ids.OVERVIEW_BODY),
                 type="dot",
             ),
         ]
@@ -76,7 +74,7 @@ def headline_cards(h: logic.Headline) -> Any:
     return dbc.Row(
         [dbc.Col(c, xs=6, md=4, xl=True, className="mb-3") for c in cards],
         className="g-3 mb-2",
-        id="overview-cards",
+        id=ids.OVERVIEW_CARDS,
     )
 
 
@@ -144,7 +142,7 @@ def changes_section(ctx_run: Any, plan: Any) -> Any:
     return html.Div(parts)
 
 
-@callback(Output("overview-body", "children"), Input("working-scenario", "data"))
+@callback(Output(ids.OVERVIEW_BODY, "children"), Input(ids.WORKING_SCENARIO, "data"))
 def render(scenario_data: dict[str, Any] | None) -> Any:
     try:
         ctx = solve(get_config(), scenario_data)
@@ -196,7 +194,7 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
                         section(
                             "Gap by category and year",
                             dcc.Graph(
-                                id="overview-gap-chart",
+                                id=ids.OVERVIEW_GAP_CHART,
                                 figure=figures.gap_by_category_year(cat_year),
                                 config={"displaylogo": False},
                             ),
@@ -208,7 +206,9 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
                         section(
                             "Funding by year",
                             dcc.Graph(
-                                figure=figures.year_totals(years), config={"displaylogo": False}
+                                id=ids.OVERVIEW_YEAR_CHART,
+                                figure=figures.year_totals(years),
+                                config={"displaylogo": False},
                             ),
                             subtitle="Firm money, pledged-only money and the gap",
                         ),
@@ -219,12 +219,14 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
             section(
                 "Coverage by line and year",
                 dcc.Graph(
-                    id="overview-heatmap",
+                    id=ids.OVERVIEW_HEATMAP,
                     figure=figures.coverage_heatmap(logic.line_year_table(run)),
                     config={"displaylogo": False},
                 ),
                 subtitle="Funded / requirement for every budget line; red is unfunded",
             ),
-            section("What changed since the last saved scenario", changes, id_="overview-changes"),
+            section(
+                "What changed since the last saved scenario", changes, id_=ids.OVERVIEW_CHANGES
+            ),
         ]
     )

@@ -1,5 +1,9 @@
 """Pledges page: upload a pledge file, see every rejected row before anything is stored,
-confirm to store, browse and edit stored pledges, download the blank template."""
+confirm to store, browse and edit stored pledges, download the blank template.
+
+The file travels once: the check keeps the parsed, checked rows on the server under a token
+(:mod:`dashboards.uploads`) and clears the browser's copy; Confirm sends only the token.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from appeal.template import build_template
+from dashboards import ids, uploads
 from dashboards.components import error_alert, frame_table, info_alert, page_header, section
 from dashboards.logic import pledges as logic
 from dashboards.state import NoPlan, aliases_for, get_config, load_plan, open_register
@@ -77,7 +83,7 @@ def layout(**_: Any) -> Any:
     limit = get_config().upload_limit_bytes
     upload = html.Div(
         dcc.Upload(
-            id="pledge-upload",
+            id=ids.PLEDGE_UPLOAD,
             children=html.Div(
                 [
                     html.Div("⇪", className="fs-2 text-primary"),
@@ -98,7 +104,7 @@ def layout(**_: Any) -> Any:
             className_reject="upload-zone upload-zone-reject",
         ),
         # data-* attributes tell assets/upload_limit.js the limit and where to explain it.
-        **{"data-max-bytes": str(limit), "data-message-target": "upload-size-message"},  # type: ignore[arg-type]
+        **{"data-max-bytes": str(limit), "data-message-target": ids.UPLOAD_SIZE_MESSAGE},  # type: ignore[arg-type]
     )
     upload_card = section(
         "1 · Upload pledges",
@@ -110,7 +116,7 @@ def layout(**_: Any) -> Any:
             ),
             upload,
             dbc.Alert(
-                id="upload-size-message",
+                id=ids.UPLOAD_SIZE_MESSAGE,
                 color="danger",
                 className="mt-3 mb-0",
                 style={"display": "none"},
@@ -120,7 +126,7 @@ def layout(**_: Any) -> Any:
                 [
                     dbc.Button(
                         "Download the blank pledge template",
-                        id="template-download-button",
+                        id=ids.TEMPLATE_DOWNLOAD_BUTTON,
                         color="secondary",
                         outline=True,
                         size="sm",
@@ -129,7 +135,7 @@ def layout(**_: Any) -> Any:
                         "Drop-downs for earmarking and status, and an instructions sheet.",
                         className="help mt-1",
                     ),
-                    dcc.Download(id="template-download"),
+                    dcc.Download(id=ids.TEMPLATE_DOWNLOAD),
                 ]
             ),
         ],
@@ -140,22 +146,23 @@ def layout(**_: Any) -> Any:
             dcc.Loading(
                 html.Div(
                     info_alert("Upload a file to see its validation report here.", color="light"),
-                    id="upload-check",
+                    id=ids.UPLOAD_CHECK,
                 ),
                 type="dot",
             ),
             dbc.Button(
                 "Confirm and store",
-                id="upload-confirm",
+                id=ids.UPLOAD_CONFIRM,
                 color="primary",
                 disabled=True,
                 className="mt-2",
             ),
-            html.Div(id="upload-result", className="mt-3"),
+            html.Div(id=ids.UPLOAD_RESULT, className="mt-3"),
+            dcc.Store(id=ids.UPLOAD_TOKEN),
         ],
     )
     grid = dag.AgGrid(
-        id="pledges-grid",
+        id=ids.PLEDGES_GRID,
         columnDefs=_column_defs(),
         rowData=[],
         defaultColDef={
@@ -184,7 +191,7 @@ def layout(**_: Any) -> Any:
                 "Import donors' pledge spreadsheets, check every row before it is stored, and "
                 "keep pledge statuses up to date.",
             ),
-            dcc.Store(id="pledges-version", data=0),
+            dcc.Store(id=ids.PLEDGES_VERSION, data=0),
             dbc.Row([dbc.Col(upload_card, lg=5), dbc.Col(check_card, lg=7)]),
             section(
                 "3 · Stored pledges",
@@ -194,7 +201,7 @@ def layout(**_: Any) -> Any:
                         "(pledged, committed or paid); the change is validated and stored at once.",
                         className="small text-muted",
                     ),
-                    html.Div(id="grid-message"),
+                    html.Div(id=ids.GRID_MESSAGE),
                     grid,
                 ],
                 subtitle="Confidential donors are shown as “Anonymous donor N”.",
@@ -204,34 +211,37 @@ def layout(**_: Any) -> Any:
 
 
 @callback(
-    Output("upload-check", "children"),
-    Output("upload-confirm", "disabled"),
-    Output("upload-confirm", "children"),
-    Output("upload-result", "children"),
-    Input("pledge-upload", "contents"),
-    State("pledge-upload", "filename"),
+    Output(ids.UPLOAD_CHECK, "children"),
+    Output(ids.UPLOAD_CONFIRM, "disabled"),
+    Output(ids.UPLOAD_CONFIRM, "children"),
+    Output(ids.UPLOAD_RESULT, "children"),
+    Output(ids.UPLOAD_TOKEN, "data"),
+    Output(ids.PLEDGE_UPLOAD, "contents"),
+    Input(ids.PLEDGE_UPLOAD, "contents"),
+    State(ids.PLEDGE_UPLOAD, "filename"),
     prevent_initial_call=True,
 )
-def check(contents: str | None, filename: str | None) -> tuple[Any, bool, str, Any]:
-    """Validate the upload and list every rejected row; store nothing."""
-    label = "Confirm and store"
+def check(contents: str | None, filename: str | None) -> tuple[Any, ...]:
+    """Validate the upload and list every rejected row; store nothing, keep the checked rows
+    on the server and give the browser their token (and drop its copy of the file)."""
     if contents is None:
-        return no_update, True, label, no_update
+        raise PreventUpdate  # the browser's copy was just cleared below
+    label = "Confirm and store"
     config = get_config()
     try:
         data = logic.decode_upload(contents, filename, config.upload_limit_bytes)
         plan = load_plan(config)
     except (logic.UploadError, NoPlan) as exc:
-        return error_alert(str(exc), title="File refused"), True, label, None
+        return error_alert(str(exc), title="File refused"), True, label, None, None, None
     result = logic.check_upload(data, filename or "upload", plan)
     colour, sentence = logic.check_message(result)
     errors = logic.error_frame(result.report)
-    parts: list[Any] = [dbc.Alert(sentence, color=colour, id="upload-summary")]
+    parts: list[Any] = [dbc.Alert(sentence, color=colour, id=ids.UPLOAD_SUMMARY)]
     if len(errors):
         parts.append(html.H6(f"Rejected rows and problems ({len(errors)})"))
         parts.append(
             html.Div(
-                frame_table(errors, max_rows=500, id_="upload-errors"),
+                frame_table(errors, max_rows=500, id_=ids.UPLOAD_ERRORS),
                 style={"maxHeight": "360px", "overflowY": "auto"},
             )
         )
@@ -243,47 +253,60 @@ def check(contents: str | None, filename: str | None) -> tuple[Any, bool, str, A
                 className="mt-3 small",
             )
         )
+    token = None
+    if result.can_store:
+        token = uploads.keep(
+            config,
+            who=uploads.owner(),
+            filename=result.filename,
+            data=data,
+            check=result,
+            reference=logic.reference_digest(plan),
+        )
     valid = f"{result.valid_rows} valid row" + ("s" if result.valid_rows != 1 else "")
     if result.can_store and result.rejected_rows:
         label = f"Store {valid}, skip {result.rejected_rows} rejected"
     elif result.can_store:
         label = f"Confirm and store {valid}"
-    return html.Div(parts), not result.can_store, label, None
+    return html.Div(parts), not result.can_store, label, None, token, None
 
 
 @callback(
-    Output("upload-result", "children", allow_duplicate=True),
-    Output("upload-confirm", "disabled", allow_duplicate=True),
-    Output("pledges-version", "data"),
-    Output("pledge-upload", "contents"),
-    Input("upload-confirm", "n_clicks"),
-    State("pledge-upload", "contents"),
-    State("pledge-upload", "filename"),
-    State("pledges-version", "data"),
+    Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
+    Output(ids.UPLOAD_CONFIRM, "disabled", allow_duplicate=True),
+    Output(ids.PLEDGES_VERSION, "data"),
+    Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
+    Input(ids.UPLOAD_CONFIRM, "n_clicks"),
+    State(ids.UPLOAD_TOKEN, "data"),
+    State(ids.PLEDGES_VERSION, "data"),
     prevent_initial_call=True,
 )
-def confirm(
-    n: int | None, contents: str | None, filename: str | None, version: int
-) -> tuple[Any, ...]:
-    """Parse the same bytes again on the server and store the valid rows."""
-    if not n or contents is None:
+def confirm(n: int | None, token: str | None, version: int) -> tuple[Any, ...]:
+    """Store the rows the check kept under the token (the file is not sent or parsed again)."""
+    if not n:
         return no_update, no_update, no_update, no_update
     config = get_config()
     try:
-        data = logic.decode_upload(contents, filename, config.upload_limit_bytes)
+        kept = uploads.take(config, token, who=uploads.owner())
         plan = load_plan(config)
-        message = logic.store_upload(open_register(config), data, filename or "upload", plan)
-    except (logic.UploadError, NoPlan, ValueError) as exc:
-        return error_alert(str(exc), title="Nothing was stored"), True, no_update, no_update
+        if logic.reference_digest(plan) != kept.reference:
+            raise logic.UploadError(
+                f"{kept.filename}: the budget lines or exchange rates changed since the file "
+                "was checked; drop it again to check it against them"
+            )
+        message = logic.store_checked(open_register(config), kept.check, kept.data)
+    except (uploads.UploadExpired, logic.UploadError, NoPlan, ValueError) as exc:
+        return error_alert(str(exc), title="Nothing was stored"), True, no_update, None
+    uploads.discard(config, str(token))
     return (
-        dbc.Alert(message, color="success", id="upload-stored"),
+        dbc.Alert(message, color="success", id=ids.UPLOAD_STORED),
         True,
         int(version or 0) + 1,
         None,
     )
 
 
-@callback(Output("pledges-grid", "rowData"), Input("pledges-version", "data"))
+@callback(Output(ids.PLEDGES_GRID, "rowData"), Input(ids.PLEDGES_VERSION, "data"))
 def load_grid(_: int) -> list[dict[str, Any]]:
     config = get_config()
     try:
@@ -294,10 +317,10 @@ def load_grid(_: int) -> list[dict[str, Any]]:
 
 
 @callback(
-    Output("grid-message", "children"),
-    Output("pledges-version", "data", allow_duplicate=True),
-    Input("pledges-grid", "cellValueChanged"),
-    State("pledges-version", "data"),
+    Output(ids.GRID_MESSAGE, "children"),
+    Output(ids.PLEDGES_VERSION, "data", allow_duplicate=True),
+    Input(ids.PLEDGES_GRID, "cellValueChanged"),
+    State(ids.PLEDGES_VERSION, "data"),
     prevent_initial_call=True,
 )
 def edit_status(
@@ -318,14 +341,14 @@ def edit_status(
         " ".join(messages),
         color="danger" if failed else "success",
         dismissable=True,
-        id="grid-status-alert",
+        id=ids.GRID_STATUS_ALERT,
     )
     return alert, (int(version or 0) + 1) if failed else no_update
 
 
 @callback(
-    Output("template-download", "data"),
-    Input("template-download-button", "n_clicks"),
+    Output(ids.TEMPLATE_DOWNLOAD, "data"),
+    Input(ids.TEMPLATE_DOWNLOAD_BUTTON, "n_clicks"),
     prevent_initial_call=True,
 )
 def download_template(n: int | None) -> Any:

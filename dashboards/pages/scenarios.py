@@ -2,7 +2,13 @@
 scenarios; per-line explanations and where the next USD 1m of unearmarked money would go.
 
 The scenario being edited is the browser tab's ``working-scenario`` store (donor aliases, never
-names), so two people editing different scenarios never see each other's unsaved work.
+names), so two people editing different scenarios never see each other's unsaved work. The
+editor is generated from the table of controls in :mod:`dashboards.logic.editor`.
+
+One click, one validation: Run (and Save) read the controls into the working scenario,
+validate it once, solve and draw the result in the same request; :func:`show_working` and
+:func:`show_result` refill the editor and redraw only when the working scenario changed
+elsewhere (page opened, saved scenario loaded, defaults restored).
 """
 
 from __future__ import annotations
@@ -12,9 +18,12 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
-from dashboards import figures
+from appeal.pipeline import PlanRun
+from dashboards import figures, ids
 from dashboards.components import (
     card,
     error_alert,
@@ -26,6 +35,7 @@ from dashboards.components import (
     usd,
     working_store,
 )
+from dashboards.logic import editor
 from dashboards.logic import overview as overview_logic
 from dashboards.logic import scenarios as logic
 from dashboards.logic.donors import donor_options
@@ -39,11 +49,10 @@ from dashboards.state import (
     open_register,
     scenario_from_browser,
     scenario_to_browser,
-    solve,
     solve_scenario,
 )
 from models import gaps
-from models.scenario import CRITERIA, SOLVERS, ScenarioError
+from models.scenario import Scenario, ScenarioError
 
 dash.register_page(
     __name__, path="/scenarios", name="Scenarios", title="Scenarios · Appeal planner", order=2
@@ -52,232 +61,99 @@ log = logging.getLogger(__name__)
 WORKING = "__working__"
 
 
-def _label(text: str, help_text: str = "") -> Any:
-    parts: list[Any] = [html.Div(text, className="control-label")]
-    if help_text:
-        parts.append(html.Div(help_text, className="help"))
-    return html.Div(parts)
+def _label(control: editor.Control) -> list[Any]:
+    parts: list[Any] = [dbc.Label(control.label, html_for=control.id, className="control-label")]
+    if control.help:
+        parts.append(html.Div(control.help, className="help"))
+    return parts
 
 
-def _number(
-    id_: str, *, min_: float | None = 0, max_: float | None = None, step: float | str = "any"
-) -> Any:
-    return dbc.Input(id=id_, type="number", min=min_, max=max_, step=step, size="sm")
+def _control(control: editor.Control) -> Any:
+    """One control of the editor, drawn from its row of the table."""
+    kind = control.widget
+    if kind == "switch":
+        return dbc.Switch(id=control.id, label=control.label, className="mb-2")
+    if kind == "text":
+        return [*_label(control), dbc.Input(id=control.id, size="sm", maxlength=control.max_length)]
+    if kind == "select":
+        options = [{"label": s, "value": s} for s in control.spec.choices]
+        return [*_label(control), dbc.Select(id=control.id, options=options, size="sm")]
+    if kind in ("donors", "year"):
+        return [
+            *_label(control),
+            dcc.Dropdown(
+                id=control.id,
+                multi=kind == "donors",
+                clearable=True,
+                placeholder=control.placeholder or None,
+            ),
+        ]
+    if kind == "slider":
+        low, high = control.low or 0, control.high or 1
+        marks = {v: f"{v:g}" for v in (low, control.default, high)}
+        return [
+            *_label(control),
+            dcc.Slider(
+                id=control.id,
+                min=low,
+                max=high,
+                step=None if control.step == "any" else float(control.step),
+                marks=marks,
+                tooltip={"placement": "bottom"},
+            ),
+        ]
+    # No min/max/step on the box: the browser would send an entry outside them as blank,
+    # silently; the server names the problem instead (see dashboards/logic/editor.py).
+    box = dbc.Input(id=control.id, type="number", step="any", size="sm")
+    if control.unit:
+        box = dbc.InputGroup([box, dbc.InputGroupText(control.unit)], size="sm")
+    return [*_label(control), box]
+
+
+def _group(group: editor.Group) -> list[Any]:
+    """A group's heading (title and help; an accordion item carries its own title) and row."""
+    controls = [c for c in editor.CONTROLS if c.group == group.key]
+    row = dbc.Row(
+        [dbc.Col(_control(c), md=c.width, className="mb-2") for c in controls], className="g-2"
+    )
+    head: list[Any] = []
+    if group.title and not group.folded:
+        head.append(html.H6(group.title, className="mt-1"))
+    if group.help:
+        head.append(html.Div(group.help, className="help mb-2" if group.folded else "help mb-1"))
+    return [*head, row]
 
 
 def _editor() -> Any:
-    tiers = dbc.Row(
-        [dbc.Col([_label(f"Tier {t}"), _number(f"sc-tier-{t}")], width=3) for t in logic.TIERS],
-        className="g-2 mb-2",
-    )
-    targets = [
-        dbc.Col([_label(label), _number(f"sc-target-{key}", max_=100)], md=6, className="mb-2")
-        for key, label in logic.TARGETS
-    ]
-    criteria = [
-        dbc.Col(
-            [_label(c.replace("_", " ").capitalize()), _number(f"sc-crit-{c}")],
-            md=6,
-            className="mb-2",
-        )
-        for c in CRITERIA
-    ]
-    risk = [
-        dbc.Col([_label(f"{s.capitalize()} pledges, %"), _number(f"sc-risk-{s}", max_=100)], md=4)
-        for s in logic.STATUS_KEYS
-    ]
-    advanced = dbc.Accordion(
-        [
-            dbc.AccordionItem(
-                [
-                    dbc.Row(
-                        [
-                            dbc.Col(
-                                [
-                                    _label("Solver"),
-                                    dbc.Select(
-                                        id="sc-solver",
-                                        options=[{"label": s, "value": s} for s in SOLVERS],
-                                        size="sm",
-                                    ),
-                                ],
-                                md=4,
-                            ),
-                            dbc.Col(
-                                [_label("Time limit, s"), _number("sc-time-limit", min_=1)], md=4
-                            ),
-                            dbc.Col([_label("MIP gap"), _number("sc-mip-gap")], md=4),
-                        ],
-                        className="g-2 mb-2",
-                    ),
-                    dbc.Row(
-                        [
-                            dbc.Col(
-                                [
-                                    _label("First year"),
-                                    dcc.Dropdown(
-                                        id="sc-start-year", clearable=True, placeholder="plan start"
-                                    ),
-                                ],
-                                md=4,
-                            ),
-                            dbc.Col(
-                                [
-                                    _label("Last year"),
-                                    dcc.Dropdown(
-                                        id="sc-end-year", clearable=True, placeholder="plan end"
-                                    ),
-                                ],
-                                md=4,
-                            ),
-                            dbc.Col(
-                                [
-                                    _label("Donor cap per line, %"),
-                                    _number("sc-donor-cap", max_=100),
-                                ],
-                                md=4,
-                            ),
-                        ],
-                        className="g-2",
-                    ),
-                    html.Div(
-                        "Donor cap: no donor funds more than this share of a line (blank: no cap).",
-                        className="help mt-1",
-                    ),
-                ],
-                title="Solver and horizon",
-            ),
-            dbc.AccordionItem(
-                [
-                    html.Div(
-                        "Score-based weights (CBPF-style scorecard): when any criterion has a "
-                        "weight, lines are weighted by their scores instead of their tier. "
-                        "Blank or 0: unused.",
-                        className="help mb-2",
-                    ),
-                    dbc.Row(criteria, className="g-2"),
-                ],
-                title="Criteria weights",
-            ),
-            dbc.AccordionItem(
-                [
-                    html.Div(
-                        "Probability that a pledge of each status materialises, for the "
-                        "pledge-risk simulation on the Donor base page.",
-                        className="help mb-2",
-                    ),
-                    dbc.Row(risk, className="g-2 mb-2"),
-                    dbc.Row(
-                        [
-                            dbc.Col(
-                                [_label("Draws"), _number("sc-risk-draws", min_=1, step=1)], md=6
-                            ),
-                            dbc.Col(
-                                [_label("Seed"), _number("sc-risk-seed", min_=0, step=1)], md=6
-                            ),
-                        ],
-                        className="g-2",
-                    ),
-                ],
-                title="Pledge risk",
-            ),
-        ],
+    """The editor, generated from the table of controls (dashboards/logic/editor.py)."""
+    open_parts = [part for g in editor.GROUPS if not g.folded for part in _group(g)]
+    folded = dbc.Accordion(
+        [dbc.AccordionItem(_group(g), title=g.title) for g in editor.GROUPS if g.folded],
         start_collapsed=True,
         always_open=True,
         className="mb-3",
     )
+    buttons = dbc.Row(
+        [
+            dbc.Col(dbc.Button("Run", id=ids.SC_RUN, color="primary", className="w-100"), width=4),
+            dbc.Col(
+                dbc.Button(
+                    "Save", id=ids.SC_SAVE, color="success", outline=True, className="w-100"
+                ),
+                width=4,
+            ),
+            dbc.Col(
+                dbc.Button(
+                    "Defaults", id=ids.SC_RESET, color="secondary", outline=True, className="w-100"
+                ),
+                width=4,
+            ),
+        ],
+        className="g-2",
+    )
     return section(
         "Scenario editor",
-        [
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [_label("Name"), dbc.Input(id="sc-name", size="sm", maxlength=80)], md=6
-                    ),
-                    dbc.Col(
-                        [_label("Description"), dbc.Input(id="sc-description", size="sm")], md=6
-                    ),
-                ],
-                className="g-2 mb-3",
-            ),
-            html.H6("Priority weights", className="mt-1"),
-            html.Div("Weight per USD for each priority tier (1 = highest).", className="help mb-1"),
-            tiers,
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            _label(
-                                "Tranche share", "First part of each need that counts full weight"
-                            ),
-                            dcc.Slider(
-                                id="sc-tranche-share",
-                                min=0,
-                                max=1,
-                                step=0.05,
-                                marks={0: "0", 0.5: "0.5", 1: "1"},
-                                tooltip={"placement": "bottom"},
-                            ),
-                        ],
-                        md=6,
-                    ),
-                    dbc.Col(
-                        [
-                            _label("Tranche weight", "Weight of the rest, relative to full"),
-                            dcc.Slider(
-                                id="sc-tranche-weight",
-                                min=0,
-                                max=1,
-                                step=0.05,
-                                marks={0: "0", 0.6: "0.6", 1: "1"},
-                                tooltip={"placement": "bottom"},
-                            ),
-                        ],
-                        md=6,
-                    ),
-                ],
-                className="g-2 mb-3",
-            ),
-            html.H6("Policy targets, %"),
-            html.Div(
-                "Soft targets: never infeasible, reported with their shortfall. 0: off.",
-                className="help mb-1",
-            ),
-            dbc.Row(targets, className="g-2 mb-2"),
-            dbc.Switch(
-                id="sc-min-viable",
-                label="Minimum viable funding (a line gets 0 or at least its minimum share)",
-                className="mb-2",
-            ),
-            _label("Excluded donors", "Their pledges are left out of this scenario"),
-            dcc.Dropdown(id="sc-excluded", multi=True, placeholder="none", className="mb-3"),
-            advanced,
-            dbc.Row(
-                [
-                    dbc.Col(
-                        dbc.Button("Run", id="sc-run", color="primary", className="w-100"), width=4
-                    ),
-                    dbc.Col(
-                        dbc.Button(
-                            "Save", id="sc-save", color="success", outline=True, className="w-100"
-                        ),
-                        width=4,
-                    ),
-                    dbc.Col(
-                        dbc.Button(
-                            "Defaults",
-                            id="sc-reset",
-                            color="secondary",
-                            outline=True,
-                            className="w-100",
-                        ),
-                        width=4,
-                    ),
-                ],
-                className="g-2",
-            ),
-            html.Div(id="sc-message", className="mt-3"),
-        ],
+        [*open_parts, folded, buttons, html.Div(id=ids.SC_MESSAGE, className="mt-3")],
         subtitle="Change any parameter, then Run. Save stores it under its name.",
     )
 
@@ -286,16 +162,17 @@ def layout(**_: Any) -> Any:
     saved = section(
         "Saved scenarios",
         [
-            html.Div(id="saved-table"),
+            html.Div(id=ids.SAVED_TABLE),
             dbc.Row(
                 [
                     dbc.Col(
-                        dcc.Dropdown(id="saved-select", placeholder="Choose a saved scenario"), md=6
+                        dcc.Dropdown(id=ids.SAVED_SELECT, placeholder="Choose a saved scenario"),
+                        md=6,
                     ),
                     dbc.Col(
                         dbc.Button(
                             "Load into editor",
-                            id="saved-load",
+                            id=ids.SAVED_LOAD,
                             color="primary",
                             outline=True,
                             size="sm",
@@ -304,14 +181,14 @@ def layout(**_: Any) -> Any:
                     ),
                     dbc.Col(
                         dbc.Button(
-                            "Delete", id="saved-delete", color="danger", outline=True, size="sm"
+                            "Delete", id=ids.SAVED_DELETE, color="danger", outline=True, size="sm"
                         ),
                         width="auto",
                     ),
                 ],
                 className="g-2 mt-2 align-items-center",
             ),
-            html.Div(id="saved-message", className="mt-2"),
+            html.Div(id=ids.SAVED_MESSAGE, className="mt-2"),
         ],
     )
     compare = section(
@@ -319,17 +196,35 @@ def layout(**_: Any) -> Any:
         [
             dbc.Row(
                 [
-                    dbc.Col([_label("Scenario A"), dcc.Dropdown(id="compare-a")], md=5),
-                    dbc.Col([_label("Scenario B"), dcc.Dropdown(id="compare-b")], md=5),
                     dbc.Col(
-                        dbc.Button("Compare", id="compare-run", color="primary", className="w-100"),
+                        [
+                            dbc.Label(
+                                "Scenario A", html_for=ids.COMPARE_A, className="control-label"
+                            ),
+                            dcc.Dropdown(id=ids.COMPARE_A),
+                        ],
+                        md=5,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label(
+                                "Scenario B", html_for=ids.COMPARE_B, className="control-label"
+                            ),
+                            dcc.Dropdown(id=ids.COMPARE_B),
+                        ],
+                        md=5,
+                    ),
+                    dbc.Col(
+                        dbc.Button(
+                            "Compare", id=ids.COMPARE_RUN, color="primary", className="w-100"
+                        ),
                         md=2,
                         className="d-flex align-items-end",
                     ),
                 ],
                 className="g-2 mb-3",
             ),
-            dcc.Loading(html.Div(id="compare-result"), type="dot"),
+            dcc.Loading(html.Div(id=ids.COMPARE_RESULT), type="dot"),
         ],
         subtitle="Per-line funding of B minus A, on today's plan.",
     )
@@ -341,16 +236,11 @@ def layout(**_: Any) -> Any:
                 "Try different priorities and policy targets, see why each line gets what it "
                 "gets, save scenarios and compare them.",
             ),
-            dcc.Store(id="saved-version", data=0),
+            dcc.Store(id=ids.SAVED_VERSION, data=0),
             dbc.Row(
                 [
                     dbc.Col(_editor(), lg=4),
-                    dbc.Col(
-                        [
-                            dcc.Loading(html.Div(id="sc-result"), type="dot"),
-                        ],
-                        lg=8,
-                    ),
+                    dbc.Col(dcc.Loading(html.Div(id=ids.SC_RESULT), type="dot"), lg=8),
                 ]
             ),
             dbc.Row([dbc.Col(saved, lg=4), dbc.Col(compare, lg=8)]),
@@ -358,74 +248,114 @@ def layout(**_: Any) -> Any:
     )
 
 
-# -- editor <-> working scenario ------------------------------------------------------------
-@callback(
-    [Output(c, "value") for c in logic.CONTROLS]
-    + [
-        Output("sc-excluded", "options"),
-        Output("sc-start-year", "options"),
-        Output("sc-end-year", "options"),
-    ],
-    Input("working-scenario", "data"),
-    State("sc-tier-1", "value"),
-)
-def populate(scenario_data: dict[str, Any] | None, shown: Any = None) -> list[Any]:
-    """Fill the editor from the tab's working scenario (defaults when none)."""
-    if (
+# -- the editor and the result panel ---------------------------------------------------------
+CONTROL_VALUES = [State(c, "value") for c in editor.IDS]
+OPTION_CONTROLS = [c.id for c in editor.CONTROLS if c.widget in ("donors", "year")]
+
+
+def _from_editor(
+    values: list[Any], current: dict[str, Any] | None, aliases: dict[str, str]
+) -> Scenario:
+    """The working scenario with the editor's values written in, validated once."""
+    named = dict(zip(editor.IDS, values, strict=True))
+    data = editor.apply_controls(named, current)
+    try:
+        return scenario_from_browser(data, aliases)
+    except ScenarioError as exc:
+        raise editor.in_editor_terms(exc, named) from None
+
+
+def _made_here(scenario_data: Any, shown: Any) -> bool:
+    """The editor itself produced this working scenario (Run / Save) and still shows it: Run
+    and Save draw their own result, and refilling the controls could undo what the user typed
+    since."""
+    return (
         shown is not None
         and isinstance(scenario_data, dict)
         and scenario_data.get(ORIGIN_KEY) == FROM_EDITOR
-    ):
-        # The editor produced this scenario (Run / Save) and still shows it: refilling the
-        # controls could undo what the user typed since.
-        return [no_update] * (len(logic.CONTROLS) + 3)
+    )
+
+
+@callback(
+    [Output(c, "value") for c in editor.IDS] + [Output(c, "options") for c in OPTION_CONTROLS],
+    Input(ids.WORKING_SCENARIO, "data"),
+    State(editor.FILLED_MARK, "value"),
+)
+def show_working(scenario_data: dict[str, Any] | None, shown: Any = None) -> list[Any]:
+    """Fill the editor from the tab's working scenario (defaults when none or invalid)."""
+    if _made_here(scenario_data, shown):
+        raise PreventUpdate
     config = get_config()
     try:
         plan = load_plan(config)
     except NoPlan:
-        return [no_update] * (len(logic.CONTROLS) + 3)
+        raise PreventUpdate from None
     aliases = aliases_for(plan)
     try:
         scenario = scenario_from_browser(scenario_data, aliases)
     except ScenarioError:
-        scenario = scenario_from_browser(None, aliases)
-    values = logic.controls_from_scenario(scenario, aliases)
+        scenario = Scenario()  # the result panel says what is wrong
+    values = editor.control_values(scenario_to_browser(scenario, aliases))
     years = [{"label": str(y), "value": y} for y in plan.years]
-    return [values[c] for c in logic.CONTROLS] + [donor_options(plan, aliases), years, years]
+    options = {"donors": donor_options(plan, aliases), "year": years}
+    return [
+        *(values[c] for c in editor.IDS),
+        *(options[editor.BY_ID[c].widget] for c in OPTION_CONTROLS),
+    ]
 
 
 @callback(
-    Output("working-scenario", "data"),
-    Output("sc-message", "children"),
-    Input("sc-run", "n_clicks"),
-    [State(c, "value") for c in logic.CONTROLS],
-    State("working-scenario", "data"),
+    Output(ids.SC_RESULT, "children"),
+    Input(ids.WORKING_SCENARIO, "data"),
+    State(editor.FILLED_MARK, "value"),
+)
+def show_result(scenario_data: dict[str, Any] | None, shown: Any = None) -> Any:
+    """Solve the tab's working scenario (cached) and show its result, alongside
+    :func:`show_working` (so the controls fill while the solve runs)."""
+    if _made_here(scenario_data, shown):
+        raise PreventUpdate
+    config = get_config()
+    try:
+        plan = load_plan(config)
+        scenario = scenario_from_browser(scenario_data, aliases_for(plan))
+    except NoPlan as exc:
+        return info_alert(str(exc), color="warning")
+    except ScenarioError as exc:
+        return error_alert(str(exc), title="The scenario is invalid")
+    return result_panel(solve_scenario(config, plan, scenario))
+
+
+@callback(
+    Output(ids.WORKING_SCENARIO, "data"),
+    Output(ids.SC_MESSAGE, "children"),
+    Output(ids.SC_RESULT, "children", allow_duplicate=True),
+    Input(ids.SC_RUN, "n_clicks"),
+    *CONTROL_VALUES,
+    State(ids.WORKING_SCENARIO, "data"),
     prevent_initial_call=True,
 )
-def run(n: int | None, *args: Any) -> tuple[Any, Any]:
-    """Validate the editor into the working scenario (the result panel re-renders from it)."""
+def run(n: int | None, *args: Any) -> tuple[Any, Any, Any]:
+    """Read the editor into the working scenario (one validation), solve and show it."""
     *values, current = args
     if not n:
-        return no_update, no_update
+        return no_update, no_update, no_update
     config = get_config()
     try:
         plan = load_plan(config)
         aliases = aliases_for(plan)
-        base = scenario_from_browser(current, aliases)
-        scenario = logic.scenario_from_controls(
-            dict(zip(logic.CONTROLS, values, strict=True)), aliases, base
-        )
+        scenario = _from_editor(values, current, aliases)
     except NoPlan as exc:
-        return no_update, info_alert(str(exc), color="warning")
+        return no_update, info_alert(str(exc), color="warning"), no_update
     except ScenarioError as exc:
-        return no_update, error_alert(str(exc), title="Check the scenario")
-    return scenario_to_browser(scenario, aliases, from_editor=True), None
+        return no_update, error_alert(str(exc), title="Check the scenario"), no_update
+    panel = result_panel(solve_scenario(config, plan, scenario))
+    return scenario_to_browser(scenario, aliases, from_editor=True), None, panel
 
 
 @callback(
-    Output("working-scenario", "data", allow_duplicate=True),
-    Output("sc-message", "children", allow_duplicate=True),
-    Input("sc-reset", "n_clicks"),
+    Output(ids.WORKING_SCENARIO, "data", allow_duplicate=True),
+    Output(ids.SC_MESSAGE, "children", allow_duplicate=True),
+    Input(ids.SC_RESET, "n_clicks"),
     prevent_initial_call=True,
 )
 def reset(n: int | None) -> tuple[Any, Any]:
@@ -454,16 +384,9 @@ def _mini_cards(run: Any) -> Any:
     return dbc.Row([dbc.Col(c, md=3, className="mb-3") for c in cards], className="g-3")
 
 
-@callback(Output("sc-result", "children"), Input("working-scenario", "data"))
-def render_result(scenario_data: dict[str, Any] | None) -> Any:
-    """Solve the working scenario (cached) and show its results."""
-    try:
-        ctx = solve(get_config(), scenario_data)
-    except NoPlan as exc:
-        return info_alert(str(exc), color="warning")
-    except ScenarioError as exc:
-        return error_alert(str(exc), title="The scenario is invalid")
-    run_ = ctx.run
+def result_panel(run_: PlanRun) -> Any:
+    """The result of one solved scenario: solver status, headline cards, targets, where the
+    next USD 1m goes, gaps by line and why each line got what it got."""
     status = logic.solver_text(run_)
     if not run_.result.ok:
         return error_alert(
@@ -476,9 +399,9 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
     return html.Div(
         [
             section(
-                f"Result of “{ctx.scenario.name}”",
+                f"Result of “{run_.scenario.name}”",
                 [
-                    html.Div(status, className="text-muted small mb-3", id="sc-solver-status"),
+                    html.Div(status, className="text-muted small mb-3", id=ids.SC_SOLVER_STATUS),
                     _mini_cards(run_),
                     html.H6("Policy targets"),
                     frame_table(targets, percent=("target", "achieved"), money=("shortfall_usd",))
@@ -487,7 +410,7 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
                         "No policy targets in this scenario.", className="text-muted small"
                     ),
                 ],
-                id_="sc-result-card",
+                id_=ids.SC_RESULT_CARD,
             ),
             dbc.Row(
                 [
@@ -496,7 +419,9 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
                             "Where the next USD 1m goes",
                             [
                                 dcc.Graph(
-                                    figure=figures.next_million(nm), config={"displaylogo": False}
+                                    id=ids.SC_NEXT_MILLION,
+                                    figure=figures.next_million(nm),
+                                    config={"displaylogo": False},
                                 ),
                             ],
                             subtitle="If one more million of unearmarked money arrived",
@@ -514,6 +439,7 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
                                     money=("gap_usd",),
                                     headers={"gap_usd": "gap"},
                                     percent=("coverage",),
+                                    id_=ids.SC_GAPS,
                                 ),
                                 style={"maxHeight": "420px", "overflowY": "auto"},
                             ),
@@ -530,7 +456,7 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
                         money=("requirement_usd", "funded_usd"),
                         percent=("coverage",),
                         headers={"text": "explanation"},
-                        id_="sc-explanations",
+                        id_=ids.SC_EXPLANATIONS,
                     ),
                     style={"maxHeight": "520px", "overflowY": "auto"},
                     className="explain-text",
@@ -542,55 +468,60 @@ def render_result(scenario_data: dict[str, Any] | None) -> Any:
 
 # -- store: save, list, load, delete --------------------------------------------------------
 @callback(
-    Output("saved-version", "data"),
-    Output("sc-message", "children", allow_duplicate=True),
-    Output("working-scenario", "data", allow_duplicate=True),
-    Input("sc-save", "n_clicks"),
-    [State(c, "value") for c in logic.CONTROLS],
-    State("working-scenario", "data"),
-    State("saved-version", "data"),
+    Output(ids.SAVED_VERSION, "data"),
+    Output(ids.SC_MESSAGE, "children", allow_duplicate=True),
+    Output(ids.WORKING_SCENARIO, "data", allow_duplicate=True),
+    Output(ids.SC_RESULT, "children", allow_duplicate=True),
+    Input(ids.SC_SAVE, "n_clicks"),
+    *CONTROL_VALUES,
+    State(ids.WORKING_SCENARIO, "data"),
+    State(ids.SAVED_VERSION, "data"),
     prevent_initial_call=True,
 )
-def save(n: int | None, *args: Any) -> tuple[Any, Any, Any]:
+def save(n: int | None, *args: Any) -> tuple[Any, Any, Any, Any]:
+    """Read the editor (one validation), solve, store under the scenario's name, show it."""
     *values, current, version = args
     if not n:
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     config = get_config()
     try:
         plan = load_plan(config)
         aliases = aliases_for(plan)
-        base = scenario_from_browser(current, aliases)
-        scenario = logic.scenario_from_controls(
-            dict(zip(logic.CONTROLS, values, strict=True)), aliases, base
-        )
+        scenario = _from_editor(values, current, aliases)
         name = logic.check_name(scenario.name)
     except NoPlan as exc:
-        return no_update, info_alert(str(exc), color="warning"), no_update
+        return no_update, info_alert(str(exc), color="warning"), no_update, no_update
     except ScenarioError as exc:
-        return no_update, error_alert(str(exc), title="Not saved"), no_update
+        return no_update, error_alert(str(exc), title="Not saved"), no_update, no_update
     run_ = solve_scenario(config, plan, scenario)
     if not run_.result.ok:
         return (
             no_update,
             error_alert(logic.solver_text(run_), title="Not saved: the allocation did not solve"),
             no_update,
+            no_update,
         )
     try:
         open_register(config).save_scenario(name, scenario, overview_logic.run_summary(run_))
     except ValueError as exc:
-        return no_update, error_alert(str(exc), title="Not saved"), no_update
+        return no_update, error_alert(str(exc), title="Not saved"), no_update, no_update
     message = dbc.Alert(
-        f"Saved scenario “{name}”.", color="success", id="sc-saved-alert", dismissable=True
+        f"Saved scenario “{name}”.", color="success", id=ids.SC_SAVED_ALERT, dismissable=True
     )
-    return int(version or 0) + 1, message, scenario_to_browser(scenario, aliases, from_editor=True)
+    return (
+        int(version or 0) + 1,
+        message,
+        scenario_to_browser(scenario, aliases, from_editor=True),
+        result_panel(run_),
+    )
 
 
 @callback(
-    Output("saved-table", "children"),
-    Output("saved-select", "options"),
-    Output("compare-a", "options"),
-    Output("compare-b", "options"),
-    Input("saved-version", "data"),
+    Output(ids.SAVED_TABLE, "children"),
+    Output(ids.SAVED_SELECT, "options"),
+    Output(ids.COMPARE_A, "options"),
+    Output(ids.COMPARE_B, "options"),
+    Input(ids.SAVED_VERSION, "data"),
 )
 def list_saved(_: int) -> tuple[Any, Any, Any, Any]:
     config = get_config()
@@ -618,23 +549,21 @@ def list_saved(_: int) -> tuple[Any, Any, Any, Any]:
                 "coverage": summary.get("coverage"),
             }
         )
-    import pandas as pd
-
     table = frame_table(
         pd.DataFrame(rows),
         money=("funded_usd",),
         percent=("coverage",),
         headers={"funded_usd": "funded when saved", "coverage": "coverage"},
-        id_="saved-list",
+        id_=ids.SAVED_LIST,
     )
     return table, options, compare_options, compare_options
 
 
 @callback(
-    Output("working-scenario", "data", allow_duplicate=True),
-    Output("saved-message", "children"),
-    Input("saved-load", "n_clicks"),
-    State("saved-select", "value"),
+    Output(ids.WORKING_SCENARIO, "data", allow_duplicate=True),
+    Output(ids.SAVED_MESSAGE, "children"),
+    Input(ids.SAVED_LOAD, "n_clicks"),
+    State(ids.SAVED_SELECT, "value"),
     prevent_initial_call=True,
 )
 def load_saved(n: int | None, name: str | None) -> tuple[Any, Any]:
@@ -654,11 +583,11 @@ def load_saved(n: int | None, name: str | None) -> tuple[Any, Any]:
 
 
 @callback(
-    Output("saved-version", "data", allow_duplicate=True),
-    Output("saved-message", "children", allow_duplicate=True),
-    Input("saved-delete", "n_clicks"),
-    State("saved-select", "value"),
-    State("saved-version", "data"),
+    Output(ids.SAVED_VERSION, "data", allow_duplicate=True),
+    Output(ids.SAVED_MESSAGE, "children", allow_duplicate=True),
+    Input(ids.SAVED_DELETE, "n_clicks"),
+    State(ids.SAVED_SELECT, "value"),
+    State(ids.SAVED_VERSION, "data"),
     prevent_initial_call=True,
 )
 def delete_saved(n: int | None, name: str | None, version: int) -> tuple[Any, Any]:
@@ -675,11 +604,11 @@ def delete_saved(n: int | None, name: str | None, version: int) -> tuple[Any, An
 
 # -- compare --------------------------------------------------------------------------------
 @callback(
-    Output("compare-result", "children"),
-    Input("compare-run", "n_clicks"),
-    State("compare-a", "value"),
-    State("compare-b", "value"),
-    State("working-scenario", "data"),
+    Output(ids.COMPARE_RESULT, "children"),
+    Input(ids.COMPARE_RUN, "n_clicks"),
+    State(ids.COMPARE_A, "value"),
+    State(ids.COMPARE_B, "value"),
+    State(ids.WORKING_SCENARIO, "data"),
     prevent_initial_call=True,
 )
 def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any] | None) -> Any:
@@ -708,11 +637,8 @@ def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any]
         if not r.result.ok:
             return error_alert(logic.solver_text(r), title=f"“{label}” did not solve")
     totals, lines = logic.compare(run_a, run_b)
-    totals_view = totals.copy()
-    import pandas as pd
-
     fmt = []
-    for rec in totals_view.to_dict("records"):
+    for rec in totals.to_dict("records"):
         share = rec["figure"] == "Coverage"
         fmt.append(
             {
@@ -727,9 +653,9 @@ def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any]
     moved = lines[lines["funded_delta"].abs() > 0.5]
     return html.Div(
         [
-            frame_table(pd.DataFrame(fmt), id_="compare-totals"),
+            frame_table(pd.DataFrame(fmt), id_=ids.COMPARE_TOTALS),
             dcc.Graph(
-                id="compare-chart",
+                id=ids.COMPARE_CHART,
                 figure=figures.line_deltas(moved, label_a=label_a, label_b=label_b),
                 config={"displaylogo": False},
             ),
@@ -755,7 +681,7 @@ def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any]
                         "funded_delta": "change",
                         "coverage_b": "coverage B",
                     },
-                    id_="compare-lines",
+                    id_=ids.COMPARE_LINES,
                 ),
                 style={"maxHeight": "420px", "overflowY": "auto"},
             ),

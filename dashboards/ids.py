@@ -1,0 +1,109 @@
+"""Every Dash component id of the dashboard, in one place.
+
+Pages, callbacks and tests name components only through these constants, so an id is spelled
+once; ``tests/test_dashboard_ids.py`` checks that every callback's inputs, outputs and states
+exist in the app's validation layout (``suppress_callback_exceptions`` is off), so a callback
+wired to a component that does not exist fails a test instead of silently never firing.
+
+The Scenarios editor's controls are named by :func:`editor` from the editor's table of
+controls (:mod:`dashboards.logic.editor`).
+"""
+
+from __future__ import annotations
+
+# -- the shell around every page -------------------------------------------------------------
+GLOBAL_ALERT = "global-alert"
+NAVBAR_TOGGLER = "navbar-toggler"
+NAVBAR_COLLAPSE = "navbar-collapse"
+# The scenario this browser tab is editing (a dcc.Store each page carries; aliases only).
+WORKING_SCENARIO = "working-scenario"
+
+# -- Overview ---------------------------------------------------------------------------------
+OVERVIEW_BODY = "overview-body"
+OVERVIEW_CARDS = "overview-cards"
+OVERVIEW_GAP_CHART = "overview-gap-chart"
+OVERVIEW_YEAR_CHART = "overview-year-chart"
+OVERVIEW_HEATMAP = "overview-heatmap"
+OVERVIEW_CHANGES = "overview-changes"
+
+# -- Pledges ----------------------------------------------------------------------------------
+PLEDGE_UPLOAD = "pledge-upload"
+UPLOAD_SIZE_MESSAGE = "upload-size-message"
+UPLOAD_CHECK = "upload-check"
+UPLOAD_SUMMARY = "upload-summary"
+UPLOAD_ERRORS = "upload-errors"
+# The server-side token of the checked upload (the file itself stays on the server).
+UPLOAD_TOKEN = "upload-token"
+UPLOAD_CONFIRM = "upload-confirm"
+UPLOAD_RESULT = "upload-result"
+UPLOAD_STORED = "upload-stored"
+TEMPLATE_DOWNLOAD_BUTTON = "template-download-button"
+TEMPLATE_DOWNLOAD = "template-download"
+PLEDGES_VERSION = "pledges-version"
+PLEDGES_GRID = "pledges-grid"
+GRID_MESSAGE = "grid-message"
+GRID_STATUS_ALERT = "grid-status-alert"
+
+# -- Scenarios --------------------------------------------------------------------------------
+EDITOR_PREFIX = "sc-"
+SC_RUN = "sc-run"
+SC_SAVE = "sc-save"
+SC_RESET = "sc-reset"
+SC_MESSAGE = "sc-message"
+SC_SAVED_ALERT = "sc-saved-alert"
+SC_RESULT = "sc-result"
+SC_RESULT_CARD = "sc-result-card"
+SC_SOLVER_STATUS = "sc-solver-status"
+SC_NEXT_MILLION = "sc-next-million"
+SC_GAPS = "sc-gaps"
+SC_EXPLANATIONS = "sc-explanations"
+SAVED_VERSION = "saved-version"
+SAVED_TABLE = "saved-table"
+SAVED_LIST = "saved-list"
+SAVED_SELECT = "saved-select"
+SAVED_LOAD = "saved-load"
+SAVED_DELETE = "saved-delete"
+SAVED_MESSAGE = "saved-message"
+COMPARE_A = "compare-a"
+COMPARE_B = "compare-b"
+COMPARE_RUN = "compare-run"
+COMPARE_RESULT = "compare-result"
+COMPARE_TOTALS = "compare-totals"
+COMPARE_CHART = "compare-chart"
+COMPARE_LINES = "compare-lines"
+
+# -- Donor base -------------------------------------------------------------------------------
+DONORS_BODY = "donors-body"
+DONORS_SANKEY = "donors-sankey"
+DONORS_LORENZ = "donors-lorenz"
+DONORS_TREEMAP = "donors-treemap"
+DONORS_EARMARKING = "donors-earmarking"
+STRESS_MODE = "stress-mode"
+STRESS_TOP = "stress-top"
+STRESS_DONORS = "stress-donors"
+STRESS_RUN = "stress-run"
+STRESS_RESULT = "stress-result"
+STRESS_SUMMARY = "stress-summary"
+RISK_DRAWS = "risk-draws"
+RISK_SEED = "risk-seed"
+RISK_RUN = "risk-run"
+RISK_CANCEL = "risk-cancel"
+RISK_PROGRESS = "risk-progress"
+RISK_STATUS = "risk-status"
+RISK_RESULT = "risk-result"
+RISK_SUMMARY = "risk-summary"
+
+# -- Appeal -----------------------------------------------------------------------------------
+APPEAL_SCENARIO = "appeal-scenario"
+APPEAL_DOWNLOAD_BUTTON = "appeal-download-button"
+APPEAL_DOWNLOAD_MESSAGE = "appeal-download-message"
+APPEAL_DOWNLOAD = "appeal-download"
+APPEAL_DOWNLOAD_DONE = "appeal-download-done"
+APPEAL_PREVIEW = "appeal-preview"
+APPEAL_YEARS = "appeal-years"
+APPEAL_ASKS = "appeal-asks"
+
+
+def editor(name: str) -> str:
+    """The id of the Scenarios editor's control ``name`` (e.g. ``"tier-1"`` -> ``sc-tier-1``)."""
+    return EDITOR_PREFIX + name
