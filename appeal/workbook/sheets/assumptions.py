@@ -14,6 +14,7 @@ from appeal.workbook.engine import CellValue
 from appeal.workbook.layout import Sheet, repeat
 from appeal.workbook.model import SOFTWARE, BookModel
 from appeal.workbook.values import as_float, horizon, scalar
+from models.privacy import rename_scenario_donors
 
 __all__ = ["NAME", "write"]
 
@@ -76,14 +77,7 @@ def write(sh: Sheet, book: Book) -> None:
 
 def _scenario(m: BookModel) -> dict[str, Any]:
     """The scenario's parameters, donors named as the workbook shows them."""
-    scenario = m.scenario.to_dict()
-    scenario["excluded_donors"] = [m.donor(d) for d in scenario.get("excluded_donors", [])]
-    risk = scenario.get("risk", {})
-    if isinstance(risk, dict) and risk.get("donor_probability"):
-        risk["donor_probability"] = {
-            m.donor(d): p for d, p in dict(risk["donor_probability"]).items()
-        }
-    return scenario
+    return rename_scenario_donors(m.scenario.to_dict(), m.aliases)
 
 
 def _import_report(sh: Sheet, import_report: Mapping[str, Any]) -> None:
