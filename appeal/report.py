@@ -5,18 +5,22 @@ allocations, unallocated, donor_base, targets, solver, import_report) plus expla
 next_million, min_viable, flexible_marginal_value, scenario and plan. Confidential donors are
 replaced by "Anonymous donor N" everywhere in it (unless ``reveal_confidential``), including
 donor names inside the scenario. Money stays unrounded; NaN and infinities become null.
+:func:`write_json` writes such a dict to a file or to stdout, the same way for every command.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from appeal.pipeline import PlanRun
+from models.analytics import PlanRun
 from models.privacy import anonymise, donor_aliases
 
 RESULT_KEYS = (
@@ -77,9 +81,9 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
             return frame
         return anonymise(frame, aliases)
 
-    from models.donor_base import anonymise_breadth, breadth
+    from models.donor_base import anonymise_breadth
 
-    donor_base = breadth(plan)
+    donor_base = run.donor_base
     if not reveal_confidential:
         donor_base = anonymise_breadth(donor_base, aliases)
 
@@ -123,6 +127,16 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
     }
     safe: dict[str, Any] = json_safe(out)
     return safe
+
+
+def write_json(data: Any, target: str) -> None:
+    """``data`` as indented JSON to the file ``target``, or to stdout when ``target`` is "-".
+    Raises OSError when the file cannot be written."""
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        Path(target).write_text(text, encoding="utf-8")
 
 
 def summary_lines(data: Mapping[str, Any]) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from appeal.pipeline import PlanRun
+from appeal.service import PlanRun
 from models import gaps
 from models.scenario import CRITERIA, Scenario, ScenarioError
 

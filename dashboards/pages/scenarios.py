@@ -14,6 +14,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from appeal import service
+from appeal.service import NoPlan
 from dashboards import figures
 from dashboards.components import (
     card,
@@ -32,7 +34,6 @@ from dashboards.logic.donors import donor_options
 from dashboards.state import (
     FROM_EDITOR,
     ORIGIN_KEY,
-    NoPlan,
     aliases_for,
     get_config,
     load_plan,
@@ -576,7 +577,7 @@ def save(n: int | None, *args: Any) -> tuple[Any, Any, Any]:
             no_update,
         )
     try:
-        open_register(config).save_scenario(name, scenario, overview_logic.run_summary(run_))
+        service.save_scenario(open_register(config), name, run_)
     except ValueError as exc:
         return no_update, error_alert(str(exc), title="Not saved"), no_update
     message = dbc.Alert(
