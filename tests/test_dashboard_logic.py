@@ -51,7 +51,7 @@ def _data_url(data: bytes, mime: str = "application/octet-stream") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
-# -- state: scenarios in the browser, fingerprints, cache ------------------------------------
+# -- state: scenarios in the browser, the result cache ---------------------------------------
 def test_browser_scenario_hides_confidential_names_and_round_trips(
     aliases: dict[str, str], confidential: str
 ) -> None:
@@ -72,25 +72,6 @@ def test_browser_scenario_unknown_donor_is_a_clear_error(aliases: dict[str, str]
     with pytest.raises(ScenarioError, match="Atlantis"):
         state.scenario_from_browser(data, aliases)
     assert state.scenario_from_browser(None, aliases).to_dict() == Scenario().to_dict()
-
-
-def test_plan_fingerprint_tracks_content(sample_plan: Plan) -> None:
-    same = sample_plan.replace(pledges=sample_plan.pledges.copy())
-    assert service.plan_fingerprint(same) == service.plan_fingerprint(sample_plan)
-    changed = sample_plan.pledges.copy()
-    changed.loc[0, "status"] = "paid" if changed.loc[0, "status"] != "paid" else "pledged"
-    assert service.plan_fingerprint(
-        sample_plan.replace(pledges=changed)
-    ) != service.plan_fingerprint(sample_plan)
-
-
-def test_scenario_key_ignores_name_but_not_parameters() -> None:
-    a = Scenario(name="a", description="x")
-    b = Scenario(name="b")
-    assert service.scenario_digest(a) == service.scenario_digest(b)
-    c = Scenario()
-    c.weights.tier[1] = 9.0
-    assert service.scenario_digest(c) != service.scenario_digest(a)
 
 
 def test_result_cache_returns_the_same_allocation(
