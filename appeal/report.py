@@ -41,8 +41,19 @@ RESULT_KEYS = (
 )
 
 
+# Types most values have, answered before the general (and several times slower) checks.
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def json_safe(value: Any) -> Any:
     """Plain JSON types: numpy scalars unboxed, NaN/inf -> None, tuples/sets -> lists."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -7,7 +7,7 @@ Read top to bottom, as a run goes:
 2. a scenario — :func:`load_scenario` (a TOML file) or :func:`stored_scenario` (by name);
 3. :func:`solve` — the allocation, through a :class:`ResultCache` when one is given, keyed on
    :func:`plan_fingerprint` and :func:`scenario_digest`;
-4. :func:`analyse` — gaps, donor base, stress and risk on top of a run;
+4. :func:`analyse` — gaps, donor base, stress and risk on top of a solved allocation;
 5. out — :func:`check_export_target` and :func:`export_workbook` (the appeal workbook), the
    JSON of :mod:`appeal.report`, and :func:`run_summary` (the digest saved with a scenario,
    :func:`save_scenario`);
@@ -27,7 +27,6 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +35,7 @@ import pandas as pd
 
 from models import gaps
 from models.allocation import allocate
-from models.analytics import PlanRun
-from models.analytics import analyse as _analyse
+from models.analytics import PlanRun, analyse
 from models.plan import Plan
 from models.result import AllocationResult
 from models.scenario import Scenario, ScenarioError
@@ -45,7 +43,6 @@ from models.scenario import Scenario, ScenarioError
 if TYPE_CHECKING:
     from appeal.importer import ImportReport
     from appeal.register import Register, Revision
-    from models.risk import ProgressCallback, StopCheck
 
 __all__ = [
     "ImportOutcome",
@@ -286,34 +283,9 @@ def solve(
 
 
 # -- 4. analyse ---------------------------------------------------------------------------------
-def analyse(
-    run: PlanRun,
-    *,
-    previous_donors: Iterable[str] | None = None,
-    stress_top: int = 3,
-    stress_donors: Sequence[Sequence[str]] = (),
-    draws: int = 0,
-    seed: int | None = None,
-    workers: int = 2,
-    progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> PlanRun:
-    """The run with every analysis (see :func:`models.analytics.analyse`), reusing its
-    allocation: donor-loss stress cases, the pledge-risk simulation, new donors."""
-    return _analyse(
-        run.plan,
-        run.scenario,
-        run.result,
-        import_report=run.import_report,
-        previous_donors=previous_donors,
-        stress_top=stress_top,
-        stress_donors=stress_donors,
-        draws=draws,
-        seed=seed,
-        workers=workers,
-        progress=progress,
-        should_stop=should_stop,
-    )
+# :func:`models.analytics.analyse` is the use case as it stands: a plan, its scenario and the
+# allocation when already solved (``solve(...).result``) in, the run with gaps, donor base,
+# stress cases and the pledge-risk simulation out.
 
 
 # -- 5. out -------------------------------------------------------------------------------------

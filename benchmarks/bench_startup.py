@@ -26,7 +26,6 @@ Prints a table and writes benchmarks/results/startup.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -36,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks._medians import print_table, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "startup.json"
@@ -143,19 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be >= 1 and --warmup >= 0")
     report = bench(args.root, args.runs, args.warmup)
     print(f"{report['root']}: {args.runs} runs each after {args.warmup} warm-up")
-    print(
-        f"{'command':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'IQR s':>7} {'target':>7}  ok"
-    )
-    for name, r in report["results"].items():
-        target = r["target_s"]
-        ok = "" if target is None else ("yes" if r["median_s"] < target else "NO")
-        print(
-            f"{name:<10} {r['median_s']:>9.3f} {r['min_s']:>7.3f} {r['max_s']:>7.3f} "
-            f"{r['iqr_s']:>7.3f} {'' if target is None else f'{target:.1f}':>7}  {ok}"
-        )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(f"written to {args.out}")
+    print_table(report["results"], label="command")
+    write_report(report, args.out)
     return 0
 
 

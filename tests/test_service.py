@@ -281,7 +281,9 @@ def test_solve_through_the_cache_reuses_the_allocation(sample_plan: Plan, tmp_pa
 
 def test_analyse_keeps_the_runs_allocation(sample_plan: Plan) -> None:
     run = service.solve(sample_plan, Scenario(), {"rows_read": 1})
-    analysed = service.analyse(run, stress_top=1)
+    analysed = service.analyse(
+        run.plan, run.scenario, run.result, import_report=run.import_report, stress_top=1
+    )
     assert analysed.result is run.result
     assert analysed.import_report == {"rows_read": 1}
     assert analysed.stress is not None and len(analysed.stress.cases) == 1

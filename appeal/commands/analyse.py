@@ -345,7 +345,9 @@ def run(args: argparse.Namespace) -> int:
         draws = scenario.risk.draws if args.draws is None else int(args.draws)
         progress = _progress_printer() if draws > 0 and sys.stderr.isatty() else None
         analysis = service.analyse(
-            service.solve(plan, scenario, import_report),
+            plan,
+            scenario,
+            import_report=import_report,
             previous_donors=previous,
             stress_top=int(args.stress_top),
             stress_donors=[list(s) for s in args.stress_donors],
