@@ -314,12 +314,13 @@ def test_stored_scenario(register: Register) -> None:
 def test_import_files(
     register: Register, small_programmes: Path, small_fx: Path, make_csv: object
 ) -> None:
+    header = ["donor", "amount", "currency", "year", "years", "earmarking", "earmark_to"]
     pledges = make_csv(  # type: ignore[operator]
         [
-            ["donor", "amount", "currency", "year", "earmarking", "status"],
-            ["A", 100, "USD", 2027, "unearmarked", "paid"],
-            ["B", 80, "EUR", 2028, "unearmarked", "pledged"],
-            ["C", -5, "USD", 2027, "unearmarked", "paid"],
+            [*header, "status"],
+            ["A", 100, "USD", 2027, 2, "unearmarked", "", "paid"],
+            ["B", 80, "EUR", 2028, 1, "earmarked", "L2", "pledged"],
+            ["C", -5, "USD", 2027, 1, "unearmarked", "", "paid"],
         ]
     )
     alone = service.PlanFiles(programmes=None, pledges=(pledges,), skip_invalid=True)
