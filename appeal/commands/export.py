@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             out, planned, reveal_confidential=args.reveal_confidential, hxl=args.hxl
         )
     except (service.InputError, ScenarioError) as exc:
-        print(f"appeal export: {exc}", file=sys.stderr)
+        print(f"appeal export: error: {exc}", file=sys.stderr)
         return 2
     totals = planned.result.totals()
     print(
