@@ -1,8 +1,12 @@
 """The ``appeal`` command line: one sub-command per module in :mod:`appeal.commands`.
 
 Each command module exposes ``HELP`` (one line), ``add_arguments(parser)`` and
-``run(args) -> int``. Exit codes: 0 success, 2 invalid input (errors on stderr), 1 anything
-else that went wrong (a clear message, never a traceback, unless APPEAL_DEBUG=1).
+``run(args) -> int``. Every command module is imported to build the parser, so at module level
+they import only the standard library and each other's light helpers; what a command needs
+(pandas, the importer, the solver, the register, the dashboard) is imported inside its ``run``,
+and ``appeal --help`` costs only the interpreter's start. Exit codes: 0 success, 2 invalid
+input (errors on stderr), 1 anything else that went wrong (a clear message, never a traceback,
+unless APPEAL_DEBUG=1).
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 It keeps the plan's reference tables (programmes, requirements, donors, exchange rates), the
 pledges with the file, sheet and row they came from, their per-year tranches, an import log
-and saved scenarios. Every import is one transaction: if anything fails, nothing is stored.
+and saved scenarios. Every write is one transaction (:meth:`Register._write`): if anything
+fails, nothing is stored; and every write bumps the register's :class:`Revision` in the same
+transaction, so a cache keyed on the revision (the service's plan cache) can never serve data
+older than the last committed write — on SQLite and PostgreSQL alike.
 
 Pledges are keyed by ``pledge_id`` (given in the file or a stable hash of the pledge's
 content, see :func:`appeal.importer.pledge_hash`), so re-importing the same file replaces the
@@ -11,12 +14,14 @@ same rows instead of adding duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import sqlalchemy as sa
@@ -134,6 +139,19 @@ meta_t = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# One row: which register this is (a random id, so a database re-created at the same URL is never
+# mistaken for the old one) and how many writes it has committed.
+revision_t = sa.Table(
+    "register_revision",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("register_id", sa.String(32), nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+)
+_REVISION_ROW = 1
+# Attempts at a consistent read of the whole plan while writers keep committing.
+_SNAPSHOT_ATTEMPTS = 5
+
 IMPORT_LOG_COLUMNS = [c.name for c in import_log_t.columns if c.name != "report"]
 # SQLite limits bound parameters per statement; delete in chunks.
 _CHUNK = 500
@@ -141,6 +159,13 @@ _CHUNK = 500
 
 class RegisterError(ValueError):
     """A register operation was asked to do something invalid (message for people)."""
+
+
+class Revision(NamedTuple):
+    """Where the register stands: equal revisions mean equal contents."""
+
+    register_id: str
+    number: int
 
 
 @dataclass
@@ -207,6 +232,7 @@ class Register:
         try:
             self.engine: Engine = sa.create_engine(url)
             metadata.create_all(self.engine)
+            self._ensure_revision_row()
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
             raise RegisterError(f"invalid database URL {url!r}: {exc}") from None
         except sa.exc.OperationalError as exc:
@@ -214,6 +240,59 @@ class Register:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- the write path and the revision ---------------------------------------------------
+    def _ensure_revision_row(self) -> None:
+        """Create the revision row of a new register (or of one made before it existed)."""
+        with self.engine.connect() as conn:
+            if conn.execute(sa.select(revision_t.c.id)).first() is not None:
+                return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    revision_t.insert(),
+                    {"id": _REVISION_ROW, "register_id": uuid.uuid4().hex, "revision": 0},
+                )
+        except sa.exc.IntegrityError:
+            pass  # another process created it first: theirs is as good
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """The one way to change the register: a transaction that also bumps the revision.
+
+        The bump comes first, so on PostgreSQL the revision row's lock orders concurrent
+        writers; it commits or rolls back with the change itself. (The audit row of who changed
+        what is to be written here too, in the same transaction.)
+        """
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(revision_t)
+                .where(revision_t.c.id == _REVISION_ROW)
+                .values(revision=revision_t.c.revision + 1)
+            )
+            yield conn
+
+    def revision(self) -> Revision:
+        """The register's identity and the number of writes committed so far."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(revision_t.c.register_id, revision_t.c.revision)).one()
+        return Revision(str(row.register_id), int(row.revision))
+
+    def snapshot(self) -> tuple[Revision, Plan]:
+        """The stored plan and the revision it is the plan of.
+
+        The plan is read in several statements; reading the revision before and after, and
+        retrying when a write came in between, gives one consistent state on any database
+        without holding a transaction open (readers never block writers).
+        """
+        for _ in range(_SNAPSHOT_ATTEMPTS):
+            before = self.revision()
+            plan = self.load_plan()
+            if self.revision() == before:
+                return before, plan
+        raise RegisterError(
+            "the register kept changing while it was read; try again when the imports finish"
+        )
 
     def __enter__(self) -> Register:
         return self
@@ -224,7 +303,7 @@ class Register:
     # -- imports --------------------------------------------------------------------------
     def import_plan(self, plan: Plan, report: ImportReport) -> None:
         """Store a whole plan: reference tables replaced, pledges upserted, one transaction."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._replace_reference(conn, plan)
             # One log entry per pledge file, including files whose every row was refused.
             files = [str(f["file"]) for f in report.files if f.get("kind") == "pledges"]
@@ -254,7 +333,7 @@ class Register:
         content: bytes | None = None,
     ) -> ImportLogEntry:
         """Upsert one file's pledges and tranches (idempotent by pledge_id) and log it."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             return self._store_pledges(conn, pledges, tranches, report, source_file, content)
 
     def _replace_reference(self, conn: Connection, plan: Plan) -> None:
@@ -393,7 +472,7 @@ class Register:
         value = str(status).strip().casefold()
         if value not in STATUSES:
             raise RegisterError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             result = conn.execute(
                 sa.update(pledges_t).where(pledges_t.c.pledge_id == pledge_id).values(status=value)
             )
@@ -409,7 +488,7 @@ class Register:
         if not name or len(name) > 200:
             raise RegisterError("a scenario name must be 1-200 characters")
         definition = scenario.validate().to_dict()
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(sa.delete(scenarios_t).where(scenarios_t.c.name == name))
             conn.execute(
                 scenarios_t.insert(),
@@ -438,7 +517,7 @@ class Register:
         return Scenario.from_dict(json.loads(text))
 
     def delete_scenario(self, name: str) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             result = conn.execute(sa.delete(scenarios_t).where(scenarios_t.c.name == name))
             if result.rowcount == 0:
                 raise RegisterError(f"no saved scenario named {name!r}")

@@ -5,18 +5,22 @@ allocations, unallocated, donor_base, targets, solver, import_report) plus expla
 next_million, min_viable, flexible_marginal_value, scenario and plan. Confidential donors are
 replaced by "Anonymous donor N" everywhere in it (unless ``reveal_confidential``), including
 donor names inside the scenario. Money stays unrounded; NaN and infinities become null.
+:func:`write_json` writes such a dict to a file or to stdout, the same way for every command.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from appeal.pipeline import PlanRun
+from models.analytics import PlanRun
 from models.privacy import anonymise, donor_aliases, rename_scenario_donors
 
 RESULT_KEYS = (
@@ -37,8 +41,19 @@ RESULT_KEYS = (
 )
 
 
+# Types most values have, answered before the general (and several times slower) checks.
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def json_safe(value: Any) -> Any:
     """Plain JSON types: numpy scalars unboxed, NaN/inf -> None, tuples/sets -> lists."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -77,9 +92,9 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
             return frame
         return anonymise(frame, aliases)
 
-    from models.donor_base import anonymise_breadth, breadth
+    from models.donor_base import anonymise_breadth
 
-    donor_base = breadth(plan)
+    donor_base = run.donor_base
     if not reveal_confidential:
         donor_base = anonymise_breadth(donor_base, aliases)
 
@@ -114,6 +129,16 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
     }
     safe: dict[str, Any] = json_safe(out)
     return safe
+
+
+def write_json(data: Any, target: str) -> None:
+    """``data`` as indented JSON to the file ``target``, or to stdout when ``target`` is "-".
+    Raises OSError when the file cannot be written."""
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        Path(target).write_text(text, encoding="utf-8")
 
 
 def summary_lines(data: Mapping[str, Any]) -> list[str]:

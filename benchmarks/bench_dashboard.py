@@ -24,7 +24,6 @@ the figures (median and all samples, seconds) as JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -33,6 +32,7 @@ from typing import Any
 
 from appeal.importer import load_sample_plan
 from appeal.register import Register
+from benchmarks._medians import print_table, write_report
 from dashboards import ids
 from dashboards.app import create_app
 from dashboards.client import CallbackClient
@@ -111,17 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     report = bench(args.repeat)
-    print(f"{'measure':<24} {'median s':>9} {'min s':>8} {'max s':>8} {'target s':>9}  ok")
-    for name, r in report["results"].items():
-        target = r["target_s"]
-        ok = "" if target is None else ("yes" if r["median_s"] < target else "NO")
-        print(
-            f"{name:<24} {r['median_s']:>9.3f} {r['min_s']:>8.3f} {r['max_s']:>8.3f} "
-            f"{'' if target is None else f'{target:.1f}':>9}  {ok}"
-        )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(f"written to {args.out}")
+    print_table(report["results"], label="measure")
+    write_report(report, args.out)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Server-side state of the dashboard: configuration, the register, the plan and solved runs.
+"""Server-side plumbing of the dashboard: its configuration and the per-process handles on the
+register and the result cache, through which callbacks call :mod:`appeal.service`.
 
 Why this module exists: the app serves several people at once, so nothing a user edits may
 live in module-level variables. What a user is working on (the scenario in the editor) lives
@@ -7,10 +8,8 @@ scenario store of the register. The server only keeps:
 
 - :class:`AppConfig`, immutable, on the Flask app (``server.config["APPEAL"]``), read with
   :func:`get_config` inside a request;
-- a bounded on-disk cache of solved allocations (:class:`ResultCache`, diskcache: safe
-  across threads and processes, evicts by size) keyed by the plan's content fingerprint and the
-  scenario's canonical JSON, so two users' different scenarios never share an entry and a
-  changed plan never serves a stale result.
+- one register handle (a connection pool) and one :class:`appeal.service.ResultCache` handle
+  per process; the plan and solved runs are the service's to load, cache and invalidate.
 
 Confidential donors never reach the browser under their real names: scenario dicts sent to
 the browser carry aliases ("Anonymous donor N") and are mapped back on the server
@@ -20,19 +19,14 @@ the browser carry aliases ("Anonymous donor N") and are mapped back on the serve
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import diskcache
-import pandas as pd
-
-from appeal import pipeline
+from appeal import service
+from appeal.service import NoPlan, PlanRun, ResultCache
 from models.plan import Plan
 from models.privacy import donor_aliases, rename_scenario_donors
 from models.scenario import Scenario, ScenarioError
@@ -41,7 +35,6 @@ if TYPE_CHECKING:
     from appeal.register import Register
 
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
-RESULT_CACHE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -93,123 +86,16 @@ def _register(url: str, pid: int) -> Register:
     return Register(url)
 
 
-class NoPlan(LookupError):
-    """The store holds no plan yet (nothing imported)."""
-
-
 def load_plan(config: AppConfig) -> Plan:
-    """The plan stored in the register; :class:`NoPlan` when the store is empty.
-
-    For a SQLite register whose file has not changed for a while, the plan read last time is
-    reused (see :func:`_settled_stamp`); every other case reads the register.
-    """
-    stamp = _settled_stamp(config.db_url)
-    if stamp is not None:
-        return _load_plan_at(config.db_url, stamp)
-    return _read_plan(config.db_url)
-
-
-def _read_plan(url: str) -> Plan:
-    reg = _register(url, os.getpid())
-    if reg.is_empty():
-        raise NoPlan(
-            "The pledge register is empty. Start the app with --demo to load the sample data, "
-            "or import a plan with `appeal import`."
-        )
-    return reg.load_plan()
-
-
-SETTLE_SECONDS = 2.0
-
-
-def _settled_stamp(url: str) -> tuple[int, int, int] | None:
-    """(inode, size, mtime_ns) of a SQLite register file that was last written more than
-    SETTLE_SECONDS ago, else ``None``.
-
-    Any later write changes the mtime to a later clock tick, so a plan cached under a settled
-    stamp can never be served after the register changed; a file written moments ago (same
-    clock tick as a possible next write) is always read afresh.
-    """
-    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
-        return None
-    path = url.removeprefix("sqlite:///")
+    """The plan stored in the register (read again only after a write); :class:`NoPlan`
+    when the register holds none."""
     try:
-        st = os.stat(path)
-        journal = os.path.exists(path + "-journal") or os.path.exists(path + "-wal")
-    except OSError:
-        return None
-    if journal or time.time() - st.st_mtime < SETTLE_SECONDS:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=4)
-def _load_plan_at(url: str, stamp: tuple[int, int, int]) -> Plan:
-    # Shared, read-only data of the register (the same for every user), never user state.
-    # Callers treat the Plan's frames as read-only.
-    del stamp  # part of the cache key only
-    return _read_plan(url)
-
-
-# -- fingerprints and the result cache ---------------------------------------------------------
-def _frame_digest(frame: pd.DataFrame, digest: Any) -> None:
-    digest.update(",".join(map(str, frame.columns)).encode())
-    if len(frame):
-        hashed = pd.util.hash_pandas_object(frame, index=False)
-        digest.update(hashed.to_numpy().tobytes())
-
-
-def plan_fingerprint(plan: Plan) -> str:
-    """A content hash of the plan's tables: equal plans give equal fingerprints."""
-    digest = hashlib.sha256()
-    for frame in (
-        plan.programmes,
-        plan.requirements,
-        plan.pledges,
-        plan.tranches,
-        plan.donors,
-        plan.fx,
-    ):
-        _frame_digest(frame, digest)
-    digest.update(plan.title.encode())
-    return digest.hexdigest()
-
-
-def scenario_key(scenario: Scenario) -> str:
-    """Canonical JSON of the scenario's allocation-relevant parameters (name and description
-    do not change the allocation, so they are left out and renamed copies share a solve)."""
-    data = scenario.to_dict()
-    data.pop("name", None)
-    data.pop("description", None)
-    return json.dumps(data, sort_keys=True, default=str)
-
-
-class ResultCache:
-    """Bounded, process-safe cache of solved runs (diskcache: SQLite-backed, evicts the
-    least recently stored entries past ``size_limit``)."""
-
-    def __init__(self, directory: str, size_limit: int = RESULT_CACHE_BYTES) -> None:
-        self._cache = diskcache.Cache(directory, size_limit=size_limit)
-
-    def key(self, plan: Plan, scenario: Scenario) -> str:
-        raw = plan_fingerprint(plan) + "|" + scenario_key(scenario)
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-    def run(self, plan: Plan, scenario: Scenario) -> pipeline.PlanRun:
-        """The plan solved under the scenario, from the cache when it was solved before."""
-        key = self.key(plan, scenario)
-        hit = self._cache.get(key)
-        if hit is not None:
-            result = hit
-        else:
-            result = pipeline.run(plan, scenario).result
-            # Failed solves are not cached: a retry (e.g. with a longer time limit) must re-solve.
-            if result.ok:
-                self._cache.set(key, result)
-        return pipeline.PlanRun(plan=plan, scenario=scenario, result=result, import_report={})
-
-    def close(self) -> None:
-        self._cache.close()
+        return service.plan_from_register(open_register(config))
+    except NoPlan as exc:
+        raise NoPlan(
+            f"{exc}: start the app with --demo to load the sample data, "
+            "or import a plan with `appeal import`."
+        ) from None
 
 
 def result_cache(config: AppConfig) -> ResultCache:
@@ -276,7 +162,7 @@ class Context:
     plan: Plan
     aliases: dict[str, str]
     scenario: Scenario
-    run: pipeline.PlanRun
+    run: PlanRun
 
 
 def solve(config: AppConfig, scenario_data: dict[str, Any] | None) -> Context:
@@ -287,10 +173,10 @@ def solve(config: AppConfig, scenario_data: dict[str, Any] | None) -> Context:
     plan = load_plan(config)
     aliases = aliases_for(plan)
     scenario = scenario_from_browser(scenario_data, aliases)
-    run = result_cache(config).run(plan, scenario)
+    run = service.solve(plan, scenario, cache=result_cache(config))
     return Context(plan=plan, aliases=aliases, scenario=scenario, run=run)
 
 
-def solve_scenario(config: AppConfig, plan: Plan, scenario: Scenario) -> pipeline.PlanRun:
+def solve_scenario(config: AppConfig, plan: Plan, scenario: Scenario) -> PlanRun:
     """One more solve on an already loaded plan, through the result cache."""
-    return result_cache(config).run(plan, scenario)
+    return service.solve(plan, scenario, cache=result_cache(config))

@@ -1,9 +1,10 @@
-"""All the analytics of one plan run, gathered in one object for the CLI, JSON, workbook and app.
+"""One plan solved under one scenario, and the analytics computed on it: :class:`PlanRun`.
 
-:func:`analyse` takes the plan, its scenario and (optionally) an allocation already solved, and
-computes: overall totals and gap breakdowns (:mod:`models.gaps`), donor-base breadth
-(:mod:`models.donor_base`), donor-loss stress cases (:mod:`models.stress`) and, when asked, the
-pledge-risk simulation (:mod:`models.risk`). :meth:`Analysis.to_dict` is JSON-safe and shows
+The single result holder every surface reads (the command line, the JSON, the workbook and the
+dashboard). Totals and gap breakdowns (:mod:`models.gaps`) and donor-base breadth
+(:mod:`models.donor_base`) are computed on first use and kept; :func:`analyse` adds the
+donor-loss stress cases (:mod:`models.stress`) and the pledge-risk simulation
+(:mod:`models.risk`) when asked for. :meth:`PlanRun.to_dict` is JSON-safe and shows
 confidential donors as "Anonymous donor N" (:mod:`models.privacy`) unless ``reveal=True``.
 """
 
@@ -11,33 +12,67 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from models import allocation, donor_base, gaps, risk, stress
+from models import donor_base, gaps
 from models.plan import Plan
 from models.privacy import anonymise, donor_aliases
 from models.result import AllocationResult
 from models.scenario import Scenario
 
+if TYPE_CHECKING:
+    # Stress cases and the simulation are imported when asked for: most runs need neither.
+    from models.risk import ProgressCallback, RiskResult, StopCheck
+    from models.stress import StressReport
+
+__all__ = ["GAP_VIEWS", "Analysis", "PlanRun", "analyse"]
+
 GAP_VIEWS = ("line", "category", "entity", "pillar", "theme", "year", "category_year")
 
 
-@dataclass
-class Analysis:
-    """Everything :func:`analyse` computed. DataFrames hold real donor names; ``to_dict``
-    anonymises them."""
+@dataclass(eq=False)
+class PlanRun:
+    """A plan, the scenario it was solved under, the allocation, the import report of the plan's
+    files (empty for a plan from the register) and whatever analytics were computed on it.
+
+    Frames hold real donor names; :meth:`to_dict` anonymises them. Treat the plan and the
+    result as read-only: the cached figures are computed from them once.
+    """
 
     plan: Plan
     scenario: Scenario
     result: AllocationResult
-    totals: dict[str, float]
-    breakdowns: dict[str, pd.DataFrame]
-    donor_base: dict[str, Any]
-    stress: stress.StressReport | None = None
-    risk: risk.RiskResult | None = None
-    warnings: list[str] = field(default_factory=list)
+    import_report: dict[str, Any] = field(default_factory=dict)
+    #: donors of the previous appeal cycle (counts new donors in :attr:`donor_base`)
+    previous_donors: tuple[str, ...] | None = None
+    stress: StressReport | None = None
+    risk: RiskResult | None = None
+
+    @cached_property
+    def totals(self) -> dict[str, float]:
+        """Requirement, funded, firm, pledged-only, gap and coverage over the whole plan."""
+        return gaps.totals(self.plan, self.result)
+
+    @cached_property
+    def breakdowns(self) -> dict[str, pd.DataFrame]:
+        """Gap tables by every view of :func:`models.gaps.all_breakdowns`."""
+        return gaps.all_breakdowns(self.plan, self.result)
+
+    @cached_property
+    def donor_base(self) -> dict[str, Any]:
+        """Donor-base breadth (:func:`models.donor_base.breadth`), real donor names."""
+        return donor_base.breadth(self.plan, self.previous_donors)
+
+    @property
+    def warnings(self) -> list[str]:
+        if self.result.ok:
+            return []
+        return [
+            f"the allocation did not solve ({self.result.solver.status}): gaps show nothing funded"
+        ]
 
     def aliases(self, *, reveal: bool = False) -> dict[str, str]:
         return donor_aliases(self.plan, reveal=reveal)
@@ -83,8 +118,13 @@ class Analysis:
             "allocations": gaps.to_records(anonymise(self.result.allocations, names))
             if len(self.result.allocations)
             else [],
-            "warnings": list(self.warnings),
+            "warnings": self.warnings,
         }
+
+
+#: The name this holder had before it absorbed ``appeal.pipeline.PlanRun`` (kept while other
+#: branches still import it; one class, two names).
+Analysis = PlanRun
 
 
 def analyse(
@@ -92,15 +132,16 @@ def analyse(
     scenario: Scenario,
     result: AllocationResult | None = None,
     *,
+    import_report: dict[str, Any] | None = None,
     previous_donors: Iterable[str] | None = None,
     stress_top: int = 3,
     stress_donors: Sequence[Sequence[str]] = (),
     draws: int = 0,
     seed: int | None = None,
     workers: int = 2,
-    progress: risk.ProgressCallback | None = None,
-    should_stop: risk.StopCheck | None = None,
-) -> Analysis:
+    progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> PlanRun:
     """Compute every analysis of one plan under one scenario.
 
     ``result``: the allocation when already solved (solved here otherwise). ``stress_top``:
@@ -109,19 +150,26 @@ def analyse(
     -risk simulation draws (0: no simulation); ``seed`` defaults to ``scenario.risk.seed``.
     """
     if result is None:
-        result = allocation.allocate(plan, scenario)
-    warnings: list[str] = []
-    if not result.ok:
-        warnings.append(
-            f"the allocation did not solve ({result.solver.status}): gaps show nothing funded"
-        )
-    breakdowns = gaps.all_breakdowns(plan, result)
-    report = None
+        from models.allocation import allocate
+
+        result = allocate(plan, scenario)
+    run = PlanRun(
+        plan=plan,
+        scenario=scenario,
+        result=result,
+        import_report=dict(import_report or {}),
+        previous_donors=None if previous_donors is None else tuple(previous_donors),
+    )
     if stress_top > 0 or stress_donors:
-        report = stress.run(plan, scenario, top_k=stress_top, named=stress_donors, baseline=result)
-    simulation = None
+        from models import stress
+
+        run.stress = stress.run(
+            plan, scenario, top_k=stress_top, named=stress_donors, baseline=result
+        )
     if draws > 0:
-        simulation = risk.simulate(
+        from models import risk
+
+        run.risk = risk.simulate(
             plan,
             scenario,
             draws=draws,
@@ -130,14 +178,4 @@ def analyse(
             progress=progress,
             should_stop=should_stop,
         )
-    return Analysis(
-        plan=plan,
-        scenario=scenario,
-        result=result,
-        totals=gaps.totals(plan, result),
-        breakdowns=breakdowns,
-        donor_base=donor_base.breadth(plan, previous_donors),
-        stress=report,
-        risk=simulation,
-        warnings=warnings,
-    )
+    return run

@@ -188,8 +188,12 @@ def test_plan_from_the_register(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     direct = analytics.analyse(plan, Scenario(), stress_top=0)
-    assert data["totals"]["requirement_usd"] == pytest.approx(direct.totals["requirement_usd"])
+    # The same plan read back from the register allocates the same money.
+    assert data["totals"] == pytest.approx(direct.totals)
     assert data["donor_base"]["donor_count"] == direct.donor_base["donor_count"]
+    assert data["donor_base"]["hhi"] == pytest.approx(direct.donor_base["hhi"])
+    assert len(data["stress"]["cases"]) == 1
+    assert "import_report" not in data  # nothing was imported from files
 
 
 def test_new_donors_against_a_previous_cycle(tmp_path: Path) -> None:

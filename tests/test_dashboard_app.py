@@ -27,13 +27,13 @@ from appeal import pipeline
 from appeal.importer import SAMPLE_DIR, ImportReport, sample_paths
 from appeal.pipeline import PlanRun
 from appeal.register import Register
+from appeal.service import run_summary
 from dashboards import client as wire
 from dashboards import ids, uploads
 from dashboards.app import create_app
 from dashboards.components import usd
 from dashboards.logic import editor
 from dashboards.logic import pledges as pledges_logic
-from dashboards.logic.overview import run_summary
 from dashboards.state import AppConfig
 from models import gaps
 from models.plan import Plan

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from appeal import service
 from appeal.importer import SAMPLE_DIR, ImportReport
-from appeal.pipeline import PlanRun
 from appeal.register import Register
+from appeal.service import PlanRun
 from dashboards import ids, state, uploads
 from dashboards.logic import appeal_page, donors, editor, overview, pledges, scenarios
 from models.plan import Plan
@@ -32,7 +33,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def base_run(sample_plan: Plan, cache_dir: str) -> PlanRun:
-    cache = state.ResultCache(cache_dir)
+    cache = service.ResultCache(cache_dir)
     try:
         return cache.run(sample_plan, Scenario())
     finally:
@@ -55,7 +56,7 @@ def _data_url(data: bytes, mime: str = "application/octet-stream") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
-# -- state: scenarios in the browser, fingerprints, cache ------------------------------------
+# -- state: scenarios in the browser, the result cache ---------------------------------------
 def test_browser_scenario_hides_confidential_names_and_round_trips(
     aliases: dict[str, str], confidential: str
 ) -> None:
@@ -116,29 +117,10 @@ def test_rename_scenario_donors_maps_both_ways_and_changes_nothing_it_is_given(
     assert rename_scenario_donors(odd, back, strict=True) == odd
 
 
-def test_plan_fingerprint_tracks_content(sample_plan: Plan) -> None:
-    same = sample_plan.replace(pledges=sample_plan.pledges.copy())
-    assert state.plan_fingerprint(same) == state.plan_fingerprint(sample_plan)
-    changed = sample_plan.pledges.copy()
-    changed.loc[0, "status"] = "paid" if changed.loc[0, "status"] != "paid" else "pledged"
-    assert state.plan_fingerprint(sample_plan.replace(pledges=changed)) != state.plan_fingerprint(
-        sample_plan
-    )
-
-
-def test_scenario_key_ignores_name_but_not_parameters() -> None:
-    a = Scenario(name="a", description="x")
-    b = Scenario(name="b")
-    assert state.scenario_key(a) == state.scenario_key(b)
-    c = Scenario()
-    c.weights.tier[1] = 9.0
-    assert state.scenario_key(c) != state.scenario_key(a)
-
-
 def test_result_cache_returns_the_same_allocation(
     sample_plan: Plan, base_run: PlanRun, cache_dir: str
 ) -> None:
-    cache = state.ResultCache(cache_dir)
+    cache = service.ResultCache(cache_dir)
     try:
         key = cache.key(sample_plan, Scenario(name="renamed"))
         assert key == cache.key(sample_plan, Scenario())
@@ -318,7 +300,7 @@ def test_compare_same_run_has_no_deltas_and_changed_weights_add_up(
     assert len(lines) == len(sample_plan.programmes)
     other = Scenario(name="other", min_viable=False)
     other.weights.tier = {1: 1.0, 2: 2.0, 3: 4.0, 4: 8.0}  # priorities reversed
-    run_b = state.ResultCache(cache_dir).run(sample_plan, other)
+    run_b = service.ResultCache(cache_dir).run(sample_plan, other)
     totals, lines = scenarios.compare(base_run, run_b)
     funded = totals.set_index("figure").loc["Funded"]
     assert lines["funded_delta"].sum() == pytest.approx(funded["change"], abs=1.0)
@@ -487,7 +469,7 @@ def test_headline_and_summary(base_run: PlanRun) -> None:
     money = in_horizon.merge(plan.pledges[["pledge_id", "donor"]], on="pledge_id")
     assert h.donor_count == money.groupby("donor")["programmable_usd"].sum().gt(0).sum()
     assert h.flexible_meets_aim == (h.flexible_share >= 0.30)
-    summary = overview.run_summary(base_run)
+    summary = service.run_summary(base_run)
     assert sum(summary["lines"].values()) == pytest.approx(summary["funded_usd"], abs=1.0)
     assert overview.parse_summary(summary) == summary
     assert overview.parse_summary('{"a": 1}') == {"a": 1}

@@ -107,6 +107,37 @@ def test_failed_transaction_stores_nothing(sample_plan: Plan, tmp_db_url: str) -
         assert register.load_plan().programmes.empty
 
 
+def test_reads_leave_the_revision_and_writes_bump_it_once(
+    sample_plan: Plan, tmp_db_url: str
+) -> None:
+    with Register(tmp_db_url) as register:
+        start = register.revision()
+        assert start.number == 0 and len(start.register_id) == 32
+        register.import_plan(sample_plan, ImportReport())
+        register.save_scenario("s", Scenario())
+        after_writes = register.revision()
+        assert after_writes == (start.register_id, 2)
+        for read in (
+            register.is_empty,
+            register.has_programmes,
+            register.programmes,
+            register.fx,
+            register.pledges,
+            register.tranches,
+            register.load_plan,
+            register.import_log,
+            register.list_scenarios,
+            register.snapshot,
+            lambda: register.get_scenario("s"),
+        ):
+            read()
+        assert register.revision() == after_writes
+        revision, plan = register.snapshot()
+        assert revision == after_writes and len(plan.pledges) == len(sample_plan.pledges)
+    with Register(tmp_db_url) as again:  # the counter is stored, not per handle
+        assert again.revision() == after_writes
+
+
 def test_update_pledge_status(sample_plan: Plan, tmp_db_url: str) -> None:
     with Register(tmp_db_url) as register:
         register.import_plan(sample_plan, ImportReport())

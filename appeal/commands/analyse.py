@@ -16,21 +16,21 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from appeal.commands._options import InputError, add_plan_file_options, plan_from_files
+from appeal.commands._options import (
+    add_plan_file_options,
+    add_reveal_option,
+    open_register,
+    plan_from_register,
+)
 from appeal.terminal import pct, table, usd
-from models import analytics
-from models.allocation import AllocationInputError
-from models.plan import Plan
-from models.risk import RiskError
-from models.scenario import Scenario, ScenarioError
-from models.stress import UnknownDonor
+
+if TYPE_CHECKING:
+    from models.plan import Plan
 
 HELP = "analyse gaps, donor-base breadth, donor-loss stress and pledge risk"
 
@@ -89,40 +89,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers", metavar="W", type=_positive, default=2, help="simulation processes (2)"
     )
     parser.add_argument("--json", metavar="FILE", help="write every figure as JSON ('-': stdout)")
-    parser.add_argument(
-        "--reveal-confidential",
-        action="store_true",
-        help="show confidential donors' names (internal use only)",
-    )
+    add_reveal_option(parser)
 
 
 # -- input --------------------------------------------------------------------------------------
 def _load_plan(args: argparse.Namespace) -> tuple[Plan, dict[str, Any]]:
     if args.programmes or args.pledges:
+        from appeal.commands._options import plan_from_files
+
         return plan_from_files(args)
-    return _load_register(args), {}
-
-
-def _load_register(args: argparse.Namespace) -> Plan:
-    from appeal.config import database_url
-    from appeal.register import Register, RegisterError
-
-    url = database_url(getattr(args, "db", None))
-    try:
-        with Register(url) as register:
-            if not register.has_programmes():
-                raise InputError(
-                    f"the register {url} holds no programmes; import some with `appeal import` "
-                    "or give --programmes and --pledges"
-                )
-            return register.load_plan()
-    except RegisterError as exc:
-        raise InputError(str(exc)) from None
+    with open_register(args.db) as register:
+        return plan_from_register(register), {}
 
 
 def _previous_donors(path: str | None) -> list[str] | None:
     if not path:
         return None
+    from appeal.service import InputError
+
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -138,29 +122,9 @@ def _previous_donors(path: str | None) -> list[str] | None:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _scenario(path: str | None) -> Scenario:
-    from appeal.pipeline import load_scenario
-
-    try:
-        return load_scenario(path)
-    except ScenarioError as exc:
-        raise InputError(str(exc)) from None
-
-
 # -- output -------------------------------------------------------------------------------------
-def _json_safe(value: Any) -> Any:
-    """NaN/inf are not JSON: write them as null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def summary(data: dict[str, Any]) -> str:
-    """The terminal summary of :meth:`models.analytics.Analysis.to_dict` output."""
+    """The terminal summary of :meth:`models.analytics.PlanRun.to_dict` output."""
     out: list[str] = []
     head = str(data.get("title", "Appeal"))
     if data.get("illustrative"):
@@ -367,15 +331,23 @@ def summary(data: dict[str, Any]) -> str:
 
 # -- command ------------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
+    from appeal import service
+    from appeal.report import json_safe, write_json
+    from models.allocation import AllocationInputError
+    from models.risk import RiskError
+    from models.scenario import ScenarioError
+    from models.stress import UnknownDonor
+
     try:
         plan, import_report = _load_plan(args)
-        scenario = _scenario(args.scenario)
+        scenario = service.load_scenario(args.scenario)
         previous = _previous_donors(args.previous_donors)
         draws = scenario.risk.draws if args.draws is None else int(args.draws)
         progress = _progress_printer() if draws > 0 and sys.stderr.isatty() else None
-        analysis = analytics.analyse(
+        analysis = service.analyse(
             plan,
             scenario,
+            import_report=import_report,
             previous_donors=previous,
             stress_top=int(args.stress_top),
             stress_donors=[list(s) for s in args.stress_donors],
@@ -384,26 +356,32 @@ def run(args: argparse.Namespace) -> int:
             workers=int(args.workers),
             progress=progress,
         )
-    except (InputError, UnknownDonor, RiskError, ScenarioError, AllocationInputError) as exc:
+    except (
+        service.InputError,
+        UnknownDonor,
+        RiskError,
+        ScenarioError,
+        AllocationInputError,
+    ) as exc:
         print(f"appeal analyse: error: {exc}", file=sys.stderr)
         return 2
-    data = _json_safe(analysis.to_dict(reveal=bool(args.reveal_confidential)))
+    data = json_safe(analysis.to_dict(reveal=bool(args.reveal_confidential)))
     if import_report:
-        data["import_report"] = _json_safe(import_report)
+        data["import_report"] = json_safe(import_report)
     if args.json == "-":
-        json.dump(data, sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        write_json(data, "-")
         print(summary(data), file=sys.stderr)
         return 0
     print(summary(data))
     if args.json:
-        path = Path(args.json)
         try:
-            path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+            write_json(data, args.json)
         except OSError as exc:
-            print(f"appeal analyse: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
+            print(
+                f"appeal analyse: error: cannot write {args.json}: {exc.strerror}", file=sys.stderr
+            )
             return 2
-        print(f"\nwrote {path}")
+        print(f"\nwrote {args.json}")
     return 0
 
 

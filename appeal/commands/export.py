@@ -19,14 +19,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from appeal.commands._options import InputError, add_plan_file_options, plan_from_files
+from appeal.commands._options import (
+    add_plan_file_options,
+    add_reveal_option,
+    open_register,
+    plan_from_files,
+    plan_from_register,
+)
 from appeal.terminal import pct, usd
-from models.plan import Plan
-from models.scenario import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from appeal.register import Register
+    from models.scenario import Scenario
 
 HELP = "write the multiyear appeal workbook (xlsx) for a scenario"
 
@@ -42,42 +48,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scenario-file", metavar="FILE", help="a scenario TOML file (instead of --scenario)"
     )
     parser.add_argument("--hxl", action="store_true", help="add HXL hashtag rows under headers")
-    parser.add_argument(
-        "--reveal-confidential",
-        action="store_true",
-        help="show confidential donors' names (internal use only)",
-    )
+    add_reveal_option(parser)
     src = parser.add_argument_group("plan from files (default: the pledge register, see --db)")
     add_plan_file_options(src)
     src.add_argument("--title", metavar="TEXT", help="appeal title (default: from the plan)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from appeal import pipeline
-    from appeal.workbook import WorkbookError, check_target, write_appeal_workbook
+    from appeal import service
+    from models.scenario import ScenarioError
 
     try:
-        out = check_target(args.out)
+        out = service.check_export_target(args.out)
         if args.scenario and args.scenario_file:
-            raise InputError("give --scenario NAME or --scenario-file FILE, not both")
+            raise service.InputError("give --scenario NAME or --scenario-file FILE, not both")
         if args.programmes or args.pledges:
             plan, report = plan_from_files(args)
-            register = None
+            scenario = _scenario(args)
         else:
-            register = _register(args.db)
-            plan, report = _plan_from_register(register), {}
+            with open_register(args.db) as register:
+                plan, report = plan_from_register(register), {}
+                scenario = _scenario(args, register)
         if args.title:
             plan = plan.replace(title=args.title)
-        scenario = _scenario(args, register)
-        planned = pipeline.run(plan, scenario, report)
-        path = write_appeal_workbook(
-            out,
-            planned,
-            reveal_confidential=args.reveal_confidential,
-            hxl=args.hxl,
+        planned = service.solve(plan, scenario, report)
+        path = service.export_workbook(
+            out, planned, reveal_confidential=args.reveal_confidential, hxl=args.hxl
         )
-    except (InputError, WorkbookError, ScenarioError) as exc:
-        print(f"appeal export: {exc}", file=sys.stderr)
+    except (service.InputError, ScenarioError) as exc:
+        print(f"appeal export: error: {exc}", file=sys.stderr)
         return 2
     totals = planned.result.totals()
     print(
@@ -96,62 +95,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _register(db: str | None) -> Any:
-    from appeal import config
-    from appeal.register import Register
-
-    url = config.database_url(db)
-    try:
-        return Register(url)
-    except (ValueError, LookupError, OSError) as exc:
-        raise InputError(f"cannot open the pledge register {url}: {exc}") from None
-
-
-def _plan_from_register(register: Any) -> Plan:
-    try:
-        plan = register.load_plan()
-    except (ValueError, LookupError) as exc:
-        raise InputError(f"cannot load the plan from the register: {exc}") from None
-    if plan is None or not len(plan.programmes):
-        raise InputError(
-            "the register holds no programmes; import some with `appeal import` "
-            "or give --programmes and --pledges"
-        )
-    return plan
-
-
-def _scenario(args: argparse.Namespace, register: Any | None) -> Scenario:
-    from appeal.pipeline import load_scenario
+def _scenario(args: argparse.Namespace, register: Register | None = None) -> Scenario:
+    """--scenario-file, else --scenario NAME from the register, else the defaults."""
+    from appeal import service
 
     if args.scenario_file:
-        return load_scenario(args.scenario_file)
+        return service.load_scenario(args.scenario_file)
     if not args.scenario:
-        return Scenario().validate()
+        return service.load_scenario(None)
     if register is None:
-        register = _register(args.db)
-    try:
-        scenario = register.get_scenario(args.scenario)
-    except (KeyError, LookupError, ValueError):  # RegisterError: no such scenario
-        scenario = None
-    if scenario is None:
-        if args.scenario == "baseline":
-            return Scenario().validate()  # the default scenario needs no stored copy
-        names = _scenario_names(register)
-        known = f" (stored: {', '.join(names)})" if names else " (none stored)"
-        raise InputError(f"no scenario named {args.scenario!r} in the register{known}")
-    if isinstance(scenario, dict):
-        return Scenario.from_dict(scenario)
-    if not isinstance(scenario, Scenario):
-        raise InputError(f"the register returned an unusable scenario for {args.scenario!r}")
-    return scenario
-
-
-def _scenario_names(register: Any) -> list[str]:
-    """Names of the stored scenarios, for the error message (empty when they cannot be read)."""
-    try:
-        frame = register.list_scenarios()
-    except Exception:  # naming stored scenarios is a courtesy, never a failure
-        return []
-    if isinstance(frame, pd.DataFrame) and "name" in frame:
-        return sorted(str(n) for n in frame["name"])
-    return []
+        with open_register(args.db) as stored:
+            return service.stored_scenario(stored, args.scenario)
+    return service.stored_scenario(register, args.scenario)

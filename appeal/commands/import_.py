@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from appeal.commands.plan import print_report_errors
-from appeal.config import database_url
-from appeal.importer import ImportFailed, load_plan, load_pledges
-from appeal.register import Register, RegisterError
+from appeal.commands._options import (
+    add_reference_options,
+    add_skip_invalid_option,
+    open_register,
+    plan_files,
+    print_import_problems,
+    refused,
+)
 
 HELP = "validate pledge files and store them in the pledge register"
 
@@ -23,62 +27,35 @@ HELP = "validate pledge files and store them in the pledge register"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("pledges", nargs="+", metavar="PLEDGES", help="pledge files (xlsx/csv)")
     parser.add_argument("--programmes", metavar="FILE", help="budget lines (stored too)")
-    parser.add_argument("--donors", metavar="FILE", help="donor types and regions")
-    parser.add_argument("--fx", metavar="FILE", help="exchange rates, units per USD")
-    parser.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="store the valid rows and report the rejected ones (default: refuse the import)",
-    )
+    add_reference_options(parser)
+    add_skip_invalid_option(parser, "store")
 
 
 def run(args: argparse.Namespace) -> int:
+    from appeal import service
+    from appeal.importer import ImportFailed
+
     try:
-        register = Register(database_url(args.db))
-    except RegisterError as exc:
+        with open_register(args.db) as register:
+            outcome = service.import_files(register, plan_files(args))
+    except ImportFailed as exc:
+        print_import_problems(exc.report)
+        print(f"appeal import: error: {refused(exc.report, 'nothing was stored')}", file=sys.stderr)
+        return 2
+    except service.NoPlan as exc:
+        print(
+            f"appeal import: error: {exc}; pass --programmes FILE "
+            "(and --fx FILE for non-USD pledges)",
+            file=sys.stderr,
+        )
+        return 2
+    except service.InputError as exc:
         print(f"appeal import: error: {exc}", file=sys.stderr)
         return 2
-    try:
-        try:
-            if args.programmes:
-                plan, report = load_plan(
-                    args.programmes,
-                    args.pledges,
-                    donors=args.donors,
-                    fx=args.fx,
-                    skip_invalid=args.skip_invalid,
-                )
-            else:
-                base = register.load_plan()
-                if base.programmes.empty:
-                    print(
-                        "appeal import: error: the register has no programmes yet; "
-                        "pass --programmes FILE (and --fx FILE for non-USD pledges)",
-                        file=sys.stderr,
-                    )
-                    return 2
-                plan, report = load_pledges(
-                    base,
-                    args.pledges,
-                    donors=args.donors,
-                    fx=args.fx,
-                    skip_invalid=args.skip_invalid,
-                )
-        except ImportFailed as exc:
-            print_report_errors(exc.report)
-            print(
-                f"appeal import: refused: {len(exc.report.errors)} error(s); nothing was stored",
-                file=sys.stderr,
-            )
-            return 2
-        print_report_errors(report, prefix="rejected")
-        before = len(register.pledges())
-        register.import_plan(plan, report)
-        after = len(register.pledges())
-        print(
-            f"imported into {register.url}: {report.summary()}; "
-            f"register now holds {after} pledges ({after - before:+d})"
-        )
-        return 0
-    finally:
-        register.close()
+    report = outcome.report
+    print_import_problems(report, prefix="rejected")
+    print(
+        f"imported into {register.url}: {report.summary()}; register now holds "
+        f"{outcome.pledges_after} pledges ({outcome.pledges_after - outcome.pledges_before:+d})"
+    )
+    return 0

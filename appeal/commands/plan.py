@@ -8,15 +8,9 @@ rejected ones); 1 anything else (a clear message from appeal.cli).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
-from appeal import pipeline
 from appeal.commands._options import add_plan_file_options, add_reveal_option
-from appeal.importer import ImportFailed, ImportReport, load_plan
-from appeal.report import result_json, summary_lines
-from models.scenario import ScenarioError
 
 HELP = "import programmes and pledges, allocate, and write the appeal (JSON / workbook)"
 
@@ -30,14 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hxl", action="store_true", help="add HXL hashtag rows to the workbook")
 
 
-def print_report_errors(report: ImportReport, *, prefix: str = "error") -> None:
-    """Every error (and warning) of an import on stderr, one per line."""
-    for error in report.errors:
-        print(f"{prefix}: {error}", file=sys.stderr)
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
     if not args.programmes or not args.pledges:
         print(
@@ -47,65 +33,47 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.out:
-        from appeal.workbook import WorkbookError, check_target
+    from appeal import service
+    from appeal.commands._options import plan_from_files
+    from appeal.report import result_json, summary_lines, write_json
+    from models.scenario import ScenarioError
 
-        try:
-            check_target(args.out)
-        except WorkbookError as exc:
-            print(f"appeal plan: error: --out {args.out}: {exc}", file=sys.stderr)
-            return 2
     try:
-        scenario = pipeline.load_scenario(args.scenario)
-    except ScenarioError as exc:
-        print(f"appeal plan: error: scenario: {exc}", file=sys.stderr)
-        return 2
-    try:
-        plan, report = load_plan(
-            args.programmes,
-            args.pledges,
-            donors=args.donors,
-            fx=args.fx,
-            skip_invalid=args.skip_invalid,
-        )
-    except ImportFailed as exc:
-        print_report_errors(exc.report)
-        print(
-            f"appeal plan: import refused: {len(exc.report.errors)} error(s); nothing was "
-            "imported (fix the rows, or use --skip-invalid to keep the valid ones)",
-            file=sys.stderr,
-        )
-        return 2
-    print_report_errors(report, prefix="rejected")
-    result = pipeline.run(plan, scenario, report.to_dict())
-    data = result_json(result, reveal_confidential=args.reveal_confidential)
-    out = sys.stdout
-    if args.json == "-":
-        json.dump(data, sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
-        out = sys.stderr  # keep stdout pure JSON
-    elif args.json:
-        path = Path(args.json)
+        if args.out:
+            try:
+                service.check_export_target(args.out)
+            except service.InputError as exc:
+                raise service.InputError(f"--out {args.out}: {exc}") from None
         try:
-            path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+            scenario = service.load_scenario(args.scenario)
+        except ScenarioError as exc:
+            raise service.InputError(f"scenario: {exc}") from None
+        plan, report = plan_from_files(args)
+    except service.InputError as exc:
+        print(f"appeal plan: error: {exc}", file=sys.stderr)
+        return 2
+    run = service.solve(plan, scenario, report)
+    data = result_json(run, reveal_confidential=args.reveal_confidential)
+    out = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON
+    if args.json:
+        try:
+            write_json(data, args.json)
         except OSError as exc:
-            print(f"appeal plan: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
+            print(f"appeal plan: error: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
             return 1
     if args.out:
-        from appeal.workbook import WorkbookError, write_appeal_workbook
-
         try:
-            write_appeal_workbook(
-                Path(args.out), result, reveal_confidential=args.reveal_confidential, hxl=args.hxl
+            service.export_workbook(
+                args.out, run, reveal_confidential=args.reveal_confidential, hxl=args.hxl
             )
-        except WorkbookError as exc:
+        except service.InputError as exc:
             print(f"appeal plan: error: --out {args.out}: {exc}", file=sys.stderr)
             return 2
     for line in summary_lines(data):
         print(line, file=out)
-    if not result.result.ok:
+    if not run.result.ok:
         # The JSON (if asked for) still records the solver's status and message.
-        solver = result.result.solver
+        solver = run.result.solver
         print(
             f"appeal plan: error: the allocation failed ({solver.status}): {solver.message}",
             file=sys.stderr,

@@ -6,15 +6,15 @@ Confidential donors are shown as "Anonymous donor N" unless ``--reveal-confident
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from appeal.commands._options import add_reveal_option, open_register
 
-from appeal.config import database_url
-from appeal.register import Register, RegisterError
-from appeal.report import records
-from models.privacy import anonymise, donor_aliases
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from appeal.register import Register
 
 HELP = "list the pledges stored in the pledge register"
 
@@ -37,15 +37,13 @@ COLUMNS = [
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.add_argument(
-        "--reveal-confidential",
-        action="store_true",
-        help="show confidential donors' names (internal use only)",
-    )
+    add_reveal_option(parser)
 
 
 def pledge_listing(register: Register, *, reveal: bool = False) -> pd.DataFrame:
     """Stored pledges with their programmable USD, donors anonymised unless ``reveal``."""
+    from models.privacy import anonymise, donor_aliases
+
     plan = register.load_plan()
     usd = plan.tranches.groupby("pledge_id")["programmable_usd"].sum()
     frame = plan.pledges.copy()
@@ -55,18 +53,19 @@ def pledge_listing(register: Register, *, reveal: bool = False) -> pd.DataFrame:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from appeal.report import records, write_json
+    from appeal.service import InputError
+
     try:
-        register = Register(database_url(args.db))
-    except RegisterError as exc:
+        with open_register(args.db) as register:
+            frame = pledge_listing(register, reveal=args.reveal_confidential)
+    except InputError as exc:
         print(f"appeal pledges: error: {exc}", file=sys.stderr)
         return 2
-    try:
-        frame = pledge_listing(register, reveal=args.reveal_confidential)
-    finally:
-        register.close()
     if args.format == "json":
-        json.dump(records(frame), sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        write_json(records(frame), "-")
     elif args.format == "csv":
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
     elif frame.empty:

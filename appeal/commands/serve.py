@@ -12,8 +12,10 @@ import errno
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import platformdirs
+if TYPE_CHECKING:
+    from appeal.register import Register
 
 HELP = "start the dashboard in the browser (http://127.0.0.1:8050 by default)"
 
@@ -34,28 +36,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_demo(register: object) -> str:
+def load_demo(register: Register) -> str:
     """Load the sample plan and scenarios into an empty register; returns what was done."""
-    from appeal import pipeline
+    from appeal import service
     from appeal.importer import load_sample_plan, sample_paths
-    from appeal.register import Register
-    from dashboards.logic.overview import run_summary
 
-    assert isinstance(register, Register)
     if not register.is_empty():
         return "the register already holds data; --demo left it unchanged"
     plan, report = load_sample_plan()
     register.import_plan(plan, report)
     saved = []
     for path in sample_paths()["scenarios"]:
-        scenario = pipeline.load_scenario(path)
-        summary = None
+        scenario = service.load_scenario(path)
         try:
-            run = pipeline.run(plan, scenario)
-            summary = run_summary(run) if run.result.ok else None
+            run = service.solve(plan, scenario)
         except Exception as exc:  # a failed solve must not stop the app from starting
             print(f"appeal serve: scenario {scenario.name}: not solved ({exc})", file=sys.stderr)
-        register.save_scenario(scenario.name, scenario, summary)
+            register.save_scenario(scenario.name, scenario, None)
+        else:
+            service.save_scenario(register, scenario.name, run)
         saved.append(scenario.name)
     return (
         f"loaded the illustrative sample plan ({len(plan.pledges)} pledges, "
@@ -82,8 +81,6 @@ def _port_problem(host: str, port: int) -> str:
 def run(args: argparse.Namespace) -> int:
     from appeal.config import database_url
     from appeal.register import Register, RegisterError
-    from dashboards.app import create_app
-    from dashboards.state import AppConfig
 
     if not 0 < args.port < 65536:
         print(f"appeal serve: error: --port must be 1-65535, got {args.port}", file=sys.stderr)
@@ -110,8 +107,14 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     register.close()
+    import platformdirs
+
     cache_dir = args.cache_dir or str(Path(platformdirs.user_cache_dir("appeal-planner")) / "dash")
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    # The one place appeal/ imports the dashboard: to start it.
+    from dashboards.app import create_app
+    from dashboards.state import AppConfig
+
     app = create_app(AppConfig(db_url=url, cache_dir=cache_dir))
     print(
         f"appeal serve: dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from appeal.template import write_template
-
 HELP = "write the blank pledge template workbook (drop-downs and instructions)"
 
 
@@ -17,6 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from appeal.template import write_template
+
     try:
         path = write_template(args.out)
     except ValueError as exc:

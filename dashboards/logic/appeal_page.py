@@ -6,7 +6,7 @@ import os
 
 import pandas as pd
 
-from appeal.pipeline import PlanRun
+from appeal.service import PlanRun
 from appeal.workbook import write_appeal_workbook
 from dashboards.state import write_temp_path
 from models import gaps

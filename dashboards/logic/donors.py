@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from appeal.pipeline import PlanRun
+from appeal.service import PlanRun
 from models import donor_base, risk, stress
 from models.plan import Plan
 from models.privacy import anonymise

@@ -1,9 +1,9 @@
 """Overview page logic: headline figures, gap tables and "what changed since the last save".
 
-A *summary* (:func:`run_summary`) is the small JSON-safe digest of one run that is saved with
-every scenario in the store; comparing the summary saved then with the same scenario solved on
-today's plan (:func:`changes_since`) tells what changed since (new pledges, status changes,
-edits to the programmes).
+A *summary* (:func:`appeal.service.run_summary`) is the small JSON-safe digest of one run that
+is saved with every scenario in the store; comparing the summary saved then with the same
+scenario solved on today's plan (:func:`changes_since`) tells what changed since (new pledges,
+status changes, edits to the programmes).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from appeal.pipeline import PlanRun
+from appeal.service import PlanRun
 from models import donor_base, gaps
 
 FLEXIBLE_AIM = donor_base.GRAND_BARGAIN_TARGET
@@ -70,28 +70,6 @@ def line_year_table(run: PlanRun) -> pd.DataFrame:
         frame["requirement_usd"] > 0, 0.0
     )
     return frame
-
-
-def run_summary(run: PlanRun, breadth: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON-safe digest saved with a scenario: totals, donor-base figures, per-line funded,
-    the number of pledges and the solver status."""
-    h = headline(run, breadth)
-    per_line = (
-        gaps.line_years(run.plan, run.result).groupby("line_id")["funded_usd"].sum().to_dict()
-    )
-    return {
-        "requirement_usd": h.requirement_usd,
-        "funded_usd": h.funded_usd,
-        "firm_usd": h.firm_usd,
-        "gap_usd": h.gap_usd,
-        "coverage": h.coverage,
-        "donor_count": h.donor_count,
-        "hhi": h.hhi,
-        "flexible_share": h.flexible_share,
-        "pledge_count": len(run.plan.pledges),
-        "solver_status": run.result.solver.status,
-        "lines": {str(k): float(v) for k, v in per_line.items()},
-    }
 
 
 def parse_summary(value: Any) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from appeal.pipeline import PlanRun
+from appeal.service import PlanRun
 from models import gaps
 from models.scenario import ScenarioError
 

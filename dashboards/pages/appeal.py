@@ -10,6 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from appeal.service import NoPlan
 from dashboards import figures, ids
 from dashboards.components import (
     error_alert,
@@ -23,7 +24,6 @@ from dashboards.logic import appeal_page as logic
 from dashboards.logic.scenarios import next_million_table, solver_text
 from dashboards.state import (
     Context,
-    NoPlan,
     aliases_for,
     get_config,
     load_plan,

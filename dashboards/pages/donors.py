@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from appeal.service import NoPlan
 from dashboards import figures, ids
 from dashboards.components import (
     card,
@@ -25,7 +26,7 @@ from dashboards.components import (
     working_store,
 )
 from dashboards.logic import donors as logic
-from dashboards.state import NoPlan, get_config, solve
+from dashboards.state import get_config, solve
 from models.risk import RiskError
 from models.scenario import ScenarioError
 

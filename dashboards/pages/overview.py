@@ -10,6 +10,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
+from appeal import service
+from appeal.service import NoPlan
 from dashboards import figures, ids
 from dashboards.components import (
     card,
@@ -25,7 +27,7 @@ from dashboards.components import (
 )
 from dashboards.logic import overview as logic
 from dashboards.logic.scenarios import line_names, solver_text
-from dashboards.state import NoPlan, get_config, open_register, solve, solve_scenario
+from dashboards.state import get_config, open_register, solve, solve_scenario
 from models import donor_base, gaps
 from models.scenario import ScenarioError
 
@@ -93,7 +95,7 @@ def changes_section(ctx_run: Any, plan: Any) -> Any:
     saved_summary = logic.parse_summary(row.get("summary"))
     scenario = reg.get_scenario(name)
     now_run = solve_scenario(config, plan, scenario)
-    now = logic.run_summary(now_run)
+    now = service.run_summary(now_run)
     when = logic.saved_at_text(row)
     if saved_summary is None:
         return info_alert(f"Scenario {name!r} was saved without a summary; nothing to compare.")

@@ -17,11 +17,12 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from appeal.service import NoPlan
 from appeal.template import build_template
 from dashboards import ids, uploads
 from dashboards.components import error_alert, frame_table, info_alert, page_header, section
 from dashboards.logic import pledges as logic
-from dashboards.state import NoPlan, aliases_for, get_config, load_plan, open_register
+from dashboards.state import aliases_for, get_config, load_plan, open_register
 from models.plan import EARMARKING, STATUSES
 
 dash.register_page(

@@ -22,7 +22,8 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from appeal.pipeline import PlanRun
+from appeal import service
+from appeal.service import NoPlan
 from dashboards import figures, ids
 from dashboards.components import (
     card,
@@ -42,7 +43,6 @@ from dashboards.logic.donors import donor_options
 from dashboards.state import (
     FROM_EDITOR,
     ORIGIN_KEY,
-    NoPlan,
     aliases_for,
     get_config,
     load_plan,
@@ -52,6 +52,7 @@ from dashboards.state import (
     solve_scenario,
 )
 from models import gaps
+from models.analytics import PlanRun
 from models.scenario import Scenario, ScenarioError
 
 dash.register_page(
@@ -502,7 +503,7 @@ def save(n: int | None, *args: Any) -> tuple[Any, Any, Any, Any]:
             no_update,
         )
     try:
-        open_register(config).save_scenario(name, scenario, overview_logic.run_summary(run_))
+        service.save_scenario(open_register(config), name, run_)
     except ValueError as exc:
         return no_update, error_alert(str(exc), title="Not saved"), no_update, no_update
     message = dbc.Alert(
