@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from appeal.template import write_template  # noqa: E402
+from models import contract  # noqa: E402
 from models.scenario import CRITERIA  # noqa: E402
 
 SEED = 20270101
@@ -522,16 +523,9 @@ def write_programmes(rng: random.Random, out: Path) -> None:
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
     header = [
-        "line_id",
-        "name",
-        "category",
-        "entity",
-        "pillar",
-        "themes",
-        "priority",
-        "min_viable_share",
-        *[f"req_{y}" for y in YEARS],
-        *[f"score_{c}" for c in CRITERIA],
+        *(c.name for c in contract.PROGRAMMES.written),
+        *(contract.PROGRAMMES.pattern("req_{}").column_name(y) for y in YEARS),
+        *(contract.PROGRAMMES.pattern("score_{}").column_name(c) for c in CRITERIA),
     ]
     ws.append(header)
     for line_id, name, cat, entity, pillars, themes, prio, mvs, musd in LINES:
@@ -562,7 +556,7 @@ def write_programmes(rng: random.Random, out: Path) -> None:
 def write_donors(out: Path) -> None:
     with (out / "donors.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["donor", "donor_type", "region", "iati_org_id"])
+        w.writerow([c.name for c in contract.DONORS.written])
         for name, kind, region, *_ in DONORS:
             w.writerow([name, kind, region, ""])
 
@@ -570,7 +564,7 @@ def write_donors(out: Path) -> None:
 def write_fx(out: Path) -> None:
     with (out / "fx_rates.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["currency", "units_per_usd", "as_of"])
+        w.writerow([c.name for c in contract.FX.written])
         w.writerow(["USD", 1.0, "2026-11-01"])
         for code, rate in FX.items():
             w.writerow([code, rate, "2026-11-01"])
@@ -654,71 +648,28 @@ def write_pledges(rng: random.Random, out: Path) -> None:
     ws["A1"].font = Font(bold=True, size=13)
     ws.append(["Source: UNOCT resource mobilization, pledge tracker export"])
     tranche_years = list(range(2026, 2032))
-    header = [
-        "Pledge ID",
-        "Donor",
-        "Amount",
-        "Currency",
-        "Year",
-        "Years",
-        "Earmarking",
-        "Earmark to",
-        "Status",
-        "PSC rate",
-        "Confidential",
-        *[f"amount_{y}" for y in tranche_years],
-    ]
-    ws.append(header)
-    ws.append(
-        [
-            "#meta+id",
-            "#org+funder",
-            "#value",
-            "#currency",
-            "#date+start",
-            "#meta+years",
-            "#meta+earmarking",
-            "#meta+earmark",
-            "#status",
-            "#meta+psc",
-            "#meta+confidential",
-            *[f"#value+y{y}" for y in tranche_years],
-        ]
-    )
+    per_year = contract.PLEDGES.pattern("amount_{}")
+    columns = contract.PLEDGES.written
+    # The tracker export: readable headers with the HXL row under them.
+    ws.append([c.label for c in columns] + [per_year.column_name(y) for y in tranche_years])
+    ws.append([c.hashtag for c in columns] + [per_year.hashtag(y) for y in tranche_years])
     for i, p in enumerate(book, start=1):
         tranches = p.get("tranches")
-        row = [
-            f"UNOCT-{2026 + (i % 3)}-{i:04d}",
-            p["donor"],
-            p["amount"],
-            p["currency"],
-            p["year"],
-            None if tranches else p["years"],
-            p["earmarking"],
-            p["earmark_to"] or None,
-            p["status"],
-            p["psc_rate"],
-            p["confidential"],
-        ]
+        values = {
+            **p,
+            "pledge_id": f"UNOCT-{2026 + (i % 3)}-{i:04d}",
+            "years": None if tranches else p["years"],
+            "earmark_to": p["earmark_to"] or None,
+        }
+        row = [values[c.name] for c in columns]
         row += [tranches.get(y) if isinstance(tranches, dict) else None for y in tranche_years]
         ws.append(row)
     _save(wb, out / "pledges.xlsx")
+    # Entities send a plain csv with the contract's column names and no pledge ids.
+    entity_columns = [c.name for c in columns if c.name != "pledge_id"]
     with (out / "pledges_entities.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(
-            [
-                "donor",
-                "amount",
-                "currency",
-                "year",
-                "years",
-                "earmarking",
-                "earmark_to",
-                "status",
-                "psc_rate",
-                "confidential",
-            ]
-        )
+        w.writerow(entity_columns)
         for k, p in enumerate(entities):
             total = float(p["amount"])  # type: ignore[arg-type]
             # Entities send amounts as text in several styles; the importer parses them.
@@ -728,20 +679,13 @@ def write_pledges(rng: random.Random, out: Path) -> None:
                 amount = f"{p['currency']} {total / 1e6:g}m"
             else:
                 amount = f"{total:.0f}"
-            w.writerow(
-                [
-                    p["donor"],
-                    amount,
-                    p["currency"],
-                    p["year"],
-                    len(p["tranches"]) if isinstance(p.get("tranches"), dict) else p["years"],  # type: ignore[arg-type]
-                    p["earmarking"],
-                    p["earmark_to"],
-                    p["status"],
-                    p["psc_rate"],
-                    p["confidential"],
-                ]
-            )
+            tranches = p.get("tranches")
+            values = {
+                **p,
+                "amount": amount,
+                "years": len(tranches) if isinstance(tranches, dict) else p["years"],
+            }
+            w.writerow([values[name] for name in entity_columns])
 
 
 SCENARIOS = {

@@ -14,24 +14,20 @@ import pandas as pd
 from appeal.config import database_url
 from appeal.register import Register, RegisterError
 from appeal.report import records
+from models import contract
+from models.plan import PLEDGE_COLUMNS
 from models.privacy import anonymise, donor_aliases
 
 HELP = "list the pledges stored in the pledge register"
 
+# The plan's pledge columns (models.contract) with each pledge's programmable USD after its
+# status, where it came from last; the PSC rate and the confidential flag are not listed.
+_HIDDEN = ("psc_rate", "confidential")
+_ORIGIN = [c.plan_name for c in contract.PLEDGES.plan_columns if not c.in_files]
 COLUMNS = [
-    "pledge_id",
-    "donor",
-    "amount",
-    "currency",
-    "first_year",
-    "last_year",
-    "earmarking",
-    "earmark_to",
-    "status",
+    *(c for c in PLEDGE_COLUMNS if c not in _HIDDEN and c not in _ORIGIN),
     "programmable_usd",
-    "source_file",
-    "source_sheet",
-    "source_row",
+    *_ORIGIN,
 ]
 
 
