@@ -270,8 +270,8 @@ class Table:
 
     @cached_property
     def file_columns(self) -> tuple[Column, ...]:
-        """Columns files may carry, in file order."""
-        return tuple(c for c in self.columns if c.in_files)
+        """Columns files may carry, in file order (none for tables the planner derives)."""
+        return tuple(c for c in self.columns if c.in_files) if self.in_files else ()
 
     @cached_property
     def written(self) -> tuple[Column, ...]:

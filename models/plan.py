@@ -227,6 +227,13 @@ def _conform(
     return out.reset_index(drop=True), []
 
 
+# The contract's default of every column that has one, per table (for make_plan's rows).
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    t.name: {c.plan_name: c.default for c in t.plan_columns if c.default is not None}
+    for t in contract.TABLES.values()
+}
+
+
 def make_plan(
     lines: Sequence[Mapping[str, Any]],
     pledges: Sequence[Mapping[str, Any]],
@@ -249,6 +256,7 @@ def make_plan(
     for line in lines:
         prog_rows.append(
             {
+                **_DEFAULTS["programmes"],
                 "line_id": str(line["line_id"]),
                 "name": str(line.get("name", line["line_id"])),
                 "category": line.get("category", "entity"),
@@ -282,6 +290,7 @@ def make_plan(
         tranche_rows.extend(money.tranches(pid, parts, rates[currency], psc))
         pledge_rows.append(
             {
+                **_DEFAULTS["pledges"],
                 "pledge_id": pid,
                 "donor": str(p["donor"]),
                 "amount": amount,

@@ -475,6 +475,17 @@ SOFT_TARGETS = [
     "pillar:III",
 ]
 
+# How often each earmarking category and status is drawn (mostly earmarked, like reality).
+EARMARKING_WEIGHTS = {
+    "unearmarked": 14,
+    "softly earmarked": 20,
+    "earmarked": 54,
+    "tightly earmarked": 12,
+}
+STATUS_WEIGHTS = {"paid": 30, "committed": 38, "pledged": 32}
+assert set(EARMARKING_WEIGHTS) == set(contract.EARMARKING.labels)
+assert set(STATUS_WEIGHTS) == set(contract.STATUS.values)
+
 TOTAL_GROSS_USD = 275e6  # pledges, illustrative; requirements are larger (real gaps)
 N_PLEDGES = 250
 
@@ -590,10 +601,7 @@ def _pledges(rng: random.Random) -> list[dict[str, object]]:
         shares = [rng.uniform(0.5, 1.5) for _ in range(n)]
         for share in shares:
             usd = donor_usd * share / sum(shares)
-            earmarking = rng.choices(
-                ["unearmarked", "softly earmarked", "earmarked", "tightly earmarked"],
-                weights=[14, 20, 54, 12],
-            )[0]
+            earmarking = rng.choices(list(EARMARKING_WEIGHTS), list(EARMARKING_WEIGHTS.values()))[0]
             if name in ("Saudi Arabia", "Qatar") and rng.random() < 0.35:
                 earmarking = "unearmarked"  # the large Gulf donors give core money too
             if earmarking == "unearmarked":
@@ -607,7 +615,7 @@ def _pledges(rng: random.Random) -> list[dict[str, object]]:
             )[0]
             years = rng.choices([1, 2, 3, 4], weights=[45, 20, 20, 15])[0]
             years = min(years, max(1, 2031 - first))
-            status = rng.choices(["paid", "committed", "pledged"], weights=[30, 38, 32])[0]
+            status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
             if first >= 2029 and status == "paid":
                 status = "committed"  # money cannot be paid years ahead
             rate = FX.get(currency, 1.0)
@@ -661,7 +669,7 @@ def write_pledges(rng: random.Random, out: Path) -> None:
             "years": None if tranches else p["years"],
             "earmark_to": p["earmark_to"] or None,
         }
-        row = [values[c.name] for c in columns]
+        row = [values.get(c.name) for c in columns]  # a column the data lacks stays blank
         row += [tranches.get(y) if isinstance(tranches, dict) else None for y in tranche_years]
         ws.append(row)
     _save(wb, out / "pledges.xlsx")
@@ -685,7 +693,7 @@ def write_pledges(rng: random.Random, out: Path) -> None:
                 "amount": amount,
                 "years": len(tranches) if isinstance(tranches, dict) else p["years"],
             }
-            w.writerow([values[name] for name in entity_columns])
+            w.writerow([values.get(name) for name in entity_columns])
 
 
 SCENARIOS = {
