@@ -22,7 +22,7 @@ import datetime as dt
 import functools
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,6 +157,9 @@ class ImportFailed(Exception):
 
 
 # -- row machinery --------------------------------------------------------------------------
+_BLANK = object()  # what _Row.cell gives for a blank cell when asked to tell
+
+
 class _Row:
     """Collects the parsed values and cell errors of one spreadsheet row."""
 
@@ -172,11 +175,19 @@ class _Row:
         return self.table.get(self.values, column)
 
     def cell(self, column: str, parse: Callable[[Any], Any], *, default: Any = None) -> Any:
+        """The parsed value of one cell; ``default`` when it is blank or the column absent.
+        (The hot path of an import: one call per cell, so it is written out in one piece.)"""
         i = self.table.columns.get(column)
-        value = self.values[i] if i is not None and i < len(self.values) else None
-        if value is None or (type(value) is str and ss.is_blank(value)):
+        values = self.values
+        value: Any = values[i] if i is not None and i < len(values) else None
+        if value is None:
             return default
-        if type(value) is float and value != value:  # NaN from a csv-like source
+        if type(value) is str:
+            # Most cells are plain ASCII text: only other text can be invisible characters.
+            text = value.strip()
+            if not text or (not text.isascii() and ss.is_blank(value)):
+                return default
+        elif isinstance(value, float) and value != value:  # NaN from a csv-like source
             return default
         # Codes, years, statuses ... repeat on most rows: parse each distinct value once.
         cache = self.table.cache
@@ -194,8 +205,8 @@ class _Row:
         return None
 
     def required(self, column: str, parse: Callable[[Any], Any]) -> Any:
-        value = self.table.get(self.values, column)
-        if ss.is_blank(value):
+        value = self.cell(column, parse, default=_BLANK)
+        if value is _BLANK:
             self.error(
                 column,
                 f"{column} is required"
@@ -203,7 +214,7 @@ class _Row:
                 else f"column {column} is missing",
             )
             return None
-        return self.cell(column, parse)
+        return value
 
     def error(self, column: str | None, message: str) -> None:
         self.errors.append((column, message))
@@ -226,8 +237,13 @@ def _data_rows(table: Table, report: ImportReport) -> list[_Row]:
     rows: list[_Row] = []
     used = sorted(set(table.columns.values()))
     is_blank = ss.is_blank
+    first = used[0] if used else 0
     for number, values in table.rows:
-        if not values or all(
+        if not values:
+            continue
+        # Most rows have their first known column filled: then they are not blank.
+        head = values[first] if first < len(values) else None
+        if (head is None or is_blank(head)) and all(
             i >= len(values) or values[i] is None or is_blank(values[i]) for i in used
         ):
             continue
@@ -342,6 +358,13 @@ def _as_of(what: str, max_length: int) -> Callable[[Any], str]:
     return parse
 
 
+_PILLAR_HINT = ", ".join(contract.PILLAR.values)
+_PRIORITY_HINT = (
+    f"{contract.PROGRAMMES.column('priority').minimum:g}-"
+    f"{contract.PROGRAMMES.column('priority').maximum:g} or {'/'.join(PRIORITY_WORDS)}"
+)
+
+
 def _priority(v: Any) -> int:
     text = ss.clean_text(v).casefold()
     if text in PRIORITY_WORDS:
@@ -349,9 +372,7 @@ def _priority(v: Any) -> int:
     try:
         value = ss.parse_int(v, what="priority")
     except CellError:
-        raise CellError(
-            f"priority must be 1-4 or critical/high/medium/low, got {ss.clean_text(v)!r}"
-        ) from None
+        raise CellError(f"priority must be {_PRIORITY_HINT}, got {ss.clean_text(v)!r}") from None
     return value
 
 
@@ -362,7 +383,7 @@ def _pillars(what: str) -> Callable[[Any], str]:
         for part in parts:
             key = ss.header_key(part).removeprefix("pillar")  # "Pillar II" is pillar II
             if key not in PILLAR_WORDS:
-                raise CellError(f"pillar {part.strip()!r} is not one of I, II, III, IV")
+                raise CellError(f"pillar {part.strip()!r} is not one of {_PILLAR_HINT}")
             if PILLAR_WORDS[key] not in out:
                 out.append(PILLAR_WORDS[key])
         return ";".join(out)
@@ -466,26 +487,40 @@ _FILE_NAMES: dict[str, dict[str, str]] = {
 }
 
 
-def _value(r: _Row, table: str, name: str) -> Any:
-    """One cell of a row, parsed as the contract says: required (an error when blank) or
-    optional (the contract's default when blank)."""
-    column, parse = _COLUMNS[table][name]
+_Reader = Callable[[_Row], Any]
+
+
+def _reader(column: Column, parse: Callable[[Any], Any]) -> _Reader:
+    """Reads one column of a row as the contract says: required (an error when blank) or
+    optional (the contract's default when blank). A partial, not a closure: it runs per cell."""
     if column.required:
-        return r.required(name, parse)
-    return r.cell(name, parse, default=column.default)
+        return functools.partial(_Row.required, column=column.name, parse=parse)
+    return functools.partial(_Row.cell, column=column.name, parse=parse, default=column.default)
 
 
-def _record(r: _Row, table: str, names: Sequence[str] | None = None) -> dict[str, Any]:
-    """Plan column -> value for the named file columns (all stored ones by default)."""
+# Per table: file column -> its reader.
+_READ: dict[str, dict[str, _Reader]] = {
+    table: {name: _reader(c, parse) for name, (c, parse) in columns.items()}
+    for table, columns in _COLUMNS.items()
+}
+
+
+def _readers(table: str, names: Sequence[str] | None = None) -> list[tuple[str, _Reader]]:
+    """(plan column, reader) of the named file columns (all stored ones by default)."""
     columns = _COLUMNS[table]
     chosen = names if names is not None else [n for n, (c, _) in columns.items() if c.stored]
-    return {columns[n][0].plan_name: _value(r, table, n) for n in chosen}
+    return [(columns[n][0].plan_name, _READ[table][n]) for n in chosen]
 
 
-@functools.lru_cache(maxsize=64)
-def _others(table: str, done: tuple[str, ...]) -> tuple[str, ...]:
+def _record(r: _Row, readers: Sequence[tuple[str, _Reader]]) -> dict[str, Any]:
+    """Plan column -> value of one row, for the given readers."""
+    return {field: read(r) for field, read in readers}
+
+
+def _others(table: str, done: Iterable[str]) -> list[str]:
     """The table's stored file columns whose plan column is not among ``done``."""
-    return tuple(n for n, (c, _) in _COLUMNS[table].items() if c.stored and c.plan_name not in done)
+    skip = set(done)
+    return [n for n, (c, _) in _COLUMNS[table].items() if c.stored and c.plan_name not in skip]
 
 
 def _parser(table: str, name: str) -> Callable[[Any], Any]:
@@ -507,7 +542,8 @@ def _read_reference_table(
         return pd.DataFrame(columns=columns), report
     assert table is not None
     rows = _data_rows(table, report)
-    parsed = {r.number: _record(r, kind) for r in rows}
+    readers = _readers(kind)
+    parsed = {r.number: _record(r, readers) for r in rows}
     _validate_table(kind, rows, parsed)
     good = _finish(rows, report, table, kind)
     return pd.DataFrame([parsed[r.number] for r in good], columns=columns), report
@@ -592,8 +628,9 @@ def read_programmes(
     req_rows: dict[int, list[tuple[int, float]]] = {}
     req_parsers = {c: _pattern_parser(_REQ, c) for c in req_columns}
     score_parsers = {c: _pattern_parser(_SCORE, name) for c, name in score_columns.items()}
+    readers = _readers("programmes")
     for r in rows:
-        record = _record(r, "programmes")
+        record = _record(r, readers)
         for column, name in score_columns.items():
             record[name] = r.cell(column, score_parsers[column], default=0.0)
         reqs = []
@@ -643,7 +680,7 @@ def read_programmes(
     return programmes, req.reset_index(drop=True), report
 
 
-_others_than_line = _others("requirements", ("line_id",))
+_REQUIREMENT_VALUES = _readers("requirements", _others("requirements", ("line_id",)))
 
 
 def _read_long_requirements(
@@ -653,10 +690,10 @@ def _read_long_requirements(
     rows = _data_rows(table, sub)
     parsed: dict[int, dict[str, Any]] = {}
     for r in rows:
-        line = _value(r, "requirements", "line_id")
+        line = _READ["requirements"]["line_id"](r)
         if line is not None and line not in lines:
             r.error("line_id", f"line {line!r} is not in the programmes")
-        parsed[r.number] = {"line_id": line, **_record(r, "requirements", _others_than_line)}
+        parsed[r.number] = {"line_id": line, **_record(r, _REQUIREMENT_VALUES)}
     _validate_table("requirements", rows, parsed)
     good = _finish(rows, sub, table, "requirements")
     report.errors.extend(sub.errors)
@@ -670,6 +707,8 @@ def _read_long_requirements(
 
 # -- pledges --------------------------------------------------------------------------------
 _AMOUNT_YEAR = contract.PLEDGES.pattern("amount_{}")
+# The pledge columns a row gives (the others say where the row came from).
+_FROM_FILES = [c.plan_name for c in contract.PLEDGES.file_columns if c.stored]
 _AMOUNT = _parser("pledges", "amount")
 
 
@@ -770,8 +809,10 @@ def _read_pledges(
     parsed: dict[int, dict[str, Any]] = {}
     spread: dict[int, list[tuple[int, float]]] = {}
     explicit_ids: dict[str, int] = {}
+    read = _READ["pledges"]
+    others: list[tuple[str, _Reader]] | None = None
     for r in rows:
-        pledge_id = _value(r, "pledges", "pledge_id")
+        pledge_id = read["pledge_id"](r)
         if pledge_id:
             if pledge_id in explicit_ids:
                 r.error(
@@ -780,7 +821,7 @@ def _read_pledges(
                 )
             else:
                 explicit_ids[pledge_id] = r.number
-        donor = _value(r, "pledges", "donor")
+        donor = read["donor"](r)
         # Amount: a total, or explicit per-year columns.
         per_year: list[tuple[int, float]] = []
         text_currency: str | None = None
@@ -859,8 +900,8 @@ def _read_pledges(
                         "last_year",
                         f"last_year {last} does not match year {first} + years {n_years}",
                     )
-        earmarking = _value(r, "pledges", "earmarking")
-        target = _value(r, "pledges", "earmark_to")
+        earmarking = read["earmarking"](r)
+        target = read["earmark_to"](r)
         if earmarking is not None and target is not None:
             key = (earmarking, target)
             if key not in eligible_cache:
@@ -876,9 +917,9 @@ def _read_pledges(
                 r.error("earmark_to", str(outcome))
             else:
                 target = outcome
-        status = _value(r, "pledges", "status")
-        psc = _value(r, "pledges", "psc_rate")
-        confidential = _value(r, "pledges", "confidential")
+        status = read["status"](r)
+        psc = read["psc_rate"](r)
+        confidential = read["confidential"](r)
         parsed[r.number] = {
             "pledge_id": pledge_id,
             "donor": donor,
@@ -891,25 +932,25 @@ def _read_pledges(
             "status": status,
             "psc_rate": psc,
             "confidential": bool(confidential),
-            "source_file": table.file,
-            "source_sheet": table.sheet,
-            "source_row": r.number,
         }
         # Any other column (one the contract has and this code does not name) as declared.
-        parsed[r.number].update(_record(r, "pledges", _others("pledges", tuple(parsed[r.number]))))
+        if others is None:
+            others = _readers("pledges", _others("pledges", parsed[r.number]))
+        parsed[r.number].update(_record(r, others))
         if per_year:
             spread[r.number] = per_year
     # Value rules (amount > 0, year order, psc range ...) from the pandera schema, lazily.
     clean = [r.number for r in rows if not r.errors]
+    frame = pd.DataFrame([parsed[n] for n in clean], index=clean, columns=_FROM_FILES)
     if clean:
-        frame = pd.DataFrame([parsed[n] for n in clean], index=clean)
         # Blank ids are made after the checks; a distinct stand-in keeps them unique meanwhile
         # (no typed id has a control character).
-        blank = frame["pledge_id"] == ""
-        frame.loc[blank, "pledge_id"] = [f"\x00{n}" for n in frame.index[blank]]
-        _apply_problems({r.number: r for r in rows}, schemas.problems("pledges", frame))
+        ids = frame["pledge_id"]
+        stand_in = [f"\x00{n}" for n in frame.index]
+        checked = frame.assign(pledge_id=ids.where(ids != "", stand_in))
+        _apply_problems({r.number: r for r in rows}, schemas.problems("pledges", checked))
     good = _finish(rows, report, table, "pledges")
-    records = []
+    pledge_ids: list[str] = []
     tranche_rows: list[money.Tranche] = []
     for r in good:
         p = parsed[r.number]
@@ -939,8 +980,12 @@ def _read_pledges(
         tranche_rows.extend(
             money.tranches(p["pledge_id"], parts, rates[p["currency"]], p["psc_rate"])
         )
-        records.append(p)
-    pledges = conform("pledges", pd.DataFrame(records, columns=PLEDGE_COLUMNS))
+        pledge_ids.append(p["pledge_id"])
+    numbers = [r.number for r in good]
+    pledges = frame.loc[numbers].assign(
+        pledge_id=pledge_ids, source_file=table.file, source_sheet=table.sheet, source_row=numbers
+    )
+    pledges = conform("pledges", pledges)
     tranches = conform("tranches", pd.DataFrame(tranche_rows, columns=TRANCHE_COLUMNS))
     return pledges, tranches, report
 
@@ -1105,6 +1150,8 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
+    if len(frames) == 1:
+        return frames[0][columns]
     return pd.concat(frames, ignore_index=True)[columns]
 
 

@@ -98,11 +98,16 @@ class Table:
             return None
         return values[i]
 
+    @functools.cached_property
+    def first_column(self) -> int:
+        """Index of the leftmost known column."""
+        return min(self.columns.values())
+
     def is_repeated_header(self, values: tuple[Any, ...]) -> bool:
         if not self.header_values:
             return False
         # Cheap first test on one known column before comparing the whole row.
-        first = min(self.columns.values())
+        first = self.first_column
         if first >= len(values) or not isinstance(values[first], str):
             return False
         if header_key(values[first]) != self.header_values[first]:

@@ -321,9 +321,32 @@ def _year(name: str, help: str, **kw: Any) -> Column:
     return Column(name, "year", help, minimum=FIRST_YEAR, maximum=LAST_YEAR, width=8, **kw)
 
 
-def _one_of(vocabulary: Vocabulary, note: str = "") -> str:
-    """Help text listing a vocabulary's values as files write them."""
-    return " | ".join(vocabulary.labels) + (f" ({note})." if note else ".")
+def _currency(help: str, example: str, aliases: tuple[str, ...], **kw: Any) -> Column:
+    """An ISO 4217 currency code column."""
+    return Column(
+        "currency",
+        "currency",
+        help,
+        example,
+        required=True,
+        aliases=aliases,
+        hxl=("#currency",),
+        max_length=3,
+        pattern=r"^[A-Z]{3}$",
+        rule="currency must be a 3-letter ISO code",
+        **kw,
+    )
+
+
+def _name_column(name: str, help: str, example: str, **kw: Any) -> Column:
+    """A required name (donor, programme) of at most NAME_LENGTH characters."""
+    return Column(name, "text", help, example, required=True, max_length=NAME_LENGTH, **kw)
+
+
+def _choice(name: str, vocabulary: Vocabulary, example: str, note: str = "", **kw: Any) -> Column:
+    """A column holding one of a vocabulary's values; its help lists them as files write them."""
+    help = " | ".join(vocabulary.labels) + (f" ({note})." if note else ".")
+    return Column(name, "choice", help, example, vocabulary=vocabulary, **kw)
 
 
 PROGRAMMES = Table(
@@ -343,26 +366,21 @@ PROGRAMMES = Table(
             max_length=CODE_LENGTH,
             unique=True,
         ),
-        Column(
+        _name_column(
             "name",
-            "text",
             "Name of the programme or project.",
             "Countering Terrorist Travel (goTravel)",
-            required=True,
             aliases=("name", "programme", "programme name", "project", "title", "line name"),
             hxl=("#activity+name", "#activity"),
-            max_length=NAME_LENGTH,
             width=40,
         ),
-        Column(
+        _choice(
             "category",
-            "choice",
-            _one_of(CATEGORY),
+            CATEGORY,
             "flagship",
             required=True,
             aliases=("category", "line category", "type"),
             hxl=("#sector",),
-            vocabulary=CATEGORY,
             max_length=20,
         ),
         Column(
@@ -497,15 +515,12 @@ PLEDGES = Table(
             max_length=CODE_LENGTH,
             unique=True,
         ),
-        Column(
+        _name_column(
             "donor",
-            "text",
             "Donor name (member state, organisation, foundation).",
             "Qatar",
-            required=True,
             aliases=("donor", "donor name", "funder", "contributor", "partner", "source"),
             hxl=("#org+funder", "#org+donor", "#org"),
-            max_length=NAME_LENGTH,
             width=30,
         ),
         Column(
@@ -521,17 +536,10 @@ PLEDGES = Table(
             exclusive_minimum=True,
             width=16,
         ),
-        Column(
-            "currency",
-            "currency",
+        _currency(
             "ISO 4217 code: USD, EUR, GBP, JPY, SAR, QAR, NOK ...",
             "USD",
-            required=True,
-            aliases=("currency", "ccy", "currency code", "cur"),
-            hxl=("#currency",),
-            max_length=3,
-            pattern=r"^[A-Z]{3}$",
-            rule="currency must be a 3-letter ISO code",
+            ("currency", "ccy", "currency code", "cur"),
             width=10,
         ),
         _year(
@@ -567,15 +575,14 @@ PLEDGES = Table(
             hxl=("#date+end",),
             written=False,
         ),
-        Column(
+        _choice(
             "earmarking",
-            "choice",
-            _one_of(EARMARKING, "Grand Bargain categories"),
+            EARMARKING,
             "unearmarked",
+            "Grand Bargain categories",
             required=True,
             aliases=("earmarking", "earmarking level", "earmarking category", "modality"),
             hxl=("#meta+earmarking",),
-            vocabulary=EARMARKING,
             max_length=20,
             width=18,
         ),
@@ -593,15 +600,13 @@ PLEDGES = Table(
             nullable=True,
             width=22,
         ),
-        Column(
+        _choice(
             "status",
-            "choice",
-            _one_of(STATUS),
+            STATUS,
             "committed",
             required=True,
             aliases=("status", "pledge status", "stage"),
             hxl=("#status",),
-            vocabulary=STATUS,
             max_length=12,
             width=12,
         ),
@@ -723,27 +728,22 @@ DONORS = Table(
     "Donors",
     "Who the donors are (optional): type and UN regional group.",
     (
-        Column(
+        _name_column(
             "donor",
-            "text",
             "Donor name, spelled as in the pledges.",
             "Norway",
-            required=True,
             aliases=("donor", "donor name", "funder", "name"),
             hxl=("#org+funder", "#org"),
-            max_length=NAME_LENGTH,
             unique=True,
             width=30,
         ),
-        Column(
+        _choice(
             "donor_type",
-            "choice",
-            _one_of(DONOR_TYPE),
+            DONOR_TYPE,
             "member_state",
             default="other",
             aliases=("donor type", "type", "kind"),
             hxl=("#org+type",),
-            vocabulary=DONOR_TYPE,
             max_length=40,
         ),
         Column(
@@ -777,18 +777,8 @@ FX = Table(
     "Exchange rates",
     "Units of each currency per US dollar (UN operational rates of exchange).",
     (
-        Column(
-            "currency",
-            "currency",
-            "ISO 4217 code.",
-            "EUR",
-            required=True,
-            aliases=("currency", "ccy", "currency code", "code"),
-            hxl=("#currency",),
-            max_length=3,
-            pattern=r"^[A-Z]{3}$",
-            unique=True,
-            rule="currency must be a 3-letter ISO code",
+        _currency(
+            "ISO 4217 code.", "EUR", ("currency", "ccy", "currency code", "code"), unique=True
         ),
         Column(
             "units_per_usd",

@@ -130,7 +130,9 @@ def table_schema(table: contract.Table) -> pa.DataFrameSchema:
                 column_checks(c),
                 nullable=c.nullable,
                 unique=c.unique,
-                coerce=True,
+                # Frames arrive typed (the importer's parsers, Plan.build's conform): a value
+                # of another type is a problem to report, not something to convert.
+                coerce=False,
                 required=c.in_files,
             )
             for c in table.plan_columns
@@ -166,7 +168,7 @@ def problems(table: str, frame: pd.DataFrame) -> list[Problem]:
     """Every rule ``frame`` breaks, validated lazily against the ``table`` schema."""
     schema = SCHEMAS[table]
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # nothing to convert: no copy
     except pa.errors.SchemaErrors as exc:
         return _to_problems(table, exc.failure_cases)
     return []
