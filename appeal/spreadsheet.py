@@ -812,7 +812,8 @@ def _fast_sheets(data: bytes) -> list[tuple[str, Callable[[], Iterator[tuple[Any
                 position = 0
                 for c in elem.iter(c_tag):
                     ref = c.get("r")
-                    col = _col_index(ref) if ref else position
+                    # _col_index, written out: this runs once per cell.
+                    col = _letters_index(ref.rstrip("0123456789")) if ref else position
                     position = col + 1
                     kind = c.get("t", "n")
                     f = c.find(f_tag)

@@ -212,7 +212,8 @@ def _conform(
     if lacking:
         return frame, [Problem(table.name, None, c, f"column {c} is missing") for c in lacking]
     extra = [c for c in frame.columns if c not in set(table.fields)]
-    out = frame[[*table.fields, *extra]]
+    order = [*table.fields, *extra]
+    out = frame if list(frame.columns) == order else frame[order]
     # Text stays as it is (astype(str) would turn a missing value into "nan").
     types: dict[str, Any] = {
         c.plan_name: contract.python_type(c.kind)
@@ -224,7 +225,9 @@ def _conform(
         # Values that cannot take the type stay as they are: the schema names each of them.
         with contextlib.suppress(TypeError, ValueError):
             out = out.astype(wrong)
-    return out.reset_index(drop=True), []
+    if not out.index.equals(pd.RangeIndex(len(out))):
+        out = out.reset_index(drop=True)
+    return out, []
 
 
 # The contract's default of every column that has one, per table (for make_plan's rows).

@@ -217,8 +217,8 @@ def _reference_problems(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
             if column.references is None or not len(frame):
                 continue
             other, _, field = column.references.partition(".")
-            known = set(tables[other][field].astype(str)) if other in tables else set()
-            values = frame[column.plan_name].astype(str)
+            known = set(tables[other][field]) if other in tables else set()
+            values = frame[column.plan_name]
             for index, value in values[~values.isin(known)].items():
                 found.append(
                     Problem(
