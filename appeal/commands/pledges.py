@@ -15,7 +15,6 @@ from appeal.config import database_url
 from appeal.register import Register, RegisterError
 from appeal.report import records
 from models import contract
-from models.plan import PLEDGE_COLUMNS
 from models.privacy import anonymise, donor_aliases
 
 HELP = "list the pledges stored in the pledge register"
@@ -25,7 +24,7 @@ HELP = "list the pledges stored in the pledge register"
 _HIDDEN = ("psc_rate", "confidential")
 _ORIGIN = [c.plan_name for c in contract.PLEDGES.plan_columns if not c.in_files]
 COLUMNS = [
-    *(c for c in PLEDGE_COLUMNS if c not in _HIDDEN and c not in _ORIGIN),
+    *(c for c in contract.PLEDGES.fields if c not in _HIDDEN and c not in _ORIGIN),
     "programmable_usd",
     *_ORIGIN,
 ]
