@@ -347,26 +347,35 @@ class Register:
     def tranches(self) -> pd.DataFrame:
         return conform("tranches", self._frame(tranches_t, TRANCHE_COLUMNS, contract.TRANCHES.key))
 
-    def load_plan(self) -> Plan:
-        """The stored plan (empty tables when nothing has been imported), validated like any
-        plan; a register whose rows break the contract raises :class:`RegisterError`."""
+    def stored_tables(self) -> dict[str, Any]:
+        """The stored tables, title and flag as :meth:`Plan.build` takes them (read as they
+        are: :meth:`load_plan` validates them)."""
         with self.engine.connect() as conn:
             meta = {
                 str(k): str(v) for k, v in conn.execute(sa.select(meta_t.c.key, meta_t.c.value))
             }
+        return {
+            "programmes": self.programmes(),
+            "requirements": self._frame(
+                requirements_t, REQUIREMENT_COLUMNS, contract.REQUIREMENTS.key
+            ),
+            "pledges": self.pledges(),
+            "tranches": self.tranches(),
+            "donors": self._frame(donors_t, DONOR_COLUMNS, contract.DONORS.key),
+            "fx": self.fx(),
+            "title": meta.get("title", "Multi-Year Appeal"),
+            "illustrative": bool(json.loads(meta.get("illustrative", "false"))),
+        }
+
+    def load_plan(self) -> Plan:
+        """The stored plan (empty tables when nothing has been imported), validated like any
+        plan; a register whose rows break the contract raises :class:`RegisterError`."""
+        return self.plan_of(self.stored_tables())
+
+    def plan_of(self, tables: dict[str, Any]) -> Plan:
+        """The plan of tables read with :meth:`stored_tables` (one validation)."""
         try:
-            return Plan.build(
-                programmes=self.programmes(),
-                requirements=self._frame(
-                    requirements_t, REQUIREMENT_COLUMNS, contract.REQUIREMENTS.key
-                ),
-                pledges=self.pledges(),
-                tranches=self.tranches(),
-                donors=self._frame(donors_t, DONOR_COLUMNS, contract.DONORS.key),
-                fx=self.fx(),
-                title=meta.get("title", "Multi-Year Appeal"),
-                illustrative=bool(json.loads(meta.get("illustrative", "false"))),
-            )
+            return Plan.build(**tables)
         except PlanError as exc:
             raise RegisterError(
                 f"the register at {self.url} holds an invalid plan: {exc}"
