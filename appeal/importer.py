@@ -18,10 +18,11 @@ can stay idempotent. Identical pledges are flagged as warnings, never silently m
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,10 @@ import pandas as pd
 
 from appeal import spreadsheet as ss
 from appeal.spreadsheet import CellError, SpreadsheetError, Table
-from models import schemas
+from models import contract, money, schemas
+from models.contract import Column
 from models.eligibility import EligibilityIndex, UnknownEarmarkTarget, normalise_theme
 from models.plan import (
-    CATEGORIES,
-    DEFAULT_PSC_RATE,
     DONOR_COLUMNS,
     FX_COLUMNS,
     PLEDGE_COLUMNS,
@@ -42,6 +42,8 @@ from models.plan import (
     REQUIREMENT_COLUMNS,
     TRANCHE_COLUMNS,
     Plan,
+    PlanError,
+    conform,
 )
 from models.scenario import CRITERIA
 
@@ -50,36 +52,24 @@ SAMPLE_DIR: Path = Path(__file__).resolve().parent.parent / "sample_data"
 
 PathLike = str | Path
 
-# Accepted spellings (compared via spreadsheet.header_key) -> canonical values.
-EARMARKING_CHOICES = {
-    "unearmarked": "unearmarked",
-    "softlyearmarked": "softly_earmarked",
-    "soft": "softly_earmarked",
-    "softearmarked": "softly_earmarked",
-    "earmarked": "earmarked",
-    "tightlyearmarked": "tightly_earmarked",
-    "tight": "tightly_earmarked",
-}
-STATUS_CHOICES = {"pledged": "pledged", "committed": "committed", "paid": "paid"}
-CATEGORY_CHOICES = {c: c for c in CATEGORIES}
-PRIORITY_WORDS = {"critical": 1, "high": 2, "medium": 3, "low": 4}
-DONOR_TYPE_CHOICES = {
-    "memberstate": "member_state",
-    "government": "member_state",
-    "state": "member_state",
-    "intergovernmental": "intergovernmental",
-    "igo": "intergovernmental",
-    "intergovernmentalorganisation": "intergovernmental",
-    "intergovernmentalorganization": "intergovernmental",
-    "private": "private",
-    "foundation": "private",
-    "privatesector": "private",
-    "unfund": "un_fund",
-    "other": "other",
-}
-PILLAR_WORDS = {"i": "I", "ii": "II", "iii": "III", "iv": "IV", "1": "I", "2": "II"}
-PILLAR_WORDS.update({"3": "III", "4": "IV"})
-MAX_YEARS = 20
+
+def _choices(vocabulary: contract.Vocabulary) -> dict[str, str]:
+    """header_key of each accepted spelling -> canonical value (values first, in order)."""
+    out: dict[str, str] = {}
+    for spelling, value in vocabulary.spellings():
+        out.setdefault(ss.header_key(spelling), value)
+    return out
+
+
+# Accepted spellings (compared via spreadsheet.header_key) -> canonical values, from the
+# contract's vocabularies.
+EARMARKING_CHOICES = _choices(contract.EARMARKING)
+STATUS_CHOICES = _choices(contract.STATUS)
+CATEGORY_CHOICES = _choices(contract.CATEGORY)
+DONOR_TYPE_CHOICES = _choices(contract.DONOR_TYPE)
+PILLAR_WORDS = _choices(contract.PILLAR)
+PRIORITY_WORDS = dict(contract.PRIORITY_WORDS)
+MAX_YEARS = contract.MAX_YEARS
 
 
 # -- report ---------------------------------------------------------------------------------
@@ -167,6 +157,9 @@ class ImportFailed(Exception):
 
 
 # -- row machinery --------------------------------------------------------------------------
+_BLANK = object()  # what _Row.cell gives for a blank cell when asked to tell
+
+
 class _Row:
     """Collects the parsed values and cell errors of one spreadsheet row."""
 
@@ -182,11 +175,19 @@ class _Row:
         return self.table.get(self.values, column)
 
     def cell(self, column: str, parse: Callable[[Any], Any], *, default: Any = None) -> Any:
+        """The parsed value of one cell; ``default`` when it is blank or the column absent.
+        (The hot path of an import: one call per cell, so it is written out in one piece.)"""
         i = self.table.columns.get(column)
-        value = self.values[i] if i is not None and i < len(self.values) else None
-        if value is None or (type(value) is str and ss.is_blank(value)):
+        values = self.values
+        value: Any = values[i] if i is not None and i < len(values) else None
+        if value is None:
             return default
-        if type(value) is float and value != value:  # NaN from a csv-like source
+        if type(value) is str:
+            # Most cells are plain ASCII text: only other text can be invisible characters.
+            text = value.strip()
+            if not text or (not text.isascii() and ss.is_blank(value)):
+                return default
+        elif isinstance(value, float) and value != value:  # NaN from a csv-like source
             return default
         # Codes, years, statuses ... repeat on most rows: parse each distinct value once.
         cache = self.table.cache
@@ -204,8 +205,8 @@ class _Row:
         return None
 
     def required(self, column: str, parse: Callable[[Any], Any]) -> Any:
-        value = self.table.get(self.values, column)
-        if ss.is_blank(value):
+        value = self.cell(column, parse, default=_BLANK)
+        if value is _BLANK:
             self.error(
                 column,
                 f"{column} is required"
@@ -213,7 +214,7 @@ class _Row:
                 else f"column {column} is missing",
             )
             return None
-        return self.cell(column, parse)
+        return value
 
     def error(self, column: str | None, message: str) -> None:
         self.errors.append((column, message))
@@ -236,8 +237,13 @@ def _data_rows(table: Table, report: ImportReport) -> list[_Row]:
     rows: list[_Row] = []
     used = sorted(set(table.columns.values()))
     is_blank = ss.is_blank
+    first = used[0] if used else 0
     for number, values in table.rows:
-        if not values or all(
+        if not values:
+            continue
+        # Most rows have their first known column filled: then they are not blank.
+        head = values[first] if first < len(values) else None
+        if (head is None or is_blank(head)) and all(
             i >= len(values) or values[i] is None or is_blank(values[i]) for i in used
         ):
             continue
@@ -293,13 +299,12 @@ def _file_error(report: ImportReport, exc: SpreadsheetError, kind: str = "") -> 
     )
 
 
-def _apply_problems(
-    rows: dict[int, _Row], found: list[schemas.Problem], columns: dict[str, str] | None = None
-) -> None:
+def _apply_problems(rows: dict[int, _Row], found: list[schemas.Problem]) -> None:
+    """Attach schema problems to their rows, naming the column as files do (year, pillar)."""
     for p in found:
         row = rows.get(int(p.index)) if p.index is not None else None
         if row is not None:
-            column = (columns or {}).get(p.column or "", p.column)
+            column = _FILE_NAMES.get(p.table, {}).get(p.column or "", p.column)
             row.error(column, p.message)
 
 
@@ -333,38 +338,202 @@ def _finish(
     return good
 
 
-def _name(what: str) -> Callable[[Any], str]:
-    def parse(v: Any) -> str:
-        return ss.parse_text(v, what=what)
-
-    return parse
-
-
-def _code(what: str) -> Callable[[Any], str]:
-    def parse(v: Any) -> str:
-        return ss.parse_code(v, what=what)
-
-    return parse
-
-
+# -- cell parsers, by the contract's column kinds -----------------------------------------
 def _currency_code(v: Any) -> str:
     text = ss.parse_code(v, what="currency").upper()
-    text = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}.get(text, text)
+    text = ss.CURRENCY_SYMBOLS.get(text, text)
     if not (len(text) == 3 and text.isascii() and text.isalpha()):
         raise CellError(f"currency {text!r} is not a 3-letter ISO 4217 code like USD or EUR")
     return text
 
 
+def _as_of(what: str, max_length: int) -> Callable[[Any], str]:
+    def parse(v: Any) -> str:
+        if isinstance(v, dt.datetime):
+            return v.date().isoformat()
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        return ss.parse_text(v, what=what, max_length=max_length)
+
+    return parse
+
+
+_PILLAR_HINT = ", ".join(contract.PILLAR.values)
+_PRIORITY_HINT = (
+    f"{contract.PROGRAMMES.column('priority').minimum:g}-"
+    f"{contract.PROGRAMMES.column('priority').maximum:g} or {'/'.join(PRIORITY_WORDS)}"
+)
+
+
+def _priority(v: Any) -> int:
+    text = ss.clean_text(v).casefold()
+    if text in PRIORITY_WORDS:
+        return PRIORITY_WORDS[text]
+    try:
+        value = ss.parse_int(v, what="priority")
+    except CellError:
+        raise CellError(f"priority must be {_PRIORITY_HINT}, got {ss.clean_text(v)!r}") from None
+    return value
+
+
+def _pillars(what: str) -> Callable[[Any], str]:
+    def parse(v: Any) -> str:
+        parts = [p for p in ss.parse_text(v, what=what).replace(",", ";").split(";") if p.strip()]
+        out: list[str] = []
+        for part in parts:
+            key = ss.header_key(part).removeprefix("pillar")  # "Pillar II" is pillar II
+            if key not in PILLAR_WORDS:
+                raise CellError(f"pillar {part.strip()!r} is not one of {_PILLAR_HINT}")
+            if PILLAR_WORDS[key] not in out:
+                out.append(PILLAR_WORDS[key])
+        return ";".join(out)
+
+    return parse
+
+
+def _themes(what: str) -> Callable[[Any], str]:
+    def parse(v: Any) -> str:
+        parts = [p for p in ss.parse_text(v, what=what).replace(",", ";").split(";") if p.strip()]
+        out: list[str] = []
+        for part in parts:
+            theme = normalise_theme(part)
+            if not theme.replace("_", "").isalnum():
+                raise CellError(
+                    f"theme {part.strip()!r} must be a word like gender or human_rights"
+                )
+            if theme not in out:
+                out.append(theme)
+        return ";".join(out)
+
+    return parse
+
+
+def _usd(what: str) -> Callable[[Any], float]:
+    def parse(v: Any) -> float:
+        amount, currency = ss.parse_amount(v, what=what)
+        if currency not in (None, "USD"):
+            raise CellError(f"{what} must be in USD, got {currency}")
+        return amount
+
+    return parse
+
+
+def _score(what: str, low: float, high: float) -> Callable[[Any], float]:
+    def parse(v: Any) -> float:
+        value = ss.parse_number(v, what=what)
+        if not low <= value <= high:
+            raise CellError(f"{what} must be between {low:g} and {high:g}, got {value:g}")
+        return value
+
+    return parse
+
+
+def parser(column: Column) -> Callable[[Any], Any]:
+    """The cell parser of a contract column (by its kind): one cell -> a value, or
+    :class:`CellError` with a message naming the column."""
+    what = column.name
+    kind = column.kind
+    if kind == "code":
+        return functools.partial(ss.parse_code, what=what)
+    if kind == "text":
+        return functools.partial(
+            ss.parse_text, what=what, max_length=column.max_length or ss.MAX_NAME_LENGTH
+        )
+    if kind == "choice":
+        assert column.vocabulary is not None, f"{what}: a choice needs a vocabulary"
+        return functools.partial(ss.parse_choice, what=what, choices=_choices(column.vocabulary))
+    if kind == "pillars":
+        return _pillars(what)
+    if kind == "themes":
+        return _themes(what)
+    if kind == "currency":
+        return _currency_code
+    if kind == "date":
+        return _as_of(what, column.max_length or ss.MAX_NAME_LENGTH)
+    if kind == "year":
+        return functools.partial(ss.parse_year, what=what)
+    if kind == "int":
+        return functools.partial(ss.parse_int, what=what)
+    if kind == "priority":
+        return _priority
+    if kind in ("number", "share"):
+        return functools.partial(ss.parse_number, what=what)
+    if kind == "usd":
+        return _usd(what)
+    if kind == "money":
+        return functools.partial(ss.parse_amount, what=what)
+    if kind == "bool":
+        return functools.partial(ss.parse_bool, what=what)
+    raise AssertionError(f"no parser for column kind {kind!r}")
+
+
+def _pattern_parser(family: contract.ColumnPattern, name: str) -> Callable[[Any], Any]:
+    """The cell parser of one column of a family (amount_2027, req_2028, score_innovation)."""
+    if family.kind == "number" and family.minimum is not None and family.maximum is not None:
+        return _score(name, family.minimum, family.maximum)
+    return parser(Column(name, family.kind, family.help))
+
+
+# Per table: file column -> (column, parser), built once from the contract.
+_COLUMNS: dict[str, dict[str, tuple[Column, Callable[[Any], Any]]]] = {
+    t.name: {c.name: (c, parser(c)) for c in t.file_columns}
+    for t in contract.TABLES.values()
+    if t.in_files
+}
+# Per table: plan column -> the name files give it (first_year -> year, pillars -> pillar).
+_FILE_NAMES: dict[str, dict[str, str]] = {
+    t.name: {c.plan_name: c.name for c in t.file_columns if c.stored and c.plan_name != c.name}
+    for t in contract.TABLES.values()
+}
+
+
+_Reader = Callable[[_Row], Any]
+
+
+def _reader(column: Column, parse: Callable[[Any], Any]) -> _Reader:
+    """Reads one column of a row as the contract says: required (an error when blank) or
+    optional (the contract's default when blank). A partial, not a closure: it runs per cell."""
+    if column.required:
+        return functools.partial(_Row.required, column=column.name, parse=parse)
+    return functools.partial(_Row.cell, column=column.name, parse=parse, default=column.default)
+
+
+# Per table: file column -> its reader.
+_READ: dict[str, dict[str, _Reader]] = {
+    table: {name: _reader(c, parse) for name, (c, parse) in columns.items()}
+    for table, columns in _COLUMNS.items()
+}
+
+
+def _readers(table: str, names: Sequence[str] | None = None) -> list[tuple[str, _Reader]]:
+    """(plan column, reader) of the named file columns (all stored ones by default)."""
+    columns = _COLUMNS[table]
+    chosen = names if names is not None else [n for n, (c, _) in columns.items() if c.stored]
+    return [(columns[n][0].plan_name, _READ[table][n]) for n in chosen]
+
+
+def _record(r: _Row, readers: Sequence[tuple[str, _Reader]]) -> dict[str, Any]:
+    """Plan column -> value of one row, for the given readers."""
+    return {field: read(r) for field, read in readers}
+
+
+def _others(table: str, done: Iterable[str]) -> list[str]:
+    """The table's stored file columns whose plan column is not among ``done``."""
+    skip = set(done)
+    return [n for n, (c, _) in _COLUMNS[table].items() if c.stored and c.plan_name not in skip]
+
+
+def _parser(table: str, name: str) -> Callable[[Any], Any]:
+    """The parser of one column, for cells whose rules depend on other cells."""
+    return _COLUMNS[table][name][1]
+
+
 # -- reference tables -----------------------------------------------------------------------
 def _read_reference_table(
-    source: PathLike | bytes,
-    kind: str,
-    columns: list[str],
-    parse_row: Callable[[_Row], dict[str, Any]],
-    filename: str | None,
+    source: PathLike | bytes, kind: str, columns: list[str], filename: str | None
 ) -> tuple[pd.DataFrame, ImportReport]:
-    """Read a small reference table (fx, donors): parse each row with ``parse_row``, run the
-    table's schema, keep the clean rows. Errors are in the report."""
+    """Read a small reference table (fx, donors): parse each row's columns as the contract
+    says, run the table's schema, keep the clean rows. Errors are in the report."""
     report = ImportReport()
     try:
         table = ss.read_table(source, kind, filename=filename)
@@ -373,7 +542,8 @@ def _read_reference_table(
         return pd.DataFrame(columns=columns), report
     assert table is not None
     rows = _data_rows(table, report)
-    parsed = {r.number: parse_row(r) for r in rows}
+    readers = _readers(kind)
+    parsed = {r.number: _record(r, readers) for r in rows}
     _validate_table(kind, rows, parsed)
     good = _finish(rows, report, table, kind)
     return pd.DataFrame([parsed[r.number] for r in good], columns=columns), report
@@ -383,29 +553,8 @@ def read_fx(
     source: PathLike | bytes, *, filename: str | None = None
 ) -> tuple[pd.DataFrame, ImportReport]:
     """Exchange rates (currency, units_per_usd, as_of). Errors are in the report."""
-
-    def parse(r: _Row) -> dict[str, Any]:
-        return {
-            "currency": r.required("currency", _currency_code),
-            "units_per_usd": r.required(
-                "units_per_usd", lambda v: ss.parse_number(v, what="units_per_usd")
-            ),
-            "as_of": r.cell("as_of", _as_of, default=""),
-        }
-
-    frame, report = _read_reference_table(source, "fx", FX_COLUMNS, parse, filename)
-    frame["units_per_usd"] = frame["units_per_usd"].astype(float)
-    return frame, report
-
-
-def _as_of(v: Any) -> str:
-    import datetime as dt
-
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return ss.parse_text(v, what="as_of", max_length=40)
+    frame, report = _read_reference_table(source, "fx", FX_COLUMNS, filename)
+    return conform("fx", frame), report
 
 
 def _validate_table(name: str, rows: list[_Row], parsed: dict[int, dict[str, Any]]) -> None:
@@ -421,87 +570,13 @@ def read_donors(
     source: PathLike | bytes, *, filename: str | None = None
 ) -> tuple[pd.DataFrame, ImportReport]:
     """Donors (donor, donor_type, region, iati_org_id). Errors are in the report."""
-
-    def parse(r: _Row) -> dict[str, Any]:
-        return {
-            "donor": r.required("donor", _name("donor")),
-            "donor_type": r.cell(
-                "donor_type",
-                lambda v: ss.parse_choice(v, what="donor_type", choices=DONOR_TYPE_CHOICES),
-                default="other",
-            ),
-            "region": r.cell(
-                "region", lambda v: ss.parse_text(v, what="region", max_length=100), default="n/a"
-            ),
-            "iati_org_id": r.cell("iati_org_id", _code("iati_org_id"), default=""),
-        }
-
-    return _read_reference_table(source, "donors", DONOR_COLUMNS, parse, filename)
+    return _read_reference_table(source, "donors", DONOR_COLUMNS, filename)
 
 
 # -- programmes -----------------------------------------------------------------------------
-def _priority(v: Any) -> int:
-    text = ss.clean_text(v).casefold()
-    if text in PRIORITY_WORDS:
-        return PRIORITY_WORDS[text]
-    try:
-        value = ss.parse_int(v, what="priority")
-    except CellError:
-        raise CellError(
-            f"priority must be 1-4 or critical/high/medium/low, got {ss.clean_text(v)!r}"
-        ) from None
-    return value
-
-
-def _pillars(v: Any) -> str:
-    parts = [p for p in ss.parse_text(v, what="pillars").replace(",", ";").split(";") if p.strip()]
-    out: list[str] = []
-    for part in parts:
-        key = ss.header_key(part).removeprefix("pillar")
-        if key not in PILLAR_WORDS:
-            raise CellError(f"pillar {part.strip()!r} is not one of I, II, III, IV")
-        if PILLAR_WORDS[key] not in out:
-            out.append(PILLAR_WORDS[key])
-    return ";".join(out)
-
-
-def _themes(v: Any) -> str:
-    parts = [p for p in ss.parse_text(v, what="themes").replace(",", ";").split(";") if p.strip()]
-    out: list[str] = []
-    for part in parts:
-        theme = normalise_theme(part)
-        if not theme.replace("_", "").isalnum():
-            raise CellError(f"theme {part.strip()!r} must be a word like gender or human_rights")
-        if theme not in out:
-            out.append(theme)
-    return ";".join(out)
-
-
-def _share(v: Any) -> float:
-    return ss.parse_number(v, what="min_viable_share")
-
-
-def _usd(what: str) -> Callable[[Any], float]:
-    def parse(v: Any) -> float:
-        amount, currency = ss.parse_amount(v, what=what)
-        if currency not in (None, "USD"):
-            raise CellError(f"{what} must be in USD, got {currency}")
-        return amount
-
-    return parse
-
-
-def _score(what: str) -> Callable[[Any], float]:
-    def parse(v: Any) -> float:
-        value = ss.parse_number(v, what=what)
-        if not 0 <= value <= 5:
-            raise CellError(f"{what} must be between 0 and 5, got {value:g}")
-        return value
-
-    return parse
-
-
 _CRITERIA_KEYS = {ss.header_key(c): c for c in CRITERIA}
+_REQ = contract.PROGRAMMES.pattern("req_{}")
+_SCORE = contract.PROGRAMMES.pattern("score_{}")
 
 
 def read_programmes(
@@ -520,10 +595,10 @@ def read_programmes(
         _file_error(report, exc, "programmes")
         return *empty, report
     assert table is not None
-    req_columns = sorted(c for c in table.columns if c.startswith("req_"))
+    req_columns = sorted(c for c in table.columns if c.startswith(_REQ.prefix))
     score_columns: dict[str, str] = {}
-    for column in [c for c in table.columns if c.startswith("score_")]:
-        criterion = _CRITERIA_KEYS.get(column.removeprefix("score_"))
+    for column in [c for c in table.columns if c.startswith(_SCORE.prefix)]:
+        criterion = _CRITERIA_KEYS.get(column.removeprefix(_SCORE.prefix))
         if criterion is None:
             report.warnings.append(
                 RowError(
@@ -535,7 +610,7 @@ def read_programmes(
                 )
             )
         else:
-            score_columns[column] = f"score_{criterion}"
+            score_columns[column] = _SCORE.column_name(criterion)
     if not req_columns and long is None:
         report.errors.append(
             RowError(
@@ -551,29 +626,18 @@ def read_programmes(
     rows = _data_rows(table, report)
     parsed: dict[int, dict[str, Any]] = {}
     req_rows: dict[int, list[tuple[int, float]]] = {}
+    req_parsers = {c: _pattern_parser(_REQ, c) for c in req_columns}
+    score_parsers = {c: _pattern_parser(_SCORE, name) for c, name in score_columns.items()}
+    readers = _readers("programmes")
     for r in rows:
-        record = {
-            "line_id": r.required("line_id", _code("line_id")),
-            "name": r.required("name", _name("name")),
-            "category": r.required(
-                "category",
-                lambda v: ss.parse_choice(v, what="category", choices=CATEGORY_CHOICES),
-            ),
-            "entity": r.required(
-                "entity", lambda v: ss.parse_text(v, what="entity", max_length=100)
-            ),
-            "pillars": r.required("pillars", _pillars),
-            "themes": r.cell("themes", _themes, default=""),
-            "priority": r.cell("priority", _priority, default=2),
-            "min_viable_share": r.cell("min_viable_share", _share, default=0.0),
-        }
+        record = _record(r, readers)
         for column, name in score_columns.items():
-            record[name] = r.cell(column, _score(name), default=0.0)
+            record[name] = r.cell(column, score_parsers[column], default=0.0)
         reqs = []
         for column in req_columns:
-            usd = r.cell(column, _usd(column))
+            usd = r.cell(column, req_parsers[column])
             if usd is not None:
-                reqs.append((int(column[4:]), usd))
+                reqs.append((int(column.removeprefix(_REQ.prefix)), usd))
                 if usd < 0:
                     r.error(column, f"requirement must not be negative, got {usd:g}")
         parsed[r.number] = record
@@ -583,8 +647,7 @@ def read_programmes(
     programmes = pd.DataFrame(
         [parsed[r.number] for r in good], columns=[*PROGRAMME_COLUMNS, *score_columns.values()]
     )
-    programmes["priority"] = programmes["priority"].astype(int)
-    programmes["min_viable_share"] = programmes["min_viable_share"].astype(float)
+    programmes = conform("programmes", programmes)
     requirements = [
         {"line_id": parsed[r.number]["line_id"], "year": y, "requirement_usd": usd}
         for r in good
@@ -592,9 +655,7 @@ def read_programmes(
     ]
     if long is not None:
         requirements.extend(_read_long_requirements(long, set(programmes["line_id"]), report))
-    req = pd.DataFrame(requirements, columns=REQUIREMENT_COLUMNS)
-    req["year"] = req["year"].astype(int)
-    req["requirement_usd"] = req["requirement_usd"].astype(float)
+    req = conform("requirements", pd.DataFrame(requirements, columns=REQUIREMENT_COLUMNS))
     dup = req.duplicated(["line_id", "year"], keep=False)
     if dup.any():
         for line_id, year in sorted(
@@ -619,6 +680,9 @@ def read_programmes(
     return programmes, req.reset_index(drop=True), report
 
 
+_REQUIREMENT_VALUES = _readers("requirements", _others("requirements", ("line_id",)))
+
+
 def _read_long_requirements(
     table: Table, lines: set[str], report: ImportReport
 ) -> list[dict[str, Any]]:
@@ -626,14 +690,10 @@ def _read_long_requirements(
     rows = _data_rows(table, sub)
     parsed: dict[int, dict[str, Any]] = {}
     for r in rows:
-        line = r.required("line_id", _code("line_id"))
+        line = _READ["requirements"]["line_id"](r)
         if line is not None and line not in lines:
             r.error("line_id", f"line {line!r} is not in the programmes")
-        parsed[r.number] = {
-            "line_id": line,
-            "year": r.required("year", ss.parse_year),
-            "requirement_usd": r.required("requirement_usd", _usd("requirement_usd")),
-        }
+        parsed[r.number] = {"line_id": line, **_record(r, _REQUIREMENT_VALUES)}
     _validate_table("requirements", rows, parsed)
     good = _finish(rows, sub, table, "requirements")
     report.errors.extend(sub.errors)
@@ -646,20 +706,10 @@ def _read_long_requirements(
 
 
 # -- pledges --------------------------------------------------------------------------------
-def _rates(fx: pd.DataFrame | dict[str, float] | None) -> dict[str, float]:
-    rates = {"USD": 1.0}
-    if fx is None:
-        return rates
-    if isinstance(fx, dict):
-        rates.update({str(k).upper(): float(v) for k, v in fx.items()})
-    elif len(fx):
-        rates.update(
-            {
-                str(c).upper(): float(r)
-                for c, r in zip(fx["currency"], fx["units_per_usd"], strict=True)
-            }
-        )
-    return rates
+_AMOUNT_YEAR = contract.PLEDGES.pattern("amount_{}")
+# The pledge columns a row gives (the others say where the row came from).
+_FROM_FILES = [c.plan_name for c in contract.PLEDGES.file_columns if c.stored]
+_AMOUNT = _parser("pledges", "amount")
 
 
 def _normalise_target(earmarking: str, target: str, index: EligibilityIndex) -> str:
@@ -716,7 +766,7 @@ def read_pledges(
     raises :class:`ImportFailed` when any row is invalid; with ``skip_invalid`` the invalid
     rows are left out and listed in the report. An unreadable file always raises.
     """
-    pledges, tranches, report = _read_pledges(source, filename, programmes, _rates(fx), {})
+    pledges, tranches, report = _read_pledges(source, filename, programmes, money.usd_rates(fx), {})
     _raise_if_refused(report, skip_invalid)
     return pledges, tranches, report
 
@@ -748,15 +798,21 @@ def _read_pledges(
     assert table is not None
     index = EligibilityIndex(programmes)
     eligible_cache: dict[tuple[str, str], str | Exception] = {}
+    prefix = _AMOUNT_YEAR.prefix
     year_columns = sorted(
-        (int(c[7:]), c) for c in table.columns if c.startswith("amount_") and c[7:].isdigit()
+        (int(c.removeprefix(prefix)), c)
+        for c in table.columns
+        if c.startswith(prefix) and c.removeprefix(prefix).isdigit()
     )
+    year_parsers = {c: _pattern_parser(_AMOUNT_YEAR, c) for _, c in year_columns}
     rows = _data_rows(table, report)
     parsed: dict[int, dict[str, Any]] = {}
     spread: dict[int, list[tuple[int, float]]] = {}
     explicit_ids: dict[str, int] = {}
+    read = _READ["pledges"]
+    others: list[tuple[str, _Reader]] | None = None
     for r in rows:
-        pledge_id = r.cell("pledge_id", _code("pledge_id"), default="")
+        pledge_id = read["pledge_id"](r)
         if pledge_id:
             if pledge_id in explicit_ids:
                 r.error(
@@ -765,12 +821,12 @@ def _read_pledges(
                 )
             else:
                 explicit_ids[pledge_id] = r.number
-        donor = r.required("donor", _name("donor"))
+        donor = read["donor"](r)
         # Amount: a total, or explicit per-year columns.
         per_year: list[tuple[int, float]] = []
         text_currency: str | None = None
         for year, column in year_columns:
-            got = r.cell(column, functools.partial(ss.parse_amount, what=column))
+            got = r.cell(column, year_parsers[column])
             if got is None:
                 continue
             value, cur = got
@@ -784,16 +840,14 @@ def _read_pledges(
                 )
             text_currency = text_currency or cur
         amount: float | None = None
-        got = (
-            r.cell("amount", lambda v: ss.parse_amount(v, what="amount"))
-            if per_year
-            else r.required("amount", lambda v: ss.parse_amount(v, what="amount"))
-        )
+        # Required, unless the per-year columns give the money.
+        got = r.cell("amount", _AMOUNT) if per_year else r.required("amount", _AMOUNT)
         if got is not None:
             amount, cur = got
             if cur and text_currency and cur != text_currency:
                 r.error("amount", f"amount is written in {cur} but amount_YYYY in {text_currency}")
             text_currency = text_currency or cur
+        # Required, unless the amount's text names it ("EUR 1.5m").
         currency = r.cell("currency", _currency_code)
         if currency is None and "currency" not in [c for c, _ in r.errors]:
             if text_currency is None:
@@ -807,9 +861,10 @@ def _read_pledges(
             )
         if currency is not None and currency not in rates:
             r.error("currency", f"no exchange rate for {currency} in the exchange-rate table")
-        first = r.cell("year", ss.parse_year)
-        n_years = r.cell("years", lambda v: ss.parse_int(v, what="years"))
-        last = r.cell("last_year", lambda v: ss.parse_year(v, what="last_year"))
+        # The years: year (+ years or last_year), or the span of the per-year columns.
+        first = r.cell("year", _parser("pledges", "year"))
+        n_years = r.cell("years", _parser("pledges", "years"))
+        last = r.cell("last_year", _parser("pledges", "last_year"))
         if per_year:
             years_given = [y for y, _ in per_year]
             if amount is not None and not math.isclose(
@@ -845,11 +900,8 @@ def _read_pledges(
                         "last_year",
                         f"last_year {last} does not match year {first} + years {n_years}",
                     )
-        earmarking = r.required(
-            "earmarking",
-            lambda v: ss.parse_choice(v, what="earmarking", choices=EARMARKING_CHOICES),
-        )
-        target = r.cell("earmark_to", lambda v: ss.parse_text(v, what="earmark_to"), default="")
+        earmarking = read["earmarking"](r)
+        target = read["earmark_to"](r)
         if earmarking is not None and target is not None:
             key = (earmarking, target)
             if key not in eligible_cache:
@@ -865,15 +917,9 @@ def _read_pledges(
                 r.error("earmark_to", str(outcome))
             else:
                 target = outcome
-        status = r.required(
-            "status", lambda v: ss.parse_choice(v, what="status", choices=STATUS_CHOICES)
-        )
-        psc = r.cell(
-            "psc_rate", lambda v: ss.parse_number(v, what="psc_rate"), default=DEFAULT_PSC_RATE
-        )
-        confidential = r.cell(
-            "confidential", lambda v: ss.parse_bool(v, what="confidential"), default=False
-        )
+        status = read["status"](r)
+        psc = read["psc_rate"](r)
+        confidential = read["confidential"](r)
         parsed[r.number] = {
             "pledge_id": pledge_id,
             "donor": donor,
@@ -886,30 +932,31 @@ def _read_pledges(
             "status": status,
             "psc_rate": psc,
             "confidential": bool(confidential),
-            "source_file": table.file,
-            "source_sheet": table.sheet,
-            "source_row": r.number,
         }
+        # Any other column (one the contract has and this code does not name) as declared.
+        if others is None:
+            others = _readers("pledges", _others("pledges", parsed[r.number]))
+        parsed[r.number].update(_record(r, others))
         if per_year:
             spread[r.number] = per_year
     # Value rules (amount > 0, year order, psc range ...) from the pandera schema, lazily.
     clean = [r.number for r in rows if not r.errors]
+    frame = pd.DataFrame([parsed[n] for n in clean], index=clean, columns=_FROM_FILES)
     if clean:
-        frame = pd.DataFrame([parsed[n] for n in clean], index=clean)
-        frame["pledge_id"] = frame["pledge_id"].where(frame["pledge_id"] != "", "x")
-        _apply_problems({r.number: r for r in rows}, schemas.problems("pledges", frame))
+        # Blank ids are made after the checks; a distinct stand-in keeps them unique meanwhile
+        # (no typed id has a control character).
+        ids = frame["pledge_id"]
+        stand_in = [f"\x00{n}" for n in frame.index]
+        checked = frame.assign(pledge_id=ids.where(ids != "", stand_in))
+        _apply_problems({r.number: r for r in rows}, schemas.problems("pledges", checked))
     good = _finish(rows, report, table, "pledges")
-    records = []
-    tranche_rows: list[tuple[str, int, float, float, float]] = []
+    pledge_ids: list[str] = []
+    tranche_rows: list[money.Tranche] = []
     for r in good:
         p = parsed[r.number]
-        if r.number in spread:
-            parts = spread[r.number]
-        else:
-            n = int(p["last_year"]) - int(p["first_year"]) + 1
-            parts = [
-                (y, p["amount"] / n) for y in range(int(p["first_year"]), int(p["last_year"]) + 1)
-            ]
+        parts = spread.get(r.number) or money.even_spread(
+            p["amount"], p["first_year"], p["last_year"]
+        )
         key = content_key(p["donor"], p["currency"], parts, p["earmarking"], p["earmark_to"])
         previous = seen.get(key)
         if previous is not None:
@@ -930,27 +977,16 @@ def _read_pledges(
             seen[key] = (_where(table), r.number, 1)
         if not p["pledge_id"]:
             p["pledge_id"] = pledge_hash(key) + (f"-{count}" if count > 1 else "")
-        rate = rates[p["currency"]]
-        for year, amount in parts:
-            gross = amount / rate
-            tranche_rows.append(
-                (p["pledge_id"], year, amount, gross, gross / (1.0 + p["psc_rate"]))
-            )
-        records.append(p)
-    pledges = pd.DataFrame(records, columns=PLEDGE_COLUMNS)
-    if len(pledges):
-        pledges = pledges.astype(
-            {
-                "amount": float,
-                "first_year": int,
-                "last_year": int,
-                "psc_rate": float,
-                "confidential": bool,
-                "source_row": int,
-            }
+        tranche_rows.extend(
+            money.tranches(p["pledge_id"], parts, rates[p["currency"]], p["psc_rate"])
         )
-    tranches = pd.DataFrame(tranche_rows, columns=TRANCHE_COLUMNS)
-    tranches["year"] = tranches["year"].astype(int)
+        pledge_ids.append(p["pledge_id"])
+    numbers = [r.number for r in good]
+    pledges = frame.loc[numbers].assign(
+        pledge_id=pledge_ids, source_file=table.file, source_sheet=table.sheet, source_row=numbers
+    )
+    pledges = conform("pledges", pledges)
+    tranches = conform("tranches", pd.DataFrame(tranche_rows, columns=TRANCHE_COLUMNS))
     return pledges, tranches, report
 
 
@@ -991,17 +1027,15 @@ def load_plan(
     default_title = f"Multi-Year Appeal {years[0]}-{years[-1]}" if years else "Multi-Year Appeal"
     if _is_sample(programmes):
         default_title = "Illustrative " + default_title
-    base = Plan(
-        programmes=prog,
-        requirements=req,
-        pledges=pd.DataFrame(columns=PLEDGE_COLUMNS),
-        tranches=pd.DataFrame(columns=TRANCHE_COLUMNS),
-        donors=donor_frame,
-        fx=fx_frame,
-        title=title or default_title,
-        illustrative=_is_sample(programmes),
-    )
-    return _add_pledges(base, pledges, report, skip_invalid)
+    reference = {
+        "programmes": prog,
+        "requirements": req,
+        "donors": donor_frame,
+        "fx": fx_frame,
+        "title": title or default_title,
+        "illustrative": _is_sample(programmes),
+    }
+    return _add_pledges(reference, pledges, report, skip_invalid)
 
 
 def _is_sample(path: PathLike) -> bool:
@@ -1026,30 +1060,41 @@ def load_pledges(
     donors/rates from the given files (else ``base``'s). Same strictness as :func:`load_plan`.
     """
     report = ImportReport()
+    reference: dict[str, Any] = {
+        "programmes": base.programmes,
+        "requirements": base.requirements,
+        "donors": base.donors,
+        "fx": base.fx,
+        "title": base.title,
+        "illustrative": base.illustrative,
+    }
     if fx is not None:
-        fx_frame, sub = read_fx(fx)
+        reference["fx"], sub = read_fx(fx)
         report.extend(sub, counts=bool(sub.errors))
-        base = base.replace(fx=fx_frame)
     if donors is not None:
-        donor_frame, sub = read_donors(donors)
+        reference["donors"], sub = read_donors(donors)
         report.extend(sub, counts=bool(sub.errors))
-        base = base.replace(donors=donor_frame)
     if report.fatal:
         raise ImportFailed(report)
-    return _add_pledges(base, pledges, report, skip_invalid)
+    return _add_pledges(reference, pledges, report, skip_invalid)
 
 
 def _add_pledges(
-    base: Plan, pledges: Sequence[PathLike], report: ImportReport, skip_invalid: bool
+    reference: dict[str, Any],
+    pledges: Sequence[PathLike],
+    report: ImportReport,
+    skip_invalid: bool,
 ) -> tuple[Plan, ImportReport]:
-    rates = _rates(base.fx)
+    """Read the pledge files against the reference tables and build the plan from them all
+    (``reference``: programmes, requirements, donors, fx, title, illustrative)."""
+    rates = money.usd_rates(reference["fx"])
     seen: dict[tuple[Any, ...], tuple[str, int, int]] = {}
     frames: list[pd.DataFrame] = []
     tranche_frames: list[pd.DataFrame] = []
     if not pledges:
         report.errors.append(RowError("", "", None, None, "no pledge files given"))
     for source in pledges:
-        p, t, sub = _read_pledges(source, None, base.programmes, rates, seen)
+        p, t, sub = _read_pledges(source, None, reference["programmes"], rates, seen)
         report.extend(sub, counts=True)
         frames.append(p)
         tranche_frames.append(t)
@@ -1089,13 +1134,15 @@ def _add_pledges(
         ]
         all_tranches = _concat(keep, TRANCHE_COLUMNS)
     _raise_if_refused(report, skip_invalid)
-    for column, kind in (("year", int), ("amount", float), ("gross_usd", float)):
-        all_tranches[column] = all_tranches[column].astype(kind)
-    all_tranches["programmable_usd"] = all_tranches["programmable_usd"].astype(float)
-    plan = base.replace(
-        pledges=all_pledges.reset_index(drop=True),
-        tranches=all_tranches.sort_values(["pledge_id", "year"]).reset_index(drop=True),
-    )
+    try:
+        plan = Plan.build(pledges=all_pledges, tranches=all_tranches, **reference)
+    except PlanError as exc:
+        # The row checks above hold every rule of the plan; should one slip through, the
+        # import is refused with it rather than a plan that breaks the contract.
+        report.errors.extend(RowError("", p.table, None, p.column, p.message) for p in exc.problems)
+        report.fatal = True
+        _raise_if_refused(report, skip_invalid)
+        raise
     return plan, report
 
 
@@ -1103,6 +1150,8 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
+    if len(frames) == 1:
+        return frames[0][columns]
     return pd.concat(frames, ignore_index=True)[columns]
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from appeal.config import ensure_sqlite_dir
 from appeal.importer import ImportReport
+from models import contract
 from models.plan import (
     DONOR_COLUMNS,
     FX_COLUMNS,
@@ -38,75 +39,57 @@ from models.plan import (
     STATUSES,
     TRANCHE_COLUMNS,
     Plan,
+    PlanError,
+    conform,
 )
 from models.scenario import Scenario
 
 metadata = sa.MetaData()
 
+
+def _sql_type(column: contract.Column) -> sa.types.TypeEngine[Any]:
+    if column.kind in contract.INT_KINDS:
+        return sa.Integer()
+    if column.kind in contract.FLOAT_KINDS:
+        return sa.Float()
+    if column.kind == "bool":
+        return sa.Boolean()
+    return sa.String(column.max_length) if column.max_length else sa.Text()
+
+
+def sql_columns(table: contract.Table, *, indexed: tuple[str, ...] = ()) -> list[sa.Column[Any]]:
+    """The register columns of a contract table: one per plan column, typed as the contract
+    says, NOT NULL (blank text is stored as ""), the table's key as primary key."""
+    return [
+        sa.Column(
+            c.plan_name,
+            _sql_type(c),
+            primary_key=c.plan_name in table.key,
+            nullable=False,
+            default=None if c.plan_name in table.key else c.default,
+            index=c.plan_name in indexed or None,
+        )
+        for c in table.plan_columns
+    ]
+
+
 programmes_t = sa.Table(
     "programmes",
     metadata,
-    sa.Column("line_id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("category", sa.String(20), nullable=False),
-    sa.Column("entity", sa.String(100), nullable=False),
-    sa.Column("pillars", sa.String(40), nullable=False),
-    sa.Column("themes", sa.String(400), nullable=False, default=""),
-    sa.Column("priority", sa.Integer, nullable=False),
-    sa.Column("min_viable_share", sa.Float, nullable=False, default=0.0),
+    *sql_columns(contract.PROGRAMMES),
     sa.Column("extra", sa.Text, nullable=False, default="{}"),  # score_<criterion> columns
     sa.Column("position", sa.Integer, nullable=False, default=0),  # the file's order
 )
-requirements_t = sa.Table(
-    "requirements",
-    metadata,
-    sa.Column("line_id", sa.String(64), primary_key=True),
-    sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("requirement_usd", sa.Float, nullable=False),
-)
-donors_t = sa.Table(
-    "donors",
-    metadata,
-    sa.Column("donor", sa.String(200), primary_key=True),
-    sa.Column("donor_type", sa.String(40), nullable=False),
-    sa.Column("region", sa.String(100), nullable=False),
-    sa.Column("iati_org_id", sa.String(64), nullable=False, default=""),
-)
-fx_t = sa.Table(
-    "fx",
-    metadata,
-    sa.Column("currency", sa.String(3), primary_key=True),
-    sa.Column("units_per_usd", sa.Float, nullable=False),
-    sa.Column("as_of", sa.String(40), nullable=False, default=""),
-)
+requirements_t = sa.Table("requirements", metadata, *sql_columns(contract.REQUIREMENTS))
+donors_t = sa.Table("donors", metadata, *sql_columns(contract.DONORS))
+fx_t = sa.Table("fx", metadata, *sql_columns(contract.FX))
 pledges_t = sa.Table(
     "pledges",
     metadata,
-    sa.Column("pledge_id", sa.String(64), primary_key=True),
-    sa.Column("donor", sa.String(200), nullable=False, index=True),
-    sa.Column("amount", sa.Float, nullable=False),
-    sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("first_year", sa.Integer, nullable=False),
-    sa.Column("last_year", sa.Integer, nullable=False),
-    sa.Column("earmarking", sa.String(20), nullable=False),
-    sa.Column("earmark_to", sa.String(200), nullable=False, default=""),
-    sa.Column("status", sa.String(12), nullable=False),
-    sa.Column("psc_rate", sa.Float, nullable=False),
-    sa.Column("confidential", sa.Boolean, nullable=False, default=False),
-    sa.Column("source_file", sa.String(400), nullable=False, default=""),
-    sa.Column("source_sheet", sa.String(200), nullable=False, default=""),
-    sa.Column("source_row", sa.Integer, nullable=False, default=0),
+    *sql_columns(contract.PLEDGES, indexed=("donor",)),
     sa.Column("import_id", sa.Integer, nullable=True),
 )
-tranches_t = sa.Table(
-    "tranches",
-    metadata,
-    sa.Column("pledge_id", sa.String(64), primary_key=True),
-    sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("amount", sa.Float, nullable=False),
-    sa.Column("gross_usd", sa.Float, nullable=False),
-    sa.Column("programmable_usd", sa.Float, nullable=False),
-)
+tranches_t = sa.Table("tranches", metadata, *sql_columns(contract.TRANCHES))
 import_log_t = sa.Table(
     "import_log",
     metadata,
@@ -287,9 +270,10 @@ class Register:
         """
         for _ in range(_SNAPSHOT_ATTEMPTS):
             before = self.revision()
-            plan = self.load_plan()
+            tables = self.stored_tables()
             if self.revision() == before:
-                return before, plan
+                # Validated outside the retry window: only the reads need to be consistent.
+                return before, self.plan_of(tables)
         raise RegisterError(
             "the register kept changing while it was read; try again when the imports finish"
         )
@@ -431,37 +415,51 @@ class Register:
         extras = [json.loads(x or "{}") for x in frame.pop("extra")]
         if extras and any(extras):
             frame = pd.concat([frame, pd.DataFrame(extras, index=frame.index)], axis=1)
-        frame["priority"] = frame["priority"].astype(int)
-        frame["min_viable_share"] = frame["min_viable_share"].astype(float)
-        return frame
+        return conform("programmes", frame)
 
     def fx(self) -> pd.DataFrame:
-        return self._frame(fx_t, FX_COLUMNS, ["currency"])
+        return conform("fx", self._frame(fx_t, FX_COLUMNS, ["currency"]))
 
     def pledges(self) -> pd.DataFrame:
         frame = self._frame(pledges_t, PLEDGE_COLUMNS, ["source_file", "source_row", "pledge_id"])
-        frame["confidential"] = frame["confidential"].astype(bool)
-        return frame
+        return conform("pledges", frame)
 
     def tranches(self) -> pd.DataFrame:
-        return self._frame(tranches_t, TRANCHE_COLUMNS, ["pledge_id", "year"])
+        return conform("tranches", self._frame(tranches_t, TRANCHE_COLUMNS, contract.TRANCHES.key))
 
-    def load_plan(self) -> Plan:
-        """The stored plan (empty tables when nothing has been imported)."""
+    def stored_tables(self) -> dict[str, Any]:
+        """The stored tables, title and flag as :meth:`Plan.build` takes them (read as they
+        are: :meth:`load_plan` validates them)."""
         with self.engine.connect() as conn:
             meta = {
                 str(k): str(v) for k, v in conn.execute(sa.select(meta_t.c.key, meta_t.c.value))
             }
-        return Plan(
-            programmes=self.programmes(),
-            requirements=self._frame(requirements_t, REQUIREMENT_COLUMNS, ["line_id", "year"]),
-            pledges=self.pledges(),
-            tranches=self.tranches(),
-            donors=self._frame(donors_t, DONOR_COLUMNS, ["donor"]),
-            fx=self.fx(),
-            title=meta.get("title", "Multi-Year Appeal"),
-            illustrative=bool(json.loads(meta.get("illustrative", "false"))),
-        )
+        return {
+            "programmes": self.programmes(),
+            "requirements": self._frame(
+                requirements_t, REQUIREMENT_COLUMNS, contract.REQUIREMENTS.key
+            ),
+            "pledges": self.pledges(),
+            "tranches": self.tranches(),
+            "donors": self._frame(donors_t, DONOR_COLUMNS, contract.DONORS.key),
+            "fx": self.fx(),
+            "title": meta.get("title", "Multi-Year Appeal"),
+            "illustrative": bool(json.loads(meta.get("illustrative", "false"))),
+        }
+
+    def load_plan(self) -> Plan:
+        """The stored plan (empty tables when nothing has been imported), validated like any
+        plan; a register whose rows break the contract raises :class:`RegisterError`."""
+        return self.plan_of(self.stored_tables())
+
+    def plan_of(self, tables: dict[str, Any]) -> Plan:
+        """The plan of tables read with :meth:`stored_tables` (one validation)."""
+        try:
+            return Plan.build(**tables)
+        except PlanError as exc:
+            raise RegisterError(
+                f"the register at {self.url} holds an invalid plan: {exc}"
+            ) from None
 
     def import_log(self) -> pd.DataFrame:
         return self._frame(import_log_t, IMPORT_LOG_COLUMNS, ["import_id"])

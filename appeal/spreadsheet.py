@@ -31,115 +31,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from models import contract
+
 #: How many rows from the top are searched for the header row.
 HEADER_SEARCH_ROWS = 30
 #: Longest accepted text for names (donor, programme name); longer is a row error.
-MAX_NAME_LENGTH = 200
+MAX_NAME_LENGTH = contract.NAME_LENGTH
 #: Longest accepted code (line_id, pledge_id, currency ...).
-MAX_CODE_LENGTH = 64
+MAX_CODE_LENGTH = contract.CODE_LENGTH
 
-# Canonical column -> accepted header spellings (compared after :func:`header_key`).
+# The maps below are derived once, at import, from the table contract (models.contract): the
+# reader holds no column list of its own.
+_FILE_TABLES = {t.name: t for t in contract.TABLES.values() if t.in_files}
+
+#: Canonical column -> accepted header spellings (compared after :func:`header_key`).
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "pledges": {
-        "pledge_id": ("pledge id", "pledge ref", "pledge reference", "reference", "ref", "id"),
-        "donor": ("donor", "donor name", "funder", "contributor", "partner", "source"),
-        "amount": ("amount", "pledge amount", "amount pledged", "value", "contribution"),
-        "currency": ("currency", "ccy", "currency code", "cur"),
-        "year": ("year", "first year", "start year", "from year", "available from"),
-        "years": ("years", "number of years", "duration years", "duration", "n years"),
-        "last_year": ("last year", "end year", "to year", "until"),
-        "earmarking": ("earmarking", "earmarking level", "earmarking category", "modality"),
-        "earmark_to": ("earmark to", "earmarked to", "earmark target", "target", "earmark"),
-        "status": ("status", "pledge status", "stage"),
-        "psc_rate": ("psc rate", "psc", "programme support cost", "support cost rate"),
-        "confidential": ("confidential", "anonymous", "anonymise", "anonymize"),
-    },
-    "programmes": {
-        "line_id": ("line id", "line", "budget line", "programme id", "project id", "code"),
-        "name": ("name", "programme", "programme name", "project", "title", "line name"),
-        "category": ("category", "line category", "type"),
-        "entity": ("entity", "implementing entity", "agency", "lead entity"),
-        "pillars": ("pillar", "pillars", "strategy pillar", "strategy pillars"),
-        "themes": ("themes", "theme", "tags", "cross-cutting themes"),
-        "priority": ("priority", "tier", "priority tier"),
-        "min_viable_share": ("min viable share", "minimum viable share", "min viable"),
-    },
-    "requirements": {
-        "line_id": ("line id", "line", "budget line", "programme id"),
-        "year": ("year",),
-        "requirement_usd": ("requirement usd", "requirement", "amount usd", "need usd"),
-    },
-    "donors": {
-        "donor": ("donor", "donor name", "funder", "name"),
-        "donor_type": ("donor type", "type", "kind"),
-        "region": ("region", "regional group", "un regional group"),
-        "iati_org_id": ("iati org id", "iati id", "iati identifier", "iati organisation id"),
-    },
-    "fx": {
-        "currency": ("currency", "ccy", "currency code", "code"),
-        "units_per_usd": ("units per usd", "rate", "un operational rate", "rate per usd"),
-        "as_of": ("as of", "date", "effective date", "rate date", "as at"),
-    },
+    t.name: {c.name: c.aliases for c in t.file_columns} for t in _FILE_TABLES.values()
 }
-
-# Columns a header row must contain for each kind of table.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "pledges": ("donor",),
-    "programmes": ("line_id",),
-    "requirements": ("line_id", "year", "requirement_usd"),
-    "donors": ("donor",),
-    "fx": ("currency", "units_per_usd"),
-}
-
-# Columns whose name carries a year (amount_2027, req_2028) or a criterion (score_innovation).
+#: Columns a header row must contain for each kind of table.
+REQUIRED: dict[str, tuple[str, ...]] = {t.name: t.anchors for t in _FILE_TABLES.values()}
+#: Columns whose name carries a year (amount_2027, req_2028) or a criterion (score_innovation):
+#: (pattern on the header key, canonical name template).
 PATTERNS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
-    "pledges": ((re.compile(r"^(?:amount|usd|value)(\d{4})$"), "amount_{}"),),
-    "programmes": (
-        (re.compile(r"^(?:req|requirement|requirementusd|req usd|need)(\d{4})$"), "req_{}"),
-        (re.compile(r"^(?:requsd|requirement)(\d{4})usd$"), "req_{}"),
-        (re.compile(r"^score([a-z]+)$"), "score_{}"),
-    ),
+    t.name: tuple((re.compile(rx), p.name) for p in t.patterns for rx in p.regexes)
+    for t in _FILE_TABLES.values()
+    if t.patterns
 }
-
-# HXL hashtags (tag and attributes, normalised: lower case, attributes sorted) -> column.
-HXL: dict[str, dict[str, str]] = {
-    "pledges": {
-        "#meta+id": "pledge_id",
-        "#org+funder": "donor",
-        "#org+donor": "donor",
-        "#org": "donor",
-        "#value": "amount",
-        "#currency": "currency",
-        "#date+start": "year",
-        "#date+year": "year",
-        "#date+end": "last_year",
-        "#meta+years": "years",
-        "#meta+earmarking": "earmarking",
-        "#meta+earmark": "earmark_to",
-        "#status": "status",
-        "#meta+psc": "psc_rate",
-        "#meta+confidential": "confidential",
-    },
-    "programmes": {
-        "#activity+code": "line_id",
-        "#activity+id": "line_id",
-        "#activity+name": "name",
-        "#activity": "name",
-        "#org+impl": "entity",
-        "#org": "entity",
-        "#sector": "category",
-        "#priority": "priority",
-    },
-    "donors": {
-        "#org+funder": "donor",
-        "#org": "donor",
-        "#org+type": "donor_type",
-        "#region": "region",
-    },
-    "fx": {"#currency": "currency", "#value": "units_per_usd", "#date": "as_of"},
-    "requirements": {},
-}
-
 # Zero-width and other invisible characters that sneak in through copy-paste.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
@@ -181,11 +98,16 @@ class Table:
             return None
         return values[i]
 
+    @functools.cached_property
+    def first_column(self) -> int:
+        """Index of the leftmost known column."""
+        return min(self.columns.values())
+
     def is_repeated_header(self, values: tuple[Any, ...]) -> bool:
         if not self.header_values:
             return False
         # Cheap first test on one known column before comparing the whole row.
-        first = min(self.columns.values())
+        first = self.first_column
         if first >= len(values) or not isinstance(values[first], str):
             return False
         if header_key(values[first]) != self.header_values[first]:
@@ -277,7 +199,8 @@ _MULTIPLIERS = {
     "bn": 1e9,
     "billion": 1e9,
 }
-_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+#: Currency symbols written in amounts, and the ISO code each stands for.
+CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _NUMBER = r"(?:\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _AMOUNT = re.compile(
     rf"^(?P<neg>-)?\s*(?P<pre>[A-Za-z]{{3}}|US\$|[$€£¥])?\s*(?P<neg2>-)?\s*(?P<num>{_NUMBER})\s*"
@@ -315,7 +238,7 @@ def parse_amount(value: Any, *, what: str = "amount") -> tuple[float, str | None
     if pre and post:
         raise CellError(f"{what} {text!r} names a currency twice")
     code = pre or post
-    currency = (_SYMBOLS.get(code.upper()) or code.upper()) if code else None
+    currency = (CURRENCY_SYMBOLS.get(code.upper()) or code.upper()) if code else None
     number = float(re.sub(r"[,\u00a0 ]", "", m.group("num")))
     mult = _MULTIPLIERS[(m.group("mult") or "").lower()]
     sign = -1.0 if (m.group("neg") or m.group("neg2")) else 1.0
@@ -339,7 +262,7 @@ def parse_number(value: Any, *, what: str) -> float:
 _YEAR_TEXT = re.compile(r"^(?:FY|CY)?\s*(\d{4})$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?$")
 _DMY_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = contract.FIRST_YEAR, contract.LAST_YEAR
 
 
 def parse_year(value: Any, *, what: str = "year") -> int:
@@ -428,6 +351,62 @@ def _hxl_key(value: Any) -> str | None:
     return "+".join([tag, *sorted(a for a in attrs if a)])
 
 
+def alias_lookup(
+    table: contract.Table, profile: contract.ImportProfile | None = None
+) -> dict[str, str]:
+    """Header key -> canonical column of one table: each column's name, then its aliases (a
+    spelling two columns claim belongs to the first), then an import profile's headers (which
+    win: the profile says what its layout means)."""
+    lookup: dict[str, str] = {}
+    for column in table.file_columns:
+        lookup[header_key(column.name)] = column.name
+        for spelling in column.aliases:
+            lookup.setdefault(header_key(spelling), column.name)
+    if profile is not None:
+        for name, spellings in profile.headers.get(table.name, {}).items():
+            for spelling in spellings:
+                lookup[header_key(spelling)] = name
+    return lookup
+
+
+def hxl_lookup(table: contract.Table) -> dict[str, str]:
+    """Normalised HXL hashtag -> canonical column of one table (a column's first hashtag is
+    the one the tool writes; the others are accepted too)."""
+    return {
+        key: column.name
+        for column in table.file_columns
+        for tag in column.hxl
+        if (key := _hxl_key(tag)) is not None
+    }
+
+
+def hxl_patterns(table: contract.Table) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """(tag, attribute pattern, canonical name template) of the table's column families that
+    carry a hashtag ("#value+y2027" -> amount_2027)."""
+    out = []
+    for family in table.patterns:
+        if not family.hxl:
+            continue
+        tag, _, attribute = family.hxl.casefold().partition("+")
+        before, _, after = attribute.partition("{}")
+        rx = re.compile("^" + re.escape(before) + r"(\d{4})" + re.escape(after) + "$")
+        out.append((tag, rx, family.name))
+    return tuple(out)
+
+
+# Derived once from the contract (models.contract); per kind of table, and per import profile.
+_LOOKUPS: dict[tuple[str, str | None], dict[str, str]] = {
+    (name, None): alias_lookup(t) for name, t in _FILE_TABLES.items()
+} | {
+    (name, p.name): alias_lookup(t, p)
+    for name, t in _FILE_TABLES.items()
+    for p in contract.PROFILES.values()
+}
+#: HXL hashtags (tag and attributes, normalised: lower case, attributes sorted) -> column.
+HXL: dict[str, dict[str, str]] = {name: hxl_lookup(t) for name, t in _FILE_TABLES.items()}
+_HXL_PATTERNS = {name: hxl_patterns(t) for name, t in _FILE_TABLES.items()}
+
+
 def _match_hxl(kind: str, value: Any) -> str | None:
     key = _hxl_key(value)
     if key is None:
@@ -436,6 +415,12 @@ def _match_hxl(kind: str, value: Any) -> str | None:
     if key in table:
         return table[key]
     tag, *attrs = key.split("+")
+    for ptag, rx, template in _HXL_PATTERNS.get(kind, ()):
+        if ptag == tag:
+            for attr in attrs:
+                m = rx.match(attr)
+                if m:
+                    return template.format(m.group(1))
     # Most specific known hashtag whose attributes are all present.
     best: tuple[int, str] | None = None
     for known, column in table.items():
@@ -445,21 +430,15 @@ def _match_hxl(kind: str, value: Any) -> str | None:
     return best[1] if best else None
 
 
-def _alias_lookup(kind: str) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for column, spellings in ALIASES[kind].items():
-        lookup[header_key(column)] = column
-        for s in spellings:
-            lookup.setdefault(header_key(s), column)
-    return lookup
-
-
-def match_header(kind: str, value: Any) -> str | None:
-    """Canonical column for one header cell, or None."""
+def match_header(kind: str, value: Any, profile: str | None = None) -> str | None:
+    """Canonical column for one header cell (read with import ``profile``), or None."""
     key = header_key(value)
     if not key:
         return None
-    column = _alias_lookup(kind).get(key)
+    lookup = _LOOKUPS.get((kind, profile))
+    if lookup is None:
+        raise ValueError(f"unknown import profile {profile!r} for {kind}")
+    column = lookup.get(key)
     if column is not None:
         return column
     for pattern, template in PATTERNS.get(kind, ()):
@@ -557,7 +536,13 @@ def file_format(filename: str, data: bytes) -> str:
     )
 
 
-def find_header(kind: str, rows: Iterable[tuple[Any, ...]], file: str, sheet: str) -> Table | None:
+def find_header(
+    kind: str,
+    rows: Iterable[tuple[Any, ...]],
+    file: str,
+    sheet: str,
+    profile: str | None = None,
+) -> Table | None:
     """Locate the header in the first rows; None when this sheet has no such header."""
     iterator = iter(rows)
     head: list[tuple[Any, ...]] = []
@@ -574,7 +559,7 @@ def find_header(kind: str, rows: Iterable[tuple[Any, ...]], file: str, sheet: st
         ignored: list[str] = []
         duplicates: list[str] = []
         for j, cell in enumerate(values):
-            column = _match_hxl(kind, cell) if hxl_row else match_header(kind, cell)
+            column = _match_hxl(kind, cell) if hxl_row else match_header(kind, cell, profile)
             if column is None:
                 if not is_blank(cell):
                     ignored.append(clean_text(cell))
@@ -626,10 +611,12 @@ def read_table(
     filename: str | None = None,
     sheet: str | None = None,
     required: bool = True,
+    profile: str | None = None,
 ) -> Table | None:
     """Read the first sheet holding a ``kind`` table (or the named ``sheet``).
 
-    For workbooks, a sheet named like the kind ("Pledges") is tried first. Raises
+    For workbooks, a sheet named like the kind ("Pledges") is tried first. Headers are matched
+    against the contract's spellings and, with ``profile``, that import profile's. Raises
     :class:`SpreadsheetError` when the file cannot be read or (``required``) no header is found.
     """
     data, name = source_bytes(source, filename)
@@ -638,7 +625,7 @@ def read_table(
     if fmt == "csv":
         if sheet is not None:
             return None  # a csv holds a single table
-        table = find_header(kind, iter_csv_rows(data, name), name, "")
+        table = find_header(kind, iter_csv_rows(data, name), name, "", profile)
         if table is None and required:
             raise SpreadsheetError(
                 name,
@@ -650,7 +637,7 @@ def read_table(
     fast = _fast_sheets(data)
     if fast is not None:
         try:
-            return _pick_sheet(kind, fast, name, sheet, required)
+            return _pick_sheet(kind, fast, name, sheet, required, profile)
         except _FastReadFailed:
             pass  # unusual workbook structure: let openpyxl read it (and explain failures)
     wb = open_workbook(data, name)
@@ -660,7 +647,7 @@ def read_table(
             for ws in wb.worksheets
             if hasattr(ws, "iter_rows")
         ]
-        return _pick_sheet(kind, sheets, name, sheet, required)
+        return _pick_sheet(kind, sheets, name, sheet, required, profile)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise SpreadsheetError(name, "", f"cannot read the workbook ({exc})") from None
     finally:
@@ -673,6 +660,7 @@ def _pick_sheet(
     name: str,
     sheet: str | None,
     required: bool,
+    profile: str | None,
 ) -> Table | None:
     """Find the ``kind`` table among the workbook's sheets (named one first)."""
     names = [title for title, _ in sheets]
@@ -688,7 +676,7 @@ def _pick_sheet(
         preferred = {header_key(kind), header_key(kind.rstrip("s"))}
         ordered = sorted(sheets, key=lambda s: header_key(s[0]) not in preferred)
     for title, rows in ordered:
-        table = find_header(kind, rows(), name, title)
+        table = find_header(kind, rows(), name, title, profile)
         if table is not None:
             return table
     if required:
@@ -824,7 +812,8 @@ def _fast_sheets(data: bytes) -> list[tuple[str, Callable[[], Iterator[tuple[Any
                 position = 0
                 for c in elem.iter(c_tag):
                     ref = c.get("r")
-                    col = _col_index(ref) if ref else position
+                    # _col_index, written out: this runs once per cell.
+                    col = _letters_index(ref.rstrip("0123456789")) if ref else position
                     position = col + 1
                     kind = c.get("t", "n")
                     f = c.find(f_tag)

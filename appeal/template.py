@@ -1,8 +1,9 @@
 """The blank pledge template workbook donors and entities fill in.
 
 A ``Pledges`` sheet with the input contract's headers (and the HXL hashtag row, so the file is
-also HXL-ready), drop-downs for earmarking, status and confidential, number/year validation,
-and an ``Instructions`` sheet explaining every column. ``appeal template --out FILE`` writes it;
+also HXL-ready), drop-downs for the columns with allowed values and yes/no ones, number/year
+validation, and an ``Instructions`` sheet explaining every column — all derived from the
+table contract (:mod:`models.contract`). ``appeal template --out FILE`` writes it;
 ``sample_data/pledge_template.xlsx`` is a copy. The importer reads a filled template as is.
 """
 
@@ -15,69 +16,47 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from models.plan import DEFAULT_PSC_RATE
+from models import contract
 
 # Fixed so the generated file is byte-for-byte reproducible.
 _STAMP = dt.datetime(2026, 11, 1, 0, 0, 0)
 ROWS = 500  # rows prepared with validation
 
-# (header, HXL hashtag, width, explanation)
-COLUMNS: list[tuple[str, str, int, str]] = [
-    (
-        "pledge_id",
-        "#meta+id",
-        14,
-        "Optional. Your own reference. Left blank, a stable id is made from the row's content.",
-    ),
-    ("donor", "#org+funder", 30, "Required. Donor name (member state, organisation, foundation)."),
-    (
-        "amount",
-        "#value",
-        16,
-        "Required. Total gross amount in the pledge currency. Numbers or text such as "
-        "1,250,000 / 2m / 2.5k. If text names a currency it must match the currency column.",
-    ),
-    ("currency", "#currency", 10, "Required. ISO 4217 code: USD, EUR, GBP, JPY, SAR, QAR, NOK ..."),
-    ("year", "#date+start", 8, "Required. First year the money is available, e.g. 2027."),
-    (
-        "years",
-        "#meta+years",
-        8,
-        "Optional (default 1). The amount is spread evenly over this many years. "
-        "For uneven tranches add columns amount_2027, amount_2028 ... instead.",
-    ),
-    (
-        "earmarking",
-        "#meta+earmarking",
-        18,
-        "Required. unearmarked | softly earmarked | earmarked | tightly earmarked "
-        "(Grand Bargain categories).",
-    ),
-    (
-        "earmark_to",
-        "#meta+earmark",
-        22,
-        "Empty for unearmarked. Softly earmarked: pillar:II, theme:gender, category:flagship or "
-        "entity:UNODC (several separated by ;). Earmarked / tightly earmarked: a line_id.",
-    ),
-    ("status", "#status", 12, "Required. pledged | committed | paid."),
-    (
-        "psc_rate",
-        "#meta+psc",
-        10,
-        f"Optional (default {DEFAULT_PSC_RATE}). Programme support cost as a fraction (0.13) or "
-        "percentage (13%).",
-    ),
-    (
-        "confidential",
-        "#meta+confidential",
-        12,
-        "Optional (default no). yes = the donor appears as 'Anonymous donor N' in shared outputs.",
-    ),
-]
+#: The template's columns: the layout the contract writes for pledges.
+COLUMNS: tuple[contract.Column, ...] = contract.PLEDGES.written
 
-EARMARKING_LIST = "unearmarked,softly earmarked,earmarked,tightly earmarked"
-STATUS_LIST = "pledged,committed,paid"
+
+def validation(column: contract.Column, cells: str) -> DataValidation | None:
+    """The drop-down or number check of one column over ``cells`` (None when it has none):
+    a list for allowed values and yes/no, whole numbers for years and counts with bounds."""
+    if column.vocabulary is not None and column.kind == "choice":
+        labels = column.vocabulary.labels
+        return DataValidation(
+            type="list",
+            formula1='"' + ",".join(labels) + '"',
+            allow_blank=True,
+            errorTitle=column.label,
+            error=f"Choose {', '.join(labels[:-1])} or {labels[-1]}.",
+            showErrorMessage=True,
+            sqref=cells,
+        )
+    if column.kind == "bool":
+        return DataValidation(type="list", formula1='"yes,no"', allow_blank=True, sqref=cells)
+    if column.kind in ("year", "int") and column.minimum is not None and column.maximum is not None:
+        low, high = int(column.minimum), int(column.maximum)
+        return DataValidation(
+            type="whole",
+            operator="between",
+            formula1=str(low),
+            formula2=str(high),
+            allow_blank=True,
+            error=f"A year such as {column.example}."
+            if column.kind == "year"
+            else f"Number of {column.name}, {low}-{high}.",
+            showErrorMessage=True,
+            sqref=cells,
+        )
+    return None
 
 
 def build_template() -> Workbook:
@@ -91,65 +70,23 @@ def build_template() -> Workbook:
     ws.title = "Pledges"
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
-    for j, (header, hashtag, width, _) in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=j, value=header)
+    for j, column in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=j, value=column.name)
         cell.font = bold
         cell.fill = fill
-        ws.cell(row=2, column=j, value=hashtag).font = Font(italic=True, color="808080")
-        ws.column_dimensions[cell.column_letter].width = width
+        ws.cell(row=2, column=j, value=column.hashtag).font = Font(italic=True, color="808080")
+        ws.column_dimensions[cell.column_letter].width = column.width
     ws.freeze_panes = "A3"
     last = ROWS + 2
 
-    def col(name: str) -> str:
-        index = [c[0] for c in COLUMNS].index(name)
-        return ws.cell(row=1, column=index + 1).column_letter
-
-    validations = [
-        DataValidation(
-            type="list",
-            formula1=f'"{EARMARKING_LIST}"',
-            allow_blank=True,
-            errorTitle="Earmarking",
-            error="Choose unearmarked, softly earmarked, earmarked or tightly earmarked.",
-            showErrorMessage=True,
-            sqref=f"{col('earmarking')}3:{col('earmarking')}{last}",
-        ),
-        DataValidation(
-            type="list",
-            formula1=f'"{STATUS_LIST}"',
-            allow_blank=True,
-            errorTitle="Status",
-            error="Choose pledged, committed or paid.",
-            showErrorMessage=True,
-            sqref=f"{col('status')}3:{col('status')}{last}",
-        ),
-        DataValidation(
-            type="list",
-            formula1='"yes,no"',
-            allow_blank=True,
-            sqref=f"{col('confidential')}3:{col('confidential')}{last}",
-        ),
-        DataValidation(
-            type="whole",
-            operator="between",
-            formula1="2000",
-            formula2="2100",
-            allow_blank=True,
-            error="A year such as 2027.",
-            showErrorMessage=True,
-            sqref=f"{col('year')}3:{col('year')}{last}",
-        ),
-        DataValidation(
-            type="whole",
-            operator="between",
-            formula1="1",
-            formula2="20",
-            allow_blank=True,
-            error="Number of years, 1-20.",
-            showErrorMessage=True,
-            sqref=f"{col('years')}3:{col('years')}{last}",
-        ),
-    ]
+    checks = []
+    for j, column in enumerate(COLUMNS, start=1):
+        letter = ws.cell(row=1, column=j).column_letter
+        check = validation(column, f"{letter}3:{letter}{last}")
+        if check is not None:
+            checks.append(check)
+    # Drop-downs first, then number checks (the order Excel lists them in).
+    validations = sorted(checks, key=lambda dv: dv.type != "list")
     for dv in validations:
         ws.add_data_validation(dv)
 
@@ -172,9 +109,9 @@ def build_template() -> Workbook:
     start = len(notes) + 3
     info.cell(row=start, column=1, value="Column").font = bold
     info.cell(row=start, column=2, value="What to enter").font = bold
-    for i, (header, _, _, text) in enumerate(COLUMNS, start=start + 1):
-        info.cell(row=i, column=1, value=header)
-        info.cell(row=i, column=2, value=text).alignment = Alignment(wrap_text=True)
+    for i, column in enumerate(COLUMNS, start=start + 1):
+        info.cell(row=i, column=1, value=column.name)
+        info.cell(row=i, column=2, value=column.help_text()).alignment = Alignment(wrap_text=True)
     return wb
 
 

@@ -46,11 +46,13 @@ sys.path.insert(0, str(ROOT))
 
 from appeal.importer import SAMPLE_DIR, load_plan  # noqa: E402
 from appeal.register import Register  # noqa: E402
+from models import contract  # noqa: E402
 
 TARGET_SECONDS = 3.0
 CURRENCIES = ["USD", "EUR", "GBP", "JPY", "SAR", "QAR", "NOK"]
 SOFT = ["pillar:I", "pillar:II", "theme:gender", "theme:human_rights", "category:flagship"]
 LINES = ["FLAG-01", "FLAG-02", "ENT-01", "ENT-07", "ENT-13", "LEAD-01", "COORD-04"]
+TRANCHE_YEARS = (2027, 2028)
 
 
 def write_workbook(path: Path, rows: int, seed: int = 7) -> None:
@@ -61,43 +63,15 @@ def write_workbook(path: Path, rows: int, seed: int = 7) -> None:
     assert ws is not None
     ws.title = "Pledges"
     ws.append(["Benchmark pledges (synthetic)"])
-    header = [
-        "pledge_id",
-        "donor",
-        "amount",
-        "currency",
-        "year",
-        "years",
-        "earmarking",
-        "earmark_to",
-        "status",
-        "psc_rate",
-        "confidential",
-        "amount_2027",
-        "amount_2028",
-    ]
-    ws.append(header)
+    # The contract's pledge layout, plus two explicit per-year amount columns.
+    columns = [c.name for c in contract.PLEDGES.written]
+    per_year = contract.PLEDGES.pattern("amount_{}")
+    ws.append(columns + [per_year.column_name(y) for y in TRANCHE_YEARS])
     ws.append(
-        [
-            "#meta+id",
-            "#org+funder",
-            "#value",
-            "#currency",
-            "#date+start",
-            "#meta+years",
-            "#meta+earmarking",
-            "#meta+earmark",
-            "#status",
-            "#meta+psc",
-            "#meta+confidential",
-            "#value+y2027",
-            "#value+y2028",
-        ]
+        [c.hashtag for c in contract.PLEDGES.written] + [per_year.hashtag(y) for y in TRANCHE_YEARS]
     )
     for i in range(rows):
-        earmarking = rng.choice(
-            ["unearmarked", "softly earmarked", "earmarked", "tightly earmarked"]
-        )
+        earmarking = rng.choice(contract.EARMARKING.labels)
         target = (
             ""
             if earmarking == "unearmarked"
@@ -106,23 +80,21 @@ def write_workbook(path: Path, rows: int, seed: int = 7) -> None:
         amount = rng.randint(10, 5000) * 1000
         explicit = i % 10 == 0
         shown: object = f"{amount:,}" if i % 3 == 0 else amount
-        ws.append(
-            [
-                f"B{i:06d}",
-                f"Donor {rng.randint(1, 400)}",
-                shown,
-                rng.choice(CURRENCIES),
-                2027 if explicit else rng.choice([2027, 2028, 2029]),
-                None if explicit else rng.randint(1, 3),
-                earmarking,
-                target or None,
-                rng.choice(["pledged", "committed", "paid"]),
-                0.13,
-                "no",
-                amount // 2 if explicit else None,
-                amount - amount // 2 if explicit else None,
-            ]
-        )
+        values = {
+            "pledge_id": f"B{i:06d}",
+            "donor": f"Donor {rng.randint(1, 400)}",
+            "amount": shown,
+            "currency": rng.choice(CURRENCIES),
+            "year": 2027 if explicit else rng.choice([2027, 2028, 2029]),
+            "years": None if explicit else rng.randint(1, 3),
+            "earmarking": earmarking,
+            "earmark_to": target or None,
+            "status": rng.choice(contract.STATUS.values),
+            "psc_rate": 0.13,
+            "confidential": "no",
+        }
+        split = [amount // 2, amount - amount // 2] if explicit else [None, None]
+        ws.append([values.get(name) for name in columns] + split)
     wb.save(path)
 
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from models.contract import EARMARK_TARGET_KINDS as TARGET_KINDS
 from models.plan import split_list
-
-TARGET_KINDS = ("pillar", "theme", "category", "entity")
 
 
 class UnknownEarmarkTarget(ValueError):

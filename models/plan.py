@@ -4,81 +4,86 @@ A :class:`Plan` holds programmes (budget lines), their requirements per year, do
 the pledges' per-year tranches and the exchange rates used. All money is in USD; amounts are
 never rounded here (rounding is for display only).
 
-Column contracts (in-memory, after import):
+The tables' columns are those of :mod:`models.contract` (``PLEDGE_COLUMNS`` and the other
+lists below are derived from it), e.g. ``pledges``: pledge_id, donor, amount, currency,
+first_year, last_year, earmarking, earmark_to, status, psc_rate, confidential, source_file,
+source_sheet, source_row; ``tranches``: pledge_id, year, amount (pledge currency, gross),
+gross_usd, programmable_usd. Programmes may carry extra ``score_<criterion>`` columns.
+pillars/themes are ``;``-joined and normalised ("I;III", "human_rights;gender");
+earmarking and status hold the canonical values (``softly_earmarked``, ``committed``).
 
-``programmes``  line_id, name, category, entity, pillars, themes, priority, min_viable_share
-                (pillars/themes are ``;``-joined, normalised: pillars "I;III", themes
-                "human_rights;gender"; min_viable_share is 0.0 when the line has none)
-``requirements`` line_id, year, requirement_usd
-``donors``      donor, donor_type, region, iati_org_id
-``pledges``     pledge_id, donor, amount, currency, first_year, last_year, earmarking,
-                earmark_to, status, psc_rate, confidential, source_file, source_sheet,
-                source_row
-``tranches``    pledge_id, year, amount (pledge currency, gross), gross_usd, programmable_usd
-``fx``          currency, units_per_usd, as_of
-
-Earmarking values are normalised to ``unearmarked``, ``softly_earmarked``, ``earmarked``,
-``tightly_earmarked``; status to ``pledged``, ``committed``, ``paid``.
+A plan is made in one place, :meth:`Plan.build`, which conforms every table to the contract
+and validates it (:mod:`models.schemas`); the importer, the register and the synthetic plans
+all go through it, so the rest of the code may rely on valid tables.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-CATEGORIES: tuple[str, ...] = ("leadership", "coordination", "flagship", "entity")
-PILLARS: tuple[str, ...] = ("I", "II", "III", "IV")
-EARMARKING: tuple[str, ...] = (
-    "unearmarked",
-    "softly_earmarked",
-    "earmarked",
-    "tightly_earmarked",
+from models import contract, money
+from models.contract import (
+    CATEGORIES,
+    DEFAULT_PSC_RATE,
+    DONOR_TYPES,
+    FIRM_STATUSES,
+    FLEXIBLE_EARMARKING,
+    PILLARS,
+    STATUSES,
 )
-FLEXIBLE_EARMARKING: frozenset[str] = frozenset({"unearmarked", "softly_earmarked"})
-STATUSES: tuple[str, ...] = ("pledged", "committed", "paid")
-FIRM_STATUSES: frozenset[str] = frozenset({"committed", "paid"})
-DONOR_TYPES: tuple[str, ...] = (
-    "member_state",
-    "intergovernmental",
-    "private",
-    "un_fund",
-    "other",
-)
-DEFAULT_PSC_RATE = 0.13
+from models.contract import EARMARKINGS as EARMARKING
 
-PROGRAMME_COLUMNS = [
-    "line_id",
-    "name",
-    "category",
-    "entity",
-    "pillars",
-    "themes",
-    "priority",
-    "min_viable_share",
+if TYPE_CHECKING:
+    from models.schemas import Problem
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_PSC_RATE",
+    "DONOR_COLUMNS",
+    "DONOR_TYPES",
+    "EARMARKING",
+    "FIRM_STATUSES",
+    "FLEXIBLE_EARMARKING",
+    "FX_COLUMNS",
+    "PILLARS",
+    "PLEDGE_COLUMNS",
+    "PROGRAMME_COLUMNS",
+    "REQUIREMENT_COLUMNS",
+    "STATUSES",
+    "TRANCHE_COLUMNS",
+    "Plan",
+    "PlanError",
+    "conform",
+    "make_plan",
+    "split_list",
 ]
-REQUIREMENT_COLUMNS = ["line_id", "year", "requirement_usd"]
-DONOR_COLUMNS = ["donor", "donor_type", "region", "iati_org_id"]
-PLEDGE_COLUMNS = [
-    "pledge_id",
-    "donor",
-    "amount",
-    "currency",
-    "first_year",
-    "last_year",
-    "earmarking",
-    "earmark_to",
-    "status",
-    "psc_rate",
-    "confidential",
-    "source_file",
-    "source_sheet",
-    "source_row",
-]
-TRANCHE_COLUMNS = ["pledge_id", "year", "amount", "gross_usd", "programmable_usd"]
-FX_COLUMNS = ["currency", "units_per_usd", "as_of"]
+
+PROGRAMME_COLUMNS: list[str] = contract.PROGRAMMES.fields
+REQUIREMENT_COLUMNS: list[str] = contract.REQUIREMENTS.fields
+DONOR_COLUMNS: list[str] = contract.DONORS.fields
+PLEDGE_COLUMNS: list[str] = contract.PLEDGES.fields
+TRANCHE_COLUMNS: list[str] = contract.TRANCHES.fields
+FX_COLUMNS: list[str] = contract.FX.fields
+
+#: The plan's tables, in the order they are built and validated.
+TABLE_NAMES: tuple[str, ...] = ("programmes", "requirements", "pledges", "tranches", "donors", "fx")
+
+
+class PlanError(ValueError):
+    """The tables break the contract; ``problems`` lists every broken rule."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        shown = [str(p) for p in self.problems[:20]]
+        more = len(self.problems) - len(shown)
+        if more > 0:
+            shown.append(f"... and {more} more")
+        super().__init__(f"the plan breaks {len(self.problems)} rule(s): " + "; ".join(shown))
 
 
 def split_list(value: object) -> tuple[str, ...]:
@@ -88,14 +93,10 @@ def split_list(value: object) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(value).split(";") if part.strip())
 
 
-def programmable(gross: float, psc_rate: float) -> float:
-    """Programmable amount of a gross contribution after programme support cost."""
-    return gross / (1.0 + psc_rate)
-
-
 @dataclass(frozen=True)
 class Plan:
-    """Validated plan tables. Frozen: derive a changed plan with :meth:`replace`."""
+    """Validated plan tables. Make one with :meth:`build`; frozen: derive a changed plan (from
+    valid tables, e.g. fewer pledges) with :meth:`replace`."""
 
     programmes: pd.DataFrame
     requirements: pd.DataFrame
@@ -105,6 +106,52 @@ class Plan:
     fx: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FX_COLUMNS))
     title: str = "Multi-Year Appeal"
     illustrative: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        programmes: pd.DataFrame,
+        requirements: pd.DataFrame,
+        pledges: pd.DataFrame,
+        tranches: pd.DataFrame,
+        donors: pd.DataFrame | None = None,
+        fx: pd.DataFrame | None = None,
+        title: str = "Multi-Year Appeal",
+        illustrative: bool = False,
+    ) -> Plan:
+        """The one way to make a plan: each table gets the contract's columns (in order, extra
+        columns such as ``score_<criterion>`` after them) and types, tranches are ordered by
+        pledge and year, and every rule of :mod:`models.schemas` is checked.
+
+        Raises :class:`PlanError` listing every broken rule (a missing column, a value out of
+        range, a repeated key, a requirement of an unknown line ...).
+        """
+        given = {
+            "programmes": programmes,
+            "requirements": requirements,
+            "pledges": pledges,
+            "tranches": tranches,
+            "donors": donors,
+            "fx": fx,
+        }
+        tables: dict[str, pd.DataFrame] = {}
+        missing: list[Problem] = []
+        for name in TABLE_NAMES:
+            frame, lacking = _conform(contract.TABLES[name], given[name])
+            tables[name] = frame
+            missing.extend(lacking)
+        if missing:
+            raise PlanError(missing)
+        tables["tranches"] = (
+            tables["tranches"].sort_values(["pledge_id", "year"]).reset_index(drop=True)
+        )
+        from models.schemas import plan_problems  # pandera is loaded only to build plans
+
+        found = plan_problems(tables)
+        if found:
+            raise PlanError(found)
+        return cls(**tables, title=title, illustrative=illustrative)
 
     @property
     def years(self) -> list[int]:
@@ -119,13 +166,14 @@ class Plan:
         return replace(self, **changes)
 
     def donor_table(self) -> pd.DataFrame:
-        """Every donor that has a pledge, with type/region filled ("other"/"n/a") when the
-        donors table does not list it."""
+        """Every donor that has a pledge, with the contract's defaults (type "other", region
+        "n/a") where the donors table does not list it."""
         names = pd.DataFrame({"donor": sorted(self.pledges["donor"].unique())})
         merged = names.merge(self.donors, on="donor", how="left")
-        merged["donor_type"] = merged["donor_type"].fillna("other")
-        merged["region"] = merged["region"].fillna("n/a")
-        merged["iati_org_id"] = merged["iati_org_id"].fillna("")
+        for column in contract.DONORS.plan_columns:
+            default: Any = column.default
+            if default is not None:
+                merged[column.plan_name] = merged[column.plan_name].fillna(default)
         return merged[DONOR_COLUMNS]
 
     def without_donors(self, donors: Iterable[str]) -> Plan:
@@ -141,33 +189,52 @@ class Plan:
         )
 
 
-def build_tranches(pledges: pd.DataFrame, fx: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Spread each pledge evenly over first_year..last_year and convert to USD.
+def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the contract columns of table ``name`` first, typed as the contract says
+    (int, float, bool; text as it is), extra columns after. Raises :class:`PlanError` when a
+    column is missing. (Typing only: :meth:`Plan.build` also checks the values.)"""
+    out, lacking = _conform(contract.TABLES[name], frame)
+    if lacking:
+        raise PlanError(lacking)
+    return out
 
-    ``fx`` maps currency -> units_per_usd; USD needs no row. A currency without a rate is a
-    ``KeyError`` (import validation reports it per row before this is ever reached).
-    Pledges carrying explicit per-year amounts should build their tranches directly instead.
-    """
-    rates = {"USD": 1.0}
-    if fx is not None and len(fx):
-        rates.update(
-            {
-                str(c).upper(): float(r)
-                for c, r in zip(fx["currency"], fx["units_per_usd"], strict=True)
-            }
-        )
-    rows: list[tuple[str, int, float, float, float]] = []
-    columns = ("pledge_id", "first_year", "last_year", "amount", "currency", "psc_rate")
-    for pid, first, last, amount, currency, psc in zip(
-        *(pledges[c].tolist() for c in columns), strict=True
-    ):
-        n_years = int(last) - int(first) + 1
-        share = float(amount) / n_years
-        rate = rates[str(currency).upper()]
-        for year in range(int(first), int(last) + 1):
-            gross_usd = share / rate
-            rows.append((str(pid), year, share, gross_usd, programmable(gross_usd, float(psc))))
-    return pd.DataFrame(rows, columns=TRANCHE_COLUMNS)
+
+def _conform(
+    table: contract.Table, frame: pd.DataFrame | None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """``frame`` with the contract's columns first (typed as the contract says) and any extra
+    columns after; the problems list names each missing column."""
+    from models.schemas import Problem
+
+    if frame is None:
+        frame = pd.DataFrame(columns=table.fields)
+    lacking = [c for c in table.fields if c not in frame.columns]
+    if lacking:
+        return frame, [Problem(table.name, None, c, f"column {c} is missing") for c in lacking]
+    extra = [c for c in frame.columns if c not in set(table.fields)]
+    order = [*table.fields, *extra]
+    out = frame if list(frame.columns) == order else frame[order]
+    # Text stays as it is (astype(str) would turn a missing value into "nan").
+    types: dict[str, Any] = {
+        c.plan_name: contract.python_type(c.kind)
+        for c in table.plan_columns
+        if contract.python_type(c.kind) is not str
+    }
+    wrong = {c: t for c, t in types.items() if out[c].dtype != t}
+    if wrong:
+        # Values that cannot take the type stay as they are: the schema names each of them.
+        with contextlib.suppress(TypeError, ValueError):
+            out = out.astype(wrong)
+    if not out.index.equals(pd.RangeIndex(len(out))):
+        out = out.reset_index(drop=True)
+    return out, []
+
+
+# The contract's default of every column that has one, per table (for make_plan's rows).
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    t.name: {c.plan_name: c.default for c in t.plan_columns if c.default is not None}
+    for t in contract.TABLES.values()
+}
 
 
 def make_plan(
@@ -185,12 +252,14 @@ def make_plan(
     ``pledges``: dicts with donor, amount and optionally pledge_id, currency, first_year,
     last_year (or years), earmarking, earmark_to, status, psc_rate, confidential, tranches
     ({year: amount in pledge currency}, overriding the even spread).
+    Defaults suit tests (status paid, no programme support cost), not the input contract's.
     """
     prog_rows = []
     req_rows: list[dict[str, Any]] = []
     for line in lines:
         prog_rows.append(
             {
+                **_DEFAULTS["programmes"],
                 "line_id": str(line["line_id"]),
                 "name": str(line.get("name", line["line_id"])),
                 "category": line.get("category", "entity"),
@@ -205,68 +274,54 @@ def make_plan(
             req_rows.append(
                 {"line_id": str(line["line_id"]), "year": int(year), "requirement_usd": float(usd)}
             )
+    rates = money.usd_rates(fx)
     pledge_rows = []
-    explicit: dict[str, Mapping[int, float]] = {}
+    tranche_rows: list[money.Tranche] = []
     for i, p in enumerate(pledges):
         first = int(p.get("first_year", min(r["year"] for r in req_rows)))
         last = int(p.get("last_year", first + int(p.get("years", 1)) - 1))
         pid = str(p.get("pledge_id", f"P{i + 1:05d}"))
+        currency = str(p.get("currency", "USD")).upper()
+        psc = float(p.get("psc_rate", 0.0))
         if "tranches" in p:
-            explicit[pid] = {int(y): float(a) for y, a in dict(p["tranches"]).items()}
-            first, last = min(explicit[pid]), max(explicit[pid])
+            parts = [(int(y), float(a)) for y, a in dict(p["tranches"]).items()]
+            first, last = min(y for y, _ in parts), max(y for y, _ in parts)
+            amount = float(sum(a for _, a in parts))
+        else:
+            amount = float(p["amount"])
+            parts = money.even_spread(amount, first, last)
+        tranche_rows.extend(money.tranches(pid, parts, rates[currency], psc))
         pledge_rows.append(
             {
+                **_DEFAULTS["pledges"],
                 "pledge_id": pid,
                 "donor": str(p["donor"]),
-                "amount": float(p["amount"])
-                if "tranches" not in p
-                else float(sum(explicit[pid].values())),
-                "currency": str(p.get("currency", "USD")).upper(),
+                "amount": amount,
+                "currency": currency,
                 "first_year": first,
                 "last_year": last,
                 "earmarking": p.get("earmarking", "unearmarked"),
                 "earmark_to": p.get("earmark_to", ""),
                 "status": p.get("status", "paid"),
-                "psc_rate": float(p.get("psc_rate", 0.0)),
+                "psc_rate": psc,
                 "confidential": bool(p.get("confidential", False)),
                 "source_file": "",
                 "source_sheet": "",
                 "source_row": 0,
             }
         )
-    pledge_df = pd.DataFrame(pledge_rows, columns=PLEDGE_COLUMNS)
-    fx_df = pd.DataFrame(
-        [
-            {"currency": c.upper(), "units_per_usd": float(r), "as_of": ""}
-            for c, r in (fx or {}).items()
-        ],
-        columns=FX_COLUMNS,
-    )
-    tranches = build_tranches(pledge_df[~pledge_df["pledge_id"].isin(explicit)], fx_df)
-    if explicit:
-        rates = {"USD": 1.0, **{c.upper(): float(r) for c, r in (fx or {}).items()}}
-        extra = []
-        chosen = pledge_df[pledge_df["pledge_id"].isin(explicit)]
-        for pid, currency, psc in zip(
-            chosen["pledge_id"].tolist(),
-            chosen["currency"].tolist(),
-            chosen["psc_rate"].tolist(),
-            strict=True,
-        ):
-            for year, amount in explicit[pid].items():
-                gross = amount / rates[currency]
-                extra.append((pid, year, amount, gross, programmable(gross, float(psc))))
-        tranches = pd.concat(
-            [tranches, pd.DataFrame(extra, columns=TRANCHE_COLUMNS)], ignore_index=True
-        )
-    return Plan(
+    return Plan.build(
         programmes=pd.DataFrame(prog_rows, columns=PROGRAMME_COLUMNS),
         requirements=pd.DataFrame(req_rows, columns=REQUIREMENT_COLUMNS),
-        pledges=pledge_df,
-        tranches=tranches.sort_values(["pledge_id", "year"]).reset_index(drop=True),
-        donors=pd.DataFrame(list(donors), columns=DONOR_COLUMNS)
-        if donors
-        else pd.DataFrame(columns=DONOR_COLUMNS),
-        fx=fx_df,
+        pledges=pd.DataFrame(pledge_rows, columns=PLEDGE_COLUMNS),
+        tranches=pd.DataFrame(tranche_rows, columns=TRANCHE_COLUMNS),
+        donors=pd.DataFrame(list(donors), columns=DONOR_COLUMNS),
+        fx=pd.DataFrame(
+            [
+                {"currency": c.upper(), "units_per_usd": float(r), "as_of": ""}
+                for c, r in (fx or {}).items()
+            ],
+            columns=FX_COLUMNS,
+        ),
         title=title,
     )

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import allocation
+from models import allocation, money
 from models.gaps import to_records
 from models.plan import Plan
 from models.scenario import Risk, Scenario
@@ -460,11 +460,7 @@ def _line_index(plan: Plan, scenario: Scenario) -> pd.MultiIndex:
     """(line_id, year) of every requirement in the scenario's horizon, in programme order."""
     req = plan.requirements
     years = req["year"].astype(int)
-    keep = pd.Series(True, index=req.index)
-    if scenario.start_year:
-        keep &= years >= int(scenario.start_year)
-    if scenario.end_year:
-        keep &= years <= int(scenario.end_year)
+    keep = years.isin(money.horizon_years(plan.years, scenario.start_year, scenario.end_year))
     rank = {str(x): i for i, x in enumerate(plan.programmes["line_id"])}
     pairs = sorted(
         {(str(lid), int(y)) for lid, y in zip(req.loc[keep, "line_id"], years[keep], strict=True)},

@@ -13,170 +13,138 @@ Pure: no I/O.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pandera.pandas as pa
 
-from models.plan import CATEGORIES, DONOR_TYPES, EARMARKING, STATUSES, Plan
+from models import contract
+
+if TYPE_CHECKING:
+    from models.plan import Plan
 
 # Cross-column checks report "column|message" so a failure can name its column.
 _SEP = "|"
 
 
-def _text(
-    *checks: pa.Check, nullable: bool = False, unique: bool = False, required: bool = True
-) -> pa.Column:
-    return pa.Column(
-        str, list(checks), nullable=nullable, unique=unique, coerce=True, required=required
-    )
+def _number(value: float | None) -> str:
+    return f"{value:g}" if value is not None else ""
 
 
-PROGRAMMES = pa.DataFrameSchema(
-    {
-        "line_id": _text(
-            pa.Check.str_length(1, 64, error="line_id must be 1-64 characters"),
-            unique=True,
-        ),
-        "name": _text(pa.Check.str_length(1, 200, error="name must be 1-200 characters")),
-        "category": _text(
-            pa.Check.isin(CATEGORIES, error=f"category must be one of {', '.join(CATEGORIES)}")
-        ),
-        "entity": _text(pa.Check.str_length(1, 100, error="entity must be 1-100 characters")),
-        "pillars": _text(
-            pa.Check.str_length(1, None, error="at least one Strategy pillar (I-IV) is needed")
-        ),
-        "themes": _text(nullable=True),
-        "priority": pa.Column(
-            int, pa.Check.isin([1, 2, 3, 4], error="priority must be 1-4"), coerce=True
-        ),
-        "min_viable_share": pa.Column(
-            float,
-            pa.Check.in_range(0.0, 1.0, error="min_viable_share must be between 0 and 1"),
-            coerce=True,
-        ),
-    },
-    strict=False,
-    name="programmes",
-)
-
-REQUIREMENTS = pa.DataFrameSchema(
-    {
-        "line_id": _text(),
-        "year": pa.Column(
-            int, pa.Check.in_range(2000, 2100, error="year must be 2000-2100"), coerce=True
-        ),
-        "requirement_usd": pa.Column(
-            float,
-            pa.Check.ge(0.0, error="requirement must not be negative"),
-            coerce=True,
-        ),
-    },
-    checks=[
-        pa.Check(
-            lambda df: ~df.duplicated(["line_id", "year"], keep="first"),
-            error=f"year{_SEP}the same line and year has a requirement twice",
+def column_checks(column: contract.Column) -> list[pa.Check]:
+    """The value rules of one column, each with the message users read (the column's own
+    ``rule`` when it declares one)."""
+    name = column.name
+    lo, hi = column.minimum, column.maximum
+    if column.vocabulary is not None and column.kind == "choice":
+        values = column.vocabulary.values
+        message = f"{name} must be one of {', '.join(values)}"
+        return [pa.Check.isin(values, error=column.rule or message)]
+    if column.kind in contract.TEXT_KINDS:
+        if column.pattern is not None:
+            return [pa.Check.str_matches(column.pattern, error=column.rule or name)]
+        if column.max_length is None:
+            return []
+        shortest = 0 if column.nullable or not column.required else 1
+        message = (
+            f"{name} must be 1-{column.max_length} characters"
+            if shortest
+            else f"{name} must be at most {column.max_length} characters"
         )
-    ],
-    strict=False,
-    name="requirements",
-)
-
-PLEDGES = pa.DataFrameSchema(
-    {
-        "pledge_id": _text(pa.Check.str_length(1, 64, error="pledge_id must be 1-64 characters")),
-        "donor": _text(pa.Check.str_length(1, 200, error="donor must be 1-200 characters")),
-        "amount": pa.Column(float, pa.Check.gt(0.0, error="amount must be greater than 0")),
-        "currency": _text(
-            pa.Check.str_matches(r"^[A-Z]{3}$", error="currency must be a 3-letter ISO code")
-        ),
-        "first_year": pa.Column(
-            int, pa.Check.in_range(2000, 2100, error="year must be 2000-2100"), coerce=True
-        ),
-        "last_year": pa.Column(
-            int, pa.Check.in_range(2000, 2100, error="last year must be 2000-2100"), coerce=True
-        ),
-        "earmarking": _text(
-            pa.Check.isin(EARMARKING, error=f"earmarking must be one of {', '.join(EARMARKING)}")
-        ),
-        "earmark_to": _text(nullable=True),
-        "status": _text(
-            pa.Check.isin(STATUSES, error=f"status must be one of {', '.join(STATUSES)}")
-        ),
-        "psc_rate": pa.Column(
-            float,
+        return [pa.Check.str_length(shortest, column.max_length, error=column.rule or message)]
+    if lo is None and hi is None:
+        return []
+    if column.kind in contract.INT_KINDS and lo is not None and hi is not None:
+        message = f"{name} must be {lo:g}-{hi:g}"
+    elif lo is not None and hi is not None:
+        message = f"{name} must be between {lo:g} and {hi:g}"
+    elif lo is not None:
+        message = (
+            f"{name} must be greater than {_number(lo)}"
+            if column.exclusive_minimum
+            else f"{name} must not be negative"
+            if lo == 0
+            else f"{name} must be at least {_number(lo)}"
+        )
+    else:
+        message = f"{name} must be at most {_number(hi)}"
+    error = column.rule or message
+    if lo is not None and hi is not None:
+        return [
             pa.Check.in_range(
-                0.0, 1.0, include_max=False, error="psc_rate must be a fraction from 0 to < 1"
-            ),
-        ),
-        "confidential": pa.Column(bool, coerce=True),
-    },
-    checks=[
+                lo,
+                hi,
+                include_min=not column.exclusive_minimum,
+                include_max=not column.exclusive_maximum,
+                error=error,
+            )
+        ]
+    if lo is not None:
+        check = pa.Check.gt if column.exclusive_minimum else pa.Check.ge
+        return [check(lo, error=error)]
+    assert hi is not None
+    return [pa.Check.le(hi, error=error)]
+
+
+# Rules across the columns of one row or table (the contract declares columns, these relate
+# them).
+_TABLE_RULES: dict[str, list[pa.Check]] = {
+    "pledges": [
         pa.Check(
             lambda df: df["last_year"] >= df["first_year"],
             error=f"last_year{_SEP}last year is before the first year",
         )
     ],
-    strict=False,
-    name="pledges",
-)
-
-TRANCHES = pa.DataFrameSchema(
-    {
-        "pledge_id": _text(),
-        "year": pa.Column(int, coerce=True),
-        "amount": pa.Column(float, pa.Check.ge(0.0, error="tranche must not be negative")),
-        "gross_usd": pa.Column(float, pa.Check.ge(0.0)),
-        "programmable_usd": pa.Column(float, pa.Check.ge(0.0)),
-    },
-    strict=False,
-    name="tranches",
-)
-
-DONORS = pa.DataFrameSchema(
-    {
-        "donor": _text(
-            pa.Check.str_length(1, 200, error="donor must be 1-200 characters"), unique=True
-        ),
-        "donor_type": _text(
-            pa.Check.isin(DONOR_TYPES, error=f"donor_type must be one of {', '.join(DONOR_TYPES)}")
-        ),
-        "region": _text(pa.Check.str_length(0, 100, error="region must be at most 100 characters")),
-        "iati_org_id": _text(nullable=True),
-    },
-    strict=False,
-    name="donors",
-)
-
-FX = pa.DataFrameSchema(
-    {
-        "currency": _text(
-            pa.Check.str_matches(r"^[A-Z]{3}$", error="currency must be a 3-letter ISO code"),
-            unique=True,
-        ),
-        "units_per_usd": pa.Column(
-            float, pa.Check.gt(0.0, error="units_per_usd must be greater than 0"), coerce=True
-        ),
-        "as_of": _text(nullable=True),
-    },
-    checks=[
+    "fx": [
         pa.Check(
             lambda df: (df["currency"] != "USD") | (df["units_per_usd"] == 1.0),
             error=f"units_per_usd{_SEP}the USD rate must be 1",
         )
     ],
-    strict=False,
-    name="fx",
-)
+}
+
+
+def _key_check(table: contract.Table) -> list[pa.Check]:
+    """A composite key (line and year ...) appears once; one-column keys are ``unique``."""
+    if len(table.key) < 2:
+        return []
+    key = list(table.key)
+    return [
+        pa.Check(
+            lambda df: ~df.duplicated(key, keep="first"),
+            error=f"{key[-1]}{_SEP}{table.key_rule}",
+        )
+    ]
+
+
+def table_schema(table: contract.Table) -> pa.DataFrameSchema:
+    """The pandera schema of one contract table. Plan-only columns (``in_files=False``) may be
+    absent from a frame being checked row by row; :meth:`models.plan.Plan.build` makes sure
+    every column is there."""
+    return pa.DataFrameSchema(
+        {
+            c.plan_name: pa.Column(
+                contract.python_type(c.kind),
+                column_checks(c),
+                nullable=c.nullable,
+                unique=c.unique,
+                # Frames arrive typed (the importer's parsers, Plan.build's conform): a value
+                # of another type is a problem to report, not something to convert.
+                coerce=False,
+                required=c.in_files,
+            )
+            for c in table.plan_columns
+        },
+        checks=[*_key_check(table), *_TABLE_RULES.get(table.name, [])],
+        strict=False,
+        name=table.name,
+    )
+
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "programmes": PROGRAMMES,
-    "requirements": REQUIREMENTS,
-    "pledges": PLEDGES,
-    "tranches": TRANCHES,
-    "donors": DONORS,
-    "fx": FX,
+    name: table_schema(table) for name, table in contract.TABLES.items()
 }
 
 
@@ -200,7 +168,7 @@ def problems(table: str, frame: pd.DataFrame) -> list[Problem]:
     """Every rule ``frame`` breaks, validated lazily against the ``table`` schema."""
     schema = SCHEMAS[table]
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # nothing to convert: no copy
     except pa.errors.SchemaErrors as exc:
         return _to_problems(table, exc.failure_cases)
     return []
@@ -241,11 +209,44 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def validate_plan(plan: Plan) -> list[Problem]:
-    """Every rule the plan's tables break (empty list when the plan is valid)."""
+def _reference_problems(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Values that must appear in another table (a requirement's line, a tranche's pledge)."""
     found: list[Problem] = []
-    for name in ("programmes", "requirements", "pledges", "tranches", "donors", "fx"):
-        frame = getattr(plan, name)
+    for name, frame in tables.items():
+        for column in contract.TABLES[name].plan_columns:
+            if column.references is None or not len(frame):
+                continue
+            other, _, field = column.references.partition(".")
+            known = set(tables[other][field]) if other in tables else set()
+            values = frame[column.plan_name]
+            for index, value in values[~values.isin(known)].items():
+                found.append(
+                    Problem(
+                        name,
+                        index,
+                        column.plan_name,
+                        f"{value!r} is not a {field} of the {other}",
+                        value,
+                    )
+                )
+    return found
+
+
+def plan_problems(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Every rule the plan's tables break: each table's schema and the references between
+    them (empty list when the tables make a valid plan)."""
+    found: list[Problem] = []
+    for name, frame in tables.items():
         if len(frame):
             found.extend(problems(name, frame))
-    return found
+    return found + _reference_problems(tables)
+
+
+def validate_plan(plan: Plan) -> list[Problem]:
+    """Every rule the plan's tables break (empty list when the plan is valid)."""
+    return plan_problems(
+        {
+            name: getattr(plan, name)
+            for name in ("programmes", "requirements", "pledges", "tranches", "donors", "fx")
+        }
+    )

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from appeal.template import write_template  # noqa: E402
+from models import contract  # noqa: E402
 from models.scenario import CRITERIA  # noqa: E402
 
 SEED = 20270101
@@ -474,6 +475,17 @@ SOFT_TARGETS = [
     "pillar:III",
 ]
 
+# How often each earmarking category and status is drawn (mostly earmarked, like reality).
+EARMARKING_WEIGHTS = {
+    "unearmarked": 14,
+    "softly earmarked": 20,
+    "earmarked": 54,
+    "tightly earmarked": 12,
+}
+STATUS_WEIGHTS = {"paid": 30, "committed": 38, "pledged": 32}
+assert set(EARMARKING_WEIGHTS) == set(contract.EARMARKING.labels)
+assert set(STATUS_WEIGHTS) == set(contract.STATUS.values)
+
 TOTAL_GROSS_USD = 275e6  # pledges, illustrative; requirements are larger (real gaps)
 N_PLEDGES = 250
 
@@ -522,16 +534,9 @@ def write_programmes(rng: random.Random, out: Path) -> None:
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
     header = [
-        "line_id",
-        "name",
-        "category",
-        "entity",
-        "pillar",
-        "themes",
-        "priority",
-        "min_viable_share",
-        *[f"req_{y}" for y in YEARS],
-        *[f"score_{c}" for c in CRITERIA],
+        *(c.name for c in contract.PROGRAMMES.written),
+        *(contract.PROGRAMMES.pattern("req_{}").column_name(y) for y in YEARS),
+        *(contract.PROGRAMMES.pattern("score_{}").column_name(c) for c in CRITERIA),
     ]
     ws.append(header)
     for line_id, name, cat, entity, pillars, themes, prio, mvs, musd in LINES:
@@ -562,7 +567,7 @@ def write_programmes(rng: random.Random, out: Path) -> None:
 def write_donors(out: Path) -> None:
     with (out / "donors.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["donor", "donor_type", "region", "iati_org_id"])
+        w.writerow([c.name for c in contract.DONORS.written])
         for name, kind, region, *_ in DONORS:
             w.writerow([name, kind, region, ""])
 
@@ -570,7 +575,7 @@ def write_donors(out: Path) -> None:
 def write_fx(out: Path) -> None:
     with (out / "fx_rates.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["currency", "units_per_usd", "as_of"])
+        w.writerow([c.name for c in contract.FX.written])
         w.writerow(["USD", 1.0, "2026-11-01"])
         for code, rate in FX.items():
             w.writerow([code, rate, "2026-11-01"])
@@ -596,10 +601,7 @@ def _pledges(rng: random.Random) -> list[dict[str, object]]:
         shares = [rng.uniform(0.5, 1.5) for _ in range(n)]
         for share in shares:
             usd = donor_usd * share / sum(shares)
-            earmarking = rng.choices(
-                ["unearmarked", "softly earmarked", "earmarked", "tightly earmarked"],
-                weights=[14, 20, 54, 12],
-            )[0]
+            earmarking = rng.choices(list(EARMARKING_WEIGHTS), list(EARMARKING_WEIGHTS.values()))[0]
             if name in ("Saudi Arabia", "Qatar") and rng.random() < 0.35:
                 earmarking = "unearmarked"  # the large Gulf donors give core money too
             if earmarking == "unearmarked":
@@ -613,7 +615,7 @@ def _pledges(rng: random.Random) -> list[dict[str, object]]:
             )[0]
             years = rng.choices([1, 2, 3, 4], weights=[45, 20, 20, 15])[0]
             years = min(years, max(1, 2031 - first))
-            status = rng.choices(["paid", "committed", "pledged"], weights=[30, 38, 32])[0]
+            status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
             if first >= 2029 and status == "paid":
                 status = "committed"  # money cannot be paid years ahead
             rate = FX.get(currency, 1.0)
@@ -654,71 +656,28 @@ def write_pledges(rng: random.Random, out: Path) -> None:
     ws["A1"].font = Font(bold=True, size=13)
     ws.append(["Source: UNOCT resource mobilization, pledge tracker export"])
     tranche_years = list(range(2026, 2032))
-    header = [
-        "Pledge ID",
-        "Donor",
-        "Amount",
-        "Currency",
-        "Year",
-        "Years",
-        "Earmarking",
-        "Earmark to",
-        "Status",
-        "PSC rate",
-        "Confidential",
-        *[f"amount_{y}" for y in tranche_years],
-    ]
-    ws.append(header)
-    ws.append(
-        [
-            "#meta+id",
-            "#org+funder",
-            "#value",
-            "#currency",
-            "#date+start",
-            "#meta+years",
-            "#meta+earmarking",
-            "#meta+earmark",
-            "#status",
-            "#meta+psc",
-            "#meta+confidential",
-            *[f"#value+y{y}" for y in tranche_years],
-        ]
-    )
+    per_year = contract.PLEDGES.pattern("amount_{}")
+    columns = contract.PLEDGES.written
+    # The tracker export: readable headers with the HXL row under them.
+    ws.append([c.label for c in columns] + [per_year.column_name(y) for y in tranche_years])
+    ws.append([c.hashtag for c in columns] + [per_year.hashtag(y) for y in tranche_years])
     for i, p in enumerate(book, start=1):
         tranches = p.get("tranches")
-        row = [
-            f"UNOCT-{2026 + (i % 3)}-{i:04d}",
-            p["donor"],
-            p["amount"],
-            p["currency"],
-            p["year"],
-            None if tranches else p["years"],
-            p["earmarking"],
-            p["earmark_to"] or None,
-            p["status"],
-            p["psc_rate"],
-            p["confidential"],
-        ]
+        values = {
+            **p,
+            "pledge_id": f"UNOCT-{2026 + (i % 3)}-{i:04d}",
+            "years": None if tranches else p["years"],
+            "earmark_to": p["earmark_to"] or None,
+        }
+        row = [values.get(c.name) for c in columns]  # a column the data lacks stays blank
         row += [tranches.get(y) if isinstance(tranches, dict) else None for y in tranche_years]
         ws.append(row)
     _save(wb, out / "pledges.xlsx")
+    # Entities send a plain csv with the contract's column names and no pledge ids.
+    entity_columns = [c.name for c in columns if c.name != "pledge_id"]
     with (out / "pledges_entities.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(
-            [
-                "donor",
-                "amount",
-                "currency",
-                "year",
-                "years",
-                "earmarking",
-                "earmark_to",
-                "status",
-                "psc_rate",
-                "confidential",
-            ]
-        )
+        w.writerow(entity_columns)
         for k, p in enumerate(entities):
             total = float(p["amount"])  # type: ignore[arg-type]
             # Entities send amounts as text in several styles; the importer parses them.
@@ -728,20 +687,13 @@ def write_pledges(rng: random.Random, out: Path) -> None:
                 amount = f"{p['currency']} {total / 1e6:g}m"
             else:
                 amount = f"{total:.0f}"
-            w.writerow(
-                [
-                    p["donor"],
-                    amount,
-                    p["currency"],
-                    p["year"],
-                    len(p["tranches"]) if isinstance(p.get("tranches"), dict) else p["years"],  # type: ignore[arg-type]
-                    p["earmarking"],
-                    p["earmark_to"],
-                    p["status"],
-                    p["psc_rate"],
-                    p["confidential"],
-                ]
-            )
+            tranches = p.get("tranches")
+            values = {
+                **p,
+                "amount": amount,
+                "years": len(tranches) if isinstance(tranches, dict) else p["years"],
+            }
+            w.writerow([values.get(name) for name in entity_columns])
 
 
 SCENARIOS = {

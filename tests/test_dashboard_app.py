@@ -360,7 +360,8 @@ def test_a_check_made_against_other_exchange_rates_is_not_stored(
     token = client.call(CHECK[0], _upload(data, "p.csv"))[f"{ids.UPLOAD_TOKEN}.data"]
     plan, report = sample_loaded
     fx = plan.fx.copy()
-    fx.loc[0, "units_per_usd"] = float(fx.loc[0, "units_per_usd"]) * 2
+    eur = fx.index[fx["currency"] == "EUR"][0]  # not USD: its rate must stay 1
+    fx.loc[eur, "units_per_usd"] = float(fx.loc[eur, "units_per_usd"]) * 2
     reg = _register(app)
     before = len(reg.pledges())
     reg.import_plan(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import numpy as np
 import pytest
 from conftest import PLEDGE_HEADER
 
@@ -352,9 +352,24 @@ def test_xlsx_error_names_sheet_and_excel_row(
     )
 
 
-def test_sample_plan_tables_valid(sample_plan: Any) -> None:
+def test_sample_plan_tables_valid_and_every_pledge_accounted_for(sample_plan: Any) -> None:
     assert validate_plan(sample_plan) == []
-    assert isinstance(sample_plan.pledges, pd.DataFrame)
+    rates = dict(zip(sample_plan.fx["currency"], sample_plan.fx["units_per_usd"], strict=True))
+    money = sample_plan.tranches.merge(
+        sample_plan.pledges[["pledge_id", "amount", "currency", "psc_rate"]], on="pledge_id"
+    )
+    # Each pledge's tranches add up to its amount, in its currency ...
+    by_pledge = money.groupby("pledge_id").agg(
+        total=("amount_x", "sum"), amount=("amount_y", "first")
+    )
+    assert set(by_pledge.index) == set(sample_plan.pledges["pledge_id"])
+    assert np.allclose(by_pledge["total"], by_pledge["amount"], rtol=1e-9)
+    # ... converted at the file's rate and net of programme support cost.
+    rate = money["currency"].map(lambda c: rates.get(c, 1.0))
+    assert np.allclose(money["gross_usd"], money["amount_x"] / rate, rtol=1e-12)
+    assert np.allclose(
+        money["programmable_usd"], money["gross_usd"] / (1 + money["psc_rate"]), rtol=1e-12
+    )
 
 
 def test_merged_header_cell_leaves_column_unnamed_with_a_warning(

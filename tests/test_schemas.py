@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from models.plan import make_plan
+from models.plan import PLEDGE_COLUMNS, Plan, PlanError, make_plan
 from models.schemas import problems, validate_plan
 
 
@@ -66,10 +67,70 @@ def test_uniqueness_and_ranges() -> None:
     assert {(2, "category"), (2, "pillars"), (2, "priority"), (2, "min_viable_share")} <= found
 
 
-def test_plan_level_problem_names_table() -> None:
-    plan = make_plan(
-        [{"line_id": "L1", "requirements": {2027: -1.0}}], [{"donor": "A", "amount": 1}]
-    )
-    found = validate_plan(plan)
+def test_a_plan_breaking_the_contract_is_refused_where_it_is_made() -> None:
+    with pytest.raises(PlanError) as info:
+        make_plan([{"line_id": "L1", "requirements": {2027: -1.0}}], [{"donor": "A", "amount": 1}])
+    found = info.value.problems
     assert [(p.table, p.column) for p in found] == [("requirements", "requirement_usd")]
     assert str(found[0]).startswith("requirements row 0, column requirement_usd")
+    assert "requirement must not be negative" in str(info.value)
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    plan = make_plan(
+        [
+            {"line_id": "L1", "requirements": {2027: 10.0}},
+            {"line_id": "L2", "requirements": {2027: 10.0}},
+        ],
+        [
+            {"pledge_id": "a", "donor": "A", "amount": 5.0},
+            {"pledge_id": "b", "donor": "B", "amount": 1},
+        ],
+    )
+    return {
+        n: getattr(plan, n).copy() for n in ("programmes", "requirements", "pledges", "tranches")
+    }
+
+
+def test_build_checks_every_table_and_the_references_between_them() -> None:
+    # What the allocation model used to check on its own is now refused at the boundary.
+    t = _tables()
+    t["programmes"].loc[1, ["line_id", "priority", "min_viable_share"]] = ["L1", 7, 1.5]
+    t["requirements"].loc[1, "line_id"] = "L9"  # a line the programmes do not have
+    t["pledges"].loc[1, "pledge_id"] = "a"  # the same id twice
+    t["tranches"].loc[1, "pledge_id"] = "zz"  # money of no pledge
+    t["tranches"].loc[0, "programmable_usd"] = float("nan")
+    with pytest.raises(PlanError) as info:
+        Plan.build(**t)
+    found = {(p.table, p.column) for p in info.value.problems}
+    assert found == {
+        ("programmes", "line_id"),
+        ("programmes", "priority"),
+        ("programmes", "min_viable_share"),
+        ("requirements", "line_id"),
+        ("pledges", "pledge_id"),
+        ("tranches", "pledge_id"),
+        ("tranches", "programmable_usd"),
+    }
+    text = str(info.value)
+    assert "priority must be 1-4" in text and "'L9' is not a line_id of the programmes" in text
+    assert "'zz' is not a pledge_id of the pledges" in text
+
+
+def test_build_names_a_missing_column_and_types_the_rest() -> None:
+    t = _tables()
+    with pytest.raises(PlanError, match="column psc_rate is missing"):
+        Plan.build(**{**t, "pledges": t["pledges"].drop(columns="psc_rate")})
+    # Values of the right meaning but loose types (as a database driver returns them) are typed.
+    loose = t["pledges"].astype({"confidential": int, "first_year": float, "last_year": object})
+    plan = Plan.build(**{**t, "pledges": loose})
+    assert plan.pledges["confidential"].dtype == bool
+    assert plan.pledges["first_year"].dtype == int and plan.pledges["last_year"].dtype == int
+    assert list(plan.pledges.columns) == PLEDGE_COLUMNS
+
+
+def test_build_orders_tranches_by_pledge_and_year() -> None:
+    t = _tables()
+    shuffled = t["tranches"].iloc[::-1].reset_index(drop=True)
+    plan = Plan.build(**{**t, "tranches": shuffled})
+    pd.testing.assert_frame_equal(plan.tranches, t["tranches"])

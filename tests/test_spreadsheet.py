@@ -10,6 +10,7 @@ import pytest
 
 from appeal import spreadsheet as ss
 from appeal.spreadsheet import CellError, SpreadsheetError
+from models import contract
 
 
 def test_title_rows_above_header_are_skipped_and_rows_keep_excel_numbers(
@@ -266,3 +267,38 @@ def test_fast_reader_matches_openpyxl(make_xlsx: Callable[..., Path]) -> None:
             while got and not got[-1]:
                 got.pop()
             assert got == want, (path.name, title)
+
+
+def test_hxl_only_header_reads_per_year_amounts_as_the_workbook_writes_them(
+    make_csv: Callable[..., Path],
+) -> None:
+    # The appeal workbook's Pledges sheet tags per-year amounts "#value+y2027".
+    path = make_csv(
+        [
+            ["#org+funder", "#value", "#currency", "#value+y2027", "#value+y2028", "#date+start"],
+            ["Norway", "300", "NOK", "100", "200", "2027"],
+        ]
+    )
+    table = ss.read_table(path, "pledges")
+    assert table is not None
+    assert table.columns == {
+        "donor": 0,
+        "amount": 1,
+        "currency": 2,
+        "amount_2027": 3,
+        "amount_2028": 4,
+        "year": 5,
+    }
+
+
+def test_an_import_profile_adds_its_layouts_headers() -> None:
+    fts = contract.ImportProfile(
+        "fts", "OCHA Financial Tracking Service", {"pledges": {"donor": ("Source org",)}}
+    )
+    plain = ss.alias_lookup(contract.PLEDGES)
+    profiled = ss.alias_lookup(contract.PLEDGES, fts)
+    assert ss.header_key("Source org") not in plain
+    assert profiled[ss.header_key("Source org")] == "donor"
+    assert {k: v for k, v in profiled.items() if k in plain} == plain
+    with pytest.raises(ValueError, match="unknown import profile 'nope'"):
+        ss.match_header("pledges", "Donor", profile="nope")

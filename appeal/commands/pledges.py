@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from appeal.commands._options import add_reveal_option, open_register
+from models import contract
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,20 +19,14 @@ if TYPE_CHECKING:
 
 HELP = "list the pledges stored in the pledge register"
 
+# The plan's pledge columns (models.contract) with each pledge's programmable USD after its
+# status, where it came from last; the PSC rate and the confidential flag are not listed.
+_HIDDEN = ("psc_rate", "confidential")
+_ORIGIN = [c.plan_name for c in contract.PLEDGES.plan_columns if not c.in_files]
 COLUMNS = [
-    "pledge_id",
-    "donor",
-    "amount",
-    "currency",
-    "first_year",
-    "last_year",
-    "earmarking",
-    "earmark_to",
-    "status",
+    *(c for c in contract.PLEDGES.fields if c not in _HIDDEN and c not in _ORIGIN),
     "programmable_usd",
-    "source_file",
-    "source_sheet",
-    "source_row",
+    *_ORIGIN,
 ]
 
 

@@ -21,53 +21,38 @@ from typing import Any
 
 import pandas as pd
 
+from models import contract
+from models.money import is_even_spread as _even_spread
 from models.plan import Plan
 
-# Header label -> HXL hashtag (the importer's own tags, appeal.spreadsheet.HXL["pledges"]).
-BASE_COLUMNS: dict[str, str] = {
-    "Pledge ID": "#meta+id",
-    "Donor": "#org+funder",
-    "Amount": "#value",
-    "Currency": "#currency",
-    "Year": "#date+year",
-    "Years": "#meta+years",
-    "Earmarking": "#meta+earmarking",
-    "Earmark to": "#meta+earmark",
-    "Status": "#status",
-    "PSC rate": "#meta+psc",
-    "Confidential": "#meta+confidential",
-}
+# The sheet's columns: the pledge layout of the table contract, under readable labels.
+_COLUMNS: dict[str, contract.Column] = {c.label: c for c in contract.PLEDGES.written}
+_LABEL: dict[str, str] = {c.name: label for label, c in _COLUMNS.items()}
+_PER_YEAR = contract.PLEDGES.pattern("amount_{}")
+_PER_YEAR_LABEL = _PER_YEAR.column_label("")  # "Amount " + the year
+# Header label -> HXL hashtag (the importer reads the same tags: appeal.spreadsheet.HXL).
+BASE_COLUMNS: dict[str, str] = {label: c.hashtag for label, c in _COLUMNS.items()}
 HXL: dict[str, str] = dict(BASE_COLUMNS)
-WIDTHS: dict[str, float] = {
-    "Pledge ID": 18,
-    "Donor": 30,
-    "Amount": 16,
-    "Currency": 9,
-    "Year": 7,
-    "Years": 7,
-    "Earmarking": 18,
-    "Earmark to": 20,
-    "Status": 11,
-    "PSC rate": 9,
-    "Confidential": 12,
-}
+WIDTHS: dict[str, float] = {label: c.width for label, c in _COLUMNS.items()}
 # Style keys of appeal.workbook (amounts in pledge currency: a plain number format, not USD).
 STYLE: dict[str, str] = {
-    "Amount": "num",
-    "Year": "int",
-    "Years": "int",
-    "PSC rate": "num",
+    label: "int" if c.kind in contract.INT_KINDS else "num"
+    for label, c in _COLUMNS.items()
+    if c.kind in contract.INT_KINDS or c.kind in contract.FLOAT_KINDS
 }
 
 
-def _even_spread(amount: float, tranches: list[tuple[int, float]]) -> bool:
-    """True when the tranches are what ``year`` + ``years`` would rebuild: consecutive years,
-    each ``amount / n`` (the importer's own spread)."""
-    years = [y for y, _ in tranches]
-    if not years or years != list(range(years[0], years[0] + len(years))):
-        return False
-    share = amount / len(years)
-    return all(math.isclose(a, share, rel_tol=1e-12, abs_tol=1e-9) for _, a in tranches)
+def _cell(column: contract.Column, value: Any) -> object:
+    """A plan value as the input contract writes it (labels for allowed values, yes/no)."""
+    if column.kind == "bool":
+        return "yes" if bool(value) else "no"
+    if column.kind in contract.INT_KINDS:
+        return _i(value)
+    if column.kind in contract.FLOAT_KINDS:
+        return _f(value)
+    if column.vocabulary is not None and column.kind == "choice":
+        return column.vocabulary.label(str(value))
+    return _text(value)
 
 
 def pledge_table(plan: Plan, aliases: Mapping[str, str]) -> pd.DataFrame:
@@ -91,27 +76,20 @@ def pledge_table(plan: Plan, aliases: Mapping[str, str]) -> pd.DataFrame:
         parts = by_pledge.get(pid, [])
         amount = _f(p.amount)
         row: dict[str, object] = {
-            "Pledge ID": pid,
-            "Donor": aliases.get(str(p.donor), str(p.donor)),
-            "Amount": amount,
-            "Currency": str(p.currency),
-            "Year": _i(p.first_year),
-            "Years": _i(p.last_year) - _i(p.first_year) + 1,
-            "Earmarking": str(p.earmarking).replace("_", " "),
-            "Earmark to": _text(p.earmark_to),
-            "Status": str(p.status),
-            "PSC rate": _f(p.psc_rate),
-            "Confidential": "yes" if bool(p.confidential) else "no",
+            label: _cell(c, getattr(p, c.plan_name)) for label, c in _COLUMNS.items() if c.stored
         }
+        row[_LABEL["donor"]] = aliases.get(str(p.donor), str(p.donor))
+        row[_LABEL["years"]] = _i(p.last_year) - _i(p.first_year) + 1
+        row = {label: row[label] for label in _COLUMNS}  # in the sheet's order
         if parts and not _even_spread(amount, parts):
             # Uneven or gapped tranches: explicit per-year amounts rebuild them exactly.
-            row["Years"] = None
-            row["Amount"] = sum(a for _, a in parts)
+            row[_LABEL["years"]] = None
+            row[_LABEL["amount"]] = sum(a for _, a in parts)
             for year, value in parts:
-                row[f"Amount {year}"] = value
+                row[_PER_YEAR.column_label(year)] = value
                 explicit_years.add(year)
         rows.append(row)
-    columns = list(BASE_COLUMNS) + [f"Amount {y}" for y in sorted(explicit_years)]
+    columns = list(BASE_COLUMNS) + [_PER_YEAR.column_label(y) for y in sorted(explicit_years)]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -121,12 +99,12 @@ def column_width(name: str) -> float:
 
 def column_style(name: str) -> str:
     """Style key of a column (per-year amounts are numbers in pledge currency)."""
-    return STYLE.get(name, "num" if name.startswith("Amount ") else "text")
+    return STYLE.get(name, "num" if name.startswith(_PER_YEAR_LABEL) else "text")
 
 
 def column_hxl(name: str) -> str:
-    if name.startswith("Amount "):
-        return "#value+y" + name.removeprefix("Amount ")
+    if name.startswith(_PER_YEAR_LABEL):
+        return _PER_YEAR.hashtag(name.removeprefix(_PER_YEAR_LABEL))
     return HXL.get(name, "")
 
 
