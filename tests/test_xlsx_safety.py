@@ -138,6 +138,7 @@ def test_any_name_becomes_a_sheet_name_openpyxl_and_excel_accept(
     assert not safe.startswith("'") and not safe.endswith("'")
     assert safe.casefold() not in {e.casefold() for e in existing}
     wb = Workbook()
+    wb.remove(wb.worksheets[0])  # its default "Sheet" is not among ``existing``
     wb.create_sheet(safe)  # openpyxl validates titles
     assert safe in wb.sheetnames
 
