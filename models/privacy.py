@@ -8,6 +8,9 @@ never reveals alphabetical position.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
+
 import pandas as pd
 
 from models.plan import Plan
@@ -39,3 +42,24 @@ def anonymise(frame: pd.DataFrame, aliases: dict[str, str], column: str = "donor
     out = frame.copy()
     out[column] = out[column].map(lambda d: aliases.get(d, d))
     return out
+
+
+def name_scrubber(aliases: Mapping[str, str]) -> Callable[[str], str]:
+    """A function that replaces every confidential donor's name (one whose alias differs)
+    inside any text by its alias: for text that may quote a donor (explanations, import
+    messages, notes). Longest names first, so a name containing another is replaced whole;
+    case-insensitive plain substring matching on purpose: privacy wins over the rare mangled
+    word."""
+    hidden = {name: alias for name, alias in aliases.items() if name != alias and name}
+    if not hidden:
+        return lambda s: s
+    pattern = re.compile(
+        "|".join(re.escape(n) for n in sorted(hidden, key=lambda n: (-len(n), n))),
+        flags=re.IGNORECASE,
+    )
+    folded = {n.casefold(): a for n, a in hidden.items()}
+
+    def scrub(text: str) -> str:
+        return pattern.sub(lambda m: folded.get(m.group(0).casefold(), "Anonymous donor"), text)
+
+    return scrub

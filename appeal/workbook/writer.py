@@ -1,6 +1,6 @@
 """Writing the appeal workbook, top to bottom: check the target, build the book model, open a
-streamed workbook with the named styles, write every sheet, name the key totals, save
-atomically."""
+streamed workbook with its font and named styles, write every sheet (and finish it for print:
+print area, page breaks), name the key totals, save atomically."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 
 from appeal.workbook import sheets
@@ -18,7 +19,7 @@ from appeal.workbook.book import Book
 from appeal.workbook.engine import CellStyles, Engine
 from appeal.workbook.layout import Sheet
 from appeal.workbook.model import book_model
-from appeal.workbook.styles import TEXT_FALLBACK, TEXT_STYLES, named_styles
+from appeal.workbook.styles import TEXT_FALLBACK, TEXT_STYLES, default_font, named_styles
 from appeal.workbook.xlsx_safety import safe_sheet_name
 
 if TYPE_CHECKING:
@@ -65,6 +66,9 @@ def write_appeal_workbook(
     target = check_target(path)
     model = book_model(run, analysis=analysis, reveal=reveal_confidential, hxl=hxl)
     wb = Workbook(write_only=True)
+    # The workbook's default font (its Normal style) is the house font too: column widths
+    # and default row heights are measured in it (openpyxl keeps it as font 0).
+    wb._fonts = IndexedList([default_font()])
     styles = CellStyles(
         wb, named_styles().items(), text_styles=TEXT_STYLES, text_fallback=TEXT_FALLBACK
     )
@@ -73,7 +77,9 @@ def write_appeal_workbook(
     book = Book(model, _open_sheets(engine, hxl))
     try:
         for spec in sheets.WRITE_ORDER:
-            spec.write(book.sheets[spec.name], book)
+            sheet = book.sheets[spec.name]
+            spec.write(sheet, book)
+            sheet.finish()
         for name, ref in book.defined_names.items():
             wb.defined_names[name] = DefinedName(name, attr_text=ref)
         return _save_atomically(wb, target)
