@@ -32,7 +32,8 @@ def write(sh: Sheet, book: Book) -> None:
         "written (the JSON's). After edits the two differ by design.",
     )
     sh.block("Figures")
-    sh.header(CHECK_COLUMNS)
+    # No HXL row under these headers: the sheet is for checking, not for data exchange.
+    sh.append(CHECK_COLUMNS, ["header"] * len(CHECK_COLUMNS))
     for c in book.checks:
         r = sh.row + 1
         sh.append(
@@ -48,7 +49,7 @@ def write(sh: Sheet, book: Book) -> None:
             ["text", "text", "text", "text", "num", "num", "num"],
         )
     sh.block("Pages when printed")
-    sh.header(PAGE_COLUMNS)
+    sh.append(PAGE_COLUMNS, ["header"] * len(PAGE_COLUMNS))
     for sheet in book.sheets.values():
         if sheet.hidden or sheet is sh:
             continue
