@@ -63,6 +63,12 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "themes": ("themes", "theme", "tags", "cross-cutting themes"),
         "priority": ("priority", "tier", "priority tier"),
         "min_viable_share": ("min viable share", "minimum viable share", "min viable"),
+        # Narrative columns (models.narrative): recognised so they are not reported as
+        # unknown; the document reads them (appeal.document.narrative).
+        "summary": ("summary",),
+        "case_for_support": ("case for support",),
+        "expected_results": ("expected results",),
+        "indicators": ("indicators",),
     },
     "requirements": {
         "line_id": ("line id", "line", "budget line", "programme id"),

@@ -292,10 +292,7 @@ def _requirements(m: BookModel) -> Section:
     year_chart = Figure(
         "Requirements and funding by year",
         "Bar chart of requirements and funding by year in USD million: "
-        + "; ".join(
-            f"{y}: requirement {usd(as_float(r.requirement_usd))}, funded {usd(as_float(r.funded_usd))}"
-            for y, r in zip(years, by_year.itertuples(index=False), strict=True)
-        )
+        + _pairs(years, by_year)
         + ".",
         charts.grouped_bars(
             "Requirements and funding by year",
@@ -311,10 +308,7 @@ def _requirements(m: BookModel) -> Section:
     cat_chart = Figure(
         "Requirements and funding by category",
         "Bar chart of requirements and funding by category in USD million: "
-        + "; ".join(
-            f"{n}: requirement {usd(as_float(r.requirement_usd))}, funded {usd(as_float(r.funded_usd))}"
-            for n, r in zip(names, cats.itertuples(index=False), strict=True)
-        )
+        + _pairs(names, cats)
         + ".",
         charts.grouped_bars(
             "Requirements and funding by category",
@@ -340,6 +334,14 @@ def _requirements(m: BookModel) -> Section:
             _money_table(names, cats, "Category", "By category"),
             cat_chart,
         ),
+    )
+
+
+def _pairs(keys: Sequence[str], frame: pd.DataFrame) -> str:
+    """ "key: requirement USD x, funded USD y; ..." (a chart's description)."""
+    return "; ".join(
+        f"{k}: requirement {usd(as_float(r.requirement_usd))}, funded {usd(as_float(r.funded_usd))}"
+        for k, r in zip(keys, frame.itertuples(index=False), strict=True)
     )
 
 
@@ -411,7 +413,8 @@ def _gaps(m: BookModel) -> Section:
         blocks.append(
             Bullets(
                 tuple(
-                    f"{usd(as_float(v))}: {sentence('unallocated', k)}" for k, v in by_reason.items()
+                    f"{usd(as_float(v))}: {sentence('unallocated', k)}"
+                    for k, v in by_reason.items()
                 )
             )
         )

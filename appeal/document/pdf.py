@@ -109,7 +109,7 @@ def _text(value: str) -> str:
     return escape(value)
 
 
-class _Heading(Paragraph):  # type: ignore[misc]
+class _Heading(Paragraph):
     """A section title that leaves a bookmark."""
 
     def __init__(self, text: str, style: ParagraphStyle, level: int) -> None:
@@ -118,7 +118,7 @@ class _Heading(Paragraph):  # type: ignore[misc]
         self.title = text
 
 
-class _Template(BaseDocTemplate):  # type: ignore[misc]
+class _Template(BaseDocTemplate):
     def __init__(self, target: Any, doc: b.Document) -> None:
         super().__init__(
             target,
@@ -162,7 +162,7 @@ class _Template(BaseDocTemplate):  # type: ignore[misc]
             canvas.drawRightString(A4[0] - _MARGIN, A4[1] - 1.2 * cm, "DRAFT")
         canvas.restoreState()
 
-    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - ReportLab's hook
+    def afterFlowable(self, flowable: Flowable) -> None:
         if isinstance(flowable, _Heading):
             key = f"s{self._bookmarks}"
             self._bookmarks += 1
@@ -180,9 +180,7 @@ def render_pdf(doc: b.Document) -> bytes:
     story.append(NextPageTemplate("page"))
     first = True
     for section in doc.sections:
-        if section.new_page and not first:
-            story.append(PageBreak())
-        elif first:
+        if (section.new_page and not first) or first:
             story.append(PageBreak())
         first = False
         style = styles["h1" if section.level == 1 else "h2"]
@@ -222,7 +220,10 @@ def _block(block: b.Block, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
 
 def _key_figures(block: b.KeyFigures, styles: dict[str, ParagraphStyle]) -> Table:
     cells = [
-        [Paragraph(_text(name), styles["figure_label"]), Paragraph(_text(v), styles["figure_value"])]
+        [
+            Paragraph(_text(name), styles["figure_label"]),
+            Paragraph(_text(v), styles["figure_value"]),
+        ]
         for name, v in block.items
     ]
     table = Table(cells, colWidths=[_WIDTH * 0.35, _WIDTH * 0.65], hAlign="LEFT")

@@ -5,8 +5,6 @@ print area, page breaks), name the key totals, save atomically."""
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 
+from appeal.atomic import write_atomically
 from appeal.workbook import sheets
 from appeal.workbook.book import Book
 from appeal.workbook.engine import CellStyles, Engine
@@ -114,23 +113,4 @@ def _discard(wb: Workbook) -> None:
 
 
 def _save_atomically(wb: Workbook, target: Path) -> Path:
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        # mkstemp makes the file private (0600); give it the permissions a plainly created
-        # file would have, so the appeal can be shared like any other document.
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise WorkbookError(f"{target}: cannot write the workbook: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(target, wb.save, WorkbookError)
