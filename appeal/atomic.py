@@ -17,7 +17,7 @@ __all__ = ["write_atomically"]
 
 
 def write_atomically(
-    target: Path, write: Callable[[Path], None], error: Callable[[str], Exception]
+    target: Path, write: Callable[[Path], object], error: Callable[[str], Exception]
 ) -> Path:
     """Call ``write(tmp)`` to fill a temporary file, then rename it to ``target``. An OSError
     becomes ``error(message)`` naming the target."""

@@ -343,6 +343,7 @@ EXPECTED_SHEETS = [
     "Funding status",
     "Allocation plan",
     "Explanations",
+    "Programmes",
     "Priorities and asks",
     "Donor base",
     "Pledges",

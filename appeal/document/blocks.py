@@ -101,7 +101,7 @@ class Meta:
 @dataclass(frozen=True)
 class Document:
     meta: Meta
-    cover: Cover
+    cover: Cover | None  # None: no cover page (the donor briefs)
     sections: tuple[Section, ...]
     footer: str  # on every page after the cover
 

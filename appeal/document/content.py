@@ -62,7 +62,7 @@ from models.plan import CATEGORIES, split_list
 if TYPE_CHECKING:
     from appeal.pipeline import PlanRun
 
-__all__ = ["SECTION_TITLES", "appeal_document", "usd"]
+__all__ = ["SECTION_TITLES", "appeal_document", "long_date", "usd"]
 
 SECTION_TITLES = (
     "The appeal at a glance",
@@ -82,6 +82,11 @@ CROSS_CUTTING = ("human_rights", "gender", "civil_society")
 def usd(value: float) -> str:
     """Money as the document prints it: to the dollar."""
     return f"USD {value:,.0f}"
+
+
+def long_date(day: dt.date) -> str:
+    """ "1 December 2026"."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def _pct(value: float) -> str:
@@ -121,7 +126,7 @@ def appeal_document(
     cover = Cover(
         title=title,
         subtitle=f"Multi-Year Appeal {span} of the UN counter-terrorism architecture",
-        as_at=f"As at {day.day} {day:%B %Y}",
+        as_at=f"As at {long_date(day)}",
         lines=tuple(lines),
         draft=draft,
     )
@@ -131,7 +136,7 @@ def appeal_document(
         author=f"UNOCT resource mobilization ({SOFTWARE})",
         keywords="UNOCT; Global Counter-Terrorism Coordination Compact; multi-year appeal",
     )
-    footer = f"{title} · as at {day:%d %B %Y}" + (" · DRAFT" if draft else "")
+    footer = f"{title} · as at {long_date(day)}" + (" · DRAFT" if draft else "")
     doc = Document(meta=meta, cover=cover, sections=sections, footer=footer)
     scrubbed: Document = map_text(doc, m.scrub)
     return scrubbed

@@ -43,13 +43,12 @@ def render_docx(doc: b.Document, *, now: dt.datetime | None = None) -> bytes:
     section.top_margin = section.bottom_margin = Cm(2)
     word.styles["Normal"].font.name = "Arial"
     word.styles["Normal"].font.size = Pt(10)
-    _cover(word, doc.cover)
+    if doc.cover is not None:
+        _cover(word, doc.cover)
     _footer(word, doc)
-    first = True
-    for s in doc.sections:
-        if s.new_page or first:
+    for i, s in enumerate(doc.sections):
+        if s.new_page and (i > 0 or doc.cover is not None):
             _page_break(word)
-        first = False
         word.add_heading(s.title, level=s.level)
         for block in s.blocks:
             _block(word, block)
@@ -92,7 +91,7 @@ def _cover(word: WordDocument, cover: b.Cover) -> None:
 
 def _footer(word: WordDocument, doc: b.Document) -> None:
     section = word.sections[0]
-    section.different_first_page_header_footer = True  # the cover has none
+    section.different_first_page_header_footer = doc.cover is not None  # no footer on a cover
     p = section.footer.paragraphs[0]
     p.text = f"{doc.footer} · page "
     _page_field(p)

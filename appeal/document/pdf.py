@@ -119,7 +119,7 @@ class _Heading(Paragraph):
 
 
 class _Template(BaseDocTemplate):
-    def __init__(self, target: Any, doc: b.Document) -> None:
+    def __init__(self, target: Any, doc: b.Document, *, cover: bool) -> None:
         super().__init__(
             target,
             pagesize=A4,
@@ -137,12 +137,10 @@ class _Template(BaseDocTemplate):
         self.document = doc
         self._bookmarks = 0
         frame = Frame(_MARGIN, _MARGIN, _WIDTH, A4[1] - 2 * _MARGIN, id="body")
-        self.addPageTemplates(
-            [
-                PageTemplate("cover", [frame], onPage=self._cover_page),
-                PageTemplate("page", [frame], onPage=self._page),
-            ]
-        )
+        pages = [PageTemplate("page", [frame], onPage=self._page)]
+        if cover:  # the first template is the first page's
+            pages.insert(0, PageTemplate("cover", [frame], onPage=self._cover_page))
+        self.addPageTemplates(pages)
 
     def _cover_page(self, canvas: Any, _doc: Any) -> None:
         canvas.saveState()
@@ -156,7 +154,7 @@ class _Template(BaseDocTemplate):
         canvas.setFillColor(colors.grey)
         canvas.drawString(_MARGIN, 1.1 * cm, self.document.footer)
         canvas.drawRightString(A4[0] - _MARGIN, 1.1 * cm, f"Page {canvas.getPageNumber()}")
-        if self.document.cover.draft:
+        if self.document.cover is not None and self.document.cover.draft:
             canvas.setFillColor(RED)
             canvas.setFont("DejaVuSans-Bold", 9)
             canvas.drawRightString(A4[0] - _MARGIN, A4[1] - 1.2 * cm, "DRAFT")
@@ -175,14 +173,13 @@ def render_pdf(doc: b.Document) -> bytes:
     _register_fonts()
     styles = _styles()
     out = io.BytesIO()
-    template = _Template(out, doc)
-    story: list[Flowable] = _cover(doc.cover, styles)
-    story.append(NextPageTemplate("page"))
-    first = True
-    for section in doc.sections:
-        if (section.new_page and not first) or first:
+    template = _Template(out, doc, cover=doc.cover is not None)
+    story: list[Flowable] = []
+    if doc.cover is not None:
+        story += [*_cover(doc.cover, styles), NextPageTemplate("page"), PageBreak()]
+    for i, section in enumerate(doc.sections):
+        if section.new_page and i > 0:
             story.append(PageBreak())
-        first = False
         style = styles["h1" if section.level == 1 else "h2"]
         story.append(_Heading(section.title, style, section.level))
         for block in section.blocks:

@@ -22,6 +22,7 @@ from appeal.workbook.sheets import (
     donors,
     explanations,
     funding,
+    narratives,
     pledges,
     priorities,
     requirements,
@@ -43,6 +44,7 @@ REQUIREMENTS = SheetSpec(requirements.NAME, requirements.write)
 FUNDING = SheetSpec(funding.NAME, funding.write)
 ALLOCATION = SheetSpec(allocation.NAME, allocation.write)
 EXPLANATIONS = SheetSpec(explanations.NAME, explanations.write)
+PROGRAMMES = SheetSpec(narratives.NAME, narratives.write)
 PRIORITIES = SheetSpec(priorities.NAME, priorities.write)
 DONORS = SheetSpec(donors.NAME, donors.write)
 PLEDGES = SheetSpec(pledges.NAME, pledges.write)
@@ -56,6 +58,7 @@ ORDER = (
     FUNDING,
     ALLOCATION,
     EXPLANATIONS,
+    PROGRAMMES,
     PRIORITIES,
     DONORS,
     PLEDGES,
@@ -74,6 +77,7 @@ WRITE_ORDER = (
     ALLOCATION,
     SUMMARY,
     EXPLANATIONS,
+    PROGRAMMES,
     PRIORITIES,
     DONORS,
     PLEDGES,
