@@ -138,9 +138,11 @@ def read_prospects(path: str | Path, run: PlanRun) -> list[DonorProfile]:
         if donor.casefold() in seen:
             bad("donor", f"{donor!r} is listed twice")
         seen.add(donor.casefold())
-        pillars = [p.upper() for p in _list(cell.get("pillars"))]
-        for p in pillars:
-            if p not in PILLARS:
+        pillars = []
+        for p in _list(cell.get("pillars")):
+            if p.upper() in PILLARS:
+                pillars.append(p.upper())
+            else:
                 bad("pillars", f"{p!r} is not a pillar (I, II, III or IV)")
         themes = [normalise_theme(t) for t in _list(cell.get("themes"))]
         ents = []
@@ -190,7 +192,7 @@ def read_prospects(path: str | Path, run: PlanRun) -> list[DonorProfile]:
             donor_type=donor_type,
         )
         for message in unknown_targets(profile, index):
-            bad("pillars/themes", message)
+            bad("themes", message)  # entities, categories and lines are checked above
         profiles.append(profile)
     if problems:
         raise AsksError("\n".join(problems))

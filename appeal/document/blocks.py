@@ -65,6 +65,7 @@ class Figure:
     title: str
     alt: str
     png: bytes = field(repr=False)
+    words: tuple[str, ...] = ()  # every word drawn in the image
     width_cm: float = 16.0
 
 

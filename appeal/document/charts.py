@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Sequence
-from typing import Any, ParamSpec
+from typing import Any, NamedTuple, ParamSpec
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
-__all__ = ["bars", "grouped_bars", "shares"]
+__all__ = ["Chart", "bars", "grouped_bars", "shares"]
 
 BLUE, ORANGE, GREY = "#1F4E79", "#E08A2E", "#9AA5B1"
 _DPI = 150
@@ -33,14 +34,22 @@ _STYLE: dict[str, Any] = {
 }
 
 
+class Chart(NamedTuple):
+    """A rendered chart and every word drawn in it (title, labels, legend), so what the
+    image shows can be checked without reading the pixels."""
+
+    png: bytes
+    words: tuple[str, ...]
+
+
 P = ParamSpec("P")
 
 
-def _styled(draw: Callable[P, bytes]) -> Callable[P, bytes]:
+def _styled(draw: Callable[P, Chart]) -> Callable[P, Chart]:
     """Draw in the house style (matplotlib reads its settings as each element is made)."""
 
     @functools.wraps(draw)
-    def styled(*args: P.args, **kwargs: P.kwargs) -> bytes:
+    def styled(*args: P.args, **kwargs: P.kwargs) -> Chart:
         with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
             return draw(*args, **kwargs)
 
@@ -55,10 +64,11 @@ def _figure() -> tuple[Figure, Any]:
 _MILLIONS = FuncFormatter(lambda v, _pos: f"{v / 1e6:,.0f}m")
 
 
-def _png(fig: Figure) -> bytes:
+def _png(fig: Figure) -> Chart:
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=_DPI, bbox_inches="tight", metadata={"Software": None})
-    return out.getvalue()
+    words = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    return Chart(out.getvalue(), tuple(words))
 
 
 @_styled
@@ -68,7 +78,7 @@ def grouped_bars(
     series: Sequence[tuple[str, Sequence[float]]],
     *,
     horizontal: bool = False,
-) -> bytes:
+) -> Chart:
     """Bars of USD amounts per category, one colour per series (requirement, funded ...)."""
     fig, ax = _figure()
     n = len(series)
@@ -97,7 +107,7 @@ def grouped_bars(
 
 
 @_styled
-def bars(title: str, labels: Sequence[str], values: Sequence[float]) -> bytes:
+def bars(title: str, labels: Sequence[str], values: Sequence[float]) -> Chart:
     """Horizontal bars of USD amounts, largest first as given (top donors)."""
     return grouped_bars(title, labels, [("", values)], horizontal=True)
 
@@ -105,7 +115,7 @@ def bars(title: str, labels: Sequence[str], values: Sequence[float]) -> bytes:
 @_styled
 def shares(
     title: str, labels: Sequence[str], values: Sequence[float], *, aim: tuple[str, float] | None
-) -> bytes:
+) -> Chart:
     """Horizontal bars of shares (0-1) with an optional aim drawn as a line."""
     fig, ax = _figure()
     ax.barh(range(len(labels)), [v * 100 for v in values], color=BLUE)

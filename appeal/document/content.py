@@ -49,6 +49,7 @@ from appeal.document.blocks import (
     Table,
     map_text,
 )
+from appeal.document.charts import Chart
 from appeal.workbook.model import SOFTWARE, BookModel, book_model
 from appeal.workbook.sheets.assumptions import scenario_parameters
 from appeal.workbook.values import as_float, as_int, horizon
@@ -294,7 +295,7 @@ def _requirements(m: BookModel) -> Section:
     by_year = m.lines.groupby("year")[["requirement_usd", "funded_usd", "firm_usd"]].sum()
     by_year = by_year.reindex(list(m.years), fill_value=0.0)
     years = [str(y) for y in by_year.index]
-    year_chart = Figure(
+    year_chart = _figure(
         "Requirements and funding by year",
         "Bar chart of requirements and funding by year in USD million: "
         + _pairs(years, by_year)
@@ -310,7 +311,7 @@ def _requirements(m: BookModel) -> Section:
     )
     cats = _category_figures(m)
     names = [label("category", c) for c in cats.index]
-    cat_chart = Figure(
+    cat_chart = _figure(
         "Requirements and funding by category",
         "Bar chart of requirements and funding by category in USD million: "
         + _pairs(names, cats)
@@ -340,6 +341,10 @@ def _requirements(m: BookModel) -> Section:
             cat_chart,
         ),
     )
+
+
+def _figure(title: str, alt: str, chart: Chart) -> Figure:
+    return Figure(title, alt, chart.png, chart.words)
 
 
 def _pairs(keys: Sequence[str], frame: pd.DataFrame) -> str:
@@ -458,7 +463,7 @@ def _donor_base(m: BookModel) -> Section:
         names = [label("earmarking", k) for k in earmarking]
         values = [as_float(v) for v in earmarking.values()]
         blocks.append(
-            Figure(
+            _figure(
                 "Money by earmarking",
                 "Bar chart of the share of programmable money by earmarking: "
                 + "; ".join(f"{n} {v:.1%}" for n, v in zip(names, values, strict=True))
@@ -492,7 +497,7 @@ def _donor_base(m: BookModel) -> Section:
             )
         )
         blocks.append(
-            Figure(
+            _figure(
                 "The largest donors",
                 "Bar chart of the largest donors' programmable money: "
                 + "; ".join(
