@@ -43,25 +43,60 @@ NO_TARGETS = {"targets": {"leadership_coordination_share_of_flexible": 0.0, "gen
 def hand_plan(extra: list[dict[str, object]] | None = None) -> Plan:
     need = {2027: 10_000_000.0}
     lines = [
-        {"line_id": "G1", "name": "Gender one", "themes": "gender", "priority": 1,
-         "requirements": need},
-        {"line_id": "G2", "name": "Gender two", "themes": "gender", "priority": 3,
-         "requirements": need},
-        {"line_id": "G3", "name": "Gender three", "themes": "gender;human_rights", "priority": 2,
-         "requirements": need},
-        {"line_id": "N1", "name": "Rights only", "themes": "human_rights", "priority": 1,
-         "requirements": need, "entity": "OHCHR"},
-        {"line_id": "F", "name": "Funded gender", "themes": "gender", "priority": 1,
-         "requirements": {2027: 1_000_000.0}},
-    ]  # fmt: skip
+        {
+            "line_id": "G1",
+            "name": "Gender one",
+            "themes": "gender",
+            "priority": 1,
+            "requirements": need,
+        },
+        {
+            "line_id": "G2",
+            "name": "Gender two",
+            "themes": "gender",
+            "priority": 3,
+            "requirements": need,
+        },
+        {
+            "line_id": "G3",
+            "name": "Gender three",
+            "themes": "gender;human_rights",
+            "priority": 2,
+            "requirements": need,
+        },
+        {
+            "line_id": "N1",
+            "name": "Rights only",
+            "themes": "human_rights",
+            "priority": 1,
+            "requirements": need,
+            "entity": "OHCHR",
+        },
+        {
+            "line_id": "F",
+            "name": "Funded gender",
+            "themes": "gender",
+            "priority": 1,
+            "requirements": {2027: 1_000_000.0},
+        },
+    ]
     pledges = [
-        {"donor": "GenderFund", "amount": 1_000_000.0, "earmarking": "softly_earmarked",
-         "earmark_to": "theme:gender"},
+        {
+            "donor": "GenderFund",
+            "amount": 1_000_000.0,
+            "earmarking": "softly_earmarked",
+            "earmark_to": "theme:gender",
+        },
         {"donor": "Filler", "amount": 1_000_000.0, "earmarking": "earmarked", "earmark_to": "F"},
-        {"donor": SECRET, "amount": 500_000.0, "earmarking": "earmarked", "earmark_to": "N1",
-         "confidential": True},
+        {
+            "donor": SECRET,
+            "amount": 500_000.0,
+            "earmarking": "earmarked",
+            "earmark_to": "N1",
+            "confidential": True,
+        },
         *(extra or []),
-    ]  # fmt: skip
+    ]
     return make_plan(lines, pledges, title="Hand-built appeal 2027")
 
 
@@ -92,8 +127,7 @@ def test_the_marginal_value_is_what_a_real_pledge_buys(run: PlanRun) -> None:
     """A real pledge of the block's size earmarked to G3, solved from scratch, gains exactly
     the value per dollar the asks ranked G3 by."""
     values = line_values(run).set_index("line_id")["value_per_usd"]
-    pledge = {"donor": "Probe", "amount": BLOCK_USD, "earmarking": "earmarked",
-              "earmark_to": "G3"}  # fmt: skip
+    pledge = {"donor": "Probe", "amount": BLOCK_USD, "earmarking": "earmarked", "earmark_to": "G3"}
     more = pipeline.run(hand_plan([pledge]), Scenario.from_dict(NO_TARGETS))
     gained = (more.result.solver.objective - run.result.solver.objective) / BLOCK_USD
     assert gained == pytest.approx(values["G3"], rel=1e-6)
@@ -138,8 +172,9 @@ def test_confidential_donors_appear_only_by_alias_in_briefs(run: PlanRun, tmp_pa
         every_part = "".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
     assert "Anonymous donor 1" in every_part and SECRET not in every_part
     # ... and revealed for internal use, it does show (the check can fail).
-    revealed = write_asks(tmp_path / "internal.pdf", run, donor_profiles(run, reveal=True),
-                          reveal=True)  # fmt: skip
+    revealed = write_asks(
+        tmp_path / "internal.pdf", run, donor_profiles(run, reveal=True), reveal=True
+    )
     assert SECRET in "".join(p.extract_text() for p in pypdf.PdfReader(revealed).pages)
 
 
@@ -179,8 +214,9 @@ def test_asks_command_writes_briefs_and_refuses_bad_input(
     prospects = tmp_path / "prospects.csv"
     prospects.write_text("donor,themes\nAtlantis,gender\n", encoding="utf-8")
     out = tmp_path / "asks.pdf"
-    code = run_cli(["asks", "--all", "--prospects", str(prospects), *sample_args(),
-                    "--out", str(out)])  # fmt: skip
+    code = run_cli(
+        ["asks", "--all", "--prospects", str(prospects), *sample_args(), "--out", str(out)]
+    )
     assert code == 0, capsys.readouterr().err
     pages = pypdf.PdfReader(out).pages
     assert len(pages) == 40 + 1  # every sample donor and the prospect

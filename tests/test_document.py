@@ -102,16 +102,17 @@ def test_every_section_and_every_programme_page(written: dict[str, Any]) -> None
     assert h1 == list(SECTION_TITLES)
     plan, _ = load_sample_plan()
     h2 = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
-    assert sorted(h2) == sorted(f"{n} ({i})" for n, i in zip(plan.programmes["name"],
-                                                              plan.programmes["line_id"]))  # fmt: skip
+    names = zip(plan.programmes["name"], plan.programmes["line_id"], strict=True)
+    assert sorted(h2) == sorted(f"{n} ({i})" for n, i in names)
     pages = [squash(p.extract_text()) for p in written["pdf"].pages]
     for title in SECTION_TITLES:
         assert any(title in p for p in pages), title
     # One page per programme: each programme's title heads a page of its own.
     for name, line in zip(plan.programmes["name"], plan.programmes["line_id"], strict=True):
         heading = f"{name} ({line})"
-        assert sum(p.split(" Page ")[-1].startswith(heading) or heading in p[:200]
-                   for p in pages) == 1, heading  # fmt: skip
+        assert (
+            sum(p.split(" Page ")[-1].startswith(heading) or heading in p[:200] for p in pages) == 1
+        ), heading
     # The programmes' narratives (illustrative in the sample) are on their pages.
     text = pdf_text(written["pdf"])
     assert "Illustrative: Executive direction and strategic leadership gives" in text

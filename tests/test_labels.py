@@ -81,8 +81,9 @@ def test_indicators_parse_in_the_documented_form() -> None:
         Indicator("Trust"),  # not in the form: kept, never dropped
     )
     assert indicator_problems(cell) == ["indicator 'Trust' should read 'name: baseline -> target'"]
-    assert indicator_problems("Rate: 5%") == ["indicator 'Rate: 5%' has no '->' between "
-                                              "baseline and target"]  # fmt: skip
+    assert indicator_problems("Rate: 5%") == [
+        "indicator 'Rate: 5%' has no '->' between baseline and target"
+    ]
     assert indicator_problems("A: 1 -> 2; B: x -> y") == []
 
 
