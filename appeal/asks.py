@@ -40,6 +40,7 @@ from openpyxl import Workbook
 from openpyxl.utils.indexed_list import IndexedList
 
 from appeal import spreadsheet as ss
+from appeal.atomic import check_target as _check_target
 from appeal.atomic import write_atomically
 from appeal.pipeline import PlanRun
 from models.asks import (
@@ -270,13 +271,8 @@ def asks_for(
 # the briefs
 # ---------------------------------------------------------------------------------------------
 def check_target(path: str | Path) -> Path:
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise AsksError(f"{target}: folder {folder} does not exist")
-    if target.suffix.lower() not in FORMATS:
-        raise AsksError(f"{target}: the briefs must be a .pdf or .xlsx file")
-    return target
+    """The briefs' path, or :class:`AsksError` when it cannot be one."""
+    return _check_target(path, FORMATS, AsksError, "the briefs must be a .pdf or .xlsx file")
 
 
 def briefs(

@@ -13,7 +13,25 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+__all__ = ["check_target", "write_atomically"]
+
+
+def check_target(
+    path: str | Path, suffixes: tuple[str, ...], error: Callable[[str], Exception], kind: str
+) -> Path:
+    """``path`` as the target of a file, or ``error(message)`` when it cannot be one: a
+    missing folder, a folder, a suffix not in ``suffixes`` (then the message says ``kind``:
+    "the appeal workbook must be an .xlsx file"). Commands call it before the long work, so a
+    typo fails at once."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise error(f"{target}: folder {folder} does not exist")
+    if target.suffix.lower() not in suffixes:
+        raise error(f"{target}: {kind}")
+    if target.is_dir():
+        raise error(f"{target}: is a folder, not a file")
+    return target
 
 
 def write_atomically(

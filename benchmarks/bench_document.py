@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import platform
 import statistics
 import sys
 import tempfile
@@ -35,6 +33,7 @@ from appeal.document import write_document
 from appeal.document.narrative import with_narratives
 from appeal.importer import load_sample_plan, sample_paths
 from appeal.pipeline import PlanRun
+from benchmarks._results import write_results
 
 TARGET_SECONDS = 10.0
 RESULTS = Path(__file__).resolve().parent / "results" / "document.json"
@@ -109,17 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat must be >= 1")
     print(f"{'case':<20} {'fmt':<5} {'best s':>8} {'median s':>9} {'MB':>7} {'target':>6}")
     results = bench(args.repeat)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "benchmark": "document",
-        "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "target_s": TARGET_SECONDS,
-        "results": results,
-    }
-    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_results(args.out, "document", results, target_s=TARGET_SECONDS)
     return 1 if any(r["meets_target"] is False for r in results) else 0
 
 

@@ -28,6 +28,7 @@ from models.plan import Plan
 
 __all__ = [
     "ASK_COLUMNS",
+    "GAP_COLUMNS",
     "DonorProfile",
     "eligible_lines",
     "line_gaps",
@@ -39,8 +40,8 @@ __all__ = [
     "unknown_targets",
 ]
 
-ASK_COLUMNS = [
-    "rank",
+# One row per line over the horizon (line_gaps).
+GAP_COLUMNS = [
     "line_id",
     "name",
     "category",
@@ -49,10 +50,8 @@ ASK_COLUMNS = [
     "requirement_usd",
     "funded_usd",
     "gap_usd",
-    "value_per_usd",
-    "suggested_ask_usd",
-    "share_of_gap",
 ]
+ASK_COLUMNS = ["rank", *GAP_COLUMNS, "value_per_usd", "suggested_ask_usd", "share_of_gap"]
 
 
 @dataclass(frozen=True)

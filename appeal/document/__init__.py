@@ -33,6 +33,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from appeal.atomic import check_target as _check_target
 from appeal.atomic import write_atomically
 from appeal.document.content import SECTION_TITLES, appeal_document
 
@@ -59,17 +60,10 @@ class DocumentError(ValueError):
 
 
 def check_target(path: str | Path) -> Path:
-    """The document's path, or :class:`DocumentError` when it cannot be one (missing folder,
-    not .pdf or .docx). Commands call it before the long work."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise DocumentError(f"{target}: folder {folder} does not exist")
-    if target.suffix.lower() not in FORMATS:
-        raise DocumentError(f"{target}: the appeal document must be a .pdf or .docx file")
-    if target.is_dir():
-        raise DocumentError(f"{target}: is a folder, not a file")
-    return target
+    """The document's path, or :class:`DocumentError` when it cannot be one."""
+    return _check_target(
+        path, FORMATS, DocumentError, "the appeal document must be a .pdf or .docx file"
+    )
 
 
 def render(doc: Document, suffix: str) -> bytes:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from models import donor_base, gaps
-from models.asks import line_gaps
+from models.asks import GAP_COLUMNS, line_gaps
 from models.narrative import Narrative, line_narratives
 from models.plan import Plan
 from models.privacy import donor_aliases, name_scrubber
@@ -34,17 +34,7 @@ __all__ = ["SOFTWARE", "BookModel", "book_model"]
 SOFTWARE = "appeal-planner"
 
 # Columns of the ranked gaps (one row per line with unmet requirement over the horizon).
-_RANKED_COLUMNS = [
-    "line_id",
-    "name",
-    "category",
-    "entity",
-    "priority",
-    "requirement_usd",
-    "funded_usd",
-    "gap_usd",
-    "coverage",
-]
+_RANKED_COLUMNS = [*GAP_COLUMNS, "coverage"]
 # Explanation columns an engine may leave out, with the value a missing one shows.
 _EXPLANATION_DEFAULTS: dict[str, str | None] = {
     "tier": None,

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 
+from appeal.atomic import check_target as _check_target
 from appeal.atomic import write_atomically
 from appeal.workbook import sheets
 from appeal.workbook.book import Book
@@ -35,15 +36,9 @@ class WorkbookError(ValueError):
 def check_target(path: str | Path) -> Path:
     """The workbook path, or :class:`WorkbookError` when it cannot be one (missing folder, not
     .xlsx). Commands call it before the long work, so a typo fails at once."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise WorkbookError(f"{target}: folder {folder} does not exist")
-    if target.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(f"{target}: the appeal workbook must be an .xlsx file")
-    if target.is_dir():
-        raise WorkbookError(f"{target}: is a folder, not a file")
-    return target
+    return _check_target(
+        path, (".xlsx", ".xlsm"), WorkbookError, "the appeal workbook must be an .xlsx file"
+    )
 
 
 def write_appeal_workbook(
