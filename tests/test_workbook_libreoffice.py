@@ -32,7 +32,8 @@ import pytest
 from PIL import ImageFont
 
 from appeal import pipeline
-from appeal.importer import load_sample_plan
+from appeal.document.narrative import with_narratives
+from appeal.importer import load_sample_plan, sample_paths
 from appeal.pipeline import PlanRun
 from appeal.workbook import write_appeal_workbook
 from models.plan import make_plan
@@ -82,7 +83,10 @@ def tricky_run() -> PlanRun:
 
 @pytest.fixture(scope="module")
 def sample_run() -> PlanRun:
+    """The sample appeal with its (illustrative) narratives, so the Programmes sheet has
+    long wrapped text to print."""
     plan, report = load_sample_plan()
+    plan = with_narratives(plan, sample_paths()["programmes"])
     return pipeline.run(plan, Scenario(), report.to_dict())
 
 
@@ -287,24 +291,43 @@ def arial() -> Any:
 
 
 def lines_needed(font: Any, text: str, width_chars: float) -> int:
-    """Greedy word wrap of ``text`` in a column ``width_chars`` wide (the spreadsheet
-    convention: 7-pixel digits plus 5 pixels, minus 2 pixels of cell padding each side)."""
+    """Greedy word wrap of ``text`` (line breaks kept) in a column ``width_chars`` wide (the
+    spreadsheet convention: 7-pixel digits plus 5 pixels, minus 2 pixels of padding a side)."""
     room = math.trunc(width_chars * 7 + 5) - 4
-    lines, line = 1, ""
-    for word in text.split():
-        trial = f"{line} {word}" if line else word
-        if font.getlength(trial) <= room:
-            line = trial
-        else:
-            lines, line = lines + 1, word
-    return lines
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, line = 1, ""
+        for word in paragraph.split():
+            trial = f"{line} {word}" if line else word
+            if font.getlength(trial) <= room:
+                line = trial
+            else:
+                lines, line = lines + 1, word
+        total += lines
+    return total
 
 
-def test_no_explanation_outgrows_its_row(printed: Printed, sample_run: PlanRun) -> None:
-    ws = printed.wb["Explanations"]
+WRAPPED = {
+    "Explanations": ("Programme", "Why", "Explanation"),
+    "Programmes": (
+        "Programme",
+        "Summary",
+        "Case for support",
+        "Expected results",
+        "Indicators (baseline -> target)",
+    ),
+}
+
+
+@pytest.mark.parametrize("sheet", sorted(WRAPPED))
+def test_no_wrapped_text_outgrows_its_row(
+    printed: Printed, sample_run: PlanRun, sheet: str
+) -> None:
+    ws = printed.wb[sheet]
     font = arial()
     header, labels = table(ws, "Line ID")
-    wrapped = [i for i, name in enumerate(labels, start=1) if name in ("Why", "Explanation")]
+    wrapped = [i for i, name in enumerate(labels, start=1) if name in WRAPPED[sheet]]
+    assert len(wrapped) == len(WRAPPED[sheet])
     line_height = 10 * 1.15  # points per line of 10 pt text
     checked = 0
     for r in data_rows(ws, header, stop=""):
@@ -317,8 +340,10 @@ def test_no_explanation_outgrows_its_row(printed: Printed, sample_run: PlanRun) 
             needed = lines_needed(font, str(text), width) * line_height
             assert needed <= height, (r, text, needed, height)
             checked += 1
-    assert checked >= len(sample_run.result.explanations)
-    # And the printed page holds each explanation whole.
+    assert checked >= len(sample_run.plan.programmes) * 2
+
+
+def test_every_explanation_prints_whole(printed: Printed, sample_run: PlanRun) -> None:
     page_text = " ".join(printed.text("Explanations").split())
     for text in sample_run.result.explanations["text"]:
         assert " ".join(str(text).split()) in page_text, text

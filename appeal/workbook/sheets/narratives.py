@@ -30,8 +30,8 @@ def write(sh: Sheet, book: Book) -> None:
     sh.table_setup(widths, freeze_col="C")
     sh.title_rows(
         f"Programmes: the case for each line — {m.plan.title}",
-        "From the programmes' narrative columns (summary, case_for_support, expected_results, "
-        "indicators). Indicators read 'name: baseline -> target'.",
+        "From the programmes table's narrative columns: summary, case for support, expected "
+        "results and indicators (each read 'name: baseline -> target').",
     )
     sh.table_header(COLUMNS)
     row_styles = styles(COLUMNS)
@@ -57,6 +57,6 @@ def write(sh: Sheet, book: Book) -> None:
         )
     if not described:
         sh.note(
-            "No programme has a narrative yet: add summary, case_for_support, expected_results "
-            "and indicators columns to the programmes table."
+            "No programme has a narrative yet: the programmes table has no summary, case for "
+            "support, expected results or indicators."
         )
