@@ -24,8 +24,8 @@ Prospects table (headers matched ignoring case, spaces and underscores; lists ``
     earmarking          the kinds it usually gives: unearmarked | softly earmarked | earmarked
     typical_amount_usd  a typical contribution (else the plan's median pledge of its type)
 
-The dashboard will call :func:`asks_for` and :func:`appeal.document.brief.brief_document`
-with :func:`appeal.document.render` for a one-page download.
+The dashboard will call :func:`asks_for` for the table and :func:`brief_pdf` for a one-page
+download.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ __all__ = [
     "PROSPECT_COLUMNS",
     "AsksError",
     "asks_for",
+    "brief_pdf",
     "check_target",
     "donor_profiles",
     "line_values",
@@ -282,6 +283,26 @@ def briefs(
     values = line_values(run)
     for p in profiles:
         yield p, asks_for(run, p, values=values)
+
+
+def brief_pdf(
+    run: PlanRun,
+    profile: DonorProfile,
+    *,
+    as_at: dt.date | None = None,
+    draft: bool = False,
+    reveal: bool = False,
+    values: pd.DataFrame | None = None,
+) -> bytes:
+    """One donor's one-page brief as PDF bytes (the dashboard's download)."""
+    from appeal.document import render
+    from appeal.document.brief import brief_document
+
+    asks = asks_for(run, profile, values=values)
+    day = as_at or dt.date.today()
+    return render(
+        brief_document(run, [(profile, asks)], as_at=day, draft=draft, reveal=reveal), ".pdf"
+    )
 
 
 def write_asks(

@@ -9,6 +9,7 @@ half its need (the scenario's first tranche).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import zipfile
 from pathlib import Path
@@ -176,6 +177,17 @@ def test_confidential_donors_appear_only_by_alias_in_briefs(run: PlanRun, tmp_pa
         tmp_path / "internal.pdf", run, donor_profiles(run, reveal=True), reveal=True
     )
     assert SECRET in "".join(p.extract_text() for p in pypdf.PdfReader(revealed).pages)
+
+
+def test_one_brief_is_one_page_for_the_dashboard(run: PlanRun) -> None:
+    from appeal.asks import brief_pdf
+
+    prospect = prospect_profile("Newcomer", themes=["gender"])
+    reader = pypdf.PdfReader(io.BytesIO(brief_pdf(run, prospect, as_at=dt.date(2027, 1, 1))))
+    assert len(reader.pages) == 1
+    assert "Newcomer: where its money would matter most" in " ".join(
+        reader.pages[0].extract_text().split()
+    )
 
 
 def test_prospects_file_is_read_and_checked(run: PlanRun, tmp_path: Path) -> None:

@@ -986,6 +986,28 @@ def test_the_fast_path_is_taken_whichever_xml_library_openpyxl_uses(
     assert assert_same_cells(out, here) > 1000
 
 
+def test_programme_narratives_are_on_their_own_sheet(run: PlanRun, tmp_path: Path) -> None:
+    programmes = run.plan.programmes.assign(
+        summary=["What L1 does.", "", "", ""],
+        case_for_support=[f"{SECRET} helped; fund it now.", "", "", ""],
+        expected_results=["First result; second result", "", "", ""],
+        indicators=["Countries reached: 3 -> 9; Reports: -> 2", "", "", ""],
+    )
+    told = PlanRun(run.plan.replace(programmes=programmes), run.scenario, run.result, {})
+    ws = openpyxl.load_workbook(write_appeal_workbook(tmp_path / "n.xlsx", told))["Programmes"]
+    header, labels = table(ws, "Line ID")
+    rows = data_rows(ws, header, stop="")
+    assert [ws.cell(r, 1).value for r in rows] == ["L1"]  # only lines with a narrative
+    row = {name: ws.cell(rows[0], i + 1).value for i, name in enumerate(labels)}
+    assert row["Summary"] == "What L1 does."
+    assert row["Case for support"] == "Anonymous donor 1 helped; fund it now."  # scrubbed
+    assert row["Expected results"] == "First result\nsecond result"
+    assert row["Indicators (baseline -> target)"] == "Countries reached: 3 -> 9\nReports: - -> 2"
+    assert ws.row_dimensions[rows[0]].height > 12.75  # as tall as its wrapped text
+    empty = openpyxl.load_workbook(write_appeal_workbook(tmp_path / "e.xlsx", run))["Programmes"]
+    assert "No programme has a narrative yet" in str(empty["A4"].value)
+
+
 def test_every_cell_is_in_one_of_the_workbooks_named_styles(wb: Any) -> None:
     named = {s.name: s for s in wb._named_styles}
     assert {"Appeal USD", "Appeal percent", "Appeal header", "Appeal text"} <= set(named)
