@@ -17,7 +17,17 @@ import os
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("plan", "import", "pledges", "analyse", "export", "template", "serve")
+COMMANDS = (
+    "plan",
+    "import",
+    "pledges",
+    "analyse",
+    "export",
+    "document",
+    "asks",
+    "template",
+    "serve",
+)
 
 
 def _module_name(command: str) -> str:

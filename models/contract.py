@@ -349,6 +349,25 @@ def _choice(name: str, vocabulary: Vocabulary, example: str, note: str = "", **k
     return Column(name, "choice", help, example, vocabulary=vocabulary, **kw)
 
 
+#: Longest narrative text of a budget line (summary, case for support ...).
+NARRATIVE_LENGTH = 4_000
+
+
+def _narrative(name: str, help: str, example: str, **kw: Any) -> Column:
+    """An optional free-text narrative column of a budget line."""
+    return Column(
+        name,
+        "text",
+        help,
+        example,
+        default="",
+        max_length=NARRATIVE_LENGTH,
+        nullable=True,
+        width=40,
+        **kw,
+    )
+
+
 PROGRAMMES = Table(
     "programmes",
     "Programmes",
@@ -438,6 +457,25 @@ PROGRAMMES = Table(
             aliases=("min viable share", "minimum viable share", "min viable"),
             minimum=0.0,
             maximum=1.0,
+        ),
+        # The line's narrative (models.narrative reads it for the appeal document, the
+        # workbook's Programmes sheet and the focal points' editor).
+        _narrative("summary", "One paragraph: what the programme does.", "Illustrative: ..."),
+        _narrative(
+            "case_for_support",
+            "One paragraph: why a donor should fund it now.",
+            "Illustrative: ...",
+            aliases=("case for support", "case"),
+        ),
+        _narrative(
+            "expected_results",
+            "The results it promises, separated by ;.",
+            "12 States trained; 3 regional hubs",
+        ),
+        _narrative(
+            "indicators",
+            "Performance indicators separated by ;, each 'name: baseline -> target'.",
+            "States with API/PNR systems: 9 -> 21",
         ),
     ),
     key=("line_id",),

@@ -9,7 +9,8 @@ probabilities): :func:`rename_scenario_donors` maps them, out to readers and bac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -89,3 +90,24 @@ def rename_scenario_donors(
     if problems:
         raise ScenarioError(problems)
     return out
+
+
+def name_scrubber(aliases: Mapping[str, str]) -> Callable[[str], str]:
+    """A function that replaces every confidential donor's name (one whose alias differs)
+    inside any text by its alias: for text that may quote a donor (explanations, import
+    messages, notes). Longest names first, so a name containing another is replaced whole;
+    case-insensitive plain substring matching on purpose: privacy wins over the rare mangled
+    word."""
+    hidden = {name: alias for name, alias in aliases.items() if name != alias and name}
+    if not hidden:
+        return lambda s: s
+    pattern = re.compile(
+        "|".join(re.escape(n) for n in sorted(hidden, key=lambda n: (-len(n), n))),
+        flags=re.IGNORECASE,
+    )
+    folded = {n.casefold(): a for n, a in hidden.items()}
+
+    def scrub(text: str) -> str:
+        return pattern.sub(lambda m: folded.get(m.group(0).casefold(), "Anonymous donor"), text)
+
+    return scrub

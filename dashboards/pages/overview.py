@@ -29,6 +29,7 @@ from dashboards.logic import overview as logic
 from dashboards.logic.scenarios import line_names, solver_text
 from dashboards.state import get_config, open_register, solve, solve_scenario
 from models import donor_base, gaps
+from models.concentration import hhi_band
 from models.scenario import ScenarioError
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview · Appeal planner", order=0)
@@ -63,7 +64,7 @@ def headline_cards(h: logic.Headline) -> Any:
         card(
             "HHI",
             f"{h.hhi:,.0f}",
-            "concentrated" if h.hhi >= 1500 else "unconcentrated",
+            hhi_band(h.hhi),
             tone="secondary",
         ),
         card(
