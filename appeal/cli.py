@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("plan", "import", "pledges", "analyse", "export", "template", "serve")
+COMMANDS = ("plan", "import", "pledges", "analyse", "export", "template", "serve", "worker")
 
 
 def _module_name(command: str) -> str:

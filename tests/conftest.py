@@ -10,6 +10,9 @@ names (``postgresql+psycopg://user:password@127.0.0.1:5432/db``; ``.ci/run`` sta
 tests may empty it: every table in it is dropped before and after each test. Without that
 variable the PostgreSQL cases are skipped on a developer's machine and FAIL in CI (``CI`` set),
 so CI can never pass without testing the register on PostgreSQL.
+
+``redis_url``: the Redis ``APPEAL_TEST_REDIS_URL`` names (``redis://127.0.0.1:6379/0``), its
+database emptied before each test; skipped or failed like PostgreSQL when unset.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from appeal.register import Register
 from models.plan import Plan
 
 POSTGRES_ENV = "APPEAL_TEST_POSTGRES_URL"
+REDIS_ENV = "APPEAL_TEST_REDIS_URL"
 BACKENDS = ("sqlite", "postgresql")
 
 Rows = Sequence[Sequence[Any]]
@@ -78,6 +82,16 @@ def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     empty_database(url)
     yield url
     empty_database(url)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis, its database emptied (see the module docstring)."""
+    import redis
+
+    url = service_url(REDIS_ENV, "Redis")
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.fixture
