@@ -106,10 +106,8 @@ def _wait_until_up(process: Process, url: str) -> None:
 def _stop(popen: subprocess.Popen[bytes]) -> None:
     if popen.poll() is None:
         popen.terminate()  # gunicorn and Celery stop their workers gracefully on SIGTERM
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             popen.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
     # Whatever is left of the group this process made (its own session): a worker or a
     # background job that outlived its parent.
     with contextlib.suppress(ProcessLookupError, PermissionError):

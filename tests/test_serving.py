@@ -67,7 +67,7 @@ def test_only_loopback_may_run_without_sign_in() -> None:
         serving.check_binding("127.0.0.1", auth_mode="none", insecure_no_auth=False, debug=False)
         == []
     )
-    with pytest.raises(serving.ServeError, match="--auth password.*--insecure-no-auth"):
+    with pytest.raises(serving.ServeError, match=r"--auth password.*--insecure-no-auth"):
         serving.check_binding("0.0.0.0", auth_mode="none", insecure_no_auth=False, debug=False)
     warnings = serving.check_binding(
         "0.0.0.0", auth_mode="none", insecure_no_auth=True, debug=False
@@ -193,8 +193,7 @@ def _inline_script_hashes(index: str) -> set[str]:
 def test_the_policy_allows_the_pages_own_inline_scripts_and_nothing_else(app: Dash) -> None:
     response = app.server.test_client().get("/")
     directives = dict(
-        (part.split(" ", 1) + [""])[:2]
-        for part in response.headers["Content-Security-Policy"].split("; ")
+        part.partition(" ")[::2] for part in response.headers["Content-Security-Policy"].split("; ")
     )
     script_src = directives["script-src"].split()
     inline = _inline_script_hashes(response.get_data(as_text=True))
@@ -316,7 +315,7 @@ def test_gunicorn_stops_with_every_process_it_started(tmp_path: Path) -> None:
         assert len(family) == 3
         server.popen.terminate()
         server.popen.wait(timeout=30)
-        gone, alive = psutil.wait_procs(family, timeout=30)
+        _, alive = psutil.wait_procs(family, timeout=30)
     assert not alive and server.popen.returncode == 0
     assert "Traceback" not in server.output()
 
