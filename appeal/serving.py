@@ -49,6 +49,8 @@ DEFAULT_AUTH_HEADER = "X-Forwarded-User"
 REDIS_ENV = "APPEAL_REDIS_URL"
 # Seconds a worker may spend on one request before gunicorn replaces it (a large solve).
 REQUEST_TIMEOUT = 120
+# Seconds an idle keep-alive connection stays open (a reverse proxy's upstream pool, browsers).
+KEEPALIVE_SECONDS = 5
 
 
 class ServeError(ValueError):
@@ -172,6 +174,7 @@ def _run_gunicorn(factory: Callable[[], Served], options: ServeOptions) -> int:
         # Build (and warm up) the app once in the master; workers inherit it when they fork.
         "preload_app": True,
         "timeout": REQUEST_TIMEOUT,
+        "keepalive": KEEPALIVE_SECONDS,
         "graceful_timeout": 10,
         "proc_name": "appeal-serve",
         "errorlog": "-",

@@ -186,8 +186,14 @@ def warm_up(app: Dash) -> None:
 
 def release_handles(app: Dash) -> None:
     """Close every database and cache connection this process holds for ``app`` (they reopen
-    on next use): called before forking workers, which must each open their own."""
+    on next use) and stop the solver's threads: called before forking workers, which must each
+    open their own."""
+    import highspy
+
     state.release_handles()
     handle = getattr(app.server.extensions.get("appeal_background"), "handle", None)
     if isinstance(handle, diskcache.Cache):
         handle.close()
+    # HiGHS keeps a pool of threads once it has solved; a forked worker would inherit the pool
+    # without its threads and crash when it exits (joining threads it does not have).
+    highspy.Highs.resetGlobalScheduler(True)

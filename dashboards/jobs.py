@@ -7,7 +7,8 @@ which manager runs them, and the Celery worker that serves them when Redis is co
   receives a browser's poll can answer it.
 - Without: Dash's ``DiskcacheManager``. Each job runs in a subprocess forked from the web
   worker that received it, its progress and result in a diskcache folder that every web worker
-  of the server shares.
+  of the server shares; the subprocess first lets go of the worker's client connections
+  (:func:`release_inherited_sockets`).
 
 Either way a job runs at a lower CPU priority (:data:`JOB_NICENESS`) than the web workers, so
 one user's simulation slows other users' page loads and re-runs as little as possible.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import stat
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +45,7 @@ def manager(config: AppConfig) -> CeleryManager | DiskcacheManager:
     if config.redis_url:
         # The worker lowers its own processes' priority (:func:`run_worker`).
         return CeleryManager(celery_app(config.redis_url))
-    return _NicedDiskcacheManager(diskcache.Cache(config.callbacks_dir))
+    return _JobDiskcacheManager(diskcache.Cache(config.callbacks_dir))
 
 
 @functools.lru_cache(maxsize=4)
@@ -74,20 +76,44 @@ def lower_priority() -> None:
         os.nice(JOB_NICENESS)
 
 
-def _niced(fn: Callable[..., Any]) -> Callable[..., Any]:
+def release_inherited_sockets() -> None:
+    """Let go of every socket this process inherited when it was forked from a web worker.
+
+    A job subprocess is forked from the web worker that received its request, so it holds a
+    copy of every connection that worker had open. When the worker then closes an idle
+    keep-alive connection, the job's copy keeps it open: the browser is never told, sends its
+    next request there, and gets a reset when the job ends. Each inherited socket is replaced
+    by /dev/null under the same descriptor number (never closed outright: a stale socket object
+    of the parent's would close whatever reused the number).
+    """
+    with contextlib.suppress(OSError):
+        descriptors = [int(fd) for fd in os.listdir("/dev/fd")]
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            for fd in descriptors:
+                with contextlib.suppress(OSError):
+                    if fd > 2 and fd != null and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                        os.dup2(null, fd)
+        finally:
+            os.close(null)
+
+
+def _as_job(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def job(*args: Any, **kwargs: Any) -> Any:
+        release_inherited_sockets()
         lower_priority()
         return fn(*args, **kwargs)
 
     return job
 
 
-class _NicedDiskcacheManager(DiskcacheManager):
-    """Dash's diskcache manager, its job subprocesses at a lower priority."""
+class _JobDiskcacheManager(DiskcacheManager):
+    """Dash's diskcache manager; each job subprocess first lets go of the web worker's
+    sockets and lowers its priority."""
 
     def make_job_fn(self, fn: Callable[..., Any], progress: Any, key: Any = None) -> Any:
-        return super().make_job_fn(_niced(fn), progress, key)
+        return super().make_job_fn(_as_job(fn), progress, key)
 
 
 def run_worker(app: Dash, config: AppConfig, *, concurrency: int) -> None:
