@@ -74,7 +74,7 @@ class CountingSession(requests.Session):
         super().__init__()
         self.requests = 0
 
-    def request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> Any:
         self.requests += 1
         return super().request(*args, **kwargs)
 
