@@ -4,8 +4,8 @@ simulations.
 
 Usage::
 
-    python -m benchmarks.bench_load [--users 20] [--seconds 60] [--workers N] [--threads T]
-        [--draws 200] [--db URL] [--out benchmarks/results/load.json]
+    python -m benchmarks.bench_load [--users 20] [--seconds 60] [--rounds 4] [--workers N]
+        [--threads T] [--draws 200] [--db URL] [--out benchmarks/results/load.json]
 
 What it does (bounded; loopback only; stops by itself):
 
@@ -16,8 +16,9 @@ What it does (bounded; loopback only; stops by itself):
    action — a page load (the page, its layout and callbacks, the page's own callbacks), a
    scenario re-run (a new tier weight: a real solve), a donor-loss stress test, an upload check
    of the sample pledge workbook — then thinks 1-4 s;
-3. an unmeasured warm-up (``--warmup`` s), then the phase ``without_simulation`` and the phase
-   ``with_simulation``, each ``--seconds`` long; in the second, one more user runs
+3. an unmeasured warm-up (``--warmup`` s), then the phases ``without_simulation`` and
+   ``with_simulation``, each ``--seconds`` long in all, alternating in ``--rounds`` parts (so
+   the machine's other load weighs on both alike); in the second, one more user runs
    ``--draws``-draw pledge-risk simulations (a background callback, polled) back to back.
 
 Reports per phase and action: requests (HTTP requests made), errors, p50 and p95 of the action's
@@ -213,9 +214,11 @@ def _browsing(user: User) -> tuple[str, Callable[[], None]]:
     return action, getattr(user, action)
 
 
-def run_phase(users: list[User], seconds: float, simulator: User | None, draws: int) -> Tally:
-    """Every user browses for ``seconds`` (and ``simulator`` simulates); waits for them."""
-    tally = Tally()
+def run_phase(
+    users: list[User], seconds: float, simulator: User | None, draws: int, tally: Tally
+) -> Tally:
+    """Every user browses for ``seconds`` (and ``simulator`` simulates), recorded in ``tally``;
+    waits for them."""
     stop_at = time.monotonic() + seconds
     threads = [
         threading.Thread(target=_drive, args=(u, tally, stop_at, _browsing), daemon=True)
@@ -277,11 +280,17 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         simulator = User(server.url, seed=10_000, upload=upload)
         print(f"{server.url}: {banner}")
         print(f"warm-up {args.warmup:.0f} s ...", flush=True)
-        run_phase(users, args.warmup, None, args.draws)
-        phases: dict[str, Any] = {}
-        for name, sim in (("without_simulation", None), ("with_simulation", simulator)):
-            print(f"{name}: {args.users} users for {args.seconds:.0f} s ...", flush=True)
-            phases[name] = _figures(run_phase(users, args.seconds, sim, args.draws))
+        run_phase(users, args.warmup, None, args.draws, Tally())
+        # The two conditions alternate (rounds of seconds/rounds each), so a change in the
+        # machine's other load during the run weighs on both alike.
+        conditions = (("without_simulation", None), ("with_simulation", simulator))
+        tallies = {name: Tally() for name, _ in conditions}
+        for round_ in range(args.rounds):
+            for name, sim in conditions:
+                part = args.seconds / args.rounds
+                print(f"round {round_ + 1}, {name}: {args.users} users, {part:.0f} s", flush=True)
+                run_phase(users, part, sim, args.draws, tallies[name])
+        phases = {name: _figures(tally) for name, tally in tallies.items()}
         log = server.output()
     base, loaded = phases["without_simulation"], phases["with_simulation"]
     ratios = {
@@ -307,6 +316,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "users": args.users,
         "seconds_per_phase": args.seconds,
+        "rounds": args.rounds,
         "warmup_s": args.warmup,
         "think_s": THINK_SECONDS,
         "mix": MIX,
@@ -341,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase")
     parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternations of the two phases (default 4)"
+    )
     parser.add_argument("--workers", type=int, default=None, help="default: appeal serve's")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--draws", type=int, default=200, help="draws per risk simulation")

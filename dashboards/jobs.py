@@ -10,8 +10,10 @@ which manager runs them, and the Celery worker that serves them when Redis is co
   of the server shares; the subprocess first lets go of the worker's client connections
   (:func:`release_inherited_sockets`).
 
-Either way a job runs at a lower CPU priority (:data:`JOB_NICENESS`) than the web workers, so
-one user's simulation slows other users' page loads and re-runs as little as possible.
+Either way a job runs at the lowest CPU priority (:func:`lower_priority`: Linux's idle
+scheduling class, else nice :data:`JOB_NICENESS`), below the web workers, so one user's
+simulation uses the CPU the other users leave idle and slows their page loads and re-runs as
+little as possible.
 """
 
 from __future__ import annotations
@@ -70,8 +72,12 @@ def celery_app(redis_url: str) -> Celery:
 
 
 def lower_priority() -> None:
-    """Run the rest of this process at :data:`JOB_NICENESS` below the web workers."""
-    # Where nice() is missing or refused, the job runs at normal priority.
+    """Run the rest of this process (and what it forks) below the web workers: in Linux's
+    SCHED_IDLE class (it runs only when no normal process wants the core), else at nice
+    :data:`JOB_NICENESS`; at normal priority where neither is possible."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        return
     with contextlib.suppress(AttributeError, OSError):
         os.nice(JOB_NICENESS)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -407,6 +408,23 @@ def test_every_page_works_under_the_content_security_policy(gunicorn: Server) ->
     assert not errors, f"errors in the page: {errors}"
 
 
+def _first_child(process: psutil.Process, wait: float = 60) -> psutil.Process:
+    deadline = time.monotonic() + wait
+    while not process.children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = process.children()
+    assert children, "no background job process was started"
+    job = children[0]
+    # The job lowers its priority first thing; give it the moment it needs to get there.
+    while os.sched_getscheduler(job.pid) != os.SCHED_IDLE and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return job
+
+
+def _port(server: Server) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
 def test_a_background_job_never_holds_another_browsers_connection(tmp_path: Path) -> None:
     """A job subprocess is forked from the web worker holding every browser's connections.
     When the worker closes an idle keep-alive connection during the job, the browser must be
@@ -428,6 +446,11 @@ def test_a_background_job_never_holds_another_browsers_connection(tmp_path: Path
         }
         started = runner.call(risk, values)  # the job's subprocess is forked now
         assert started.status == 200 and "cacheKey" in started.raw
+        (worker,) = _workers(server)
+        job = _first_child(worker)
+        # The job lets go of the worker's connections and runs below the web workers.
+        assert os.sched_getscheduler(job.pid) == os.SCHED_IDLE
+        assert not [c for c in job.net_connections(kind="tcp") if c.laddr.port == _port(server)]
         time.sleep(serving.KEEPALIVE_SECONDS + 2)  # the worker closes the idle connection
         again = idle.get(server.url + "/_dash-layout", timeout=20)
         assert again.status_code == 200
