@@ -33,6 +33,7 @@ from dashboards.client import CallbackClient
 from dashboards.logic import editor
 from dashboards.security import STATIC_PREFIXES
 from dashboards.state import AppConfig
+from tests.test_e2e_dashboard import CHROMIUM, CHROMIUM_ARGS
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -207,8 +208,14 @@ def test_the_policy_allows_the_pages_own_inline_scripts_and_nothing_else(app: Da
 
 
 # -- real servers -------------------------------------------------------------------------------
-def _demo_db(root: Path) -> str:
-    return str(root / "register.sqlite")
+def _demo(root: Path, *args: str) -> Any:
+    """``appeal serve --demo ARGS`` on a new SQLite register in ``root`` (a context manager)."""
+    return served(
+        ["--demo", *args],
+        db=str(root / "register.sqlite"),
+        cache_dir=root / "cache",
+        log=root / "server.log",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -217,12 +224,7 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     hits and misses (diskcache statistics, kept in the cache's own database)."""
     root = tmp_path_factory.mktemp("gunicorn")
     diskcache.Cache(str(root / "cache" / "results"), statistics=True).close()
-    with served(
-        ["--demo", "--server", "gunicorn", "--workers", "2", "--threads", "4"],
-        db=_demo_db(root),
-        cache_dir=root / "cache",
-        log=root / "server.log",
-    ) as server:
+    with _demo(root, "--server", "gunicorn", "--workers", "2", "--threads", "4") as server:
         yield server
 
 
@@ -306,12 +308,7 @@ def test_two_workers_share_a_solved_result(gunicorn: Server) -> None:
 
 
 def test_gunicorn_stops_with_every_process_it_started(tmp_path: Path) -> None:
-    with served(
-        ["--demo", "--workers", "2"],
-        db=_demo_db(tmp_path),
-        cache_dir=tmp_path / "cache",
-        log=tmp_path / "server.log",
-    ) as server:
+    with _demo(tmp_path, "--workers", "2") as server:
         family = [psutil.Process(server.popen.pid), *_workers(server)]
         assert len(family) == 3
         server.popen.terminate()
@@ -327,12 +324,7 @@ def test_gunicorn_stops_with_every_process_it_started(tmp_path: Path) -> None:
 def test_the_other_servers_serve_with_the_same_protections(
     server_name: str, banner: str, tmp_path: Path
 ) -> None:
-    with served(
-        ["--demo", "--server", server_name],
-        db=_demo_db(tmp_path),
-        cache_dir=tmp_path / "cache",
-        log=tmp_path / "server.log",
-    ) as server:
+    with _demo(tmp_path, "--server", server_name) as server:
         page = requests.get(server.url + "/", timeout=60)
         assert banner in page.headers["Server"]
         for header, value in HEADERS.items():
@@ -345,15 +337,6 @@ def test_the_other_servers_serve_with_the_same_protections(
 
 
 # -- the pages in a real browser under the policy ----------------------------------------------
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # Records every policy violation the page reports (the event fires for each blocked script,
 # style, image, connection or eval), before any of the page's own scripts run.
 RECORD_VIOLATIONS = """
@@ -429,12 +412,7 @@ def test_a_background_job_never_holds_another_browsers_connection(tmp_path: Path
     """A job subprocess is forked from the web worker holding every browser's connections.
     When the worker closes an idle keep-alive connection during the job, the browser must be
     told (and reconnect), not left talking to the job's copy of the socket until it ends."""
-    with served(
-        ["--demo", "--workers", "1"],
-        db=_demo_db(tmp_path),
-        cache_dir=tmp_path / "cache",
-        log=tmp_path / "server.log",
-    ) as server:
+    with _demo(tmp_path, "--workers", "1") as server:
         idle = requests.Session()
         assert idle.get(server.url + "/_dash-layout", timeout=60).status_code == 200
         runner = CallbackClient.for_url(server.url)
