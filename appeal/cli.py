@@ -27,6 +27,7 @@ COMMANDS = (
     "asks",
     "template",
     "serve",
+    "worker",
 )
 
 

@@ -172,13 +172,25 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows as dicts of native Python scalars (which every DB driver accepts).
+def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A column as native Python scalars (which every DB driver accepts), a missing value
+    (NaN, None, NaT) as None: stored as NULL, so a NOT NULL column refuses it on every
+    backend — SQLite turns a float NaN into NULL by itself, PostgreSQL would store the text
+    "NaN" in a text column (and NaN in a float one) and accept the row.
 
     Column-wise ``tolist()`` is several times faster than ``to_dict("records")`` on 10,000-row
     frames, which matters for the import benchmark."""
+    values = frame[name].tolist()
+    missing = frame[name].isna().to_numpy()
+    if missing.any():
+        values = [None if gap else v for v, gap in zip(values, missing, strict=True)]
+    return values
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows as dicts (see :func:`_column`)."""
     names = list(columns)
-    data = [frame[c].tolist() for c in names]
+    data = [_column(frame, c) for c in names]
     return [dict(zip(names, row, strict=True)) for row in zip(*data, strict=True)]
 
 
@@ -188,7 +200,7 @@ def _bulk_insert(
     """Insert many rows. On SQLite the driver's executemany is used directly (SQLAlchemy's
     per-row parameter processing dominates a 10,000-pledge import); elsewhere Core inserts."""
     names = list(columns)
-    data = [frame[c].tolist() for c in names]
+    data = [_column(frame, c) for c in names]
     if conn.dialect.name == "sqlite":
         sql = (
             f"INSERT INTO {table.name} ({', '.join(names)}) "

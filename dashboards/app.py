@@ -12,6 +12,14 @@ bounded, expiring); the scenario being edited is in the browser tab's session st
 (``working-scenario``, a ``dcc.Store`` each page carries — see
 :func:`dashboards.components.working_store`).
 
+Serving (:func:`create_app`): every request's Host is checked and every response carries the
+security headers (:mod:`dashboards.security`); sign-in is installed for ``AppConfig.auth_mode``
+(:mod:`dashboards.auth`; the app refuses to start without it rather than serve without the
+sign-in asked for); background jobs run on the manager :mod:`dashboards.jobs` chooses (Celery
+on Redis, or diskcache subprocesses). :func:`warm_up` answers a first page once in the
+server's parent process and :func:`release_handles` then closes what it opened, so forked
+workers answer their first request quickly and never share a database connection.
+
 Component ids come from :mod:`dashboards.ids`; ``suppress_callback_exceptions`` is off, so Dash
 builds a validation layout of every page, and tests/test_dashboard_ids.py checks every
 callback against it.
@@ -19,6 +27,7 @@ callback against it.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -27,9 +36,9 @@ import dash
 import dash_bootstrap_components as dbc
 import diskcache
 import flask
-from dash import Dash, DiskcacheManager, html, set_props
+from dash import Dash, html, set_props
 
-from dashboards import figures, ids
+from dashboards import figures, ids, jobs, security, state
 from dashboards.state import AppConfig
 
 HERE = Path(__file__).resolve().parent
@@ -109,11 +118,12 @@ def shell() -> Any:
 
 def create_app(config: AppConfig) -> Dash:
     """A dashboard bound to one register (``config.db_url``)."""
-    cache = diskcache.Cache(config.callbacks_dir)
     server = flask.Flask(__name__)
     # base64 makes an upload 4/3 larger, plus the JSON envelope of the callback.
     server.config["MAX_CONTENT_LENGTH"] = config.upload_limit_bytes * 4 // 3 + 1024 * 1024
     server.config["APPEAL"] = config
+    background = jobs.manager(config)
+    server.extensions["appeal_background"] = background
 
     @server.errorhandler(413)
     def _too_large(_: Exception) -> tuple[flask.Response, int]:
@@ -135,7 +145,7 @@ def create_app(config: AppConfig) -> Dash:
         # every page's layout plus the shell on the first request (``app.validation_layout``);
         # tests/test_dashboard_ids.py checks them all.
         suppress_callback_exceptions=False,
-        background_callback_manager=DiskcacheManager(cache),
+        background_callback_manager=background,
         on_error=_on_error,
     )
     app.layout = shell
@@ -150,4 +160,40 @@ def create_app(config: AppConfig) -> Dash:
     def _toggle(n: int, is_open: bool) -> bool:
         return not is_open
 
+    security.install(app, config)
+    if config.auth_mode != "none":
+        # Sign-in for the mode asked for (dashboards/auth.py): without it, no app at all.
+        importlib.import_module("dashboards.auth").install(app, config)
     return app
+
+
+def warm_up(app: Dash) -> None:
+    """Answer the first page of a visit once, in this process: Dash sets up its pages and
+    callbacks, the plan is read from the register and the default scenario solved into the
+    result cache (shared on disk by every worker). A failure here is left for the first real
+    request to report."""
+    from dashboards.client import CallbackClient
+
+    config: AppConfig = app.server.config["APPEAL"]
+    client = app.server.test_client()
+    client.environ_base["HTTP_HOST"] = config.allowed_hosts[0]
+    try:
+        callbacks = CallbackClient.for_flask(client)
+        callbacks.call(f"{ids.OVERVIEW_BODY}.children", {})
+    except Exception:  # warming up is an optimisation, never a failure
+        log.warning("warming up the dashboard failed", exc_info=True)
+
+
+def release_handles(app: Dash) -> None:
+    """Close every database and cache connection this process holds for ``app`` (they reopen
+    on next use) and stop the solver's threads: called before forking workers, which must each
+    open their own."""
+    import highspy
+
+    state.release_handles()
+    handle = getattr(app.server.extensions.get("appeal_background"), "handle", None)
+    if isinstance(handle, diskcache.Cache):
+        handle.close()
+    # HiGHS keeps a pool of threads once it has solved; a forked worker would inherit the pool
+    # without its threads and crash when it exits (joining threads it does not have).
+    highspy.Highs.resetGlobalScheduler(True)
