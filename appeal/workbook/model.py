@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.metadata
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ import pandas as pd
 
 from models import donor_base, gaps
 from models.plan import Plan
-from models.privacy import donor_aliases
+from models.privacy import donor_aliases, scrubber
 from models.result import AllocationResult
 from models.scenario import Scenario
 
@@ -103,7 +102,7 @@ def book_model(
         hxl=hxl,
         reveal=reveal,
         aliases=aliases,
-        scrub=_scrubber(aliases),
+        scrub=scrubber(aliases),
         breadth=donor_base.anonymise_breadth(breadth, aliases),
         by_category=_breakdown(run, analysis, "category"),
         by_pillar=_breakdown(run, analysis, "pillar"),
@@ -116,27 +115,6 @@ def book_model(
         generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         version=_software_version(),
     )
-
-
-def _scrubber(aliases: Mapping[str, str]) -> Callable[[str], str]:
-    """Replace every confidential donor name (one whose alias differs) inside any text.
-
-    Longest names first, so a name containing another is replaced whole. Plain substring
-    matching on purpose: privacy wins over the rare mangled word.
-    """
-    hidden = {name: alias for name, alias in aliases.items() if name != alias and name}
-    if not hidden:
-        return lambda s: s
-    pattern = re.compile(
-        "|".join(re.escape(n) for n in sorted(hidden, key=lambda n: (-len(n), n))),
-        flags=re.IGNORECASE,
-    )
-    folded = {n.casefold(): a for n, a in hidden.items()}
-
-    def scrub(text: str) -> str:
-        return pattern.sub(lambda m: folded.get(m.group(0).casefold(), "Anonymous donor"), text)
-
-    return scrub
 
 
 def _software_version() -> str:
