@@ -18,7 +18,7 @@ stays two pledges. Identical pledges are flagged as warnings, never silently mer
 
 Values are held to the contract's sane ranges (:mod:`models.contract`): years 2000-2100 (in
 cells and in ``req_YYYY`` / ``amount_YYYY`` headers), at most USD 1e12 per pledge and
-requirement, exchange rates 1e-6 to 1e6 units per USD.
+requirement and at least a cent per pledge, exchange rates 1e-6 to 1e6 units per USD.
 """
 
 from __future__ import annotations
@@ -792,14 +792,18 @@ def _header_years(table: Table, columns: Iterable[str], prefix: str, report: Imp
     return ok
 
 
-def _usd_limit(r: _Row, column: str, amount: float, rate: float) -> None:
+def _usd_range(r: _Row, column: str, amount: float, rate: float) -> None:
     """A row error when ``amount`` (in a currency at ``rate`` units per USD) is more US dollars
-    than one pledge may hold."""
+    than one pledge may hold, or a positive amount below a cent."""
     usd = amount / rate
     if usd > contract.MAX_USD:
         r.error(
             column,
             f"{column} is USD {usd:.3g}; one pledge may hold at most USD {contract.MAX_USD:.0e}",
+        )
+    elif 0 < usd < contract.MIN_USD:
+        r.error(
+            column, f"{column} is USD {usd:.3g}; the smallest pledge is USD {contract.MIN_USD:g}"
         )
 
 
@@ -954,7 +958,7 @@ def _read_pledges(
                         f"last_year {last} does not match year {first} + years {n_years}",
                     )
         if currency in rates and amount is not None:
-            _usd_limit(r, "amount", amount, rates[currency])
+            _usd_range(r, "amount", amount, rates[currency])
         earmarking = read["earmarking"](r)
         target = read["earmark_to"](r)
         if earmarking is not None and target is not None:

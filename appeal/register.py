@@ -371,13 +371,29 @@ class Register:
             return entry
 
     def _check_valid(self, conn: Connection) -> None:
-        """Refuse (roll back) a write that would leave a register the model cannot use."""
+        """Refuse (roll back) a write that would leave a register the model cannot use: the
+        plan's own rules (:meth:`Plan.build`) and every earmark matching a line."""
+        from models.eligibility import EligibilityIndex, UnknownEarmarkTarget
+
         try:
-            Plan.build(**self.stored_tables(conn))
+            plan = Plan.build(**self.stored_tables(conn))
         except PlanError as exc:
             raise RegisterError(
                 f"nothing was stored: the register would then hold an invalid plan: {exc}"
             ) from None
+        index = EligibilityIndex(plan.programmes)
+        pledges = plan.pledges
+        for (earmarking, target), group in pledges.groupby(["earmarking", "earmark_to"]):
+            try:
+                index.lines_for(str(earmarking), str(target))
+            except UnknownEarmarkTarget as exc:
+                first = group.iloc[0]
+                where = _at(str(first["source_file"]), int(first["source_row"]))
+                raise RegisterError(
+                    "nothing was stored: the register would then hold an invalid plan: pledge "
+                    f"{first['pledge_id']} ({where}) is earmarked to what the programmes no "
+                    f"longer have: {exc}"
+                ) from None
 
     def _replace_reference(self, conn: Connection, plan: Plan) -> None:
         conn.execute(sa.delete(requirements_t))

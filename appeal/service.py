@@ -182,17 +182,18 @@ def load_scenario(path: str | Path | None) -> Scenario:
         raise ScenarioError(f"{p}: {exc}") from exc
 
 
-def check_scenario_donors(plan: Plan, scenario: Scenario) -> None:
+def check_scenario_donors(plan: Plan, scenario: Scenario, source: str | Path | None = None) -> None:
     """:class:`InputError` when the scenario names a donor (``excluded_donors``, the keys of
     ``risk.donor_probability``) with no pledge in the plan: a misspelt name would otherwise
-    exclude nobody, silently."""
+    exclude nobody, silently. ``source``: the scenario's file, for the message."""
     from models.privacy import rename_scenario_donors
 
     donors = {str(d): str(d) for d in plan.pledges["donor"]}
     try:
         rename_scenario_donors(scenario.to_dict(), donors, strict=True)
     except ScenarioError as exc:
-        raise InputError(f"scenario: {exc}") from None
+        where = f"{source}: " if source else ""
+        raise InputError(f"scenario: {where}{exc}") from None
 
 
 def stored_scenario(register: Register, name: str | None) -> Scenario:

@@ -47,6 +47,9 @@ CODE_LENGTH, NAME_LENGTH = 64, 200
 #: Largest sum of money in US dollars one pledge, tranche or requirement may hold: far above
 #: any real appeal, far below what breaks the arithmetic of the model (1e308 does).
 MAX_USD = 1e12
+#: Smallest pledge in US dollars: a cent (smaller amounts are typos or attacks on the solver's
+#: tolerances, never money).
+MIN_USD = 0.01
 #: Exchange rates accepted, in units of the currency per US dollar (real ones are between
 #: about 0.3 and 100,000; 1e-320 would turn a pledge into infinite dollars).
 MIN_UNITS_PER_USD, MAX_UNITS_PER_USD = 1e-6, 1e6
