@@ -68,9 +68,9 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _DEFAULT_BOOK = "xl/workbook.xml"
-#: Parts up to this size (uncompressed XML) are parsed as a whole tree; larger ones streamed.
-#: (A tree takes about 17 times its XML in memory.)
-TREE_BYTES = 8 * 1024 * 1024
+#: Parts up to this size (uncompressed XML) are parsed as a whole tree (the fastest way);
+#: larger sheets and shared strings are streamed, larger structural parts refused.
+TREE_BYTES = limits.TREE_PART_BYTES
 _DIGITS = "0123456789"
 
 

@@ -21,8 +21,8 @@ import pytest
 
 from appeal.cli import main
 from appeal.importer import load_plan
-from appeal.inert import FORMULA_TRIGGERS
-from appeal.register import PledgeIdConflict, Register, RegisterError
+from appeal.register import Register, RegisterError
+from appeal.workbook.xlsx_safety import FORMULA_TRIGGERS
 from dashboards.logic import pledges as page
 from dashboards.state import aliases_for, scenario_from_browser, scenario_to_browser
 from models.plan import PlanError, make_plan
@@ -123,7 +123,7 @@ def test_a_checked_upload_cannot_replace_a_pledge_from_another_file(
         data = make_csv([header, ["P1", "Other", *ROW[1:]]], name="up.csv").read_bytes()
         check = page.check_upload(data, "up.csv", plan)
         assert check.can_store
-        with pytest.raises(PledgeIdConflict, match=r"already in the register from first\.csv"):
+        with pytest.raises(RegisterError, match=r"already in the register from first\.csv"):
             page.store_checked(register, check, data)
         assert register.pledges()["donor"].tolist() == ["Norway"]
 
