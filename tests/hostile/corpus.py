@@ -85,6 +85,15 @@ def _bad_pledge(**changes: Any) -> list[Any]:
     return [row[h] for h in PLEDGE_HEADER]
 
 
+_PROGRAMME = {"line_id": "L1", "name": "x", "category": "entity", "entity": "UNOCT"}
+
+
+def _programme_csv(name: str, **changes: Any) -> Callable[[Path], Path]:
+    """A one-line programmes csv (pillar I, req_2027 of 5) with ``changes`` (new columns too)."""
+    row = {**_PROGRAMME, "pillar": "I", "req_2027": 5, **changes}
+    return _csv(name, [list(row), list(row.values())])
+
+
 def _pledge_csv(name: str, *bad: list[Any], header: list[str] = PLEDGE_HEADER) -> Any:
     return _csv(name, [header, GOOD_ROW, *bad])
 
@@ -994,46 +1003,38 @@ _add(
     "huge and tiny numbers",
     "programmes",
     ("row 2, column req_2027", "USD 1e+12"),
-    _csv(
-        "req_huge.csv",
-        [
-            ["line_id", "name", "category", "entity", "pillar", "req_2027"],
-            ["L1", "x", "entity", "UNOCT", "I", "10000000000000"],
-        ],
-    ),
+    _programme_csv("req_huge.csv", req_2027="10000000000000"),
 )
+
+
+def _long_requirements(path: Path, year: int, usd: float) -> Path:
+    """A programmes workbook whose requirements are a long "requirements" sheet of one row."""
+    programmes = [
+        ["line_id", "name", "category", "entity", "pillar"],
+        ["L1", "x", "entity", "UNOCT", "I"],
+    ]
+    requirements = [["line_id", "year", "requirement_usd"], ["L1", year, usd]]
+    return f.write_zip(
+        path,
+        f.workbook_parts(
+            [
+                ("Programmes", f.sheet([f.row(i + 1, r) for i, r in enumerate(programmes)]), None),
+                (
+                    "requirements",
+                    f.sheet([f.row(i + 1, r) for i, r in enumerate(requirements)]),
+                    None,
+                ),
+            ]
+        ),
+    )
+
+
 _add(
     "requirement_in_long_sheet_1e13",
     "huge and tiny numbers",
     "programmes",
     ("[requirements] row 2, column requirement_usd", "above 1e+12"),
-    lambda folder: f.write_zip(
-        folder / "req_long.xlsx",
-        f.workbook_parts(
-            [
-                (
-                    "Programmes",
-                    f.sheet(
-                        [
-                            f.row(1, ["line_id", "name", "category", "entity", "pillar"]),
-                            f.row(2, ["L1", "x", "entity", "UNOCT", "I"]),
-                        ]
-                    ),
-                    None,
-                ),
-                (
-                    "requirements",
-                    f.sheet(
-                        [
-                            f.row(1, ["line_id", "year", "requirement_usd"]),
-                            f.row(2, ["L1", 2027, 1e13]),
-                        ]
-                    ),
-                    None,
-                ),
-            ]
-        ),
-    ),
+    lambda folder: _long_requirements(folder / "req_long.xlsx", 2027, 1e13),
 )
 for _name, _text, _frag in (
     ("rate_1e_320", "1e-320", "from 1e-06 to 1e+06"),
@@ -1158,46 +1159,14 @@ for _year in (1900, 2999):
         "finding: requirement years 1900 and 2999",
         "programmes",
         (f"column req_{_year}", "outside 2000-2100"),
-        _csv(
-            f"req{_year}.csv",
-            [
-                ["line_id", "name", "category", "entity", "pillar", "req_2027", f"req_{_year}"],
-                ["L1", "x", "entity", "UNOCT", "I", 5, 5],
-            ],
-        ),
+        _programme_csv(f"req{_year}.csv", **{f"req_{_year}": 5}),
     )
 _add(
     "requirement_long_sheet_year_2999",
     "finding: requirement years 1900 and 2999",
     "programmes",
     ("[requirements] row 2, column year", "2000-2100"),
-    lambda folder: f.write_zip(
-        folder / "req2999.xlsx",
-        f.workbook_parts(
-            [
-                (
-                    "Programmes",
-                    f.sheet(
-                        [
-                            f.row(1, ["line_id", "name", "category", "entity", "pillar"]),
-                            f.row(2, ["L1", "x", "entity", "UNOCT", "I"]),
-                        ]
-                    ),
-                    None,
-                ),
-                (
-                    "requirements",
-                    f.sheet(
-                        [
-                            f.row(1, ["line_id", "year", "requirement_usd"]),
-                            f.row(2, ["L1", 2999, 5]),
-                        ]
-                    ),
-                    None,
-                ),
-            ]
-        ),
-    ),
+    lambda folder: _long_requirements(folder / "req2999.xlsx", 2999, 5),
 )
 
 # -- duplicate ids across files ---------------------------------------------------------------
@@ -1260,13 +1229,7 @@ _add(
     "control characters",
     "programmes",
     ("row 2, column line_id", "bidirectional"),
-    _csv(
-        "bidi_line.csv",
-        [
-            ["line_id", "name", "category", "entity", "pillar", "req_2027"],
-            ["L\u202e1", "x", "entity", "UNOCT", "I", 5],
-        ],
-    ),
+    _programme_csv("bidi_line.csv", line_id="L\u202e1"),
 )
 _add(
     "control_in_xlsx_donor",
@@ -1314,13 +1277,7 @@ _add(
     "injection text",
     "programmes",
     ("row 2, column name", "formula not allowed"),
-    _csv(
-        "f3.csv",
-        [
-            ["line_id", "name", "category", "entity", "pillar", "req_2027"],
-            ["L1", "=1+1", "entity", "UNOCT", "I", 5],
-        ],
-    ),
+    _programme_csv("f3.csv", name="=1+1"),
 )
 _add(
     "formula_in_rate",
