@@ -88,10 +88,10 @@ def _bad_pledge(**changes: Any) -> list[Any]:
 _PROGRAMME = {"line_id": "L1", "name": "x", "category": "entity", "entity": "UNOCT"}
 
 
-def _programme_csv(name: str, **changes: Any) -> Callable[[Path], Path]:
+def _programme_csv(file: str, /, **changes: Any) -> Callable[[Path], Path]:
     """A one-line programmes csv (pillar I, req_2027 of 5) with ``changes`` (new columns too)."""
     row = {**_PROGRAMME, "pillar": "I", "req_2027": 5, **changes}
-    return _csv(name, [list(row), list(row.values())])
+    return _csv(file, [list(row), list(row.values())])
 
 
 def _pledge_csv(name: str, *bad: list[Any], header: list[str] = PLEDGE_HEADER) -> Any:
