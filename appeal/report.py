@@ -5,7 +5,7 @@ allocations, unallocated, donor_base, targets, solver, import_report) plus expla
 next_million, min_viable, flexible_marginal_value, scenario and plan. Confidential donors are
 replaced by "Anonymous donor N" everywhere in it (unless ``reveal_confidential``): donor
 columns by their alias, and every other text — the scenario's name and description, ids,
-messages — scrubbed of their names (:func:`models.privacy.scrubber`). Money stays unrounded;
+messages — scrubbed of their names (:func:`models.privacy.name_scrubber`). Money stays unrounded;
 NaN and infinities become null. :func:`write_json` writes such a dict to a file or to stdout,
 the same way for every command, with every text made inert (:mod:`appeal.inert`: text a
 spreadsheet would run as a formula is quote-prefixed).
@@ -25,7 +25,7 @@ import pandas as pd
 
 from appeal.inert import inert_data
 from models.analytics import PlanRun
-from models.privacy import anonymise, donor_aliases, rename_scenario_donors, scrubber
+from models.privacy import anonymise, donor_aliases, name_scrubber, rename_scenario_donors
 
 RESULT_KEYS = (
     "totals",
@@ -134,7 +134,7 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
     safe: dict[str, Any] = json_safe(out)
     if reveal_confidential:
         return safe
-    scrubbed: dict[str, Any] = _scrub_strings(safe, scrubber(aliases))
+    scrubbed: dict[str, Any] = _scrub_strings(safe, name_scrubber(aliases))
     return scrubbed
 
 

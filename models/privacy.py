@@ -7,7 +7,7 @@ not count), so "Qatar" marked confidential on one row makes "QATAR " on another 
 too. Numbering is by descending programmable USD, then name, so it is stable for a given plan
 and never reveals alphabetical position. A scenario names donors too (excluded donors, per-donor
 probabilities): :func:`rename_scenario_donors` maps them, out to readers and back. Free text
-(scenario names and descriptions, notes, messages) goes through :func:`scrubber`, the one
+(scenario names and descriptions, notes, messages) goes through :func:`name_scrubber`, the one
 function that removes confidential names from text before it leaves the server.
 """
 
@@ -81,7 +81,7 @@ def donor_aliases(plan: Plan, *, reveal: bool = False) -> DonorAliases:
     return DonorAliases({d: alias.get(d, d) for d in names})
 
 
-def scrubber(aliases: Mapping[str, str]) -> Callable[[str], str]:
+def name_scrubber(aliases: Mapping[str, str]) -> Callable[[str], str]:
     """A function replacing every confidential donor's name (one whose alias differs) inside
     any text by its alias: the one scrub of free text for the JSON, the workbook and the
     dashboard.
@@ -142,7 +142,7 @@ def rename_scenario_donors(
 
     - out to a reader (the browser, the JSON): ``names`` = :func:`donor_aliases`; a donor not
       in the map keeps its name, and the scenario's free text (name, description) is passed
-      through :func:`scrubber`, so a description naming a confidential donor says its alias;
+      through :func:`name_scrubber`, so a description naming a confidential donor says its alias;
     - back in from the browser: ``names`` = alias -> donor and ``strict=True``: a name that is
       not an alias of this plan raises :class:`ScenarioError` naming the key. A guessed real
       name of a confidential donor is not an alias, so it is refused exactly like a name with
@@ -176,7 +176,7 @@ def rename_scenario_donors(
     if problems:
         raise ScenarioError(problems)
     if not strict:
-        scrub = scrubber(names)
+        scrub = name_scrubber(names)
         for key in _SCENARIO_TEXT:
             if isinstance(out.get(key), str):
                 out[key] = scrub(out[key])

@@ -26,7 +26,7 @@ from appeal.workbook.xlsx_safety import FORMULA_TRIGGERS
 from dashboards.logic import pledges as page
 from dashboards.state import aliases_for, scenario_from_browser, scenario_to_browser
 from models.plan import PlanError, make_plan
-from models.privacy import donor_aliases, scrubber
+from models.privacy import donor_aliases, name_scrubber
 from models.scenario import Scenario, ScenarioError
 from tests.conftest import PLEDGE_HEADER
 from tests.hostile import files
@@ -303,7 +303,7 @@ def test_aliases_and_scrubber_match_normalised_names(
     assert aliases["QATAR"].startswith("Anonymous donor")  # the stored spelling, trimmed
     assert aliases.get("  qatar\u200b") == aliases["Qatar"]  # any spelling of the name
     assert aliases["Norway"] == "Norway"
-    scrub = scrubber(aliases)
+    scrub = name_scrubber(aliases)
     assert "qatar" not in scrub("qatar, QATAR , Qa\u200btar and\tQaTaR").casefold()
     assert scrub("Norway only") == "Norway only"
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from models import donor_base, gaps
 from models.plan import Plan
-from models.privacy import donor_aliases, scrubber
+from models.privacy import donor_aliases, name_scrubber
 from models.result import AllocationResult
 from models.scenario import Scenario
 
@@ -102,7 +102,7 @@ def book_model(
         hxl=hxl,
         reveal=reveal,
         aliases=aliases,
-        scrub=scrubber(aliases),
+        scrub=name_scrubber(aliases),
         breadth=donor_base.anonymise_breadth(breadth, aliases),
         by_category=_breakdown(run, analysis, "category"),
         by_pillar=_breakdown(run, analysis, "pillar"),
