@@ -22,6 +22,7 @@ Cell parsers (:func:`parse_amount`, :func:`parse_year`, ...) turn one cell into 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -702,8 +703,8 @@ def read_table(
     data, name = source_bytes(source, filename)
     fmt = file_format(name, data)
     expected = ", ".join(REQUIRED[kind])
-    current = ""  # the sheet being read, for messages
-    try:
+    current = [""]  # the sheet being read, for messages
+    with _read_errors(name, current):
         if fmt == "csv":
             if sheet is not None:
                 return None  # a csv holds a single table
@@ -736,8 +737,8 @@ def read_table(
             preferred = {header_key(kind), header_key(kind.rstrip("s"))}
             ordered = sorted(readable, key=lambda s: header_key(s.title) not in preferred)
         for candidate in ordered:
-            current = candidate.title
-            table = find_header(kind, candidate.rows(), name, current, profile)
+            current[0] = candidate.title
+            table = find_header(kind, candidate.rows(), name, current[0], profile)
             if table is not None:
                 return table
         if required:
@@ -748,12 +749,31 @@ def read_table(
                 f"(sheets: {', '.join(names) or 'none'}{_hidden_note(skipped)})",
             )
         return None
+
+
+def first_sheet_rows(data: bytes, file: str) -> list[NumberedRow]:
+    """(row number, values) of a csv, or of a workbook's first visible sheet, read within the
+    limits like every table: for files that are not a contract table (such as the tailored
+    asks' prospects). Raises :class:`SpreadsheetError`."""
+    with _read_errors(file, [""]):
+        if file_format(file, data) == "csv":
+            return list(numbered_rows(iter_csv_rows(data, file)))
+        sheets = [s for s in xlsx_reader.workbook_sheets(data) if not s.hidden]
+        return list(sheets[0].rows()) if sheets else []
+
+
+@contextlib.contextmanager
+def _read_errors(name: str, sheet: list[str]) -> Iterator[None]:
+    """A limit broken or a damaged workbook as a :class:`SpreadsheetError` naming the file
+    (and ``sheet[0]``, the sheet being read)."""
+    try:
+        yield
     except limits.LimitExceeded as exc:
         raise SpreadsheetError(
-            name, current, _with_part(exc.message, exc.part), row=exc.row, column=exc.column
+            name, sheet[0], _with_part(exc.message, exc.part), row=exc.row, column=exc.column
         ) from None
     except xlsx_reader.XlsxError as exc:
-        raise SpreadsheetError(name, current, exc.message, row=exc.row) from None
+        raise SpreadsheetError(name, sheet[0], exc.message, row=exc.row) from None
 
 
 def _with_part(message: str, part: str) -> str:

@@ -110,3 +110,22 @@ def test_a_bounded_stream_counts_what_is_really_unpacked() -> None:
 )
 def test_sizes_read_well(size: int, text: str) -> None:
     assert limits.size_text(size) == text
+
+
+def test_rows_of_a_file_that_is_not_a_table_are_read_within_the_limits(tmp_path: Path) -> None:
+    from appeal import spreadsheet as ss
+    from tests.hostile import files
+
+    book = files.xlsx(tmp_path / "p.xlsx", files.pledge_sheet())
+    assert ss.first_sheet_rows(book.read_bytes(), "p.xlsx") == [
+        (1, tuple(files.PLEDGE_HEADER)),
+        (2, tuple(files.GOOD_ROW)),
+    ]
+    bomb = files.xlsx(tmp_path / "b.xlsx", files.pledge_sheet(extra=['<row r="1000000"/>']))
+    assert ss.first_sheet_rows(bomb.read_bytes(), "b.xlsx")[-1][0] == 2
+    wide = files.xlsx(
+        tmp_path / "w.xlsx", files.sheet(['<row r="1"><c r="ZZZ1"><v>1</v></c></row>'])
+    )
+    with pytest.raises(ss.SpreadsheetError, match="column ZZZ") as info:
+        ss.first_sheet_rows(wide.read_bytes(), "w.xlsx")
+    assert (info.value.file, info.value.row, info.value.column) == ("w.xlsx", 1, "ZZZ")
