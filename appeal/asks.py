@@ -213,13 +213,7 @@ def _source(path: str | Path) -> tuple[bytes, str]:
 def _rows(data: bytes, name: str) -> list[tuple[int, tuple[Any, ...]]]:
     """(row number, values) of the csv or of the workbook's first sheet."""
     try:
-        if ss.file_format(name, data) == "csv":
-            return list(enumerate(ss.iter_csv_rows(data, name), start=1))
-        wb = ss.open_workbook(data, name)
-        try:
-            return list(enumerate(ss.sheet_rows(wb.worksheets[0]), start=1))
-        finally:
-            wb.close()
+        return [(number, tuple(values)) for number, values in ss.first_sheet_rows(data, name)]
     except ss.SpreadsheetError as exc:
         raise AsksError(f"{exc.file}: {exc.message}") from None
 

@@ -8,8 +8,12 @@ transaction, so a cache keyed on the revision (the service's plan cache) can nev
 older than the last committed write — on SQLite and PostgreSQL alike.
 
 Pledges are keyed by ``pledge_id`` (given in the file or a stable hash of the pledge's
-content, see :func:`appeal.importer.pledge_hash`), so re-importing the same file replaces the
-same rows instead of adding duplicates.
+content and source, see :func:`appeal.importer.pledge_hash`), so re-importing the same file
+replaces the same rows instead of adding duplicates. A pledge id already stored from *another*
+file is never silently replaced: the import is refused (:class:`PledgeIdConflict`) unless the
+caller asks to replace such pledges, and then each replacement is reported. Every write that
+stores pledges or reference tables checks, in its transaction, that the register still holds a
+plan the model can use (:meth:`~models.plan.Plan.build`), so an invalid register cannot be made.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from appeal.config import ensure_sqlite_dir
-from appeal.importer import ImportReport
+from appeal.importer import ImportReport, RowError
 from models import contract
 from models.plan import (
     DONOR_COLUMNS,
@@ -142,6 +146,27 @@ _CHUNK = 500
 
 class RegisterError(ValueError):
     """A register operation was asked to do something invalid (message for people)."""
+
+
+class PledgeIdConflict(RegisterError):
+    """Incoming pledges carry ids the register holds from another file; nothing was stored.
+    ``conflicts``: (pledge_id, incoming "file row N", stored "file row N")."""
+
+    def __init__(self, conflicts: Sequence[tuple[str, str, str]]) -> None:
+        self.conflicts = list(conflicts)
+        shown = [
+            f"pledge_id {pid!r} ({new}) is already in the register from {old}"
+            for pid, new, old in self.conflicts[:10]
+        ]
+        more = len(self.conflicts) - len(shown)
+        if more > 0:
+            shown.append(f"... and {more} more")
+        super().__init__(
+            f"{len(self.conflicts)} pledge id(s) already used by pledges from other files: "
+            + "; ".join(shown)
+            + ". A pledge id must name one pledge: give these pledges their own ids, or "
+            "replace the stored ones on purpose (appeal import --replace-existing)"
+        )
 
 
 class Revision(NamedTuple):
@@ -297,8 +322,15 @@ class Register:
         self.close()
 
     # -- imports --------------------------------------------------------------------------
-    def import_plan(self, plan: Plan, report: ImportReport) -> None:
-        """Store a whole plan: reference tables replaced, pledges upserted, one transaction."""
+    def import_plan(
+        self, plan: Plan, report: ImportReport, *, replace_existing: bool = False
+    ) -> None:
+        """Store a whole plan: reference tables replaced, pledges upserted, one transaction.
+
+        Raises :class:`PledgeIdConflict` (nothing stored) when a pledge id is stored from
+        another file, unless ``replace_existing`` (each replacement is then a warning in
+        ``report``), and :class:`RegisterError` when the register would not hold a valid plan.
+        """
         with self._write() as conn:
             self._replace_reference(conn, plan)
             # One log entry per pledge file, including files whose every row was refused.
@@ -309,7 +341,16 @@ class Register:
                     plan.tranches["pledge_id"].isin(set(group["pledge_id"]))
                 ]
                 file_report = _file_report(report, source_file)
-                self._store_pledges(conn, group, tranches, file_report, source_file)
+                _, replaced = self._store_pledges(
+                    conn, group, tranches, file_report, source_file, None, replace_existing
+                )
+                report.warnings.extend(replaced)
+            # Only this plan's pledges stored: the register holds the plan itself (validated
+            # when it was built) with donors and rates validated when they were stored.
+            # Otherwise the pledges already there must still fit the new programmes.
+            stored = conn.execute(sa.select(sa.func.count()).select_from(pledges_t)).scalar()
+            if stored != len(plan.pledges):
+                self._check_valid(conn)
             conn.execute(sa.delete(meta_t).where(meta_t.c.key.in_(["title", "illustrative"])))
             conn.execute(
                 meta_t.insert(),
@@ -327,10 +368,44 @@ class Register:
         source_file: str,
         *,
         content: bytes | None = None,
+        replace_existing: bool = False,
     ) -> ImportLogEntry:
-        """Upsert one file's pledges and tranches (idempotent by pledge_id) and log it."""
+        """Upsert one file's pledges and tranches (idempotent by pledge_id) and log it.
+
+        The same refusals as :meth:`import_plan`; the stored plan is validated with the new
+        pledges before the transaction commits.
+        """
         with self._write() as conn:
-            return self._store_pledges(conn, pledges, tranches, report, source_file, content)
+            entry, _ = self._store_pledges(
+                conn, pledges, tranches, report, source_file, content, replace_existing
+            )
+            self._check_valid(conn)
+            return entry
+
+    def _check_valid(self, conn: Connection) -> None:
+        """Refuse (roll back) a write that would leave a register the model cannot use: the
+        plan's own rules (:meth:`Plan.build`) and every earmark matching a line."""
+        from models.eligibility import EligibilityIndex, UnknownEarmarkTarget
+
+        try:
+            plan = Plan.build(**self.stored_tables(conn))
+        except PlanError as exc:
+            raise RegisterError(
+                f"nothing was stored: the register would then hold an invalid plan: {exc}"
+            ) from None
+        index = EligibilityIndex(plan.programmes)
+        pledges = plan.pledges
+        for (earmarking, target), group in pledges.groupby(["earmarking", "earmark_to"]):
+            try:
+                index.lines_for(str(earmarking), str(target))
+            except UnknownEarmarkTarget as exc:
+                first = group.iloc[0]
+                where = _at(str(first["source_file"]), int(first["source_row"]))
+                raise RegisterError(
+                    "nothing was stored: the register would then hold an invalid plan: pledge "
+                    f"{first['pledge_id']} ({where}) is earmarked to what the programmes no "
+                    f"longer have: {exc}"
+                ) from None
 
     def _replace_reference(self, conn: Connection, plan: Plan) -> None:
         conn.execute(sa.delete(requirements_t))
@@ -363,15 +438,40 @@ class Register:
         report: ImportReport,
         source_file: str,
         content: bytes | None = None,
-    ) -> ImportLogEntry:
+        replace_existing: bool = False,
+    ) -> tuple[ImportLogEntry, list[RowError]]:
+        """Upsert one file's pledges (see :meth:`import_plan` for the refusals); the log entry
+        and a warning for each pledge of another file replaced."""
         ids = [str(x) for x in pledges["pledge_id"]]
-        existing: set[str] = set()
+        origin: dict[str, tuple[str, int]] = {}
+        c = pledges_t.c
         for chunk in _chunks(ids):
-            existing.update(
-                conn.execute(
-                    sa.select(pledges_t.c.pledge_id).where(pledges_t.c.pledge_id.in_(chunk))
-                ).scalars()
+            rows = conn.execute(
+                sa.select(c.pledge_id, c.source_file, c.source_row).where(c.pledge_id.in_(chunk))
             )
+            origin.update((str(r[0]), (str(r[1]), int(r[2]))) for r in rows)
+        existing = set(origin)
+        conflicts = [
+            (pid, _at(str(src), int(row)), _at(*origin[pid]))
+            for pid, src, row in zip(
+                ids, pledges["source_file"], pledges["source_row"], strict=True
+            )
+            if pid in origin and origin[pid][0] != str(src)
+        ]
+        if conflicts and not replace_existing:
+            raise PledgeIdConflict(conflicts)
+        # Reported in the file's log entry and to the caller: never a silent replacement.
+        replaced = [
+            RowError(
+                source_file,
+                "",
+                None,
+                "pledge_id",
+                f"pledge_id {pid!r} ({new}) replaced the pledge stored from {old}",
+            )
+            for pid, new, old in conflicts
+        ]
+        report.warnings.extend(replaced)
         at = _now()
         entry = ImportLogEntry(
             import_id=0,
@@ -402,12 +502,27 @@ class Register:
             _bulk_insert(conn, pledges_t, frame, [*PLEDGE_COLUMNS, "import_id"])
         if len(tranches):
             _bulk_insert(conn, tranches_t, tranches, TRANCHE_COLUMNS)
-        return entry
+        return entry, replaced
 
     # -- reading --------------------------------------------------------------------------
-    def _frame(self, table: sa.Table, columns: Sequence[str], order: Sequence[str]) -> pd.DataFrame:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
+    @contextlib.contextmanager
+    def _reading(self, conn: Connection | None) -> Iterator[Connection]:
+        """``conn`` (a write transaction reading what it wrote), else a new connection."""
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as fresh:
+            yield fresh
+
+    def _frame(
+        self,
+        table: sa.Table,
+        columns: Sequence[str],
+        order: Sequence[str],
+        conn: Connection | None = None,
+    ) -> pd.DataFrame:
+        with self._reading(conn) as db:
+            rows = db.execute(
                 sa.select(*[table.c[c] for c in columns]).order_by(*[table.c[o] for o in order])
             ).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
@@ -422,39 +537,41 @@ class Register:
         with self.engine.connect() as conn:
             return bool(conn.execute(sa.select(sa.func.count()).select_from(programmes_t)).scalar())
 
-    def programmes(self) -> pd.DataFrame:
-        frame = self._frame(programmes_t, [*PROGRAMME_COLUMNS, "extra"], ["position", "line_id"])
+    def programmes(self, conn: Connection | None = None) -> pd.DataFrame:
+        frame = self._frame(
+            programmes_t, [*PROGRAMME_COLUMNS, "extra"], ["position", "line_id"], conn
+        )
         extras = [json.loads(x or "{}") for x in frame.pop("extra")]
         if extras and any(extras):
             frame = pd.concat([frame, pd.DataFrame(extras, index=frame.index)], axis=1)
         return conform("programmes", frame)
 
-    def fx(self) -> pd.DataFrame:
-        return conform("fx", self._frame(fx_t, FX_COLUMNS, ["currency"]))
+    def fx(self, conn: Connection | None = None) -> pd.DataFrame:
+        return conform("fx", self._frame(fx_t, FX_COLUMNS, ["currency"], conn))
 
-    def pledges(self) -> pd.DataFrame:
-        frame = self._frame(pledges_t, PLEDGE_COLUMNS, ["source_file", "source_row", "pledge_id"])
-        return conform("pledges", frame)
+    def pledges(self, conn: Connection | None = None) -> pd.DataFrame:
+        order = ["source_file", "source_row", "pledge_id"]
+        return conform("pledges", self._frame(pledges_t, PLEDGE_COLUMNS, order, conn))
 
-    def tranches(self) -> pd.DataFrame:
-        return conform("tranches", self._frame(tranches_t, TRANCHE_COLUMNS, contract.TRANCHES.key))
+    def tranches(self, conn: Connection | None = None) -> pd.DataFrame:
+        frame = self._frame(tranches_t, TRANCHE_COLUMNS, contract.TRANCHES.key, conn)
+        return conform("tranches", frame)
 
-    def stored_tables(self) -> dict[str, Any]:
+    def stored_tables(self, conn: Connection | None = None) -> dict[str, Any]:
         """The stored tables, title and flag as :meth:`Plan.build` takes them (read as they
-        are: :meth:`load_plan` validates them)."""
-        with self.engine.connect() as conn:
-            meta = {
-                str(k): str(v) for k, v in conn.execute(sa.select(meta_t.c.key, meta_t.c.value))
-            }
+        are: :meth:`load_plan` validates them), through ``conn`` when given."""
+        with self._reading(conn) as db:
+            rows = db.execute(sa.select(meta_t.c.key, meta_t.c.value))
+            meta = {str(k): str(v) for k, v in rows}
         return {
-            "programmes": self.programmes(),
+            "programmes": self.programmes(conn),
             "requirements": self._frame(
-                requirements_t, REQUIREMENT_COLUMNS, contract.REQUIREMENTS.key
+                requirements_t, REQUIREMENT_COLUMNS, contract.REQUIREMENTS.key, conn
             ),
-            "pledges": self.pledges(),
-            "tranches": self.tranches(),
-            "donors": self._frame(donors_t, DONOR_COLUMNS, contract.DONORS.key),
-            "fx": self.fx(),
+            "pledges": self.pledges(conn),
+            "tranches": self.tranches(conn),
+            "donors": self._frame(donors_t, DONOR_COLUMNS, contract.DONORS.key, conn),
+            "fx": self.fx(conn),
             "title": meta.get("title", "Multi-Year Appeal"),
             "illustrative": bool(json.loads(meta.get("illustrative", "false"))),
         }
@@ -531,6 +648,11 @@ class Register:
             result = conn.execute(sa.delete(scenarios_t).where(scenarios_t.c.name == name))
             if result.rowcount == 0:
                 raise RegisterError(f"no saved scenario named {name!r}")
+
+
+def _at(file: str, row: int) -> str:
+    """Where a pledge came from, for messages ("pledges.xlsx row 4")."""
+    return f"{file or 'no file'}" + (f" row {row}" if row else "")
 
 
 def _file_report(report: ImportReport, source_file: str) -> ImportReport:

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 scenario = _scenario(args, register)
         if args.title:
             plan = plan.replace(title=args.title)
+        service.check_scenario_donors(plan, scenario, args.scenario_file)
         planned = service.solve(plan, scenario, report)
         path = service.export_workbook(
             out, planned, reveal_confidential=args.reveal_confidential, hxl=args.hxl
