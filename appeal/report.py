@@ -134,7 +134,13 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
     safe: dict[str, Any] = json_safe(out)
     if reveal_confidential:
         return safe
-    scrubbed: dict[str, Any] = _scrub_strings(safe, name_scrubber(aliases))
+    return for_outside_readers(safe, aliases)
+
+
+def for_outside_readers(data: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
+    """JSON-safe ``data`` with every confidential donor's name scrubbed from every string
+    (titles, scenario descriptions, messages): the last step before any JSON leaves."""
+    scrubbed: dict[str, Any] = _scrub_strings(data, name_scrubber(aliases))
     return scrubbed
 
 

@@ -257,6 +257,9 @@ def test_a_confidential_donor_in_another_letter_case_is_confidential_everywhere(
         str(v) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for v in r if v
     )
     book.close()
+    analysed = tmp_path / "a.json"
+    assert main(["analyse", *argv[1:], "--draws", "5", "--json", str(analysed)]) == 0
+    texts["analyse json"] = analysed.read_text(encoding="utf-8")
     imports = ["--db", tmp_db_url, "import", "--programmes", str(small_programmes)]
     assert main([*imports, "--fx", str(small_fx), str(confidential_plan)]) == 0
     capsys.readouterr()
