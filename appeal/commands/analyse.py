@@ -333,8 +333,8 @@ def summary(data: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from appeal import service
     from appeal.report import for_outside_readers, json_safe, write_json
-    from models.privacy import donor_aliases
     from models.allocation import AllocationInputError
+    from models.privacy import donor_aliases
     from models.risk import RiskError
     from models.scenario import ScenarioError
     from models.stress import UnknownDonor
