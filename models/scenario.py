@@ -35,6 +35,9 @@ CRITERIA = (
     "human_rights_gender",
 )
 SOLVERS = ("auto", "highs", "cbc")
+# Third stage of the lexicographic objective (models/stages.py): "none", or "reference" for the
+# allocation closest to a reference allocation passed to the engine with the plan.
+STABILITY = ("none", "reference")
 
 
 class ScenarioError(ValueError):
@@ -62,6 +65,11 @@ class Weights:
     are derived from scored criteria (programme columns ``score_<criterion>``, 0-5) instead of
     tiers; tiers still order lines with equal score. ``tranche_share`` of each line-year's
     requirement counts full weight, the rest ``tranche_weight`` of it.
+
+    ``early_year_preference``: > 0 turns on the earlier-years stage of the lexicographic
+    objective (among allocations of equal value, the one funding earlier years); 0 turns it
+    off. Its size no longer matters: the stage never gives up value (the key is kept so
+    stored scenarios keep loading).
     """
 
     tier: dict[int, float] = field(default_factory=lambda: {1: 8.0, 2: 4.0, 3: 2.0, 4: 1.0})
@@ -98,6 +106,14 @@ class Scenario:
     time_limit_seconds: float = 30.0
     mip_gap: float = 1e-6
     risk: Risk = field(default_factory=Risk)
+    # Last stage of the lexicographic objective: "reference" picks, among allocations equally
+    # good on every earlier stage, the one closest to a reference allocation (line-year
+    # funding) handed to the engine with the plan, so small changes do not reshuffle lines
+    # that need not move. ``stability_reference`` names the reference for the application
+    # to load: "" for the official appeal, else a saved scenario's name (the engine itself
+    # takes the reference as a table).
+    stability: str = "none"
+    stability_reference: str = ""
 
     # -- validation -------------------------------------------------------------------------
     def validate(self) -> Scenario:
@@ -126,6 +142,13 @@ class Scenario:
         if self.donor_line_cap_share is not None and not 0 < self.donor_line_cap_share <= 1:
             problems.append(
                 f"donor_line_cap_share must be in (0, 1], got {self.donor_line_cap_share}"
+            )
+        early = self.weights.early_year_preference
+        if not early >= 0:
+            problems.append(f"weights.early_year_preference must be >= 0, got {early}")
+        if self.stability not in STABILITY:
+            problems.append(
+                f"stability must be one of {', '.join(STABILITY)}, got {self.stability!r}"
             )
         if self.solver not in SOLVERS:
             problems.append(f"solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}")

@@ -66,6 +66,8 @@ def test_toml_round_trip(
         ("[weights.criteria]\nbeauty = 1", "weights.criteria.beauty"),
         ("[risk.status_probability]\npledged = 2", "risk.status_probability.pledged"),
         ("donor_line_cap_share = 0", "donor_line_cap_share"),
+        ('stability = "closest"', "stability must be one of none, reference"),
+        ("[weights]\nearly_year_preference = -1", "weights.early_year_preference"),
         ("name = ", "not valid TOML"),
     ],
 )
@@ -89,3 +91,10 @@ def test_scenario_file_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"missing\.toml"):
         load_scenario(tmp_path / "missing.toml")
     assert load_scenario(None) == Scenario()
+
+
+def test_stability_keys_round_trip_and_default_off() -> None:
+    assert Scenario().stability == "none"
+    sc = Scenario.from_toml('stability = "reference"\nstability_reference = "official 2027"\n')
+    assert (sc.stability, sc.stability_reference) == ("reference", "official 2027")
+    assert Scenario.from_toml(sc.to_toml()) == sc
