@@ -47,6 +47,7 @@ import pandas as pd
 from models import allocation
 from models.gaps import to_records
 from models.plan import Plan
+from models.pooling import sum_by
 from models.scenario import Risk, Scenario
 
 QUANTILES = (0.10, 0.50, 0.90)
@@ -117,7 +118,16 @@ class _Worker:
         self.job = job
         self.model = allocation.AllocationModel.build(job.plan, job.scenario)
         self.cache: dict[bytes, tuple[str, np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._pos_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        reader = self.model.reader
+        # Per draw only a factor vector changes: the risky pledges' positions in it, and each
+        # engine line-year's output position, are looked up once.
+        self.codes = reader.pledge_codes(job.risky_ids)
+        self.factor = np.ones(reader.n_pledge_codes + 1)
+        self.positions = self._positions(reader.ly_frame)
+        self.mv_index = [
+            self.model.pools.line_ids.index(line) if line in self.model.pools.line_ids else -1
+            for line in job.mv_lines
+        ]
 
     def run(self, start: int, stop: int) -> _Chunk:
         job = self.job
@@ -148,43 +158,31 @@ class _Worker:
 
     def _solve(self, row: np.ndarray) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         job = self.job
-        scale = {pid: 1.0 if got else 0.0 for pid, got in zip(job.risky_ids, row, strict=True)}
-        sol = self.model.solve_scaled(scale)
-        status, frame, mv_met = str(sol.status), sol.funded, sol.min_viable_funded
-        positions = self._positions(frame)
+        factor = self.factor
+        factor[:] = 1.0
+        factor[self.codes] = row.astype(float)
+        factor[-1] = 1.0  # pledges without pooled money
+        supply, firm_supply = self.model.reader.supply_for(factor)
+        sol = self.model.solve_supply(supply, firm_supply, frame=False)
         m = len(job.line_index)
-        funded = np.bincount(
-            positions, weights=frame["funded_usd"].to_numpy(dtype=float), minlength=m + 1
-        )[:m]
-        firm = np.bincount(
-            positions, weights=frame["firm_usd"].to_numpy(dtype=float), minlength=m + 1
-        )[:m]
-        mv = np.array([bool(mv_met.get(line, False)) for line in job.mv_lines], dtype=bool)
-        return status, funded, firm, mv
+        funded = np.zeros(m)
+        firm = np.zeros(m)
+        if sol.funded_ly is not None and sol.firm_ly is not None:
+            funded = sum_by(self.positions, weights=sol.funded_ly, minlength=m + 1)[:m]
+            firm = sum_by(self.positions, weights=sol.firm_ly, minlength=m + 1)[:m]
+        met = sol.min_viable_funded
+        mv = np.array([bool(met.get(line, False)) for line in job.mv_lines], dtype=bool)
+        return str(sol.status), funded, firm, mv
 
     def _positions(self, frame: pd.DataFrame) -> np.ndarray:
-        """Output position of each row of the engine's funded frame (m = outside the horizon).
-
-        The engine returns the same rows in the same order on every re-solve, so the lookup is
-        done once and only re-checked (cheaply) afterwards — pandas per draw is the bottleneck
-        otherwise."""
-        ids = frame["line_id"].to_numpy()
-        years = frame["year"].to_numpy()
-        cached = self._pos_cache
-        if (
-            cached is not None
-            and len(cached[0]) == len(ids)
-            and np.array_equal(cached[0], ids)
-            and np.array_equal(cached[1], years)
-        ):
-            return cached[2]
+        """Output position of each of the engine's line-years (m = outside the horizon): the
+        engine returns the same line-years in the same order on every re-solve."""
         keys = pd.MultiIndex.from_arrays(
-            [pd.Index(ids).astype(str), pd.Index(years).astype(int)], names=["line_id", "year"]
+            [pd.Index(frame["line_id"]).astype(str), pd.Index(frame["year"]).astype(int)],
+            names=["line_id", "year"],
         )
         pos = self.job.line_index.get_indexer(keys)
-        pos = np.where(pos < 0, len(self.job.line_index), pos).astype(np.intp)
-        self._pos_cache = (ids.copy(), years.copy(), pos)
-        return pos
+        return np.where(pos < 0, len(self.job.line_index), pos).astype(np.intp)
 
 
 # Set in each pool process by _init_worker (fork inherits the job from the parent).
