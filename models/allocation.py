@@ -33,7 +33,10 @@ Public surface::
 
 ``reference``: a table with ``line_id``, ``year``, ``funded_usd`` (e.g. the official appeal's
 ``lines``) that the stability stage stays close to when ``scenario.stability == "reference"``;
-the result's ``stability`` says how many line-years moved with and without it.
+the result's ``stability`` says how many line-years moved with and without it. The model itself
+carries no stability rows: the allocation without stability is the very one the scenario with
+``stability = "none"`` gives; the stability stage then runs on a twin that has them, holding
+its minimum-viable decisions.
 
 Data problems raise :class:`AllocationInputError` (a ``ValueError``) naming them; solver
 trouble (time limit without a solution, infeasibility) never raises: the result's
@@ -140,10 +143,11 @@ class AllocationModel:
         self.backend = backend
         self.phases = phases
         self.reference = reference
+        self.reference_usd = _reference_vector(pools, reference) if reference is not None else None
         self.reader = SolutionReader(plan, scenario, pools, form)
         self.stage_plan = StagePlan.for_scenario(form, scenario)
         self._fallback: PulpModel | None = None
-        self._twin: AllocationModel | None = None
+        self._stability_twin: AllocationModel | None = None
 
     # -- check data, pool, create the model -------------------------------------------------
     @classmethod
@@ -155,11 +159,13 @@ class AllocationModel:
         backend: str | None = None,
         reference: pd.DataFrame | None = None,
         pools: Pooling | None = None,
+        stability_rows: bool = False,
     ) -> AllocationModel:
         """Validate, pool and build. ``backend`` overrides the scenario's solver choice
         (one of :data:`models.solve.BACKENDS`, for benchmarks and comparisons);
         ``reference`` is the allocation the stability stage stays close to (line_id, year,
-        funded_usd); ``pools``: the plan already pooled under this scenario."""
+        funded_usd); ``pools``: the plan already pooled under this scenario;
+        ``stability_rows``: build the stability families into this model (the twins do)."""
         phases = _Phases()
         with phases.timed("validate"):
             scenario.validate()
@@ -168,7 +174,9 @@ class AllocationModel:
             pools = pools if pools is not None else pool_pledges(plan, scenario)
         with phases.timed("build"):
             try:
-                ref = _reference_vector(pools, reference) if reference is not None else None
+                ref = None
+                if stability_rows and reference is not None:
+                    ref = _reference_vector(pools, reference)
                 form = build_formulation(plan, scenario, pools, ref)
                 model = make_backend(form.matrix, backend or choose_solver(scenario.solver))
             except ValueError as exc:  # e.g. criteria weights without score columns
@@ -218,22 +226,80 @@ class AllocationModel:
 
         outcome = attempt(self.backend)
         if outcome.status != "error" or sc.solver != "auto":
-            return _Solved(outcome, self.backend)
-        if self._fallback is None:
-            self._fallback = PulpModel(self.form.matrix, "cbc")
-        reason = f"{self.backend.name} failed ({outcome.message}); solved with CBC instead"
-        retry = attempt(self._fallback)
-        if retry.status == "error":
-            retry.message = f"{reason}, which failed too: {retry.message}"
-        return _Solved(retry, self._fallback, reason)
+            solved = _Solved(outcome, self.backend)
+        else:
+            if self._fallback is None:
+                self._fallback = PulpModel(self.form.matrix, "cbc")
+            reason = f"{self.backend.name} failed ({outcome.message}); solved with CBC instead"
+            retry = attempt(self._fallback)
+            if retry.status == "error":
+                retry.message = f"{reason}, which failed too: {retry.message}"
+            solved = _Solved(retry, self._fallback, reason)
+        if self.wants_stability and (plan is None or plan.stability):
+            self._add_stability(solved, money)
+        return solved
+
+    @property
+    def wants_stability(self) -> bool:
+        """The scenario asks for the stability stage, a reference was given and this model
+        carries no stability rows of its own (the twin that has them runs the stage)."""
+        return (
+            self.scenario.stability == "reference"
+            and self.reference is not None
+            and not self.form.has_reference
+        )
+
+    def stability_twin(self) -> AllocationModel:
+        """This model with the stability rows (same plan, scenario, reference, back end
+        kind), built on first use."""
+        if self._stability_twin is None:
+            self._stability_twin = AllocationModel.build(
+                self.plan,
+                self.scenario,
+                backend=_backend_kind(self.backend),
+                reference=self.reference,
+                pools=self.pools,
+                stability_rows=True,
+            )
+        return self._stability_twin
+
+    def _add_stability(self, solved: _Solved, money: Money) -> None:
+        """Run the stages again on the stability twin holding this solve's minimum-viable
+        decisions; its allocation becomes the outcome's, this one the one before stability."""
+        outcome = solved.outcome
+        if outcome.values is None:
+            return
+        twin = self.stability_twin()
+        again = twin.run_stages(
+            twin.money(money.supply), binaries=twin.transfer_binaries(outcome.values)
+        ).outcome
+        report = next((r for r in again.stages if r.name == "stability"), None)
+        if again.values is None or report is None:
+            outcome.message = f"the stability stage failed: {again.message}"
+            return
+        outcome.before_stability = outcome.values
+        outcome.values = again.values[: self.form.matrix.n_cols]
+        outcome.stages.append(report)
+        outcome.seconds += again.seconds
 
     # -- full solve -------------------------------------------------------------------------
-    def solve(self, *, explain: bool = True, sensitivity: bool = False) -> AllocationResult:
-        """Solve with the plan's money and return every table of the result."""
+    def solve(
+        self,
+        *,
+        explain: bool = True,
+        sensitivity: bool = False,
+        min_viable: Mapping[str, bool] | None = None,
+    ) -> AllocationResult:
+        """Solve with the plan's money and return every table of the result.
+
+        ``sensitivity``: also the ranges of :mod:`models.sensitivity`. ``min_viable``: hold
+        these minimum-viable decisions (line_id -> funded at its minimum or not, for every
+        line with a minimum-viable share) instead of deciding them."""
         phases = _Phases(self.phases)
         supply = self.pools.pool_supply
         money = self.money(supply)
-        solved = self.run_stages(money, keep_stage_values=sensitivity)
+        held = self._held_binaries(min_viable) if min_viable is not None else None
+        solved = self.run_stages(money, binaries=held, keep_stage_values=sensitivity)
         outcome = solved.outcome
         phases["solve"] = outcome.seconds
         with phases.timed("extract"):
@@ -359,11 +425,25 @@ class AllocationModel:
         allocation (``tables``), for what-ifs; built once per model and solve."""
         reference = self.reader.ly_frame.assign(funded_usd=tables.funded_ly)
         data = {**self.scenario.to_dict(), "stability": "reference", "solver": "highs"}
-        twin = AllocationModel.build(
-            self.plan, Scenario.from_dict(data), reference=reference, pools=self.pools
+        return AllocationModel.build(
+            self.plan,
+            Scenario.from_dict(data),
+            reference=reference,
+            pools=self.pools,
+            stability_rows=True,
         )
-        self._twin = twin
-        return twin
+
+    def _held_binaries(self, decisions: Mapping[str, bool]) -> np.ndarray:
+        lines = [self.pools.line_ids[int(i)] for i in self.form.sets.mv_lines]
+        missing = [lid for lid in lines if lid not in decisions]
+        if missing:
+            raise AllocationInputError(
+                "min_viable decisions must cover every minimum-viable line; missing: "
+                + ", ".join(missing)
+            )
+        out = np.zeros(self.form.matrix.n_cols)
+        out[self.form.matrix.cols("viable")] = [float(bool(decisions[lid])) for lid in lines]
+        return out
 
     def transfer_binaries(self, values: np.ndarray) -> np.ndarray:
         """Column values of this model with another model's minimum-viable decisions (same
@@ -390,21 +470,21 @@ class AllocationModel:
     def _stability_report(self, outcome: LexOutcome) -> dict[str, object] | None:
         """How many line-years moved against the reference, with and without the stability
         stage (None without a reference)."""
-        if not self.form.has_reference:
+        ref = self.reference_usd
+        if ref is None:
             return None
-        ref = self.form.matrix.row_lo[self.form.matrix.rows("stability")]
+        applied = self.wants_stability and any(r.name == "stability" for r in outcome.stages)
         report: dict[str, object] = {
             "requested": self.scenario.stability == "reference",
-            "applied": self.stage_plan.stability,
+            "applied": applied,
             "line_years": int(self.form.sets.n_ly),
             "moved_usd_threshold": MOVED_USD,
         }
         for key, vals in (("without", outcome.before_stability), ("with", outcome.values)):
-            if vals is None or (key == "with" and not self.stage_plan.stability):
+            if vals is None or (key == "with" and not applied):
                 continue
-            funded = sum_by(
-                self.form.sets.col_ly, weights=self.reader.spend(vals), minlength=len(ref)
-            )
+            spend = self.reader.spend(vals)
+            funded = sum_by(self.form.sets.col_ly, weights=spend, minlength=len(ref))
             diff = np.abs(funded - ref)
             report[f"moved_{key}_stability"] = int((diff > MOVED_USD).sum())
             report[f"distance_{key}_stability_usd"] = float(diff.sum())
@@ -447,6 +527,13 @@ class AllocationModel:
             funded_ly,
             firm_ly,
         )
+
+
+def _backend_kind(backend: HighsModel | PulpModel) -> str:
+    """The :data:`models.solve.BACKENDS` name of a back end."""
+    if isinstance(backend, PulpModel):
+        return "cbc" if backend.solver == "cbc" else "pulp-highs"
+    return "highs-mip" if backend.branching == "highs" else "highs"
 
 
 def _reference_vector(pools: Pooling, reference: pd.DataFrame) -> np.ndarray:
