@@ -40,14 +40,21 @@ def decisions(r: AllocationResult) -> dict[str, bool]:
     return {str(lid): st == "funded" for lid, st in zip(mv["line_id"], mv["status"], strict=True)}
 
 
+# A line-year moved when its funding changes by more than this (finer than the engine's USD 1
+# report: just outside a target share's end the allocation moves by cents per 1e-4 of share).
+MOVED = 0.01
+
+
 def moved(plan: Plan, scenario: Scenario, base: AllocationResult) -> int:
     """Line-years that move when re-solving with ``base`` as the reference and its
     minimum-viable decisions held."""
     model = AllocationModel.build(plan, scenario, reference=base.lines)
     again = model.solve(explain=False, min_viable=decisions(base))
     assert again.ok, again.solver.message
-    assert again.stability is not None
-    return int(again.stability["moved_with_stability"])
+    assert again.stability is not None and again.stability["applied"]
+    diff = again.lines["funded_usd"].to_numpy() - base.lines["funded_usd"].to_numpy()
+    assert list(again.lines["line_id"]) == list(base.lines["line_id"])
+    return int((abs(diff) > MOVED).sum())
 
 
 def check_ranges(plan: Plan, scenario: Scenario) -> int:
@@ -67,7 +74,7 @@ def check_ranges(plan: Plan, scenario: Scenario) -> int:
             (row.upper, row.upper_bounded, 1.0),
         ):
             span = abs(end - row.value)
-            if span > 1e-6:
+            if span > 1e-4:  # narrower ranges are within the solver tolerances
                 inside = end - sign * max(INSIDE * span, 1e-7)
                 assert moved(plan, with_setting(scenario, row.parameter, inside), base) == 0, (
                     row.parameter,
