@@ -2,9 +2,9 @@
 
 :func:`result_json` gives exactly the keys of DESIGN.md's output contract (totals, lines,
 allocations, unallocated, donor_base, targets, solver, import_report) plus explanations,
-next_million, min_viable, flexible_marginal_value, scenario and plan. Confidential donors are
-replaced by "Anonymous donor N" everywhere in it (unless ``reveal_confidential``), including
-donor names inside the scenario. Money stays unrounded; NaN and infinities become null.
+next_million, min_viable, flexible_marginal_value, scenario and plan, sensitivity and
+stability. Confidential donors are replaced by "Anonymous donor N" everywhere in it (unless
+``reveal_confidential``), including donor names inside the scenario. Money stays unrounded; NaN and infinities become null.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ RESULT_KEYS = (
     "flexible_marginal_value",
     "scenario",
     "plan",
+    "sensitivity",
+    "stability",
 )
 
 
@@ -120,6 +122,10 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
             "years": plan.years,
             "illustrative": bool(plan.illustrative),
         },
+        # Issue 14: ranges of the weights and target shares (models.sensitivity), and how many
+        # line-years moved against a reference allocation (models.allocation).
+        "sensitivity": records(result.sensitivity),
+        "stability": result.stability,
     }
     safe: dict[str, Any] = json_safe(out)
     return safe

@@ -25,7 +25,7 @@ Pipeline (each step a function named for it; timings land in
 
 Public surface::
 
-    allocate(plan, scenario, reference=None) -> AllocationResult
+    allocate(plan, scenario, reference=None, sensitivity=True) -> AllocationResult
     AllocationModel.build(plan, scenario, reference=None) -> AllocationModel
         .solve(explain=True, sensitivity=False) -> AllocationResult
         .solve_scaled({pledge_id: factor}) -> ScaledSolution   # in-place re-solve
@@ -96,10 +96,16 @@ class ScaledSolution:
 
 
 def allocate(
-    plan: Plan, scenario: Scenario, reference: pd.DataFrame | None = None
+    plan: Plan,
+    scenario: Scenario,
+    reference: pd.DataFrame | None = None,
+    *,
+    sensitivity: bool = True,
 ) -> AllocationResult:
-    """Allocate a plan under a scenario (build the model once and solve it)."""
-    return AllocationModel.build(plan, scenario, reference=reference).solve()
+    """Allocate a plan under a scenario (build the model once and solve it), with the
+    explanations and, unless ``sensitivity=False``, the sensitivity ranges."""
+    model = AllocationModel.build(plan, scenario, reference=reference)
+    return model.solve(sensitivity=sensitivity)
 
 
 class _Phases(dict[str, float]):

@@ -279,7 +279,7 @@ def attribute(
 
 
 def _allocate(plan: Plan, scenario: Scenario, reference: pd.DataFrame | None) -> AllocationResult:
-    return allocate(plan, scenario, reference=reference)
+    return allocate(plan, scenario, reference=reference, sensitivity=False)
 
 
 def _stable(scenario: Scenario) -> Scenario:
