@@ -4,7 +4,8 @@
 allocations, unallocated, donor_base, targets, solver, import_report) plus explanations,
 next_million, min_viable, flexible_marginal_value, scenario and plan, sensitivity and
 stability. Confidential donors are replaced by "Anonymous donor N" everywhere in it (unless
-``reveal_confidential``), including donor names inside the scenario. Money stays unrounded; NaN and infinities become null.
+``reveal_confidential``), including donor names inside the scenario. Money stays unrounded;
+NaN and infinities become null.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ Two back ends take a :class:`~models.matrix.LinearModel` (``make_backend`` picks
 Both offer what the lexicographic solve (:mod:`models.stages`) needs: another objective
 (``set_objective``), binaries fixed at a solution (``fix_binaries``), and "keep only
 solutions as good as this one" (``hold_optimum``: HiGHS fixes the optimal face from the
-duals, exactly; PuLP adds a constraint on the objective, within 1e-9 of it).
+duals, exactly; PuLP adds a constraint on the objective, within 1e-7 of it).
 
 Both minimise ``-objective`` internally so dual signs follow the textbook minimisation
 convention whatever the interface (PuLP's HiGHS interface returns maximisation duals with the
@@ -430,7 +430,10 @@ class HighsModel:
 
     # -- as a relaxation for branch and bound -----------------------------------------------
     def set_binary_bounds(self, lo: np.ndarray, hi: np.ndarray) -> None:
-        self._change_cols(self.z, lo.astype(float), hi.astype(float))
+        lo, hi = lo.astype(float), hi.astype(float)
+        if np.array_equal(self.col_lo[self.z], lo) and np.array_equal(self.col_hi[self.z], hi):
+            return  # as they are (each change costs HiGHS ~70 us at M, eight per re-solve)
+        self._change_cols(self.z, lo, hi)
 
     def solve_relaxation(self, deadline: float) -> Relaxed:
         """Solve the current LP (warm-started); objective in USD, binaries' values."""
@@ -786,14 +789,15 @@ class PulpModel:
 
     def hold_optimum(self, objective: float | None = None) -> None:
         """Keep the objective just solved at least ``objective`` (its optimum, USD units)
-        less a tolerance of 1e-9 of it (and USD 0.01)."""
+        less a tolerance of 1e-7 of it (and a cent): CBC's solutions come back rounded to
+        about its feasibility tolerance, so a tighter hold can be infeasible."""
         if objective is None:
             return
         scaled = self._objective * self.scaled.col_scale / MONEY
         nz = np.nonzero(scaled)[0]
         level = objective / MONEY
         expr = pulp.LpAffineExpression([(self.vars[j], float(scaled[j])) for j in nz])
-        tol = 1e-9 * max(abs(level), 1.0) + 0.01 / MONEY
+        tol = 1e-7 * max(abs(level), 1.0) + 0.01 / MONEY
         if self._active_holds == len(self._holds):
             con = pulp.LpConstraint(expr, pulp.LpConstraintGE, f"hold{len(self._holds)}", 0.0)
             self.prob.addConstraint(con)

@@ -22,7 +22,7 @@ The stages (objectives of :mod:`models.formulation`), in order:
                     funding that differs).
 
 "Equally good" is exact on HiGHS (the optimal face, from the duals: see
-:meth:`models.solve.HighsModel.hold_optimum`) and within 1e-9 of the optimum on CBC. Each
+:meth:`models.solve.HighsModel.hold_optimum`) and within 1e-7 of the optimum on CBC. Each
 stage re-optimises the live model warm-started from the previous stage's basis.
 
 Public: :class:`StagePlan` (which stages run), :class:`Money` (everything in the model that is
@@ -192,6 +192,7 @@ def solve_lexicographic(
     backend.set_row_bounds(target_rows, *off)
     backend.set_row_bounds(guard_row, np.array([-INF]), np.array([INF]))
     backend.set_objective(m.objective("value"))
+    face_held = False  # the feasible set already is the value-defining stage's optimal face
     try:
         first = backend.solve(time_limit, mip_gap)
         outcome.mip_gap = first.mip_gap
@@ -208,18 +209,30 @@ def solve_lexicographic(
                 return _finish(outcome, start)
             floor = float(reports[-1].objective or 0.0)
             outcome.earmark_floor = floor
-            backend.release_holds()
-            backend.set_row_bounds(
-                guard_row, np.array([floor - EARMARK_TOLERANCE_USD]), np.array([INF])
-            )
-            backend.set_row_bounds(*money.targets)
-            backend.set_objective(m.objective("value"))
-            backend.restore_basis(value_basis)
-            if not run("targets", backend.solve_lp(left(), dual=True)):
-                return _finish(outcome, start)
+            guard = np.array([floor - EARMARK_TOLERANCE_USD]), np.array([INF])
+            x2 = outcome.values
+            assert x2 is not None
+            if _meets_targets(form, money, x2):
+                # Stage 2's allocation is worth the most any allocation can be (stage 1's
+                # value) and meets every target: it is optimal for stage 3, whose optimal
+                # face is stage 1's (still held) with the targets met and the guard on. No
+                # LP to solve (in risk draws, where targets are usually met: 15% of a draw).
+                backend.set_row_bounds(guard_row, *guard)
+                backend.set_row_bounds(*money.targets)
+                run("targets", SolveOutcome("optimal", first.objective, x2, 0.0, 0.0))
+                face_held = True
+            else:
+                backend.release_holds()
+                backend.set_row_bounds(guard_row, *guard)
+                backend.set_row_bounds(*money.targets)
+                backend.set_objective(m.objective("value"))
+                backend.restore_basis(value_basis)
+                if not run("targets", backend.solve_lp(left(), dual=True)):
+                    return _finish(outcome, start)
         value_optimum = reports[-1].objective
         if plan.early_years:
-            backend.hold_optimum(value_optimum)
+            if not face_held:
+                backend.hold_optimum(value_optimum)
             backend.set_objective(m.objective("early_years"))
             if not run("early_years", backend.solve_lp(left())):
                 return _finish(outcome, start)
@@ -278,6 +291,18 @@ def value_duals(
     finally:
         backend.release_holds()
         backend.fix_binaries(None)
+
+
+def _meets_targets(form: Formulation, money: Money, x: np.ndarray) -> bool:
+    """Does the allocation ``x`` (shortfalls at 0) reach every target's USD?"""
+    m = form.matrix
+    rows, lo, _ = money.targets
+    is_row = np.zeros(m.n_rows, dtype=bool)
+    is_row[rows] = True
+    sel = is_row[m.a_row]
+    activity = np.bincount(m.a_row[sel], weights=m.a_val[sel] * x[m.a_col[sel]], minlength=m.n_rows)
+    achieved = activity[rows] - x[m.cols("shortfall")]
+    return bool(np.all(achieved >= lo - 1e-6 - 1e-9 * np.abs(lo)))
 
 
 def _worst(statuses: list[str]) -> str:
