@@ -301,44 +301,40 @@ def _with_setting(scenario: Scenario, key: str, source: Scenario) -> Scenario:
     return Scenario.from_dict(data)
 
 
+# Each data change's table and the table of its children (whose rows go with it), the key
+# column, and what it does: "add" rows of the after plan, "remove" rows, "swap" the rows for the
+# after plan's (children too), or "children" (only the child rows).
+_DATA_SURGERY: dict[str, tuple[str, str, str, str]] = {
+    "programmes_added": ("programmes", "requirements", "line_id", "add"),
+    "programmes_removed": ("programmes", "requirements", "line_id", "remove"),
+    "programmes_changed": ("programmes", "requirements", "line_id", "swap_parent"),
+    "requirements_changed": ("programmes", "requirements", "line_id", "children"),
+    "pledges_added": ("pledges", "tranches", "pledge_id", "add"),
+    "pledges_removed": ("pledges", "tranches", "pledge_id", "remove"),
+    "pledges_changed": ("pledges", "tranches", "pledge_id", "swap"),
+}
+
+
 def _with_data(plan_a: Plan, plan_b: Plan, change: Change) -> Plan:
     """``plan_a`` with one group of data changes taken from ``plan_b``."""
-    key = change.key
-    ids = set(map(str, change.after if key.endswith("_added") else change.before))
-    prog_a, prog_b = plan_a.programmes, plan_b.programmes
-    req_a, req_b = plan_a.requirements, plan_b.requirements
-    if key == "programmes_added":
+    if change.key not in _DATA_SURGERY:
+        raise ValueError(f"unknown data change {change.key!r}")
+    parent, child, key, how = _DATA_SURGERY[change.key]
+    ids = set(map(str, change.after if how == "add" else change.before))
+    pa, pb = getattr(plan_a, parent), getattr(plan_b, parent)
+    ca, cb = getattr(plan_a, child), getattr(plan_b, child)
+    if how == "add":
         return plan_a.replace(
-            programmes=_concat(prog_a, _rows(prog_b, "line_id", ids)),
-            requirements=_concat(req_a, _rows(req_b, "line_id", ids)),
+            **{parent: _concat(pa, _rows(pb, key, ids)), child: _concat(ca, _rows(cb, key, ids))}
         )
-    if key == "programmes_removed":
-        return plan_a.replace(
-            programmes=_drop(prog_a, "line_id", ids), requirements=_drop(req_a, "line_id", ids)
-        )
-    if key == "programmes_changed":
-        return plan_a.replace(programmes=_swap(prog_a, prog_b, "line_id", ids))
-    if key == "requirements_changed":
-        return plan_a.replace(
-            requirements=_concat(_drop(req_a, "line_id", ids), _rows(req_b, "line_id", ids))
-        )
-    pl_a, pl_b = plan_a.pledges, plan_b.pledges
-    tr_a, tr_b = plan_a.tranches, plan_b.tranches
-    if key == "pledges_added":
-        return plan_a.replace(
-            pledges=_concat(pl_a, _rows(pl_b, "pledge_id", ids)),
-            tranches=_concat(tr_a, _rows(tr_b, "pledge_id", ids)),
-        )
-    if key == "pledges_removed":
-        return plan_a.replace(
-            pledges=_drop(pl_a, "pledge_id", ids), tranches=_drop(tr_a, "pledge_id", ids)
-        )
-    if key == "pledges_changed":
-        return plan_a.replace(
-            pledges=_swap(pl_a, pl_b, "pledge_id", ids),
-            tranches=_concat(_drop(tr_a, "pledge_id", ids), _rows(tr_b, "pledge_id", ids)),
-        )
-    raise ValueError(f"unknown data change {key!r}")
+    if how == "remove":
+        return plan_a.replace(**{parent: _drop(pa, key, ids), child: _drop(ca, key, ids)})
+    new_children = _concat(_drop(ca, key, ids), _rows(cb, key, ids))
+    if how == "children":
+        return plan_a.replace(**{child: new_children})
+    if how == "swap_parent":
+        return plan_a.replace(**{parent: _swap(pa, pb, key, ids)})
+    return plan_a.replace(**{parent: _swap(pa, pb, key, ids), child: new_children})
 
 
 # --------------------------------------------------------------------------------------------
