@@ -9,9 +9,11 @@ and the probability each minimum-viable programme reaches its minimum.
 
 How (and why):
 
-- **Reuse the model.** Each worker builds :class:`models.allocation.AllocationModel` once and
-  calls ``solve_scaled`` per draw (right-hand sides change, nothing is rebuilt). Identical
-  draws (same set of missing pledges) within a chunk are solved once.
+- **Reuse the model.** Each worker builds :class:`models.allocation.AllocationModel` once;
+  per draw only a factor vector changes (money per pool from it in numpy, then
+  ``solve_supply``: the money in the live model changes, every lexicographic stage re-runs
+  warm-started, nothing is rebuilt). Identical draws (same set of missing pledges) within a
+  chunk are solved once. ``benchmarks/bench_risk.py`` prints where a draw's time goes.
 - **Reproducible.** All random numbers are drawn up front in the parent from
   ``numpy.random.default_rng(seed)``, one uniform per pledge (in pledge_id order) per draw.
   Draws are cut into fixed chunks (their size depends on the number of draws only); each chunk
