@@ -466,13 +466,6 @@ class AllocationModel:
         decisions held (None when even the whole requirement of the plan would not)."""
         return explain_mod.viable_thresholds(self, values, cut, supply)
 
-    def stage_one_value(self, supply: np.ndarray, binaries: np.ndarray) -> float | None:
-        """The value (stage 1: every target off) of the best allocation with these
-        minimum-viable decisions and pool supplies."""
-        plan = StagePlan(targets=False, early_years=False, stability=False)
-        solved = self.run_stages(self.money(supply), binaries=binaries, plan=plan)
-        return solved.outcome.objective
-
     def _stability_report(self, outcome: LexOutcome) -> dict[str, object] | None:
         """How many line-years moved against the reference, with and without the stability
         stage (None without a reference)."""

@@ -16,12 +16,12 @@ The figures (objective per USD, as the value stage counts it):
 - ``value_per_usd``: what one more USD would earn on a line with a gap: its weight on the
   tranche it would fill next (the first while the first tranche of its earliest unmet year
   is open, else the second).
-- ``best_use_per_usd``: what the money it could have received earns where it went: for each
-  pool eligible to the line whose money arrives by its unmet years, the value of that pool's
-  cheapest dollar (the least valuable line-year it funds: that line-year's weight on its last
-  tranche, plus the target penalty where the dollar counts for a policy target that binds,
-  i.e. whose row has a non-zero dual); the smallest over those pools, so the figure is what
-  the line would have to beat to get any more; 0 when some of that money is idle. By
+- ``best_use_per_usd``: what the money it could have received earns where it went: over the
+  pools eligible to the line whose money arrives by its unmet years, the cheapest dollar they
+  put on *other* lines (a line-year's weight on its last tranche, plus the target penalty
+  where the dollar counts for a policy target that binds, i.e. whose row has a non-zero
+  dual): what the line would have to beat to get any more; 0 when some of that money is
+  idle, empty when that money went to this line only. By
   optimality it is at least ``value_per_usd`` unless something other than value (a donor cap,
   timing) stops the money. Read from the solution and the target duals rather than from the
   balance rows' duals: those are degenerate wherever the earmark guard binds (an extreme dual
@@ -49,9 +49,11 @@ import numpy as np
 import pandas as pd
 
 from models.formulation import Formulation
+from models.matrix import INF
 from models.plan import Plan
 from models.pooling import Pooling, sum_by
 from models.scenario import Scenario
+from models.solve import HighsModel
 
 if TYPE_CHECKING:  # the allocation engine calls in here; no import cycle at run time
     from models.allocation import AllocationModel
@@ -295,10 +297,9 @@ def _best_use(
             else:
                 bonus_ly += tagged
     moved = flows.amount > 0.01
-    use = ly_value[flows.ly] + bonus_ly[flows.ly]
-    use += bonus_flex_ly[flows.ly] * pools.pool_flexible[flows.pool]
-    cheapest = np.full(pools.n_pools, np.inf)  # each pool's least valuable dollar
-    np.minimum.at(cheapest, flows.pool[moved], use[moved])
+    f_pool, f_line = flows.pool[moved], sets.ly_line[flows.ly[moved]]
+    use = ly_value[flows.ly[moved]] + bonus_ly[flows.ly[moved]]
+    use += bonus_flex_ly[flows.ly[moved]] * pools.pool_flexible[f_pool]
     member = _membership(pools)
     out = np.full(n_lines, np.nan)
     for line in range(n_lines):
@@ -312,9 +313,10 @@ def _best_use(
         if (left[reach] > 0.01).any():
             out[line] = 0.0  # money it could use is idle
             continue
-        spent = reach & np.isfinite(cheapest)
-        if spent.any():
-            out[line] = float(cheapest[spent].min())
+        # Their cheapest dollar on another line: what this line would have to beat.
+        elsewhere = reach[f_pool] & (f_line != line)
+        if elsewhere.any():
+            out[line] = float(use[elsewhere].min())
     return out
 
 
@@ -445,8 +447,6 @@ def viable_thresholds(
     viable.
 
     ``model`` must be on HiGHS (the what-if twin is)."""
-    from models.solve import HighsModel
-
     out: dict[str, float | None] = {}
     if not len(cut):
         return out
@@ -455,6 +455,8 @@ def viable_thresholds(
     z_cols = form.matrix.cols("viable")
     pos = {int(line): k for k, line in enumerate(form.sets.mv_lines)}
     ceiling = float(pools.req.sum())
+    if not isinstance(model.backend, HighsModel):
+        raise TypeError("viable_thresholds needs a model on HiGHS")
     as_cut = _ValueAt(model, model.backend, base, supply)
     as_viable = _ValueAt(model, HighsModel(form.matrix), base, supply)
     try:
@@ -482,34 +484,35 @@ class _ValueAt:
     HiGHS back end that keeps its basis between calls."""
 
     def __init__(
-        self, model: AllocationModel, backend: object, binaries: np.ndarray, supply: np.ndarray
+        self,
+        model: AllocationModel,
+        backend: HighsModel,
+        binaries: np.ndarray,
+        supply: np.ndarray,
     ) -> None:
-        from models.matrix import INF
-
         self.model, self.backend, self.supply = model, backend, supply
         self.binaries = binaries
         self._fixed: np.ndarray | None = None
-        b = self.backend
         m = model.form.matrix
-        b.release_holds()  # type: ignore[attr-defined]
+        backend.release_holds()
         off = np.full(len(m.rows("target")), INF)
-        b.set_row_bounds(m.rows("target"), -off, off)  # type: ignore[attr-defined]
-        b.set_row_bounds(m.rows("earmark_guard"), np.array([-INF]), np.array([INF]))  # type: ignore[attr-defined]
-        b.set_objective(m.objective("value"))  # type: ignore[attr-defined]
+        backend.set_row_bounds(m.rows("target"), -off, off)
+        backend.set_row_bounds(m.rows("earmark_guard"), np.array([-INF]), np.array([INF]))
+        backend.set_objective(m.objective("value"))
 
     def __call__(self, extra: float) -> float | None:
         b = self.backend
         if self._fixed is None or not np.array_equal(self._fixed, self.binaries):
-            b.fix_binaries(self.binaries)  # type: ignore[attr-defined]
+            b.fix_binaries(self.binaries)
             self._fixed = self.binaries
         more = self.supply.copy()
         more[self.model.pools.probe] += extra
-        self.model.money(more).apply(b)  # type: ignore[arg-type]
-        solved = b.solve(self.model.scenario.time_limit_seconds, 0.0)  # type: ignore[attr-defined]
+        self.model.money(more).apply(b)
+        solved = b.solve(self.model.scenario.time_limit_seconds, 0.0)
         return solved.objective if solved.values is not None else None
 
     def done(self) -> None:
-        self.backend.fix_binaries(None)  # type: ignore[attr-defined]
+        self.backend.fix_binaries(None)
 
 
 def _first_root(f: Callable[[float], float], ceiling: float, start: float) -> float | None:

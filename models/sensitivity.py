@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from models.formulation import TARGET_SETTINGS
-from models.matrix import INF
+from models.matrix import INF, LinearModel
 from models.solve import HighsModel
 from models.stages import EARMARK_TOLERANCE_USD, LexOutcome, Money
 
@@ -387,10 +387,8 @@ class _Ranger:
         return later[0] - float(early @ x) <= _gap_tol(later[0])
 
 
-def _activity(m: object, x: np.ndarray) -> np.ndarray:
-    from models.matrix import LinearModel
-
-    assert isinstance(m, LinearModel)
+def _activity(m: LinearModel, x: np.ndarray) -> np.ndarray:
+    """Each row's activity (A x) at ``x``."""
     return np.bincount(m.a_row, weights=m.a_val * x[m.a_col], minlength=m.n_rows)
 
 
