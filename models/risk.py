@@ -416,7 +416,7 @@ def simulate(
 
     # Chunk size depends on the draws only (never on workers): chunks are the unit that makes
     # results independent of the worker count (see _Worker.run).
-    size = chunk_size or max(1, min(25, math.ceil(draws / 40)))
+    size = chunk_size or max(1, min(50, math.ceil(draws / 20)))
     bounds = [(s, min(draws, s + size)) for s in range(0, draws, size)]
     chunks, cancelled, used_workers = _execute(job, bounds, workers, draws, progress, should_stop)
 
