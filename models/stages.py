@@ -236,9 +236,11 @@ def solve_lexicographic(
             backend.set_objective(m.objective("early_years"))
             if not run("early_years", backend.solve_lp(left())):
                 return _finish(outcome, start)
+            face_held = False  # the last stage solved is this one
         outcome.before_stability = outcome.values
         if plan.stability:
-            backend.hold_optimum(reports[-1].objective)
+            if not face_held:
+                backend.hold_optimum(reports[-1].objective)
             backend.set_objective(m.objective("stability"))
             if not run("stability", backend.solve_lp(left())):
                 return _finish(outcome, start)

@@ -208,3 +208,30 @@ def test_without_a_reference_stability_is_reported_not_applied() -> None:
     assert "moved_with_stability" not in shown.stability
     with pytest.raises(ValueError, match="funded_usd"):
         AllocationModel.build(plan, Scenario(), reference=reference.drop(columns="funded_usd"))
+
+
+def test_stability_after_targets_without_the_early_years_stage() -> None:
+    """With the early-years stage off, stability follows the targets stage directly (also
+    when the targets stage needed no LP of its own): it keeps the reference's line among
+    equally good ones, and never gives up the target."""
+    plan = make_plan(
+        [
+            line("X", {2027: 100}),
+            line("Y", {2027: 100}),
+            line("C", {2027: 100}, category="coordination", priority=4),
+        ],
+        [{"donor": "D", "amount": 60}],
+    )
+    weights = Weights(early_year_preference=0.0)
+    sc = Scenario(targets=Targets(0.1, 0.0, 0.0, 0.0), weights=weights, stability="reference")
+    for chosen in ("X", "Y"):
+        reference = pd.DataFrame({"line_id": [chosen], "year": [2027], "funded_usd": [54.0]})
+        r = allocate(plan, sc, reference=reference)
+        assert [s["name"] for s in r.solver.stages] == ["value", "earmarks", "targets", "stability"]
+        # 50 (its first tranche) is as close to 54 as value allows; the other line's first
+        # tranche takes the 4 left after the target's 6.
+        assert funded(r, chosen) == pytest.approx(50)
+        assert funded(r, "C") == pytest.approx(6)
+        assert r.stability is not None and r.stability["distance_with_stability_usd"] == (
+            pytest.approx(4 + 4 + 6)
+        )
