@@ -17,8 +17,9 @@ How (and why):
 - **Reproducible.** All random numbers are drawn up front in the parent from
   ``numpy.random.default_rng(seed)``, one uniform per pledge (in pledge_id order) per draw.
   Draws are cut into fixed chunks (their size depends on the number of draws only); each chunk
-  starts from a cold solver (warm-start state dropped) and its own cache, so the result depends
-  only on the seed and the draws — not on the number of workers or on timing. (Warm starts
+  starts from the same solver state (a fresh solver warm-started from the plan's own solve) and
+  its own cache, so the result depends only on the seed and the draws — not on the number of
+  workers or on timing. (Warm starts
   matter: lines of one tier are interchangeable, so an LP has several optima and a different
   starting basis may pick another one.)
 - **Both cores.** Draws are split into chunks handed to ``workers`` processes (a
@@ -126,10 +127,11 @@ class _Worker:
         self.codes = reader.pledge_codes(job.risky_ids)
         self.factor = np.ones(reader.n_pledge_codes + 1)
         self.positions = self._positions(reader.ly_frame)
-        self.mv_index = [
-            self.model.pools.line_ids.index(line) if line in self.model.pools.line_ids else -1
-            for line in job.mv_lines
-        ]
+        # Every chunk starts from the plan's own solve (the same in every worker): a warm
+        # first draw, and still the same state for every chunk.
+        self.model.reset_warm_start()
+        self.model.solve_supply(self.model.pools.pool_supply, reader.firm_supply(), frame=False)
+        self.start = self.model.warm_start()
 
     def run(self, start: int, stop: int) -> _Chunk:
         job = self.job
@@ -139,11 +141,11 @@ class _Worker:
         mv = np.zeros((n, len(job.mv_lines)), dtype=bool)
         ok = np.zeros(n, dtype=bool)
         statuses: dict[str, int] = {}
-        # Each chunk starts cold and caches only its own draws: a chunk's results then depend
-        # on its draws alone, not on which worker ran it or what that worker did before (a
-        # warm-started LP can land on another of several optima: lines of one tier are
-        # interchangeable).
-        self.model.reset_warm_start()
+        # Each chunk starts from the same state and caches only its own draws: a chunk's
+        # results then depend on its draws alone, not on which worker ran it or what that
+        # worker did before (a warm-started LP can land on another of several optima: lines
+        # of one tier are interchangeable).
+        self.model.reset_warm_start(self.start)
         self.cache.clear()
         for i in range(n):
             row = job.materialised[start + i]

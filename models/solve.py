@@ -133,8 +133,14 @@ class SolverBackend(Protocol):
         """(row, column) marginal values of the last LP optimum, or None."""
         ...
 
-    def reset_warm_start(self) -> None:
-        """Forget warm-start state: the next solve starts cold, as on a fresh model."""
+    def reset_warm_start(self, start: object | None = None) -> None:
+        """Forget warm-start state: the next solve starts as on a fresh model (from
+        ``start``, a :meth:`warm_start` of an earlier solve, when given)."""
+        ...
+
+    def warm_start(self) -> object | None:
+        """What the next MILP solve would start from (a basis), to hand to
+        :meth:`reset_warm_start` later; None when the back end keeps none."""
         ...
 
 
@@ -337,13 +343,20 @@ class HighsModel:
         if self.branching == "highs":
             self._set_integrality(values is None)
 
-    def reset_warm_start(self) -> None:
+    def reset_warm_start(self, start: object | None = None) -> None:
         """Start again from a fresh HiGHS instance holding the model as built: a warm-started
         LP can land on a different one of several optima (lines of one tier are
         interchangeable), and HiGHS keeps more than a basis across coefficient changes (its
         scaling), so callers that need results independent of what was solved before start
-        from scratch. Every solve sets the money it needs, so nothing else is lost."""
+        from scratch, or from the same ``start`` basis every time. Every solve sets the money
+        it needs, so nothing else is lost."""
         self._load()
+        if isinstance(start, highspy.HighsBasis):
+            self._root_basis = start
+
+    def warm_start(self) -> object | None:
+        """The root relaxation's basis of the last MILP solve (the next one starts there)."""
+        return self._root_basis
 
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
         """The model as it stands: a MILP while the binaries are free, else an LP."""
@@ -736,8 +749,11 @@ class PulpModel:
                 v.lowBound = v.upBound = round(float(values[int(j)]))
         self.binaries_fixed = values is not None
 
-    def reset_warm_start(self) -> None:
+    def reset_warm_start(self, start: object | None = None) -> None:
         """Nothing to forget: every PuLP solve hands the whole problem to a fresh solver."""
+
+    def warm_start(self) -> object | None:
+        return None
 
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
         """The model as it stands; after a MILP solve the binaries stay fixed at the
