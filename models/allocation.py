@@ -374,9 +374,12 @@ class AllocationModel:
         twin = self.what_if_model(tables)
         duals = self.duals(solved, values, supply)
         if duals is None:
-            # No duals from CBC: the twin (HiGHS) gives those of the same LP.
-            twin_values = np.concatenate([values, np.zeros(twin.form.matrix.n_cols - len(values))])
-            duals = _restrict_duals(twin.duals(None, twin_values, supply), form)
+            # No duals from CBC: the twin (HiGHS) solves the same LPs, holding these
+            # minimum-viable decisions, and gives the duals at its own optimum (valid for every
+            # optimum of the LP; CBC's rounded values would not even be feasible for HiGHS).
+            own = twin.run_stages(twin.money(supply), binaries=twin.transfer_binaries(values))
+            if own.outcome.values is not None:
+                duals = _restrict_duals(twin.duals(None, own.outcome.values, supply), form)
         out: dict[str, object] = {}
         if duals is not None:
             row_mv, col_mv = duals

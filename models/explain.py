@@ -86,6 +86,9 @@ EXPLANATION_COLUMNS = [
 ]
 # Relative margin for "worth more" comparisons of duals.
 _REL = 1e-9
+# Money left in a pool counts as idle above this (CBC's solutions come back rounded to about
+# a tenth of a dollar per variable, which must not read as money left).
+IDLE_USD = 1.0
 # The extra money at which a cut programme becomes viable is found to within this (USD, or
 # this share of it when larger).
 VIABLE_AT_TOLERANCE_USD = 1_000.0
@@ -226,7 +229,7 @@ def explain_lines(
                 np.all(funded_lt[line] >= share * pools.req[line] - _tol(pools.req[line]))
             )
             gap = _usd(r - f)
-            late = eligible & (left > 0.01) & (pools.pool_year > t0)
+            late = eligible & (left > IDLE_USD) & (pools.pool_year > t0)
             if best_use is not None:
                 best = float(best_use[line])
                 reason = _reason_from_duals(
@@ -296,7 +299,7 @@ def _best_use(
                 bonus_flex_ly += tagged
             else:
                 bonus_ly += tagged
-    moved = flows.amount > 0.01
+    moved = flows.amount > IDLE_USD
     f_pool, f_line = flows.pool[moved], sets.ly_line[flows.ly[moved]]
     use = ly_value[flows.ly[moved]] + bonus_ly[flows.ly[moved]]
     use += bonus_flex_ly[flows.ly[moved]] * pools.pool_flexible[f_pool]
@@ -310,7 +313,7 @@ def _best_use(
         reach = member[:, line] & (pools.pool_year <= years.max()) & (pools.pool_supply > 0)
         if not reach.any():
             continue
-        if (left[reach] > 0.01).any():
+        if (left[reach] > IDLE_USD).any():
             out[line] = 0.0  # money it could use is idle
             continue
         # Their cheapest dollar on another line: what this line would have to beat.
