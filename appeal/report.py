@@ -2,13 +2,14 @@
 
 :func:`result_json` gives exactly the keys of DESIGN.md's output contract (totals, lines,
 allocations, unallocated, donor_base, targets, solver, import_report) plus explanations,
-next_million, min_viable, flexible_marginal_value, scenario and plan. Confidential donors are
-replaced by "Anonymous donor N" everywhere in it (unless ``reveal_confidential``): donor
-columns by their alias, and every other text — the scenario's name and description, ids,
-messages — scrubbed of their names (:func:`models.privacy.name_scrubber`). Money stays unrounded;
-NaN and infinities become null. :func:`write_json` writes such a dict to a file or to stdout,
-the same way for every command, with every text made inert (:mod:`appeal.inert`: text a
-spreadsheet would run as a formula is quote-prefixed).
+next_million, min_viable, flexible_marginal_value, scenario and plan, sensitivity and stability.
+Confidential donors are replaced by "Anonymous donor N" everywhere in it (unless
+``reveal_confidential``): donor columns by their alias, and every other text — the scenario's
+name and description, ids, messages — scrubbed of their names
+(:func:`models.privacy.name_scrubber`). Money stays unrounded; NaN and infinities become null.
+:func:`write_json` writes such a dict to a file or to stdout, the same way for every command,
+with every text made inert (:mod:`appeal.inert`: text a spreadsheet would run as a formula is
+quote-prefixed).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ RESULT_KEYS = (
     "flexible_marginal_value",
     "scenario",
     "plan",
+    "sensitivity",
+    "stability",
 )
 
 
@@ -130,6 +133,10 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
             "years": plan.years,
             "illustrative": bool(plan.illustrative),
         },
+        # Issue 14: ranges of the weights and target shares (models.sensitivity), and how many
+        # line-years moved against a reference allocation (models.allocation).
+        "sensitivity": records(result.sensitivity),
+        "stability": result.stability,
     }
     safe: dict[str, Any] = json_safe(out)
     if reveal_confidential:

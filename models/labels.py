@@ -71,6 +71,15 @@ _REASON: dict[str, Words] = {
         "Money it could use arrives after its earlier needs; money can only be carried forward.",
     ),
     "excluded": Words("No requirement", "It has no requirement in the appeal's years."),
+    "policy_target": Words(
+        "Held by a policy target",
+        "The flexible money it could receive is held by a policy target for other lines.",
+    ),
+    "donor_line_cap_reached": Words(
+        "Donor caps reached",
+        "Money it could receive is left, but donor caps keep more of any one donor's money "
+        "off it.",
+    ),
 }
 
 # Why money stayed unallocated (models.result.UNALLOCATED_REASONS).
