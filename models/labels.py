@@ -77,8 +77,7 @@ _REASON: dict[str, Words] = {
     ),
     "donor_line_cap_reached": Words(
         "Donor caps reached",
-        "Money it could receive is left, but donor caps keep more of any one donor's money "
-        "off it.",
+        "Money it could receive is left, but donor caps keep more of any one donor's money off it.",
     ),
 }
 
