@@ -27,7 +27,6 @@ callback against it.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ import diskcache
 import flask
 from dash import Dash, html, set_props
 
-from dashboards import figures, ids, jobs, security, state
+from dashboards import auth, figures, ids, jobs, roles, security, shell_parts, state
 from dashboards.state import AppConfig
 
 HERE = Path(__file__).resolve().parent
@@ -67,6 +66,7 @@ def navbar() -> Any:
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
+        if roles.may_see(str(page["path"]))  # the pages this user may open
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -81,7 +81,7 @@ def navbar() -> Any:
                 ),
                 dbc.NavbarToggler(id=ids.NAVBAR_TOGGLER, n_clicks=0),
                 dbc.Collapse(
-                    dbc.Nav(links, className="ms-auto", navbar=True),
+                    [dbc.Nav(links, className="ms-auto", navbar=True), shell_parts.user_area()],
                     id=ids.NAVBAR_COLLAPSE,
                     navbar=True,
                 ),
@@ -102,6 +102,7 @@ def shell() -> Any:
             dbc.Container(
                 [
                     dbc.Alert(id=ids.GLOBAL_ALERT, color="danger", is_open=False, dismissable=True),
+                    shell_parts.banner(),
                     dash.page_container,
                 ],
                 fluid=True,
@@ -161,9 +162,10 @@ def create_app(config: AppConfig) -> Dash:
         return not is_open
 
     security.install(app, config)
-    if config.auth_mode != "none":
-        # Sign-in for the mode asked for (dashboards/auth.py): without it, no app at all.
-        importlib.import_module("dashboards.auth").install(app, config)
+    # Who is asking (sign-in, or the local admin without it), then what they may do: the
+    # order of the two request hooks matters.
+    auth.install(app, config)
+    roles.install(app)
     return app
 
 

@@ -59,8 +59,8 @@ CALLBACK_ROLES: dict[str, str] = {
     "dash.dash:Dash._setup_server.<locals>.cancel_call": VIEWER,
     # the shell
     "app:create_app.<locals>._toggle": VIEWER,
-    "shell:banner": VIEWER,
-    "shell:discard": ANALYST,
+    "shell_parts:banner_state": VIEWER,
+    "shell_parts:discard": ANALYST,
     # Overview, Donor base, Appeal: reads (viewers see the official appeal only, server-side)
     "pages.overview:render": VIEWER,
     "pages.donors:render": VIEWER,
