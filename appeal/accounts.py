@@ -172,9 +172,7 @@ def _user(row: dict[str, object]) -> User:
 
 def list_users(register: Register) -> list[dict[str, object]]:
     """Every user (no hashes): username, display_name, role, entities, disabled, dates."""
-    return [
-        {str(k): v for k, v in rec.items()} for rec in register.users().to_dict("records")
-    ]
+    return [{str(k): v for k, v in rec.items()} for rec in register.users().to_dict("records")]
 
 
 def set_role(
@@ -201,7 +199,9 @@ def disable_user(register: Register, username: str, *, disabled: bool = True) ->
     sessions stop working at their next request."""
     if register.user(str(username)) is None:
         raise AccountError(f"no user {username!r}")
-    register.put_user(str(username), "user.disable" if disabled else "user.enable", disabled=disabled)
+    register.put_user(
+        str(username), "user.disable" if disabled else "user.enable", disabled=disabled
+    )
 
 
 def reset_password(register: Register, username: str, password: str) -> None:
@@ -231,7 +231,11 @@ def authenticate(register: Register, username: str, password: str, address: str)
     stored = row.get("password_hash") if row is not None else None
     ok = check_password_hash(str(stored or _DUMMY_HASH), password)
     if row is None or not stored or not ok or row["disabled"]:
-        reason = "disabled user" if row is not None and row["disabled"] and ok else "wrong name or password"
+        reason = (
+            "disabled user"
+            if row is not None and row["disabled"] and ok
+            else "wrong name or password"
+        )
         register.record_signin_failure(name, address, reason)
         raise SigninRefused("wrong user name or password")
     register.record_signin(name, address)

@@ -739,7 +739,9 @@ class Register:
                 )
             ).first()
             if current is not None and not replace:
-                raise RegisterError(f"a scenario named {name!r} exists already; choose another name")
+                raise RegisterError(
+                    f"a scenario named {name!r} exists already; choose another name"
+                )
             if expect_version is not None and (current.version if current else 0) != expect_version:
                 raise RegisterError(
                     f"scenario {name!r} was saved by someone else in the meantime (now version "
@@ -849,12 +851,15 @@ class Register:
                 version = conn.execute(
                     sa.select(scenarios_t.c.version).where(scenarios_t.c.name == name)
                 ).scalar()
-            exists = version is not None and conn.execute(
-                sa.select(scenario_versions_t.c.version).where(
-                    scenario_versions_t.c.name == name,
-                    scenario_versions_t.c.version == int(version),
-                )
-            ).first()
+            exists = (
+                version is not None
+                and conn.execute(
+                    sa.select(scenario_versions_t.c.version).where(
+                        scenario_versions_t.c.name == name,
+                        scenario_versions_t.c.version == int(version),
+                    )
+                ).first()
+            )
             if not exists:
                 raise RegisterError(f"no saved scenario named {name!r} to mark official")
             before = conn.execute(

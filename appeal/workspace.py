@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +91,11 @@ def save_scenario(
     """Save the run's scenario under ``name`` as a new version (its summary with it); returns
     the version. ``replace=False`` is Save as: an existing name is refused."""
     summary = service.run_summary(run) if run.result.ok else None
-    scenario = run.scenario.model_copy(update={"name": name}) if run.scenario.name != name else run.scenario
+    scenario = (
+        run.scenario.model_copy(update={"name": name})
+        if run.scenario.name != name
+        else run.scenario
+    )
     return register.save_scenario(
         name, scenario, summary, replace=replace, expect_version=expect_version, note=note
     )
@@ -245,9 +248,7 @@ class Comparison:
         return float(row["change"].iloc[0]) if len(row) else 0.0
 
 
-def _reference_run(
-    register: Register, reference: str | int, cache: ResultCache | None
-) -> PlanRun:
+def _reference_run(register: Register, reference: str | int, cache: ResultCache | None) -> PlanRun:
     if str(reference) == TODAY:
         plan = service.plan_from_register(register)
         scenario = official_scenario(register) or Scenario().validate()
@@ -270,7 +271,10 @@ def compare(
     """Compare reference ``b`` with reference ``a`` (an edition id or :data:`TODAY`)."""
     run_a = _reference_run(register, a, cache)
     run_b = _reference_run(register, b, cache)
-    aliases = {**donor_aliases(run_a.plan, reveal=reveal), **donor_aliases(run_b.plan, reveal=reveal)}
+    aliases = {
+        **donor_aliases(run_a.plan, reveal=reveal),
+        **donor_aliases(run_b.plan, reveal=reveal),
+    }
     ta, tb = run_a.totals, run_b.totals
     usd_a, usd_b = _pledge_usd(run_a.plan), _pledge_usd(run_b.plan)
     headline = pd.DataFrame(
@@ -284,8 +288,16 @@ def compare(
             )
         ]
         + [
-            {"figure": "Pledges", "a": float(len(run_a.plan.pledges)), "b": float(len(run_b.plan.pledges))},
-            {"figure": "Pledged (programmable USD)", "a": float(usd_a.sum()), "b": float(usd_b.sum())},
+            {
+                "figure": "Pledges",
+                "a": float(len(run_a.plan.pledges)),
+                "b": float(len(run_b.plan.pledges)),
+            },
+            {
+                "figure": "Pledged (programmable USD)",
+                "a": float(usd_a.sum()),
+                "b": float(usd_b.sum()),
+            },
         ]
     )
     headline["change"] = headline["b"] - headline["a"]
@@ -375,9 +387,7 @@ def _pledge_changes(
         ]
         if diffs:
             donor_a, donor_b = str(a.at[pid, "donor"]), str(b.at[pid, "donor"])
-            reason = "; ".join(
-                d for d in diffs if not d.startswith("donor:")
-            ) or "donor changed"
+            reason = "; ".join(d for d in diffs if not d.startswith("donor:")) or "donor changed"
             rows.append(
                 {
                     "pledge_id": pid,
@@ -412,4 +422,3 @@ def add_note(register: Register, kind: str, target: str, text: str) -> None:
 def notes(register: Register, kind: str | None = None, target: str | None = None) -> pd.DataFrame:
     """The notes (kind, target, author, at, text), oldest first."""
     return register.notes(kind, target)
-

@@ -78,7 +78,9 @@ def _address() -> str:
 
 def _page(message: str = "", username: str = "", status: int = 200) -> flask.Response:
     """The sign-in form (styled by the app's own Bootstrap; no script at all)."""
-    alert = f'<div class="alert alert-danger" role="alert">{escape(message)}</div>' if message else ""
+    alert = (
+        f'<div class="alert alert-danger" role="alert">{escape(message)}</div>' if message else ""
+    )
     next_path = escape(_safe_next(flask.request.args.get("next")))
     html = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

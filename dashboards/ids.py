@@ -90,6 +90,7 @@ COMPARE_LINES = "compare-lines"
 # The scenario lifecycle: Save asks before replacing, Save as, versions, official appeal.
 SC_REPLACE_MODAL = "sc-replace-modal"
 SC_REPLACE_TEXT = "sc-replace-text"
+SC_REPLACE_PENDING = "sc-replace-pending"
 SC_REPLACE_CONFIRM = "sc-replace-confirm"
 SC_REPLACE_CANCEL = "sc-replace-cancel"
 SC_SAVE_AS_NAME = "sc-save-as-name"

@@ -35,6 +35,7 @@ __all__ = [
     "current_user",
     "install",
     "may_see",
+    "shows",
     "required_role",
 ]
 
@@ -118,6 +119,16 @@ def current_user() -> User:
         if isinstance(user, User):
             return user
     return NOBODY
+
+
+def shows(minimum: str) -> bool:
+    """Whether a page being drawn includes the controls that need ``minimum``: for this
+    request's user when they have it, and always while Dash builds its validation layout
+    (before any user is known, from every page) — no user ever receives that layout; the
+    callbacks behind the controls are checked on their own."""
+    if flask.has_request_context() and "user" not in flask.g:
+        return True
+    return current_user().can(minimum)
 
 
 def may_see(path: str, user: User | None = None) -> bool:

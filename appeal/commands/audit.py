@@ -16,7 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--action", default=None, help="only this action or family (e.g. scenario, import)"
     )
-    parser.add_argument("--since", default=None, help="from this UTC date/time (ISO, e.g. 2027-03-31)")
+    parser.add_argument(
+        "--since", default=None, help="from this UTC date/time (ISO, e.g. 2027-03-31)"
+    )
     parser.add_argument("--limit", type=int, default=50, help="at most this many rows (default 50)")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
 

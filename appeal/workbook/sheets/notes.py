@@ -36,6 +36,12 @@ def write(sh: Sheet, book: Book) -> None:
         return
     for rec in notes.to_dict("records"):
         sh.append(
-            [str(rec["kind"]), str(rec["target"]), str(rec["author"]), str(rec["at"]), m.scrub(str(rec["text"]))],
+            [
+                str(rec["kind"]),
+                str(rec["target"]),
+                str(rec["author"]),
+                str(rec["at"]),
+                m.scrub(str(rec["text"])),
+            ],
             row_styles,
         )
