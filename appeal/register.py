@@ -692,9 +692,13 @@ class Register:
                 after={k: after.get(k) for k in changed},
             )
 
-    def replace_fx(self, fx: pd.DataFrame) -> None:
-        """Replace the exchange rates (validated by the caller); audited before -> after."""
+    def replace_fx(self, fx: pd.DataFrame, tranches: pd.DataFrame) -> None:
+        """Replace the exchange rates and the tranches converted at them (validated by the
+        caller); audited before -> after."""
         with self._write("fx.edit") as conn:
+            conn.execute(sa.delete(tranches_t))
+            if len(tranches):
+                _bulk_insert(conn, tranches_t, tranches, TRANCHE_COLUMNS)
             before = _rows_by_key(self._frame(fx_t, FX_COLUMNS, ["currency"], conn), "currency")
             conn.execute(sa.delete(fx_t))
             if len(fx):
