@@ -34,9 +34,9 @@ if TYPE_CHECKING:
 __all__ = [
     "EditRefused",
     "Edited",
-    "editable_rows",
     "edit_programmes",
     "edit_rates",
+    "editable_rows",
     "in_scope",
     "programme_headers",
 ]
@@ -69,7 +69,11 @@ class Edited:
     @property
     def summary(self) -> str:
         parts = []
-        for label, ids in (("changed", self.changed), ("added", self.added), ("retired", self.retired)):
+        for label, ids in (
+            ("changed", self.changed),
+            ("added", self.added),
+            ("retired", self.retired),
+        ):
             if ids:
                 parts.append(f"{label} {', '.join(ids)}")
         return "; ".join(parts) or "nothing changed"

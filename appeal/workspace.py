@@ -43,6 +43,7 @@ __all__ = [
     "TODAY",
     "Comparison",
     "add_note",
+    "audit_workbook",
     "compare",
     "edition_plan",
     "edition_run",
@@ -267,10 +268,12 @@ def compare(
     *,
     cache: ResultCache | None = None,
     reveal: bool = False,
+    today: Scenario | None = None,
 ) -> Comparison:
-    """Compare reference ``b`` with reference ``a`` (an edition id or :data:`TODAY`)."""
-    run_a = _reference_run(register, a, cache)
-    run_b = _reference_run(register, b, cache)
+    """Compare reference ``b`` with reference ``a`` (an edition id or :data:`TODAY`: the
+    register's plan under ``today``, default the official appeal)."""
+    run_a = _reference_run(register, a, cache, today)
+    run_b = _reference_run(register, b, cache, today)
     aliases = {
         **donor_aliases(run_a.plan, reveal=reveal),
         **donor_aliases(run_b.plan, reveal=reveal),
@@ -422,3 +425,27 @@ def add_note(register: Register, kind: str, target: str, text: str) -> None:
 def notes(register: Register, kind: str | None = None, target: str | None = None) -> pd.DataFrame:
     """The notes (kind, target, author, at, text), oldest first."""
     return register.notes(kind, target)
+
+
+# -- the audit trail, as a workbook --------------------------------------------------------------
+def audit_workbook(frame: pd.DataFrame) -> bytes:
+    """The audit rows as an xlsx workbook (one sheet, every text a plain string: user text —
+    file names, notes — never becomes a formula)."""
+    from openpyxl import Workbook
+
+    from appeal.workbook.xlsx_safety import text_cell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Activity")
+    columns = ["at", "actor", "action", "target", "summary", "before", "after", "revision"]
+    ws.append([text_cell(ws, c) for c in columns])
+    for rec in frame[columns].to_dict("records"):
+        ws.append(
+            [
+                int(rec[c]) if c == "revision" else text_cell(ws, "" if rec[c] is None else rec[c])
+                for c in columns
+            ]
+        )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

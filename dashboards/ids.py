@@ -177,6 +177,7 @@ ACTIVITY_ACTION = "activity-action"
 ACTIVITY_SINCE = "activity-since"
 ACTIVITY_TABLE = "activity-table"
 ACTIVITY_COUNT = "activity-count"
+ACTIVITY_ROWS = "activity-rows"
 ACTIVITY_DOWNLOAD_BUTTON = "activity-download-button"
 ACTIVITY_DOWNLOAD = "activity-download"
 

@@ -35,8 +35,8 @@ __all__ = [
     "current_user",
     "install",
     "may_see",
-    "shows",
     "required_role",
+    "shows",
 ]
 
 VIEWER, FOCAL_POINT, ANALYST, ADMIN = ROLES
@@ -64,6 +64,8 @@ CALLBACK_ROLES: dict[str, str] = {
     "shell_parts:discard": ANALYST,
     # Overview, Donor base, Appeal: reads (viewers see the official appeal only, server-side)
     "pages.overview:render": VIEWER,
+    "changes:references": VIEWER,
+    "changes:show_changes": VIEWER,
     "pages.donors:render": VIEWER,
     "pages.donors:run_stress": VIEWER,
     "pages.donors:run_risk": VIEWER,
@@ -78,8 +80,8 @@ CALLBACK_ROLES: dict[str, str] = {
     "pages.pledges:load_grid": ANALYST,
     "pages.pledges:edit_status": ANALYST,
     "pages.pledges:download_template": ANALYST,
-    "pages.pledges:show_notes": ANALYST,
-    "pages.pledges:add_note": ANALYST,
+    "notes_panel:show_pledge_notes": ANALYST,
+    "notes_panel:add_pledge_note": ANALYST,
     # Scenarios
     "pages.scenarios:show_working": ANALYST,
     "pages.scenarios:show_result": ANALYST,
