@@ -54,16 +54,9 @@ def upgrade() -> None:
         sa.Column("saved_by", sa.String(200), nullable=False, server_default=""),
         sa.Column("note", sa.String(400), nullable=False, server_default=""),
     )
-    # The baseline builds ``scenarios`` from today's table definition on a new register, which
-    # has these columns already; a release-0.1 register lacks them.
-    present = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("scenarios")}
     with op.batch_alter_table("scenarios") as batch:
-        if "version" not in present:
-            batch.add_column(sa.Column("version", sa.Integer, nullable=False, server_default="1"))
-        if "saved_by" not in present:
-            batch.add_column(
-                sa.Column("saved_by", sa.String(200), nullable=False, server_default="")
-            )
+        batch.add_column(sa.Column("version", sa.Integer, nullable=False, server_default="1"))
+        batch.add_column(sa.Column("saved_by", sa.String(200), nullable=False, server_default=""))
     op.execute(
         "INSERT INTO scenario_versions (name, version, description, definition, summary, "
         "saved_at, saved_by, note) SELECT name, 1, description, definition, summary, saved_at, "
