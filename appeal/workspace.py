@@ -249,10 +249,15 @@ class Comparison:
         return float(row["change"].iloc[0]) if len(row) else 0.0
 
 
-def _reference_run(register: Register, reference: str | int, cache: ResultCache | None) -> PlanRun:
+def _reference_run(
+    register: Register,
+    reference: str | int,
+    cache: ResultCache | None,
+    today: Scenario | None = None,
+) -> PlanRun:
     if str(reference) == TODAY:
         plan = service.plan_from_register(register)
-        scenario = official_scenario(register) or Scenario().validate()
+        scenario = today or official_scenario(register) or Scenario().validate()
         return service.solve(plan, scenario, cache=cache)
     return edition_run(register, int(reference), cache=cache)
 
