@@ -102,9 +102,9 @@ def editable_rows(plan: Plan, user: User) -> list[dict[str, Any]]:
     for rec in plan.programmes.to_dict("records"):
         if not in_scope(user, rec["entity"]):
             continue
-        row = {_FILE_NAME.get(k, k): _plain(v) for k, v in rec.items()}
+        row = {_FILE_NAME.get(str(k), str(k)): _plain(v) for k, v in rec.items()}
         for year in plan.years:
-            value = req.at[rec["line_id"], year] if rec["line_id"] in req.index else None
+            value: Any = req.at[rec["line_id"], year] if rec["line_id"] in req.index else None
             row[f"{_REQ.prefix}{year}"] = None if value is None or pd.isna(value) else float(value)
         row[RETIRE] = False
         rows.append(row)
@@ -261,10 +261,13 @@ def _converted(plan: Plan, fx: pd.DataFrame) -> pd.DataFrame:
     pledges = plan.pledges.set_index("pledge_id")
     rows = []
     for t in plan.tranches.itertuples(index=False):
-        currency, psc = pledges.at[t.pledge_id, "currency"], pledges.at[t.pledge_id, "psc_rate"]
+        pid = str(t.pledge_id)
+        currency = str(pledges.at[pid, "currency"])
+        psc = float(pledges.at[pid, "psc_rate"])  # type: ignore[arg-type]
         if currency not in rates:
-            raise EditRefused([f"pledge {t.pledge_id} is in {currency}, which has no rate now"])
-        rows += money.tranches(t.pledge_id, [(t.year, t.amount)], rates[currency], psc)
+            raise EditRefused([f"pledge {pid} is in {currency}, which has no rate now"])
+        parts = [(int(t.year), float(t.amount))]  # type: ignore[arg-type]
+        rows += money.tranches(pid, parts, rates[currency], psc)
     return pd.DataFrame(rows, columns=list(plan.tranches.columns))
 
 

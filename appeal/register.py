@@ -383,7 +383,7 @@ class Register:
         who: str | None = None,
     ) -> None:
         """One audit row in the write's transaction: who, when, what, before -> after."""
-        number = conn.execute(
+        number: int = conn.execute(
             sa.select(revision_t.c.revision).where(revision_t.c.id == _REVISION_ROW)
         ).scalar_one()
         conn.execute(

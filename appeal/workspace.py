@@ -372,7 +372,7 @@ def _pledge_changes(
                 "change": "new",
                 "usd_a": 0.0,
                 "usd_b": float(usd_b.get(pid, 0.0)),
-                "reason": f"imported from {b.at[pid, 'source_file']}",
+                "reason": f"imported from {b.at[pid, 'source_file']!s}",
             }
         )
     for pid in a.index.difference(b.index, sort=False):

@@ -107,7 +107,7 @@ def _page(message: str = "", username: str = "", status: int = 200) -> flask.Res
     return response
 
 
-def _unauthenticated() -> flask.Response:
+def _unauthenticated() -> Any:
     path = flask.request.path
     if path.startswith("/_dash-") or flask.request.method != "GET":
         response = flask.jsonify({"error": "sign in first", "signin": SIGNIN})
@@ -143,9 +143,9 @@ def install(app: Dash, config: AppConfig) -> None:
             if user is None:
                 return _refuse(403, f"{name} has no account here (or it is disabled); ask an admin")
             return user
-        name = flask.session.get("user")
-        user = accounts.get_user(register, name) if isinstance(name, str) else None
-        if user is None and name is not None:
+        signed = flask.session.get("user")
+        user = accounts.get_user(register, signed) if isinstance(signed, str) else None
+        if user is None and signed is not None:
             flask.session.clear()  # disabled or removed since they signed in
         return user
 
@@ -175,7 +175,7 @@ def install(app: Dash, config: AppConfig) -> None:
         return
 
     @server.route(SIGNIN, methods=["GET", "POST"])
-    def _signin() -> flask.Response:
+    def _signin() -> Any:
         if flask.request.method == "GET":
             return _page()
         username = flask.request.form.get("username", "").strip()
@@ -195,7 +195,7 @@ def install(app: Dash, config: AppConfig) -> None:
         return flask.redirect(_safe_next(flask.request.args.get("next")))
 
     @server.route(SIGNOUT, methods=["POST"])
-    def _signout() -> flask.Response:
+    def _signout() -> Any:
         if not _csrf_ok():
             return _refuse(400, "the sign-out form expired; reload the page")
         flask.session.clear()

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
 
 
-def test_passwords_are_scrypt_hashes_and_never_in_clear(register: Register, register_url: str) -> None:
+def test_passwords_are_scrypt_hashes_and_never_in_clear(
+    register: Register, register_url: str
+) -> None:
     accounts.add_user(register, "alice", "admin", password=PASSWORD)
     row = register.user("alice")
     assert row is not None and str(row["password_hash"]).startswith("scrypt:")
@@ -50,7 +52,12 @@ def test_sign_in_checks_the_password_and_the_account(register: Register) -> None
         accounts.authenticate(register, "ana", PASSWORD, "10.0.0.1")
     assert accounts.get_user(register, "ana") is None
     log = register.audit_log()
-    assert list(log["action"][:4]) == ["signin.failed", "user.disable", "signin.failed", "signin.failed"]
+    assert list(log["action"][:4]) == [
+        "signin.failed",
+        "user.disable",
+        "signin.failed",
+        "signin.failed",
+    ]
     assert "signin" in set(log["action"])
 
 
@@ -118,19 +125,42 @@ def _appeal(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProces
 
 def test_the_users_and_audit_commands(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite"
-    added = _appeal(db, "--as", "chair", "users", "add", "root-admin", "--role", "admin",
-                    "--password-stdin", stdin=PASSWORD + "\n")
+    added = _appeal(
+        db,
+        "--as",
+        "chair",
+        "users",
+        "add",
+        "root-admin",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     assert added.returncode == 0, added.stderr
     assert PASSWORD not in added.stdout + added.stderr
     # The password is never an argument.
     refused = _appeal(db, "users", "add", "x", "--role", "viewer", "--password", PASSWORD)
     assert refused.returncode == 2 and "unrecognized arguments" in refused.stderr
-    assert _appeal(db, "users", "add", "fp", "--role", "focal_point", "--entity", "UNODC",
-                   "--no-password").returncode == 0
+    assert (
+        _appeal(
+            db, "users", "add", "fp", "--role", "focal_point", "--entity", "UNODC", "--no-password"
+        ).returncode
+        == 0
+    )
     assert _appeal(db, "users", "set-role", "fp", "analyst").returncode == 0
     assert _appeal(db, "users", "disable", "fp").returncode == 0
-    assert _appeal(db, "users", "reset-password", "root-admin", "--password-stdin",
-                   stdin="another long password\n").returncode == 0
+    assert (
+        _appeal(
+            db,
+            "users",
+            "reset-password",
+            "root-admin",
+            "--password-stdin",
+            stdin="another long password\n",
+        ).returncode
+        == 0
+    )
     listed = _appeal(db, "users", "list")
     lines = listed.stdout.splitlines()
     assert lines[0].split()[:2] == ["username", "role"]

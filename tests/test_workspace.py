@@ -152,7 +152,7 @@ def test_notes_on_pledges_and_lines(loaded: Register) -> None:
     with actor.acting_as("ann"):
         workspace.add_note(loaded, "pledge", pid, "Confirmed by letter of 3 March")
     with actor.acting_as("bob"):
-        workspace.add_note(loaded, "line", line, "=HYPERLINK(\"x\") needs review")
+        workspace.add_note(loaded, "line", line, '=HYPERLINK("x") needs review')
         workspace.add_note(loaded, "pledge", pid, "Second note")
     thread = workspace.notes(loaded, "pledge", pid)
     assert list(thread["author"]) == ["ann", "bob"]
@@ -185,10 +185,15 @@ def test_notes_and_the_draft_label_reach_the_workbook(loaded: Register, tmp_path
     assert len(cells) == 1 and cells[0].data_type == "s"
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(drops=st.lists(st.integers(min_value=0, max_value=249), min_size=1, max_size=6, unique=True))
-def test_comparison_parts_add_up(tmp_path_factory: pytest.TempPathFactory,
-                                 sample_loaded: tuple[Plan, ImportReport], drops: list[int]) -> None:
+def test_comparison_parts_add_up(
+    tmp_path_factory: pytest.TempPathFactory,
+    sample_loaded: tuple[Plan, ImportReport],
+    drops: list[int],
+) -> None:
     """Property: whatever pledges disappear after an edition, the per-line changes add up to
     the funded change and the withdrawn pledges are exactly those."""
     url = f"sqlite:///{tmp_path_factory.mktemp('prop') / 'r.sqlite'}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from appeal.commands._options import open_register
 
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_users(rows: list[dict[str, object]]) -> None:
+def _print_users(rows: list[dict[str, Any]]) -> None:
     if not rows:
         print("no users yet: add the first admin with `appeal users add NAME --role admin`")
         return

@@ -197,7 +197,7 @@ def load(_: int, add: int | None, rows: list[dict[str, Any]] | None) -> tuple[An
         return [], [], info_alert(str(exc), color="warning"), [], []
     headers = plan_edits.programme_headers(plan)
     if dash.ctx.triggered_id == ids.PROGRAMMES_ADD:
-        blank = {h: None for h in headers}
+        blank: dict[str, Any] = {h: None for h in headers}
         if user.entities and not user.can("analyst"):
             blank["entity"] = user.entities[0]
         blank[plan_edits.RETIRE] = False
