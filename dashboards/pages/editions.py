@@ -82,7 +82,7 @@ def layout(**_: Any) -> Any:
                 dbc.Row(
                     [
                         dbc.Col(dcc.Dropdown(id=ids.EDITION_A, placeholder="From (A)"), md=5),
-                        dbc.Col(dcc.Dropdown(id=ids.EDITION_B, value=workspace.TODAY), md=5),
+                        dbc.Col(dcc.Dropdown(id=ids.EDITION_B, placeholder="To (B)"), md=5),
                         dbc.Col(
                             dbc.Button("Compare", id=ids.EDITION_COMPARE, color="primary"), md=2
                         ),
@@ -116,6 +116,7 @@ def layout(**_: Any) -> Any:
     Output(ids.EDITION_A, "options"),
     Output(ids.EDITION_A, "value"),
     Output(ids.EDITION_B, "options"),
+    Output(ids.EDITION_B, "value"),
     Output(ids.EDITION_EXPORT_SELECT, "options"),
     Input(ids.EDITIONS_VERSION, "data"),
 )
@@ -124,7 +125,7 @@ def list_editions(_: int) -> tuple[Any, ...]:
     if frame.empty:
         today = [{"label": "Today", "value": workspace.TODAY}]
         empty = info_alert("No edition has been published yet.", color="light")
-        return empty, [], None, today, []
+        return empty, [], None, today, workspace.TODAY, []
     rows = [
         {
             "edition": int(r["edition_id"]),
@@ -141,7 +142,7 @@ def list_editions(_: int) -> tuple[Any, ...]:
     options = [{"label": f"{r['as at']} · {r['title']}", "value": int(r["edition"])} for r in rows]
     table = frame_table(pd.DataFrame(rows), money=("funded_usd", "gap_usd"))
     b_options = [{"label": "Today", "value": workspace.TODAY}, *options]
-    return table, options, options[-1]["value"], b_options, options
+    return table, options, options[-1]["value"], b_options, workspace.TODAY, options
 
 
 @callback(
