@@ -12,6 +12,7 @@ edits its own line and sees no other; the Activity page names who did each thing
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -51,9 +52,25 @@ def server(root: Path) -> Iterator[str]:
     db = str(root / "register.sqlite")
     for name, args in USERS.items():
         done = subprocess.run(
-            [sys.executable, "-m", "appeal", "--db", db, "--as", "setup", "users", "add", name,
-             *args, "--password-stdin"],
-            input=PASSWORD + "\n", capture_output=True, text=True, cwd=ROOT, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "appeal",
+                "--db",
+                db,
+                "--as",
+                "setup",
+                "users",
+                "add",
+                name,
+                *args,
+                "--password-stdin",
+            ],
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
     with served(
@@ -79,8 +96,9 @@ def browser() -> Iterator[Browser]:
 def contexts(browser: Browser, server: str) -> Iterator[dict[str, BrowserContext]]:
     """One browser context (its own cookies and storage) per user, kept for the module."""
     made = {
-        name: browser.new_context(viewport={"width": 1440, "height": 900}, base_url=server,
-                                  accept_downloads=True)
+        name: browser.new_context(
+            viewport={"width": 1440, "height": 900}, base_url=server, accept_downloads=True
+        )
         for name in USERS
     }
     try:
@@ -129,13 +147,20 @@ def test_sign_in_and_out(contexts: dict[str, BrowserContext]) -> None:
 def _post(page: Page, output: str, inputs: list[dict[str, object]]) -> int:
     response = page.request.post(
         "/_dash-update-component",
-        data={"output": output, "outputs": [], "inputs": inputs, "state": [],
-              "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"] if inputs else []},
+        data={
+            "output": output,
+            "outputs": [],
+            "inputs": inputs,
+            "state": [],
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"] if inputs else [],
+        },
     )
     return response.status
 
 
-def test_a_viewer_cannot_import_edit_or_save(contexts: dict[str, BrowserContext], root: Path) -> None:
+def test_a_viewer_cannot_import_edit_or_save(
+    contexts: dict[str, BrowserContext], root: Path
+) -> None:
     page = signed_in(contexts, "viewer1", "/pledges")
     expect(page.locator("main, body")).to_contain_text("Not available")
     expect(page.locator(f"#{ids.PLEDGE_UPLOAD}")).to_have_count(0)
@@ -151,14 +176,19 @@ def test_a_viewer_cannot_import_edit_or_save(contexts: dict[str, BrowserContext]
     deps = page.request.get("/_dash-dependencies").json()
 
     def output_of(button: str) -> str:
-        return next(
-            d["output"] for d in deps if any(i["id"] == button for i in d["inputs"])
-        )
+        return next(d["output"] for d in deps if any(i["id"] == button for i in d["inputs"]))
 
-    for button in (ids.SC_SAVE, ids.UPLOAD_CONFIRM, ids.EDITION_PUBLISH, ids.FX_SAVE,
-                   ids.ACTIVITY_DOWNLOAD_BUTTON, ids.MARK_OFFICIAL):
-        status = _post(page, output_of(button),
-                       [{"id": button, "property": "n_clicks", "value": 1}])
+    for button in (
+        ids.SC_SAVE,
+        ids.UPLOAD_CONFIRM,
+        ids.EDITION_PUBLISH,
+        ids.FX_SAVE,
+        ids.ACTIVITY_DOWNLOAD_BUTTON,
+        ids.MARK_OFFICIAL,
+    ):
+        status = _post(
+            page, output_of(button), [{"id": button, "property": "n_clicks", "value": 1}]
+        )
         assert status == 403, button
     with register(root) as reg:
         assert reg.revision() == before
@@ -224,12 +254,16 @@ def test_an_unsaved_change_is_labelled_and_stays_with_its_user(
     page = signed_in(contexts, "analyst1", "/scenarios")
     choose(page, ids.SAVED_SELECT, "baseline")
     page.click(f"#{ids.SAVED_LOAD}")
+    # Loaded (the tier weight is the default's too: the description tells the load is in).
+    expect(page.locator(control("description"))).to_have_value(re.compile("^Default priorities"))
     expect(page.locator(control("weights.tier.1"))).to_have_value("8")
     page.locator(control("weights.tier.1")).fill("20")
     page.click(f"#{ids.SC_RUN}")
     banner = page.locator(f"#{ids.UNSAVED_BANNER}")
     expect(banner).to_contain_text("“baseline” (modified, not saved)")
-    expect(banner).to_contain_text("weights.tier.1: 8.0 -> 20.0")
+    expect(page.locator(f"#{ids.UNSAVED_TEXT}")).to_have_text(
+        "“baseline” (modified, not saved) — weights.tier.1: 8.0 -> 20.0"
+    )
     page.get_by_role("link", name="Overview", exact=True).click()
     expect(banner).to_be_visible()  # on every page
     page.get_by_role("link", name="Appeal", exact=True).click()
