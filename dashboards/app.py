@@ -37,7 +37,18 @@ import diskcache
 import flask
 from dash import Dash, html, set_props
 
-from dashboards import auth, figures, ids, jobs, roles, security, shell_parts, state
+from dashboards import (
+    auth,
+    changes,
+    figures,
+    ids,
+    jobs,
+    notes_panel,
+    roles,
+    security,
+    shell_parts,
+    state,
+)
 from dashboards.state import AppConfig
 
 HERE = Path(__file__).resolve().parent
@@ -161,6 +172,8 @@ def create_app(config: AppConfig) -> Dash:
     def _toggle(n: int, is_open: bool) -> bool:
         return not is_open
 
+    for shared in (shell_parts, changes, notes_panel):
+        shared.callbacks.register(app)
     security.install(app, config)
     # Who is asking (sign-in, or the local admin without it), then what they may do: the
     # order of the two request hooks matters.
@@ -180,8 +193,19 @@ def warm_up(app: Dash) -> None:
     client = app.server.test_client()
     client.environ_base["HTTP_HOST"] = config.allowed_hosts[0]
     try:
-        callbacks = CallbackClient.for_flask(client)
-        callbacks.call(f"{ids.OVERVIEW_BODY}.children", {})
+        if config.auth_mode == "none":
+            callbacks = CallbackClient.for_flask(client)
+            callbacks.call(f"{ids.OVERVIEW_BODY}.children", {})
+            return
+        # With sign-in nobody is signed in here: Dash sets up on this first request, and the
+        # official appeal (what the first page shows) is solved into the result cache.
+        client.get(auth.SIGNIN)
+        from appeal import workspace
+        from models.scenario import Scenario
+
+        plan = state.load_plan(config)
+        scenario = workspace.official_scenario(state.open_register(config)) or Scenario()
+        state.solve_scenario(config, plan, scenario)
     except Exception:  # warming up is an optimisation, never a failure
         log.warning("warming up the dashboard failed", exc_info=True)
 

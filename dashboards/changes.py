@@ -14,7 +14,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, dcc, html
 
 from appeal import service, workspace
 from appeal.register import RegisterError
@@ -33,9 +33,13 @@ from dashboards.logic import overview as logic
 from dashboards.logic.scenarios import line_names
 from dashboards.roles import current_user
 from dashboards.state import get_config, open_register, result_cache, solve, solve_scenario
+from dashboards.wiring import Callbacks
 from models.scenario import ScenarioError
 
-__all__ = ["changes_panel"]
+__all__ = ["changes_panel", "comparison_view"]
+
+# Registered on each app by dashboards.app.create_app (see dashboards.wiring).
+callbacks = Callbacks()
 
 SCENARIO_PREFIX = "scenario:"
 
@@ -88,7 +92,7 @@ def _options() -> tuple[list[dict[str, Any]], Any]:
     return options, default
 
 
-@callback(
+@callbacks(
     Output(ids.OVERVIEW_REFERENCE, "options"),
     Output(ids.OVERVIEW_REFERENCE, "value"),
     Input(ids.WORKING_SCENARIO, "data"),
@@ -97,7 +101,7 @@ def references(_: Any) -> tuple[Any, Any]:
     return _options()
 
 
-@callback(
+@callbacks(
     Output(ids.OVERVIEW_CHANGES, "children"),
     Input(ids.OVERVIEW_REFERENCE, "value"),
     Input(ids.WORKING_SCENARIO, "data"),
@@ -124,52 +128,68 @@ def show_changes(reference: Any, scenario_data: dict[str, Any] | None) -> Any:
         )
     except (NoPlan, ScenarioError, RegisterError, ValueError) as exc:
         return error_alert(str(exc), title="Could not compare")
-    return _edition_view(c)
+    return comparison_view(c, lines_id=ids.OVERVIEW_CHANGE_LINES)
 
 
-def _edition_view(c: workspace.Comparison) -> Any:
+def comparison_view(
+    c: workspace.Comparison,
+    *,
+    headline_id: str = "",
+    pledges_id: str = "",
+    lines_id: str = "",
+    donors_id: str = "",
+) -> Any:
+    """A comparison for people: the headline, every new, changed and withdrawn pledge, the
+    lines whose funding moved with their sum (the headline's funded change), the donors."""
     moved = c.lines[c.lines["change"].abs() > 0.5]
-    total = pd.DataFrame(
-        [
-            {
-                "line_id": "",
-                "name": "All lines",
-                "funded_a": c.lines["funded_a"].sum(),
-                "funded_b": c.lines["funded_b"].sum(),
-                "change": c.lines["change"].sum(),
-            }
-        ]
-    )
-    lines = pd.concat([moved, total], ignore_index=True)
+    total = {
+        "line_id": "",
+        "name": "All lines",
+        "funded_a": c.lines["funded_a"].sum(),
+        "funded_b": c.lines["funded_b"].sum(),
+        "change": c.lines["change"].sum(),
+    }
+    lines = pd.concat([moved, pd.DataFrame([total])], ignore_index=True)
+    then, now = "A" if c.label_b != "today" else "then", "B" if c.label_b != "today" else "today"
     return html.Div(
         [
-            html.P(f"Today compared with {c.label_a}."),
+            html.P(f"{c.label_b[:1].upper()}{c.label_b[1:]} compared with {c.label_a}."),
             frame_table(
-                c.headline.rename(columns={"a": "then", "b": "today"}),
-                money=("then", "today"),
+                c.headline.rename(columns={"a": then, "b": now}),
+                money=(then, now),
                 signed=("change",),
+                id_=headline_id,
             ),
+            html.H6(f"Pledges new, changed or withdrawn ({len(c.pledges)})", className="mt-3"),
+            frame_table(
+                c.pledges,
+                money=("usd_a", "usd_b"),
+                headers={"usd_a": f"{then} (USD)", "usd_b": f"{now} (USD)"},
+                max_rows=500,
+                id_=pledges_id,
+            )
+            if len(c.pledges)
+            else html.Div("No pledge changed.", className="text-muted small"),
             html.H6(
                 f"Where the funded change of {signed_usd(c.funded_change)} comes from "
                 f"({len(moved)} lines moved; the last row is their sum)",
                 className="mt-3",
             ),
             frame_table(
-                lines.rename(columns={"funded_a": "funded then", "funded_b": "funded today"}),
-                money=("funded then", "funded today"),
+                lines.rename(columns={"funded_a": f"funded {then}", "funded_b": f"funded {now}"}),
+                money=(f"funded {then}", f"funded {now}"),
                 signed=("change",),
                 max_rows=500,
-                id_=ids.OVERVIEW_CHANGE_LINES,
+                id_=lines_id,
             ),
-            html.H6(f"Pledges new, changed or withdrawn ({len(c.pledges)})", className="mt-3"),
+            html.H6(f"Donors whose pledges changed ({len(c.donors)})", className="mt-3"),
             frame_table(
-                c.pledges,
+                c.donors,
                 money=("usd_a", "usd_b"),
-                headers={"usd_a": "then (USD)", "usd_b": "today (USD)"},
-                max_rows=200,
-            )
-            if len(c.pledges)
-            else html.Div("No pledge changed.", className="text-muted small"),
+                signed=("change",),
+                headers={"usd_a": f"{then} (USD)", "usd_b": f"{now} (USD)"},
+                id_=donors_id,
+            ),
         ]
     )
 

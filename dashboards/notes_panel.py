@@ -7,15 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from appeal import workspace
 from appeal.service import NoPlan
 from dashboards import ids
 from dashboards.components import error_alert, info_alert, section
 from dashboards.state import aliases_for, get_config, load_plan, open_register
+from dashboards.wiring import Callbacks
 
-__all__ = ["notes_list", "pledge_notes"]
+__all__ = ["add_reply", "notes_list", "pledge_notes"]
+
+# Registered on each app by dashboards.app.create_app (see dashboards.wiring).
+callbacks = Callbacks()
 
 
 def pledge_notes() -> Any:
@@ -47,7 +51,7 @@ def notes_list(frame: Any) -> Any:
     )
 
 
-@callback(
+@callbacks(
     Output(ids.PLEDGE_NOTES, "children"),
     Output(ids.PLEDGE_NOTE_SELECT, "options"),
     Input(ids.PLEDGE_NOTE_SELECT, "value"),
@@ -70,7 +74,7 @@ def show_pledge_notes(pledge_id: str | None, _: Any, __: Any) -> tuple[Any, Any]
     return notes_list(workspace.notes(open_register(config), "pledge", str(pledge_id))), options
 
 
-@callback(
+@callbacks(
     Output(ids.PLEDGE_NOTE_MESSAGE, "children"),
     Output(ids.PLEDGE_NOTE_TEXT, "value"),
     Input(ids.PLEDGE_NOTE_ADD, "n_clicks"),
@@ -81,10 +85,15 @@ def show_pledge_notes(pledge_id: str | None, _: Any, __: Any) -> tuple[Any, Any]
 def add_pledge_note(n: int | None, pledge_id: str | None, text: str | None) -> tuple[Any, Any]:
     if not n:
         return no_update, no_update
-    if not pledge_id:
-        return error_alert("choose a pledge first", title="No note added"), no_update
+    return add_reply("pledge", pledge_id, text, "choose a pledge first")
+
+
+def add_reply(kind: str, target: str | None, text: str | None, missing: str) -> tuple[Any, Any]:
+    """Add a note from a page: (the message, the text box's new value: empty once added)."""
+    if not target:
+        return error_alert(missing, title="No note added"), no_update
     try:
-        workspace.add_note(open_register(get_config()), "pledge", str(pledge_id), text or "")
+        workspace.add_note(open_register(get_config()), kind, str(target), text or "")
     except ValueError as exc:
         return error_alert(str(exc), title="No note added"), no_update
     return info_alert("Note added.", color="success"), ""

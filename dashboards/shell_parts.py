@@ -14,7 +14,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import flask
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from appeal import workspace
 from appeal.register import RegisterError
@@ -30,9 +30,13 @@ from dashboards.state import (
     scenario_from_browser,
     scenario_to_browser,
 )
+from dashboards.wiring import Callbacks
 from models.scenario import Scenario, ScenarioError
 
 __all__ = ["banner", "unsaved", "user_area"]
+
+# Registered on each app by dashboards.app.create_app (see dashboards.wiring).
+callbacks = Callbacks()
 
 
 def user_area() -> Any:
@@ -114,7 +118,7 @@ def _saved(name: str) -> Scenario | None:
         return None
 
 
-@callback(
+@callbacks(
     Output(ids.UNSAVED_BANNER, "is_open"),
     Output(ids.UNSAVED_TEXT, "children"),
     Input(ids.WORKING_SCENARIO, "data"),
@@ -130,7 +134,7 @@ def banner_state(scenario_data: dict[str, Any] | None) -> tuple[bool, Any]:
     return True, [html.Strong(f"“{name}” ({label})"), html.Span(f" — {listed}", className="small")]
 
 
-@callback(
+@callbacks(
     Output(ids.WORKING_SCENARIO, "data", allow_duplicate=True),
     Input(ids.UNSAVED_DISCARD, "n_clicks"),
     State(ids.WORKING_SCENARIO, "data"),

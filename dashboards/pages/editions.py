@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from appeal import service, workspace
 from appeal.service import NoPlan
 from dashboards import ids
+from dashboards.changes import comparison_view
 from dashboards.components import (
     error_alert,
     frame_table,
@@ -170,42 +171,6 @@ def publish(n: int | None, title: str | None, as_at: str | None, version: int) -
     )
 
 
-def comparison_view(c: workspace.Comparison) -> Any:
-    """The comparison's tables: headline, pledges, lines that moved, donors."""
-    lines = c.lines[c.lines["change"].abs() > 0.5]
-    return html.Div(
-        [
-            html.P(f"{c.label_b[:1].upper()}{c.label_b[1:]} compared with {c.label_a}."),
-            frame_table(
-                c.headline.rename(columns={"a": "A", "b": "B"}),
-                money=("A", "B"),
-                signed=("change",),
-                id_=ids.EDITION_HEADLINE,
-            ),
-            html.H6(f"Pledges: new, changed and withdrawn ({len(c.pledges)})", className="mt-3"),
-            frame_table(c.pledges, money=("usd_a", "usd_b"), max_rows=500, id_=ids.EDITION_PLEDGES)
-            if len(c.pledges)
-            else html.Div("No pledge changed.", className="text-muted small"),
-            html.H6(
-                f"Lines whose funding moved ({len(lines)}; they add up to the funded change "
-                f"of {c.funded_change:+,.0f} USD)",
-                className="mt-3",
-            ),
-            frame_table(
-                lines,
-                money=("funded_a", "funded_b"),
-                signed=("change",),
-                max_rows=500,
-                id_=ids.EDITION_LINES,
-            ),
-            html.H6(f"Donors whose pledges changed ({len(c.donors)})", className="mt-3"),
-            frame_table(
-                c.donors, money=("usd_a", "usd_b"), signed=("change",), id_=ids.EDITION_DONORS
-            ),
-        ]
-    )
-
-
 @callback(
     Output(ids.EDITION_RESULT, "children"),
     Input(ids.EDITION_COMPARE, "n_clicks"),
@@ -223,7 +188,13 @@ def compare(n: int | None, a: Any, b: Any) -> Any:
         c = workspace.compare(open_register(config), a, b, cache=result_cache(config))
     except (NoPlan, ValueError) as exc:
         return error_alert(str(exc), title="Cannot compare")
-    return comparison_view(c)
+    return comparison_view(
+        c,
+        headline_id=ids.EDITION_HEADLINE,
+        pledges_id=ids.EDITION_PLEDGES,
+        lines_id=ids.EDITION_LINES,
+        donors_id=ids.EDITION_DONORS,
+    )
 
 
 @callback(

@@ -27,7 +27,7 @@ from dashboards.components import (
     section,
     working_store,
 )
-from dashboards.notes_panel import notes_list
+from dashboards.notes_panel import add_reply, notes_list
 from dashboards.roles import current_user, shows
 from dashboards.state import get_config, load_plan, open_register, solve
 from models import gaps
@@ -290,10 +290,5 @@ def show_notes(line_id: str | None, _: Any) -> Any:
 def add_note(n: int | None, line_id: str | None, text: str | None) -> tuple[Any, Any]:
     if not n:
         return no_update, no_update
-    if not _line_in_scope(line_id):
-        return error_alert("choose one of your lines", title="No note added"), no_update
-    try:
-        workspace.add_note(open_register(get_config()), "line", str(line_id), text or "")
-    except ValueError as exc:
-        return error_alert(str(exc), title="No note added"), no_update
-    return info_alert("Note added.", color="success"), ""
+    scoped = line_id if _line_in_scope(line_id) else None
+    return add_reply("line", scoped, text, "choose one of your lines")
