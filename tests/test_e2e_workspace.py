@@ -11,12 +11,14 @@ edits its own line and sees no other; the Activity page names who did each thing
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -141,6 +143,46 @@ def test_sign_in_and_out(contexts: dict[str, BrowserContext]) -> None:
     page.wait_for_url("**/signin")
     page.goto("/")
     assert "/signin" in page.url
+    page.close()
+
+
+def test_nothing_a_viewers_browser_receives_names_a_confidential_donor(
+    contexts: dict[str, BrowserContext], root: Path
+) -> None:
+    """Every response of every page a viewer opens (the pages, their layouts and every callback
+    they make, the downloads too), read raw."""
+    with register(root) as reg:
+        plan = reg.load_plan()
+    from models.privacy import donor_aliases
+
+    hidden = [d for d, a in donor_aliases(plan).items() if d != a]
+    assert hidden
+    page = signed_in(contexts, "viewer1")
+    bodies: list[bytes] = []
+
+    def keep(response: Any) -> None:
+        with contextlib.suppress(Exception):  # a redirect or an aborted request has no body
+            bodies.append(response.body())
+
+    page.on("response", keep)
+    for path in ("/", "/donors", "/appeal", "/editions"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    page.goto("/donors")
+    page.click(f"#{ids.STRESS_RUN}")
+    expect(page.locator(f"#{ids.STRESS_RESULT}")).not_to_be_empty()
+    page.goto("/appeal")
+    with page.expect_download() as download:
+        page.click(f"#{ids.APPEAL_DOWNLOAD_BUTTON}")
+    workbook = Path(download.value.path()).read_bytes()
+    page.wait_for_load_state("networkidle")
+    raw = b"\n".join(bodies)
+    assert len(bodies) > 20
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    texts = [str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value]
+    for name in hidden:
+        assert name.encode() not in raw, name
+        assert not any(name in t for t in texts), name
     page.close()
 
 
