@@ -316,13 +316,29 @@ def check_export_target(path: str | Path) -> Path:
 
 
 def export_workbook(
-    path: str | Path, run: PlanRun, *, reveal_confidential: bool = False, hxl: bool = False
+    path: str | Path,
+    run: PlanRun,
+    *,
+    reveal_confidential: bool = False,
+    hxl: bool = False,
+    draft: tuple[str, ...] | list[str] = (),
+    notes: pd.DataFrame | None = None,
 ) -> Path:
-    """Write the appeal workbook of ``run``; :class:`InputError` when it cannot be written."""
+    """Write the appeal workbook of ``run``; :class:`InputError` when it cannot be written.
+
+    ``draft``: the settings of an unsaved scenario that differ from its saved version
+    (:func:`appeal.workspace.unsaved_changes`); ``notes``: the register's notes."""
     from appeal.workbook import WorkbookError, write_appeal_workbook
 
     try:
-        return write_appeal_workbook(path, run, reveal_confidential=reveal_confidential, hxl=hxl)
+        return write_appeal_workbook(
+            path,
+            run,
+            reveal_confidential=reveal_confidential,
+            hxl=hxl,
+            draft=draft,
+            notes=notes,
+        )
     except WorkbookError as exc:
         raise InputError(str(exc)) from None
 

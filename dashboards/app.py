@@ -27,7 +27,6 @@ callback against it.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,18 @@ import diskcache
 import flask
 from dash import Dash, html, set_props
 
-from dashboards import figures, ids, jobs, security, state
+from dashboards import (
+    auth,
+    changes,
+    figures,
+    ids,
+    jobs,
+    notes_panel,
+    roles,
+    security,
+    shell_parts,
+    state,
+)
 from dashboards.state import AppConfig
 
 HERE = Path(__file__).resolve().parent
@@ -67,6 +77,7 @@ def navbar() -> Any:
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
+        if roles.may_see(str(page["path"]))  # the pages this user may open
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -81,7 +92,7 @@ def navbar() -> Any:
                 ),
                 dbc.NavbarToggler(id=ids.NAVBAR_TOGGLER, n_clicks=0),
                 dbc.Collapse(
-                    dbc.Nav(links, className="ms-auto", navbar=True),
+                    [dbc.Nav(links, className="ms-auto", navbar=True), shell_parts.user_area()],
                     id=ids.NAVBAR_COLLAPSE,
                     navbar=True,
                 ),
@@ -102,6 +113,7 @@ def shell() -> Any:
             dbc.Container(
                 [
                     dbc.Alert(id=ids.GLOBAL_ALERT, color="danger", is_open=False, dismissable=True),
+                    shell_parts.banner(),
                     dash.page_container,
                 ],
                 fluid=True,
@@ -160,10 +172,13 @@ def create_app(config: AppConfig) -> Dash:
     def _toggle(n: int, is_open: bool) -> bool:
         return not is_open
 
+    for shared in (shell_parts, changes, notes_panel):
+        shared.callbacks.register(app)
     security.install(app, config)
-    if config.auth_mode != "none":
-        # Sign-in for the mode asked for (dashboards/auth.py): without it, no app at all.
-        importlib.import_module("dashboards.auth").install(app, config)
+    # Who is asking (sign-in, or the local admin without it), then what they may do: the
+    # order of the two request hooks matters.
+    auth.install(app, config)
+    roles.install(app)
     return app
 
 
@@ -178,8 +193,19 @@ def warm_up(app: Dash) -> None:
     client = app.server.test_client()
     client.environ_base["HTTP_HOST"] = config.allowed_hosts[0]
     try:
-        callbacks = CallbackClient.for_flask(client)
-        callbacks.call(f"{ids.OVERVIEW_BODY}.children", {})
+        if config.auth_mode == "none":
+            callbacks = CallbackClient.for_flask(client)
+            callbacks.call(f"{ids.OVERVIEW_BODY}.children", {})
+            return
+        # With sign-in nobody is signed in here: Dash sets up on this first request, and the
+        # official appeal (what the first page shows) is solved into the result cache.
+        client.get(auth.SIGNIN)
+        from appeal import workspace
+        from models.scenario import Scenario
+
+        plan = state.load_plan(config)
+        scenario = workspace.official_scenario(state.open_register(config)) or Scenario()
+        state.solve_scenario(config, plan, scenario)
     except Exception:  # warming up is an optimisation, never a failure
         log.warning("warming up the dashboard failed", exc_info=True)
 

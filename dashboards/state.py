@@ -52,6 +52,10 @@ class AppConfig:
     risk_workers: int = 2
     auth_mode: str = "none"
     auth_header: str = DEFAULT_AUTH_HEADER
+    # With --auth proxy, the addresses whose auth_header is believed (the reverse proxy's).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # The session cookie only over HTTPS (set when the app is served behind TLS).
+    secure_cookies: bool = False
     # Every request's Host header must name one of these (port ignored); others get 400.
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     # Background jobs (the pledge-risk simulation) on Celery with this Redis as broker and
@@ -219,9 +223,23 @@ def solve(config: AppConfig, scenario_data: dict[str, Any] | None) -> Context:
     """
     plan = load_plan(config)
     aliases = aliases_for(plan)
-    scenario = scenario_from_browser(scenario_data, aliases)
+    scenario = shown_scenario(config, scenario_data, aliases)
     run = service.solve(plan, scenario, cache=result_cache(config))
     return Context(plan=plan, aliases=aliases, scenario=scenario, run=run)
+
+
+def shown_scenario(
+    config: AppConfig, scenario_data: dict[str, Any] | None, aliases: dict[str, str]
+) -> Scenario:
+    """The scenario a page shows: an analyst's working scenario when they are editing one,
+    else the official appeal (always, for viewers and focal points: whatever their browser
+    sends), else the defaults while no scenario is official."""
+    from appeal import workspace
+    from dashboards.roles import current_user
+
+    if scenario_data and current_user().can("analyst"):
+        return scenario_from_browser(scenario_data, aliases)
+    return workspace.official_scenario(open_register(config)) or Scenario()
 
 
 def solve_scenario(config: AppConfig, plan: Plan, scenario: Scenario) -> PlanRun:

@@ -347,6 +347,7 @@ EXPECTED_SHEETS = [
     "Priorities and asks",
     "Donor base",
     "Pledges",
+    "Notes",
     "Scenario and assumptions",
     "Technical",
     "Checks",

@@ -77,6 +77,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"(default {serving.DEFAULT_AUTH_HEADER})",
     )
     access.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=None,
+        metavar="ADDRESS",
+        help="with --auth proxy: an address the reverse proxy connects from, whose "
+        "--auth-header is believed (repeatable; default 127.0.0.1 and ::1)",
+    )
+    access.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="send the sign-in cookie over HTTPS only (set it when a TLS proxy is in front)",
+    )
+    access.add_argument(
         "--insecure-no-auth",
         action="store_true",
         help="allow --auth none on an address other machines can reach (NOT for real data)",
@@ -267,6 +280,8 @@ def run(args: argparse.Namespace) -> int:
         auth_mode=args.auth,
         auth_header=args.auth_header,
         allowed_hosts=_allowed_hosts(args),
+        trusted_proxies=tuple(args.trusted_proxy or ("127.0.0.1", "::1")),
+        secure_cookies=args.secure_cookies,
     )
     for warning in warnings:
         print(f"appeal serve: {warning}", file=sys.stderr, flush=True)

@@ -70,6 +70,9 @@ class BookModel:
     narratives: Mapping[str, Narrative]  # line_id -> its narrative (models.narrative)
     generated: str  # "YYYY-MM-DD HH:MM:SS UTC"
     version: str  # the software's version
+    # The settings an unsaved scenario changes against its saved version ("draft" when any).
+    draft: tuple[str, ...] = ()
+    notes: pd.DataFrame | None = None  # the working group's notes (kind, target, author, at, text)
 
     def donor(self, name: object) -> str:
         """The name the workbook shows for donor ``name``."""
@@ -77,7 +80,13 @@ class BookModel:
 
 
 def book_model(
-    run: PlanRun, *, analysis: Analysis | None = None, reveal: bool = False, hxl: bool = False
+    run: PlanRun,
+    *,
+    analysis: Analysis | None = None,
+    reveal: bool = False,
+    hxl: bool = False,
+    draft: tuple[str, ...] = (),
+    notes: pd.DataFrame | None = None,
 ) -> BookModel:
     """The model of the workbook for ``run``."""
     plan = run.plan
@@ -108,6 +117,8 @@ def book_model(
         narratives=line_narratives(programmes),
         generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         version=_software_version(),
+        draft=tuple(draft),
+        notes=notes,
     )
 
 

@@ -23,6 +23,8 @@ from appeal.workbook.styles import TEXT_FALLBACK, TEXT_STYLES, default_font, nam
 from appeal.workbook.xlsx_safety import safe_sheet_name
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from appeal.pipeline import PlanRun
     from models.analytics import Analysis
 
@@ -48,17 +50,29 @@ def write_appeal_workbook(
     reveal_confidential: bool = False,
     hxl: bool = False,
     analysis: Analysis | None = None,
+    draft: tuple[str, ...] | list[str] = (),
+    notes: pd.DataFrame | None = None,
 ) -> Path:
     """Write the multiyear appeal workbook for ``run`` to ``path`` and return the path.
 
     ``reveal_confidential`` shows confidential donors' names (internal use only); ``hxl`` adds
     an HXL hashtag row under every table header; ``analysis`` (a
     :class:`models.analytics.Analysis` of the same run) supplies precomputed donor-base
-    figures and breakdowns. The file appears complete or not at all. Raises
+    figures and breakdowns; ``draft`` lists the settings of an unsaved scenario that differ
+    from its saved version (the Summary then says "draft — unsaved changes" and lists them);
+    ``notes`` are the working group's notes (the Notes sheet). The file appears complete or
+    not at all. Raises
     :class:`WorkbookError` when the folder is missing or not writable.
     """
     target = check_target(path)
-    model = book_model(run, analysis=analysis, reveal=reveal_confidential, hxl=hxl)
+    model = book_model(
+        run,
+        analysis=analysis,
+        reveal=reveal_confidential,
+        hxl=hxl,
+        draft=tuple(draft),
+        notes=notes,
+    )
     wb = Workbook(write_only=True)
     # The workbook's default font (its Normal style) is the house font too: column widths
     # and default row heights are measured in it (openpyxl keeps it as font 0).

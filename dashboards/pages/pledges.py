@@ -22,6 +22,7 @@ from appeal.template import build_template
 from dashboards import ids, uploads
 from dashboards.components import error_alert, frame_table, info_alert, page_header, section
 from dashboards.logic import pledges as logic
+from dashboards.notes_panel import pledge_notes
 from dashboards.state import aliases_for, get_config, load_plan, open_register
 from models.plan import EARMARKING, STATUSES
 
@@ -207,6 +208,7 @@ def layout(**_: Any) -> Any:
                 ],
                 subtitle="Confidential donors are shown as “Anonymous donor N”.",
             ),
+            pledge_notes(),
         ]
     )
 

@@ -23,6 +23,7 @@ from appeal.workbook.sheets import (
     explanations,
     funding,
     narratives,
+    notes,
     pledges,
     priorities,
     requirements,
@@ -48,6 +49,7 @@ PROGRAMMES = SheetSpec(narratives.NAME, narratives.write)
 PRIORITIES = SheetSpec(priorities.NAME, priorities.write)
 DONORS = SheetSpec(donors.NAME, donors.write)
 PLEDGES = SheetSpec(pledges.NAME, pledges.write)
+NOTES = SheetSpec(notes.NAME, notes.write)
 ASSUMPTIONS = SheetSpec(assumptions.NAME, assumptions.write)
 TECHNICAL = SheetSpec(technical.NAME, technical.write)
 CHECKS = SheetSpec(checks.NAME, checks.write)
@@ -62,6 +64,7 @@ ORDER = (
     PRIORITIES,
     DONORS,
     PLEDGES,
+    NOTES,
     ASSUMPTIONS,
     TECHNICAL,
     CHECKS,
@@ -81,6 +84,7 @@ WRITE_ORDER = (
     PRIORITIES,
     DONORS,
     PLEDGES,
+    NOTES,
     ASSUMPTIONS,
     TECHNICAL,
     CHECKS,

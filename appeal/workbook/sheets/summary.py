@@ -78,8 +78,14 @@ def write(sh: Sheet, book: Book) -> None:
         f"Multi-year appeal {horizon(m.years)} · scenario {m.scenario.name!s} · "
         f"generated {m.generated}"
         + (" · ILLUSTRATIVE FIGURES, not actual pledges" if m.plan.illustrative else "")
-        + (" · INTERNAL: confidential donors named" if m.reveal else ""),
+        + (" · INTERNAL: confidential donors named" if m.reveal else "")
+        + (" · DRAFT — UNSAVED CHANGES" if m.draft else ""),
     )
+    if m.draft:
+        sh.note(
+            f"Draft — unsaved changes: scenario {m.scenario.name!s} as edited, not as saved. "
+            "Settings that differ from the saved version: " + "; ".join(m.draft)
+        )
     _by_year(sh, book)
     _by_category(sh, book)
     _donor_base(sh, book)
