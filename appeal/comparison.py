@@ -10,12 +10,16 @@ Read top to bottom:
 2. :func:`models.attribution.attribute` splits each line's difference over every changed
    setting and data change (each alone against the before allocation, in a stated order) with
    the interaction remainder;
-3. :class:`ChangeAttribution` holds it **in cents**: every figure is rounded to the cent and
-   the interaction is what remains of the line's rounded total change, so each line's parts
-   and the column totals add up to the total difference to the cent;
-4. out — :meth:`ChangeAttribution.to_dict` (JSON-safe; donors by their aliases unless
-   revealed, every string scrubbed by :func:`appeal.report.for_outside_readers`) and
-   :func:`table_lines` (the readable table ``appeal compare`` prints).
+3. :func:`explain_difference` gives a :class:`ChangeAttribution`, **in cents**: every figure
+   is rounded to the cent and the interaction is what remains of the line's rounded total
+   change, so each line's parts and the column totals add up to the total difference to the
+   cent;
+4. out — :meth:`ChangeAttribution.to_dict` (JSON-safe) and :func:`table_lines` (the
+   readable table ``appeal compare`` prints): donors by their aliases and every string
+   scrubbed by :func:`appeal.report.for_outside_readers` unless revealed.
+
+The dashboard builds its own :class:`Side` for a working scenario (``Side(label, plan,
+scenario)``) and calls :func:`explain_difference`.
 
 Permission checks are the callers' (the command line's ``--reveal-confidential`` and the
 dashboard's roles). Solves are not cached: each measures one change and is used once.
@@ -31,7 +35,7 @@ import pandas as pd
 
 from appeal import service, workspace
 from models.attribution import Attribution, attribute
-from models.privacy import donor_aliases
+from models.privacy import donor_aliases, name_scrubber
 from models.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -42,7 +46,7 @@ __all__ = [
     "ChangeAttribution",
     "Side",
     "edition_and_today",
-    "explain",
+    "explain_difference",
     "resolve_scenario",
     "scenarios",
     "table_lines",
@@ -74,6 +78,15 @@ class ChangeAttribution:
     changes: list[dict[str, Any]]
     lines: pd.DataFrame
     statuses: dict[str, str]
+    aliases: dict[str, str]  # donor -> alias (confidential donors' aliases unless revealed)
+    revealed: bool = False
+
+    def scrubbed(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (JSON-safe) as it may leave: confidential donors' names scrubbed from
+        every string unless revealed (:func:`appeal.report.for_outside_readers`)."""
+        from appeal.report import for_outside_readers
+
+        return data if self.revealed else for_outside_readers(data, self.aliases)
 
     @property
     def totals(self) -> dict[str, float]:
@@ -88,9 +101,10 @@ class ChangeAttribution:
         return (self.lines[money] * 100).round().astype("int64")
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, confidential donors never named unless revealed."""
         from appeal.report import json_safe, records
 
-        return json_safe(
+        data = json_safe(
             {
                 "before": self.before,
                 "after": self.after,
@@ -106,6 +120,7 @@ class ChangeAttribution:
                 "statuses": self.statuses,
             }
         )
+        return self.scrubbed(data)
 
 
 # -- 1. the two sides ---------------------------------------------------------------------------
@@ -135,10 +150,11 @@ def scenarios(register: Register, before: str, after: str) -> tuple[Side, Side]:
 
 
 def edition_and_today(
-    register: Register, edition_id: int, today: str | None = None
+    register: Register, edition_id: int, today: str | Scenario | None = None
 ) -> tuple[Side, Side]:
     """An edition (its frozen plan and scenario) and today: the register's plan under
-    ``today`` (a saved name or TOML file), by default the official appeal."""
+    ``today`` (a saved name or TOML file, or a scenario as it stands, e.g. a working one),
+    by default the official appeal."""
     from appeal.register import RegisterError
 
     try:
@@ -147,7 +163,9 @@ def edition_and_today(
         raise service.InputError(f"--edition {edition_id}: no edition {edition_id}") from None
     plan_a, scenario_a = workspace.edition_plan(record)
     plan_b = service.plan_from_register(register)
-    if today:
+    if isinstance(today, Scenario):
+        scenario_b, label = today, f"today (scenario {today.name!r})"
+    elif today:
         label, scenario_b = resolve_scenario(register, today)
         service.check_scenario_donors(plan_b, scenario_b, today)
         label = f"today ({label})"
@@ -159,7 +177,7 @@ def edition_and_today(
 
 
 # -- 2-3. attribute, in cents -------------------------------------------------------------------
-def explain(before: Side, after: Side, *, reveal: bool = False) -> ChangeAttribution:
+def explain_difference(before: Side, after: Side, *, reveal: bool = False) -> ChangeAttribution:
     """The per-line attribution of ``after`` minus ``before``, in cents; donors named in the
     changes (excluded donors, risk probabilities) by their aliases unless ``reveal``."""
     found: Attribution = attribute((before.plan, before.scenario), (after.plan, after.scenario))
@@ -168,6 +186,14 @@ def explain(before: Side, after: Side, *, reveal: bool = False) -> ChangeAttribu
         **donor_aliases(after.plan, reveal=reveal),
     }
     changes = [c.to_dict(aliases) for c in found.changes]
+    scrub = name_scrubber(aliases)
+    for change in changes:
+        if change["kind"] == "setting":
+            # Scrubbed before shortening: a name cut in half would slip past the scrubber.
+            before_text, after_text = (
+                _short(scrub(_shown(change[side]))) for side in ("before", "after")
+            )
+            change["label"] = f"{change['key']}: {before_text} -> {after_text}"
     labels = {c["key"]: str(c["label"]) for c in changes}
     return ChangeAttribution(
         before=before.label,
@@ -177,7 +203,21 @@ def explain(before: Side, after: Side, *, reveal: bool = False) -> ChangeAttribu
         changes=changes,
         lines=_in_cents(found, _line_names(before.plan, after.plan)),
         statuses=dict(found.statuses),
+        aliases=aliases,
+        revealed=reveal,
     )
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _line_names(*plans: Plan) -> dict[str, str]:
@@ -217,7 +257,8 @@ def _usd(cents: int) -> float:
 # -- 4. out -------------------------------------------------------------------------------------
 def table_lines(result: ChangeAttribution, *, all_lines: bool = False) -> list[str]:
     """The readable report: the changes found, then per line (those that moved, unless
-    ``all_lines``) the total change and each change's part, in USD."""
+    ``all_lines``) the total change and each change's part, in USD; confidential donors
+    never named unless revealed."""
     from appeal.terminal import table
 
     out = [f"Before: {result.before}", f"After:  {result.after}", "", "Changes, in order:"]
@@ -255,7 +296,8 @@ def table_lines(result: ChangeAttribution, *, all_lines: bool = False) -> list[s
     out.append(table(headers, rows, title="Funding per line (USD); (n) is change n's part"))
     if not all_lines and len(shown) < len(result.lines):
         out.append(f"{len(result.lines) - len(shown)} line(s) unchanged (--all-lines lists them)")
-    return out
+    scrubbed: list[str] = result.scrubbed({"lines": out})["lines"]
+    return scrubbed
 
 
 def _money(value: float) -> str:

@@ -50,8 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from appeal import comparison, service
-    from appeal.report import for_outside_readers, write_json
-    from models.privacy import donor_aliases
+    from appeal.report import write_json
 
     try:
         with open_register(args.db) as register:
@@ -72,13 +71,9 @@ def run(args: argparse.Namespace) -> int:
     except service.InputError as exc:
         print(f"appeal compare: error: {exc}", file=sys.stderr)
         return 2
-    result = comparison.explain(before, after, reveal=bool(args.reveal_confidential))
+    result = comparison.explain_difference(before, after, reveal=bool(args.reveal_confidential))
     data = result.to_dict()
     text = "\n".join(comparison.table_lines(result, all_lines=args.all_lines))
-    if not args.reveal_confidential:
-        aliases = {**donor_aliases(before.plan), **donor_aliases(after.plan)}
-        data = for_outside_readers(data, aliases)
-        text = for_outside_readers({"text": text}, aliases)["text"]
     out = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON
     if args.json:
         try:
