@@ -191,7 +191,7 @@ def explain_difference(before: Side, after: Side, *, reveal: bool = False) -> Ch
         if change["kind"] == "setting":
             # Scrubbed before shortening: a name cut in half would slip past the scrubber.
             before_text, after_text = (
-                _short(scrub(_shown(change[side]))) for side in ("before", "after")
+                _short(scrub(workspace.show_value(change[side]))) for side in ("before", "after")
             )
             change["label"] = f"{change['key']}: {before_text} -> {after_text}"
     labels = {c["key"]: str(c["label"]) for c in changes}
@@ -206,14 +206,6 @@ def explain_difference(before: Side, after: Side, *, reveal: bool = False) -> Ch
         aliases=aliases,
         revealed=reveal,
     )
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
 
 
 def _short(text: str, width: int = 40) -> str:

@@ -11,12 +11,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from appeal import accounts, service, workspace
+from appeal import accounts, comparison, service, workspace
 from appeal.cli import main
 from appeal.importer import SAMPLE_DIR, ImportReport, load_pledges
 from appeal.register import Register
+from models.attribution import Attribution
 from models.plan import Plan
 
 SCENARIOS = SAMPLE_DIR / "scenarios"
@@ -215,3 +219,41 @@ def test_two_identical_scenarios_change_nothing(
     data = _json(capsys, ["--db", register_url, "compare", "baseline", "baseline", "--json", "-"])
     assert data["changes"] == [] and data["order"] == []
     assert all(_cents(line["total_change"]) == 0 for line in data["lines"])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1e9, allow_nan=False),
+            st.floats(0, 1e9, allow_nan=False),
+            st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=2, max_size=2),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_rounding_to_cents_keeps_every_sum(
+    rows: list[tuple[float, float, list[float]]],
+) -> None:
+    """Whatever the engine's floats, every line of the table in cents adds up."""
+    frame = pd.DataFrame(
+        {
+            "line_id": [f"L{i}" for i in range(len(rows))],
+            "funded_before": [r[0] for r in rows],
+            "funded_after": [r[1] for r in rows],
+            "a": [r[2][0] for r in rows],
+            "b": [r[2][1] for r in rows],
+        }
+    )
+    frame["total_change"] = frame["funded_after"] - frame["funded_before"]
+    frame["interaction"] = frame["total_change"] - frame["a"] - frame["b"]
+    found = Attribution(changes=[], lines=frame, order=["a", "b"])
+    lines = comparison._in_cents(found, {})
+    for line in lines.to_dict("records"):
+        assert sum(_cents(line[p]) for p in ("a", "b", "interaction")) == _cents(
+            line["total_change"]
+        )
+        assert _cents(line["total_change"]) == _cents(line["funded_after"]) - _cents(
+            line["funded_before"]
+        )

@@ -154,3 +154,16 @@ def solve_run(
         return service.solve(plan, scenario, report, register=register)
     with open_register(args.db) as opened:
         return service.solve(plan, scenario, report, register=opened)
+
+
+def wrote_json(command: str, data: Any, target: str) -> bool:
+    """Write ``data`` as the command's JSON to ``target`` (a file, or "-" for stdout); False,
+    with the reason on stderr, when the file cannot be written."""
+    from appeal.report import write_json
+
+    try:
+        write_json(data, target)
+    except OSError as exc:
+        print(f"appeal {command}: error: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return False
+    return True

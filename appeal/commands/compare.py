@@ -15,7 +15,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from appeal.commands._options import add_reveal_option, open_register, plan_from_register
+from appeal.commands._options import (
+    add_reveal_option,
+    open_register,
+    plan_from_register,
+    wrote_json,
+)
 
 if TYPE_CHECKING:
     from appeal.register import Register
@@ -50,7 +55,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from appeal import comparison, service
-    from appeal.report import write_json
 
     try:
         with open_register(args.db) as register:
@@ -75,14 +79,8 @@ def run(args: argparse.Namespace) -> int:
     data = result.to_dict()
     text = "\n".join(comparison.table_lines(result, all_lines=args.all_lines))
     out = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON
-    if args.json:
-        try:
-            write_json(data, args.json)
-        except OSError as exc:
-            print(
-                f"appeal compare: error: cannot write {args.json}: {exc.strerror}", file=sys.stderr
-            )
-            return 2
+    if args.json and not wrote_json("compare", data, args.json):
+        return 2
     print(text, file=out)
     failed = {
         k: v for k, v in result.statuses.items() if v not in ("optimal", "time_limit_feasible")
