@@ -139,6 +139,17 @@ def test_an_edition_against_today_attributes_the_data_changes(
     change = data["totals"]["total_change"]
     assert 0 < change <= programmable + 0.01
     assert _cents(data["totals"]["pledges_added"]) == _cents(change)
+    # Today under another scenario: its settings are measured first, then the data change.
+    data = _json(
+        capsys,
+        [
+            *["--db", register_url, "compare", "--edition", str(edition)],
+            *["--today", "flexible_first", "--json", "-"],
+        ],
+    )
+    _check_adds_up(data)
+    assert data["after"] == "today (scenario 'flexible_first')"
+    assert data["order"][-1] == "pledges_added" and "weights.tier.1" in data["order"][:-1]
 
 
 def _confidential(plan: Plan) -> str:
