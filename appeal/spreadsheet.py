@@ -18,7 +18,6 @@ Cell parsers (:func:`parse_amount`, :func:`parse_year`, ...) turn one cell into 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import io
@@ -478,33 +477,6 @@ def sheet_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
     return ws.iter_rows(values_only=True)  # type: ignore[no-any-return,unused-ignore]
 
 
-def _decode_csv(data: bytes, file: str) -> str:
-    if not data.strip():
-        raise SpreadsheetError(file, "", "the file is empty")
-    if b"\x00" in data[:4096]:
-        raise SpreadsheetError(file, "", "not a text csv file (binary content)")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise SpreadsheetError(file, "", "cannot decode the csv file (save it as UTF-8)")
-
-
-def iter_csv_rows(data: bytes, file: str) -> Iterator[tuple[Any, ...]]:
-    text = _decode_csv(data, file)
-    sample = text[:8192]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), dialect):
-            yield tuple(row)
-    except csv.Error as exc:
-        raise SpreadsheetError(file, "", f"malformed csv: {exc}") from None
-
-
 def source_bytes(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
     """The file's bytes and the name used in messages."""
     if isinstance(source, bytes | bytearray):
@@ -625,6 +597,8 @@ def read_table(
     if fmt == "csv":
         if sheet is not None:
             return None  # a csv holds a single table
+        from appeal.csv_reader import iter_csv_rows
+
         table = find_header(kind, iter_csv_rows(data, name), name, "", profile)
         if table is None and required:
             raise SpreadsheetError(
