@@ -33,6 +33,7 @@ from models import contract
 from models.plan import (
     DONOR_COLUMNS,
     FX_COLUMNS,
+    INSTALMENT_COLUMNS,
     PLEDGE_COLUMNS,
     PROGRAMME_COLUMNS,
     REQUIREMENT_COLUMNS,
@@ -90,6 +91,7 @@ pledges_t = sa.Table(
     sa.Column("import_id", sa.Integer, nullable=True),
 )
 tranches_t = sa.Table("tranches", metadata, *sql_columns(contract.TRANCHES))
+instalments_t = sa.Table("instalments", metadata, *sql_columns(contract.INSTALMENTS))
 import_log_t = sa.Table(
     "import_log",
     metadata,
@@ -215,6 +217,7 @@ class Register:
         try:
             self.engine: Engine = sa.create_engine(url)
             metadata.create_all(self.engine)
+            self._add_missing_columns()
             self._ensure_revision_row()
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
             raise RegisterError(f"invalid database URL {url!r}: {exc}") from None
@@ -223,6 +226,33 @@ class Register:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _add_missing_columns(self) -> None:
+        """Add the contract's newer columns to a register made before them (each with its
+        default, so old rows read as the contract says a blank cell does).
+
+        A stopgap until the register's schema changes go through migrations: ``create_all``
+        makes missing tables but never changes an existing one."""
+        inspector = sa.inspect(self.engine)
+        for table in metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or column.primary_key:
+                    continue
+                default = column.default.arg if column.default is not None else None
+                if callable(default) or default is None:
+                    default = "" if isinstance(column.type, sa.String | sa.Text) else 0
+                literal = sa.literal(default).compile(
+                    self.engine, compile_kwargs={"literal_binds": True}
+                )
+                ddl = column.type.compile(self.engine.dialect)
+                with self.engine.begin() as conn:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {ddl} "
+                        f"NOT NULL DEFAULT {literal}"
+                    )
 
     # -- the write path and the revision ---------------------------------------------------
     def _ensure_revision_row(self) -> None:
@@ -297,7 +327,12 @@ class Register:
                     plan.tranches["pledge_id"].isin(set(group["pledge_id"]))
                 ]
                 file_report = _file_report(report, source_file)
-                self._store_pledges(conn, group, tranches, file_report, source_file)
+                schedule = plan.instalments.loc[
+                    plan.instalments["pledge_id"].isin(set(group["pledge_id"]))
+                ]
+                self._store_pledges(
+                    conn, group, tranches, file_report, source_file, instalments=schedule
+                )
             conn.execute(sa.delete(meta_t).where(meta_t.c.key.in_(["title", "illustrative"])))
             conn.execute(
                 meta_t.insert(),
@@ -315,10 +350,14 @@ class Register:
         source_file: str,
         *,
         content: bytes | None = None,
+        instalments: pd.DataFrame | None = None,
     ) -> ImportLogEntry:
-        """Upsert one file's pledges and tranches (idempotent by pledge_id) and log it."""
+        """Upsert one file's pledges, tranches and instalments (idempotent by pledge_id) and
+        log it."""
         with self._write() as conn:
-            return self._store_pledges(conn, pledges, tranches, report, source_file, content)
+            return self._store_pledges(
+                conn, pledges, tranches, report, source_file, content, instalments
+            )
 
     def _replace_reference(self, conn: Connection, plan: Plan) -> None:
         conn.execute(sa.delete(requirements_t))
@@ -351,6 +390,7 @@ class Register:
         report: ImportReport,
         source_file: str,
         content: bytes | None = None,
+        instalments: pd.DataFrame | None = None,
     ) -> ImportLogEntry:
         ids = [str(x) for x in pledges["pledge_id"]]
         existing: set[str] = set()
@@ -382,6 +422,7 @@ class Register:
         entry.import_id = int(pk[0]) if pk is not None else 0
         for chunk in _chunks(ids):
             conn.execute(sa.delete(tranches_t).where(tranches_t.c.pledge_id.in_(chunk)))
+            conn.execute(sa.delete(instalments_t).where(instalments_t.c.pledge_id.in_(chunk)))
             conn.execute(sa.delete(pledges_t).where(pledges_t.c.pledge_id.in_(chunk)))
         if ids:
             frame = pledges.assign(
@@ -390,6 +431,8 @@ class Register:
             _bulk_insert(conn, pledges_t, frame, [*PLEDGE_COLUMNS, "import_id"])
         if len(tranches):
             _bulk_insert(conn, tranches_t, tranches, TRANCHE_COLUMNS)
+        if instalments is not None and len(instalments):
+            _bulk_insert(conn, instalments_t, instalments.fillna(""), INSTALMENT_COLUMNS)
         return entry
 
     # -- reading --------------------------------------------------------------------------
@@ -427,6 +470,40 @@ class Register:
     def tranches(self) -> pd.DataFrame:
         return conform("tranches", self._frame(tranches_t, TRANCHE_COLUMNS, contract.TRANCHES.key))
 
+    def instalments(self) -> pd.DataFrame:
+        return conform(
+            "instalments",
+            self._frame(instalments_t, INSTALMENT_COLUMNS, contract.INSTALMENTS.key),
+        )
+
+    def overdue_instalments(self, today: dt.date | None = None) -> pd.DataFrame:
+        """The instalments overdue on ``today`` (default: today): due, not paid, of a pledge
+        that is not paid — with their pledge's columns (its amount as ``amount_of_pledge``)."""
+        from models.money import overdue
+
+        instalments = self.instalments()
+        pledges = self.pledges()
+        flags = overdue(instalments, pledges, today or dt.date.today())
+        late = instalments.loc[flags]
+        return late.merge(
+            pledges, on="pledge_id", how="left", suffixes=("", "_of_pledge")
+        ).reset_index(drop=True)
+
+    def set_fx_rate(self, currency: str, units_per_usd: float, as_of: str = "") -> None:
+        """Add (or replace) one exchange rate, validated like a row of the rates file."""
+        from models.schemas import problems
+
+        code = str(currency).strip().upper()
+        row = pd.DataFrame(
+            [{"currency": code, "units_per_usd": float(units_per_usd), "as_of": str(as_of)}]
+        )
+        found = problems("fx", row)
+        if found:
+            raise RegisterError("; ".join(p.message for p in found))
+        with self._write() as conn:
+            conn.execute(sa.delete(fx_t).where(fx_t.c.currency == code))
+            conn.execute(fx_t.insert(), row.to_dict("records"))
+
     def stored_tables(self) -> dict[str, Any]:
         """The stored tables, title and flag as :meth:`Plan.build` takes them (read as they
         are: :meth:`load_plan` validates them)."""
@@ -441,6 +518,7 @@ class Register:
             ),
             "pledges": self.pledges(),
             "tranches": self.tranches(),
+            "instalments": self.instalments(),
             "donors": self._frame(donors_t, DONOR_COLUMNS, contract.DONORS.key),
             "fx": self.fx(),
             "title": meta.get("title", "Multi-Year Appeal"),

@@ -227,6 +227,7 @@ def plan_fingerprint(plan: Plan) -> str:
         plan.requirements,
         plan.pledges,
         plan.tranches,
+        plan.instalments,
         plan.donors,
         plan.fx,
     ):

@@ -28,9 +28,12 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models import contract
+
+if TYPE_CHECKING:
+    from appeal.csv_reader import CsvOptions
 
 #: How many rows from the top are searched for the header row.
 HEADER_SEARCH_ROWS = 30
@@ -88,6 +91,15 @@ class Table:
     rows: list[tuple[int, tuple[Any, ...]]]  # (excel row, cell values)
     ignored: list[str] = field(default_factory=list)  # headers that matched nothing
     header_values: tuple[str, ...] = ()  # normalised header keys, to spot repeated headers
+    # csv: every data row must have the header's field count (a different count means a field
+    # was split or merged; appeal.importer refuses the row rather than shift its cells)
+    exact_width: bool = False
+    decimal: str = "."  # the file's decimal convention (appeal.numbers)
+    # column -> currency its amounts are in, from the header or an HXL attribute (+usd)
+    units: dict[str, str] = field(default_factory=dict)
+    # row -> what is wrong with it as a whole, found before its cells are read (a layout's
+    # rules ran first: appeal.profiles)
+    row_errors: dict[int, str] = field(default_factory=dict)
     # (column, type, value) -> (ok, parsed value or error message): parse each value once
     cache: dict[tuple[str, type, Any], tuple[bool, Any]] = field(default_factory=dict)
 
@@ -379,20 +391,6 @@ def hxl_lookup(table: contract.Table) -> dict[str, str]:
     }
 
 
-def hxl_patterns(table: contract.Table) -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """(tag, attribute pattern, canonical name template) of the table's column families that
-    carry a hashtag ("#value+y2027" -> amount_2027)."""
-    out = []
-    for family in table.patterns:
-        if not family.hxl:
-            continue
-        tag, _, attribute = family.hxl.casefold().partition("+")
-        before, _, after = attribute.partition("{}")
-        rx = re.compile("^" + re.escape(before) + r"(\d{4})" + re.escape(after) + "$")
-        out.append((tag, rx, family.name))
-    return tuple(out)
-
-
 # Derived once from the contract (models.contract); per kind of table, and per import profile.
 _LOOKUPS: dict[tuple[str, str | None], dict[str, str]] = {
     (name, None): alias_lookup(t) for name, t in _FILE_TABLES.items()
@@ -401,32 +399,14 @@ _LOOKUPS: dict[tuple[str, str | None], dict[str, str]] = {
     for name, t in _FILE_TABLES.items()
     for p in contract.PROFILES.values()
 }
+#: Header keys an import profile's layout has and the planner does not use (not warned about).
+_PROFILE_IGNORED: dict[tuple[str, str | None], frozenset[str]] = {
+    (name, p.name): frozenset(header_key(h) for h in p.table(name).ignored)
+    for name in _FILE_TABLES
+    for p in contract.PROFILES.values()
+}
 #: HXL hashtags (tag and attributes, normalised: lower case, attributes sorted) -> column.
 HXL: dict[str, dict[str, str]] = {name: hxl_lookup(t) for name, t in _FILE_TABLES.items()}
-_HXL_PATTERNS = {name: hxl_patterns(t) for name, t in _FILE_TABLES.items()}
-
-
-def _match_hxl(kind: str, value: Any) -> str | None:
-    key = _hxl_key(value)
-    if key is None:
-        return None
-    table = HXL.get(kind, {})
-    if key in table:
-        return table[key]
-    tag, *attrs = key.split("+")
-    for ptag, rx, template in _HXL_PATTERNS.get(kind, ()):
-        if ptag == tag:
-            for attr in attrs:
-                m = rx.match(attr)
-                if m:
-                    return template.format(m.group(1))
-    # Most specific known hashtag whose attributes are all present.
-    best: tuple[int, str] | None = None
-    for known, column in table.items():
-        ktag, *kattrs = known.split("+")
-        if ktag == tag and set(kattrs) <= set(attrs) and (best is None or len(kattrs) > best[0]):
-            best = (len(kattrs), column)
-    return best[1] if best else None
 
 
 def match_header(kind: str, value: Any, profile: str | None = None) -> str | None:
@@ -499,6 +479,10 @@ def file_format(filename: str, data: bytes) -> str:
         return "xlsx"
     if suffix in (".csv", ".txt", ".tsv"):
         return "csv"
+    if suffix == ".xml" or data[:256].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        from appeal.profiles.detect import check_xml
+
+        check_xml(data, filename, None)
     if suffix == ".xls":
         raise SpreadsheetError(filename, "", "old .xls workbooks are not supported; save as .xlsx")
     if data[:2] == b"PK":
@@ -514,8 +498,13 @@ def find_header(
     file: str,
     sheet: str,
     profile: str | None = None,
+    seen: list[tuple[str, list[tuple[Any, ...]]]] | None = None,
 ) -> Table | None:
-    """Locate the header in the first rows; None when this sheet has no such header."""
+    """Locate the header in the first rows; None when this sheet has no such header (the
+    rows looked at are then added to ``seen``, for the message that says what was found)."""
+    from appeal import hxl
+    from appeal.profiles.detect import check_layout
+
     iterator = iter(rows)
     head: list[tuple[Any, ...]] = []
     for _ in range(HEADER_SEARCH_ROWS + 1):
@@ -523,33 +512,46 @@ def find_header(
             head.append(tuple(next(iterator)))
         except StopIteration:
             break
+    check_layout(kind, head, file, sheet, profile)
     required = REQUIRED[kind]
     for i, values in enumerate(head[:HEADER_SEARCH_ROWS]):
         hxl_row = _is_hxl_row(values)
         columns: dict[str, int] = {}
         headers: dict[str, str] = {}
-        ignored: list[str] = []
+        units: dict[str, str] = {}
         duplicates: list[str] = []
-        for j, cell in enumerate(values):
-            column = _match_hxl(kind, cell) if hxl_row else match_header(kind, cell, profile)
-            if column is None:
-                if not is_blank(cell):
-                    ignored.append(clean_text(cell))
-                continue
-            if column in columns:
-                duplicates.append(f"{headers[column]!r} and {clean_text(cell)!r}")
-                continue
-            columns[column] = j
-            headers[column] = clean_text(cell)
-        # A hashtag row under the header fills columns the header did not name.
-        data_start = i + 1
-        if not hxl_row and i + 1 < len(head) and _is_hxl_row(head[i + 1]):
-            for j, cell in enumerate(head[i + 1]):
-                column = _match_hxl(kind, cell)
-                if column is not None and column not in columns and j not in columns.values():
+        try:
+            if hxl_row:
+                columns, headers, units = hxl.map_row(kind, values, profile)
+            else:
+                for j, cell in enumerate(values):
+                    column = match_header(kind, cell, profile)
+                    if column is None:
+                        continue
+                    if column in columns:
+                        duplicates.append(f"{headers[column]!r} and {clean_text(cell)!r}")
+                        continue
                     columns[column] = j
                     headers[column] = clean_text(cell)
-            data_start = i + 2
+            # A hashtag row under the header fills columns the header did not name, and says
+            # which currency a column's amounts are in (+usd).
+            data_start = i + 1
+            if not hxl_row and i + 1 < len(head) and _is_hxl_row(head[i + 1]):
+                below = head[i + 1]
+                extra, tags, _ = hxl.map_row(kind, below, profile, skip=frozenset(columns.values()))
+                for column, j in extra.items():
+                    if column not in columns:
+                        columns[column] = j
+                        headers[column] = tags[column]
+                for column, j in columns.items():
+                    found = hxl.match(kind, below[j], profile) if j < len(below) else None
+                    if found is not None and found.unit:
+                        units[column] = found.unit
+                data_start = i + 2
+        except hxl.Ambiguous as exc:
+            if not all(c in columns for c in required):
+                continue  # not this table's header row anyway
+            raise SpreadsheetError(file, sheet, f"row {i + 1}: {exc}", row=i + 1) from None
         # At least two known columns, so a stray word in a title or note is not a header.
         if not all(c in columns for c in required) or len(columns) < 2:
             continue
@@ -560,6 +562,13 @@ def find_header(
                 f"header row {i + 1} names the same column twice: {'; '.join(duplicates)}",
                 row=i + 1,
             )
+        named = set(columns.values())
+        known = _PROFILE_IGNORED.get((kind, profile), frozenset())
+        ignored = [
+            clean_text(cell)
+            for j, cell in enumerate(values)
+            if j not in named and not is_blank(cell) and header_key(cell) not in known
+        ]
         table_rows = [(n + 1, head[n]) for n in range(data_start, len(head))]
         start = len(head) + 1
         table_rows.extend((start + k, tuple(r)) for k, r in enumerate(iterator))
@@ -572,7 +581,10 @@ def find_header(
             rows=table_rows,
             ignored=ignored,
             header_values=tuple(header_key(v) for v in values),
+            units=units,
         )
+    if seen is not None:
+        seen.append((sheet, head))
     return None
 
 
@@ -584,6 +596,7 @@ def read_table(
     sheet: str | None = None,
     required: bool = True,
     profile: str | None = None,
+    csv: CsvOptions | None = None,
 ) -> Table | None:
     """Read the first sheet holding a ``kind`` table (or the named ``sheet``).
 
@@ -597,15 +610,20 @@ def read_table(
     if fmt == "csv":
         if sheet is not None:
             return None  # a csv holds a single table
-        from appeal.csv_reader import iter_csv_rows
+        from appeal.csv_reader import read_csv
 
-        table = find_header(kind, iter_csv_rows(data, name), name, "", profile)
+        text = read_csv(data, name, csv)
+        seen: list[tuple[str, list[tuple[Any, ...]]]] = []
+        table = find_header(kind, text.rows, name, "", profile, seen)
+        if table is not None:
+            table.exact_width = True
+            table.decimal = text.decimal
         if table is None and required:
             raise SpreadsheetError(
                 name,
                 "",
                 f"no header row with the {kind} columns ({expected}) in the first "
-                f"{HEADER_SEARCH_ROWS} rows",
+                f"{HEADER_SEARCH_ROWS} rows{_what_was_seen(kind, seen, profile)}",
             )
         return table
     fast = _fast_sheets(data)
@@ -649,8 +667,9 @@ def _pick_sheet(
     else:
         preferred = {header_key(kind), header_key(kind.rstrip("s"))}
         ordered = sorted(sheets, key=lambda s: header_key(s[0]) not in preferred)
+    seen: list[tuple[str, list[tuple[Any, ...]]]] = []
     for title, rows in ordered:
-        table = find_header(kind, rows(), name, title, profile)
+        table = find_header(kind, rows(), name, title, profile, seen)
         if table is not None:
             return table
     if required:
@@ -659,9 +678,37 @@ def _pick_sheet(
             name,
             "",
             f"no sheet has a header row with the {kind} columns ({expected}) "
-            f"(sheets: {', '.join(names) or 'none'})",
+            f"(sheets: {', '.join(names) or 'none'}){_what_was_seen(kind, seen[:1], profile)}",
         )
     return None
+
+
+def _what_was_seen(
+    kind: str, seen: list[tuple[str, list[tuple[Any, ...]]]], profile: str | None
+) -> str:
+    """What the reader found instead of a header: the first rows, and for the first row's cells
+    the closest known headers ("did you mean donor?")."""
+    from appeal.suggest import did_you_mean, rows_seen
+
+    if not seen:
+        return ""
+    sheet, head = seen[0]
+    where = f" of sheet {sheet!r}" if sheet else ""
+    hints = []
+    known = list(_LOOKUPS[(kind, profile)].values())
+    spellings = [c.name for c in _FILE_TABLES[kind].file_columns] + list(known)
+    for row in head:
+        cells = [clean_text(v) for v in row if not is_blank(v)]
+        if len(cells) >= 2:
+            for cell in cells:
+                hint = did_you_mean(cell, spellings, limit=1)
+                if hint:
+                    hints.append(f"{cell!r}{hint}")
+            break
+    text = f"; the first rows{where} are {rows_seen(head)}"
+    if hints:
+        text += "; " + ", ".join(hints[:6])
+    return text
 
 
 # -- fast xlsx reader -------------------------------------------------------------------------

@@ -247,6 +247,14 @@ def validate_plan(plan: Plan) -> list[Problem]:
     return plan_problems(
         {
             name: getattr(plan, name)
-            for name in ("programmes", "requirements", "pledges", "tranches", "donors", "fx")
+            for name in (
+                "programmes",
+                "requirements",
+                "pledges",
+                "tranches",
+                "instalments",
+                "donors",
+                "fx",
+            )
         }
     )
