@@ -98,12 +98,12 @@ def apply(
             usd = _usd(frame, i, usd_rate[pid])
             take = min(usd, left)
             share = take / usd if usd else 0.0
-            amount = float(frame.at[i, "amount"])
-            frame.at[i, "adjustment"] = float(frame.at[i, "adjustment"]) + amount * share
+            amount = _num(frame.at[i, "amount"])
+            frame.at[i, "adjustment"] = _num(frame.at[i, "adjustment"]) + amount * share
             frame.at[i, "amount"] = amount * (1.0 - share)
             parts[pid] = [(y, a * (1.0 - share)) for y, a in parts.get(pid, [])]
             left -= take
-            if math.isclose(share, 1.0) or float(frame.at[i, "amount"]) <= 1e-9:
+            if math.isclose(share, 1.0) or _num(frame.at[i, "amount"]) <= 1e-9:
                 removed.add(pid)
                 taken.append(f"{pid} (all of it: removed)")
             else:
@@ -122,7 +122,12 @@ def apply(
 
 
 def _usd(frame: pd.DataFrame, i: Any, rate: float) -> float:
-    return float(frame.at[i, "amount"]) / rate
+    return _num(frame.at[i, "amount"]) / rate
+
+
+def _num(value: Any) -> float:
+    """float() of a pandas scalar (typed loosely by pandas-stubs)."""
+    return float(value)
 
 
 def _candidates(adj: Adjustment, frame: pd.DataFrame, removed: set[str]) -> list[str]:
@@ -136,10 +141,10 @@ def _candidates(adj: Adjustment, frame: pd.DataFrame, removed: set[str]) -> list
         (
             not (row.earmarking == adj.earmarking and str(row.earmark_to) == adj.earmark_to),
             row.currency != adj.currency,
-            -int(row.first_year),
+            -int(_num(row.first_year)),
             str(row.pledge_id),
         )
         for row in mine.itertuples(index=False)
-        if str(row.pledge_id) not in removed and float(row.amount) > 0
+        if str(row.pledge_id) not in removed and _num(row.amount) > 0
     )
     return [key[-1] for key in ranked]

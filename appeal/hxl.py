@@ -29,11 +29,16 @@ from typing import Any
 
 from models import contract
 
-__all__ = ["Ambiguous", "HxlTag", "Match", "map_row", "match"]
+__all__ = ["Ambiguous", "HxlTag", "Match", "map_row", "match", "unit_of"]
 
 
 class Ambiguous(ValueError):
-    """A hashtag (or two columns' hashtags) could mean two things; the message names both."""
+    """A hashtag (or two columns' hashtags) could mean two things; the message names both
+    (``columns``: the contract columns in question)."""
+
+    def __init__(self, message: str, columns: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.columns = columns
 
 
 @dataclass(frozen=True)
@@ -117,13 +122,20 @@ def _families(kind: str) -> tuple[tuple[str, re.Pattern[str], str], ...]:
     return tuple(out)
 
 
+def unit_of(text: Any) -> str | None:
+    """The currency a hashtag's attributes name (``#value+usd`` -> USD), if exactly one."""
+    found = HxlTag.parse(text)
+    units = found.currencies if found is not None else frozenset()
+    return next(iter(units)).upper() if len(units) == 1 else None
+
+
 def match(kind: str, text: Any, profile: str | None = None) -> Match | None:
     """The column of table ``kind`` a file's hashtag is (None when it is none of them)."""
     found = HxlTag.parse(text)
     if found is None:
         return None
     units = found.currencies
-    unit = next(iter(units)).upper() if len(units) == 1 else None
+    unit = unit_of(text)
     for tag, rx, template in _families(kind):
         if tag == found.tag:
             for attribute in found.attributes:
@@ -142,7 +154,8 @@ def match(kind: str, text: Any, profile: str | None = None) -> Match | None:
     if len(columns) > 1:
         raise Ambiguous(
             f"hashtag {text.strip()!r} could be column {columns[0]} or {columns[1]}; "
-            "give the column a header the planner knows"
+            "give the column a header the planner knows",
+            tuple(columns),
         )
     extras = len(found.attributes - units) - top
     return Match(columns[0], top, extras, unit)
@@ -154,18 +167,24 @@ def map_row(
     profile: str | None = None,
     *,
     skip: frozenset[int] = frozenset(),
+    named: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
     """A hashtag row's columns: (column -> index, column -> hashtag as written, column -> unit).
 
-    Cells at ``skip`` (columns a header row above already named) are left out. Raises
-    :class:`Ambiguous` when one hashtag could be two columns, or two cells claim one column
-    with equally good hashtags (naming both cells)."""
+    Cells at ``skip``, and claims on columns in ``named`` (a header row above already named
+    them), are left out. Raises :class:`Ambiguous` when one hashtag could be two columns, or
+    two cells claim one column with equally good hashtags (naming both cells)."""
     claims: dict[str, list[tuple[int, Match, str]]] = {}
     for index, cell in enumerate(cells):
         if index in skip:
             continue
-        found = match(kind, cell, profile)
-        if found is not None:
+        try:
+            found = match(kind, cell, profile)
+        except Ambiguous as exc:
+            if set(exc.columns) <= named:
+                continue  # a header above says which it is
+            raise
+        if found is not None and found.column not in named:
             claims.setdefault(found.column, []).append((index, found, str(cell).strip()))
     chosen: dict[str, tuple[int, Match, str]] = {}
     for column, options in claims.items():
@@ -177,7 +196,8 @@ def map_row(
         ):
             raise Ambiguous(
                 f"two columns are tagged as {column}: {first[2]!r} and {ranked[1][2]!r} "
-                "(their hashtags say the same); give one of them a header the planner knows"
+                "(their hashtags say the same); give one of them a header the planner knows",
+                (column,),
             )
         chosen[column] = first
     columns = {c: i for c, (i, _, _) in chosen.items()}

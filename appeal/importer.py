@@ -713,12 +713,16 @@ def _calendar_date(value: Any, *, what: str) -> str:
 
 
 def _pattern_parser(
-    family: contract.ColumnPattern, name: str, decimal: Decimal = POINT
+    family: contract.ColumnPattern, name: str, decimal: str = POINT
 ) -> Callable[[Any], Any]:
     """The cell parser of one column of a family (amount_2027, req_2028, score_innovation)."""
     if family.kind == "number" and family.minimum is not None and family.maximum is not None:
-        return _in_convention(_score(name, family.minimum, family.maximum), decimal)
-    return parser(Column(name, family.kind, family.help), decimal)
+        return _in_convention(_score(name, family.minimum, family.maximum), _decimal(decimal))
+    return parser(Column(name, family.kind, family.help), _decimal(decimal))
+
+
+def _decimal(text: str) -> Decimal:
+    return COMMA if text == COMMA else POINT
 
 
 # Per decimal convention and table: file column -> (column, parser), built once from the
@@ -987,9 +991,13 @@ _LONG_YEAR = functools.partial(_year, what="year")
 
 
 def _long_form_requirement(r: _Row, decimal: str) -> list[tuple[int, float]]:
-    """The (year, requirement) a long-form programme row gives."""
+    """The (year, requirement) a long-form programme row gives (none when its requirement is
+    blank: the line is there, with no need that year — FTS lists clusters funded without
+    one)."""
+    usd = r.cell("requirement_usd", _parser("programmes", "requirement_usd", decimal))
+    if usd is None:
+        return []
     year = r.required("year", _LONG_YEAR)
-    usd = r.required("requirement_usd", _parser("programmes", "requirement_usd", decimal))
     if usd is not None and usd < 0:
         r.error("requirement_usd", f"requirement must not be negative, got {usd:g}")
     if year is None or usd is None:
@@ -1226,7 +1234,7 @@ def _pledge_table(
         table, aside, notes = iati.read_activities(data, name, fts.line_names(programmes))
         report.warnings.extend(RowError(name, "", None, None, n) for n in notes)
         return table, aside
-    table = ss.read_table(
+    found = ss.read_table(
         source,
         "pledges",
         filename=filename,
@@ -1234,8 +1242,9 @@ def _pledge_table(
         csv=options.csv,
         required=False,
     )
-    if table is None:
+    if found is None:
         return None, []
+    table = found
     if profile is None:
         return table, []
     from appeal.profiles import engine, fts

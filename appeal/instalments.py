@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -66,7 +67,7 @@ def apply(
     for pid, items in by_pledge.items():
         i = known[pid]
         total = sum(a for _, a in items)
-        amount = float(frame.at[i, "amount"])
+        amount = _num(frame.at[i, "amount"])
         if not math.isclose(total, amount, rel_tol=1e-9, abs_tol=0.01):
             bad.add(pid)
             errors.append(
@@ -74,7 +75,7 @@ def apply(
                     (
                         str(frame.at[i, "source_file"]),
                         str(frame.at[i, "source_sheet"]),
-                        int(frame.at[i, "source_row"]),
+                        int(_num(frame.at[i, "source_row"])),
                         "amount",
                     ),
                     f"amount {amount:,.2f} does not equal the total of its {len(items)} "
@@ -91,3 +92,8 @@ def apply(
         [r for r in keep if str(r["pledge_id"]) not in bad], columns=INSTALMENT_COLUMNS
     )
     return Outcome(frame, parts, kept, errors, bad)
+
+
+def _num(value: Any) -> float:
+    """float() of a pandas scalar (typed loosely by pandas-stubs)."""
+    return float(value)

@@ -241,7 +241,7 @@ class Register:
             for column in table.columns:
                 if column.name in present or column.primary_key:
                     continue
-                default = column.default.arg if column.default is not None else None
+                default = getattr(column.default, "arg", None)
                 if callable(default) or default is None:
                     default = "" if isinstance(column.type, sa.String | sa.Text) else 0
                 literal = sa.literal(default).compile(
@@ -502,7 +502,7 @@ class Register:
             raise RegisterError("; ".join(p.message for p in found))
         with self._write() as conn:
             conn.execute(sa.delete(fx_t).where(fx_t.c.currency == code))
-            conn.execute(fx_t.insert(), row.to_dict("records"))
+            conn.execute(fx_t.insert(), _records(row, FX_COLUMNS))
 
     def stored_tables(self) -> dict[str, Any]:
         """The stored tables, title and flag as :meth:`Plan.build` takes them (read as they

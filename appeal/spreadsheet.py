@@ -538,15 +538,17 @@ def find_header(
             data_start = i + 1
             if not hxl_row and i + 1 < len(head) and _is_hxl_row(head[i + 1]):
                 below = head[i + 1]
-                extra, tags, _ = hxl.map_row(kind, below, profile, skip=frozenset(columns.values()))
+                extra, tags, _ = hxl.map_row(
+                    kind, below, profile, skip=frozenset(columns.values()), named=frozenset(columns)
+                )
                 for column, j in extra.items():
                     if column not in columns:
                         columns[column] = j
                         headers[column] = tags[column]
                 for column, j in columns.items():
-                    found = hxl.match(kind, below[j], profile) if j < len(below) else None
-                    if found is not None and found.unit:
-                        units[column] = found.unit
+                    unit = hxl.unit_of(below[j]) if j < len(below) else None
+                    if unit:
+                        units[column] = unit
                 data_start = i + 2
         except hxl.Ambiguous as exc:
             if not all(c in columns for c in required):

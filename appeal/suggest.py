@@ -23,7 +23,7 @@ def _key(text: str) -> str:
 
 def did_you_mean(text: str, known: Iterable[str], *, limit: int = 2) -> str:
     """ " (did you mean X?)" naming the closest known values, or "" when none is close."""
-    candidates = {}
+    candidates: dict[str, str] = {}
     for value in known:
         candidates.setdefault(_key(value), value)
     candidates.pop("", None)

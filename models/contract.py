@@ -1381,8 +1381,9 @@ FTS = ImportProfile(
             },
             defaults={"category": "entity", "pillar": "I"},
             set_aside={
+                "cluster_code": "funding FTS could not attribute to one cluster ('Not "
+                "specified', or shared by several)",
                 "line_id": "funding FTS could not attribute to a plan ('Not specified')",
-                "requirement_usd": "no requirement in that year",
             },
             signature=(
                 "requirements",

@@ -190,7 +190,7 @@ seen["template"] = [
     header,
     ws.cell(2, header.index("matched") + 1).value,
     [dv.formula1 for dv in ws.data_validations.dataValidation if letter in str(dv.sqref)],
-    any("matches another donor" in str(c.value) for row in wb["Instructions"].iter_rows() for c in row),
+    any("matches another" in str(c.value) for row in wb["Instructions"].iter_rows() for c in row),
 ]
 bench_import.write_workbook(out / "b.xlsx", 3)
 bench = load_workbook(out / "b.xlsx").active

@@ -93,6 +93,12 @@ def read_activities(
                 continue
             records.append(_record(value, status, index, transaction.sourceline or 0, lines))
     set_aside = _net_superseded(records)
+    for r in records:
+        if not r.get("_set_aside") and r["amount"] and _amount(r) == 0.0:
+            r["_set_aside"] = True
+            set_aside.append(
+                SetAside(r["_line"], "a transaction of value 0 (no money)", "transaction/value")
+            )
     notes = []
     if skipped["other"]:
         notes.append(
@@ -208,11 +214,12 @@ def _record(
     }
 
 
-def _amount(record: dict[str, Any]) -> float:
+def _amount(record: dict[str, Any]) -> float | None:
+    """The transaction's value, None when it is not a number (the importer reports it)."""
     try:
         return float(str(record["amount"]).replace(",", ""))
     except ValueError:
-        return 0.0
+        return None
 
 
 def _net_superseded(records: list[dict[str, Any]]) -> list[SetAside]:
@@ -220,11 +227,14 @@ def _net_superseded(records: list[dict[str, Any]]) -> list[SetAside]:
     stage does not already count; the covered rows are set aside (marked ``_set_aside``)."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for record in records:
-        if _amount(record) > 0:  # reversals (negative) are adjustments, handled later
+        if (_amount(record) or 0.0) > 0:  # reversals (negative) are adjustments, handled later
             groups.setdefault(record["_group"], []).append(record)
     out: list[SetAside] = []
     for members in groups.values():
-        total = {s: sum(_amount(r) for r in members if r["status"] == s) for s in contract.STATUSES}
+        total = {
+            s: sum(_amount(r) or 0.0 for r in members if r["status"] == s)
+            for s in contract.STATUSES
+        }
         covered = {"committed": total["paid"], "pledged": max(total["paid"], total["committed"])}
         for stage, later in covered.items():
             rows = [r for r in members if r["status"] == stage]
