@@ -1435,6 +1435,8 @@ IATI = ImportProfile(
             "aid-type[@vocabulary='3']/@code",
             "../default-aid-type[@vocabulary='3']/@code",
         ),
+        # The planner's own note of a soft or list earmark (appeal.exports.iati writes it).
+        "earmark_note": ("description/narrative", "description"),
         "activity": ("../iati-identifier",),
         "activity_code": ("../other-identifier/@ref", "../other-identifier"),
         "activity_title": ("../title/narrative", "../title"),

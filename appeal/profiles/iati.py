@@ -14,6 +14,8 @@ programmes' line_ids and names.
 One donor's money in one activity is counted once: incoming funds are payments of commitments,
 and commitments of pledges, so a commitment is kept only for what the funds have not paid yet
 (and a pledge only for what neither covers); what they cover is set aside and reported.
+Transactions sharing a reference are one flow's stages and are netted among themselves (the
+planner's own export writes each pledge-year so); the others per donor and currency.
 
 Parsing is safe: the file is refused if it declares a DTD or entities (checked by defusedxml
 before anything else), then parsed by lxml with entity resolution and network access off, so
@@ -36,7 +38,10 @@ from appeal.profiles.engine import SetAside
 from appeal.spreadsheet import SpreadsheetError, Table
 from models import contract
 
-__all__ = ["read_activities"]
+__all__ = ["EARMARK_NOTE", "read_activities"]
+
+#: How the planner's IATI export writes a soft or list earmark in a transaction description.
+EARMARK_NOTE = "earmark_to: "
 
 #: The table's columns (contract columns, then the donors' profile columns).
 COLUMNS: tuple[str, ...] = (
@@ -173,7 +178,7 @@ def _record(
     profile = contract.IATI
     activity = value.get("activity", "")
     reference = value.get("reference", "")
-    pledge_id = f"{activity}/{reference or f'T{index}'}"
+    pledge_id = f"{activity}/{reference or f'T{index}'}/{value.get('type', '')}"
     if len(pledge_id) > contract.CODE_LENGTH:
         pledge_id = "IATI-" + hashlib.sha1(pledge_id.encode("utf-8")).hexdigest()[:16]
     line_id = next(
@@ -186,14 +191,19 @@ def _record(
     )
     category = profile.earmarking_codes.get(("2", value.get("earmark_category", "")))
     category = category or profile.earmarking_codes.get(("3", value.get("earmark_modality", "")))
+    note = value.get("earmark_note", "")
     if category == "unearmarked":
         earmarking, target = "unearmarked", ""
+    elif note.startswith(EARMARK_NOTE):
+        # The planner's own export: the earmark as it was (soft, or a list of lines).
+        earmarking, target = category or "earmarked", note.removeprefix(EARMARK_NOTE).strip()
     else:
         earmarking = category or "earmarked"
         target = line_id or activity
     date = value.get("date", "")[:10]
     return {
         "_line": line,
+        "_ref": reference,
         "_group": (
             activity,
             value.get("iati_org_id") or value.get("donor", ""),
@@ -226,9 +236,18 @@ def _net_superseded(records: list[dict[str, Any]]) -> list[SetAside]:
     """Keep each donor's commitments (and pledges) in an activity only for what its later
     stage does not already count; the covered rows are set aside (marked ``_set_aside``)."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    # A reference several transactions share names one flow through its stages (pledge,
+    # commitment, funds): those are netted among themselves; the others per donor.
+    refs: dict[tuple[Any, str], int] = {}
+    for record in records:
+        if record["_ref"]:
+            key = (record["_group"][0], record["_ref"])
+            refs[key] = refs.get(key, 0) + 1
     for record in records:
         if (_amount(record) or 0.0) > 0:  # reversals (negative) are adjustments, handled later
-            groups.setdefault(record["_group"], []).append(record)
+            shared = refs.get((record["_group"][0], record["_ref"]), 0) > 1
+            key = (*record["_group"], record["_ref"] if shared else None)
+            groups.setdefault(key, []).append(record)
     out: list[SetAside] = []
     for members in groups.values():
         total = {
