@@ -1011,6 +1011,17 @@ PLEDGES = Table(
             width=12,
         ),
         Column(
+            "overdue",
+            "number",
+            "Written by the appeal workbook: the pledge's instalments overdue on the day it was "
+            "written, in the pledge currency (ignored when read).",
+            0.0,
+            aliases=("overdue", "amount overdue"),
+            field=None,
+            written=False,
+            width=12,
+        ),
+        Column(
             "source_file",
             "text",
             "The file the pledge was read from.",
