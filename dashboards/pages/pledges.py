@@ -287,18 +287,6 @@ def check(contents: str | None, filename: str | None, fmt: str | None) -> tuple[
         refused = error_alert(str(exc), title="File refused")
         hidden = (_HIDDEN, _HIDDEN, [], None)
         return (refused, True, "Confirm and store", None, None, None, None, *hidden)
-            refused,
-            True,
-            "Confirm and store",
-            None,
-            None,
-            None,
-            None,
-            _HIDDEN,
-            _HIDDEN,
-            [],
-            None,
-        )
     panel, disabled, label, store, review, *visible = _report(
         data, filename or "upload", fmt or "contract", plan
     )
