@@ -930,6 +930,9 @@ def read_programmes(
     score_parsers = {c: _pattern_parser(_SCORE, name, decimal) for c, name in score_columns.items()}
     readers = _readers("programmes", decimal=decimal)
     for r in rows:
+        if r.errors:  # the row as a whole is wrong: its cells are not read
+            parsed[r.number], req_rows[r.number] = {}, []
+            continue
         record = _record(r, readers)
         for column, name in score_columns.items():
             record[name] = r.cell(column, score_parsers[column], default=0.0)
@@ -1301,6 +1304,9 @@ def _read_pledges(
     others: list[tuple[str, _Reader]] | None = None
     kept_rows: list[_Row] = []
     for r in rows:
+        if r.errors:  # the row as a whole is wrong (its cells cannot be matched): not read
+            kept_rows.append(r)
+            continue
         flow = read["flow_type"](r)
         if flow is not None and flow not in options.new_money:
             report.note_set_aside(

@@ -628,6 +628,15 @@ def read_table(
                 f"{HEADER_SEARCH_ROWS} rows{_what_was_seen(kind, seen, profile)}",
             )
         return table
+    table = _read_workbook(data, name, kind, sheet, required, profile)
+    if table is not None and csv is not None and csv.decimal:
+        table.decimal = csv.decimal  # text numbers in a workbook: as the user states
+    return table
+
+
+def _read_workbook(
+    data: bytes, name: str, kind: str, sheet: str | None, required: bool, profile: str | None
+) -> Table | None:
     fast = _fast_sheets(data)
     if fast is not None:
         try:
