@@ -29,7 +29,7 @@ from typing import Any
 
 from models import contract
 
-__all__ = ["Ambiguous", "HxlTag", "Match", "map_row", "match", "unit_of"]
+__all__ = ["Ambiguous", "HxlRow", "HxlTag", "Match", "map_row", "match", "unit_of"]
 
 
 class Ambiguous(ValueError):
@@ -161,6 +161,17 @@ def match(kind: str, text: Any, profile: str | None = None) -> Match | None:
     return Match(columns[0], top, extras, unit)
 
 
+@dataclass
+class HxlRow:
+    """A hashtag row read: column -> index, column -> hashtag as written, column -> the
+    currency its amounts are in, and the hashtags that could mean two things (left out)."""
+
+    columns: dict[str, int]
+    tags: dict[str, str]
+    units: dict[str, str]
+    ambiguous: list[Ambiguous]
+
+
 def map_row(
     kind: str,
     cells: Sequence[Any],
@@ -168,22 +179,24 @@ def map_row(
     *,
     skip: frozenset[int] = frozenset(),
     named: frozenset[str] = frozenset(),
-) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
-    """A hashtag row's columns: (column -> index, column -> hashtag as written, column -> unit).
+) -> HxlRow:
+    """A hashtag row's columns (:class:`HxlRow`).
 
     Cells at ``skip``, and claims on columns in ``named`` (a header row above already named
-    them), are left out. Raises :class:`Ambiguous` when one hashtag could be two columns, or
-    two cells claim one column with equally good hashtags (naming both cells)."""
+    them), are left out. A hashtag that could be two columns, and two cells claiming one column
+    with equally good hashtags, are left out and listed (the caller refuses the row when it is
+    the table's header: the messages name both)."""
     claims: dict[str, list[tuple[int, Match, str]]] = {}
+    problems: list[Ambiguous] = []
     for index, cell in enumerate(cells):
         if index in skip:
             continue
         try:
             found = match(kind, cell, profile)
         except Ambiguous as exc:
-            if set(exc.columns) <= named:
-                continue  # a header above says which it is
-            raise
+            if not set(exc.columns) <= named:  # else a header above says which it is
+                problems.append(exc)
+            continue
         if found is not None and found.column not in named:
             claims.setdefault(found.column, []).append((index, found, str(cell).strip()))
     chosen: dict[str, tuple[int, Match, str]] = {}
@@ -194,13 +207,16 @@ def map_row(
             first[1].specificity,
             first[1].extras,
         ):
-            raise Ambiguous(
-                f"two columns are tagged as {column}: {first[2]!r} and {ranked[1][2]!r} "
-                "(their hashtags say the same); give one of them a header the planner knows",
-                (column,),
+            problems.append(
+                Ambiguous(
+                    f"two columns are tagged as {column}: {first[2]!r} and {ranked[1][2]!r} "
+                    "(their hashtags say the same); give one of them a header the planner knows",
+                    (column,),
+                )
             )
+            continue
         chosen[column] = first
     columns = {c: i for c, (i, _, _) in chosen.items()}
     written_tags = {c: w for c, (_, _, w) in chosen.items()}
     units = {c: m.unit for c, (_, m, _) in chosen.items() if m.unit}
-    return columns, written_tags, units
+    return HxlRow(columns, written_tags, units, problems)

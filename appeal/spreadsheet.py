@@ -520,43 +520,45 @@ def find_header(
         headers: dict[str, str] = {}
         units: dict[str, str] = {}
         duplicates: list[str] = []
-        try:
-            if hxl_row:
-                columns, headers, units = hxl.map_row(kind, values, profile)
-            else:
-                for j, cell in enumerate(values):
-                    column = match_header(kind, cell, profile)
-                    if column is None:
-                        continue
-                    if column in columns:
-                        duplicates.append(f"{headers[column]!r} and {clean_text(cell)!r}")
-                        continue
+        unclear: list[hxl.Ambiguous] = []
+        if hxl_row:
+            found = hxl.map_row(kind, values, profile)
+            columns, headers, units = found.columns, found.tags, found.units
+            unclear = found.ambiguous
+        else:
+            for j, cell in enumerate(values):
+                column = match_header(kind, cell, profile)
+                if column is None:
+                    continue
+                if column in columns:
+                    duplicates.append(f"{headers[column]!r} and {clean_text(cell)!r}")
+                    continue
+                columns[column] = j
+                headers[column] = clean_text(cell)
+        # A hashtag row under the header fills columns the header did not name, and says
+        # which currency a column's amounts are in (+usd).
+        data_start = i + 1
+        if not hxl_row and i + 1 < len(head) and _is_hxl_row(head[i + 1]):
+            below = head[i + 1]
+            extra = hxl.map_row(
+                kind, below, profile, skip=frozenset(columns.values()), named=frozenset(columns)
+            )
+            unclear = extra.ambiguous
+            for column, j in extra.columns.items():
+                if column not in columns:
                     columns[column] = j
-                    headers[column] = clean_text(cell)
-            # A hashtag row under the header fills columns the header did not name, and says
-            # which currency a column's amounts are in (+usd).
-            data_start = i + 1
-            if not hxl_row and i + 1 < len(head) and _is_hxl_row(head[i + 1]):
-                below = head[i + 1]
-                extra, tags, _ = hxl.map_row(
-                    kind, below, profile, skip=frozenset(columns.values()), named=frozenset(columns)
-                )
-                for column, j in extra.items():
-                    if column not in columns:
-                        columns[column] = j
-                        headers[column] = tags[column]
-                for column, j in columns.items():
-                    unit = hxl.unit_of(below[j]) if j < len(below) else None
-                    if unit:
-                        units[column] = unit
-                data_start = i + 2
-        except hxl.Ambiguous as exc:
-            if not all(c in columns for c in required):
-                continue  # not this table's header row anyway
-            raise SpreadsheetError(file, sheet, f"row {i + 1}: {exc}", row=i + 1) from None
+                    headers[column] = extra.tags[column]
+            for column, j in columns.items():
+                unit = hxl.unit_of(below[j]) if j < len(below) else None
+                if unit:
+                    units[column] = unit
+            data_start = i + 2
         # At least two known columns, so a stray word in a title or note is not a header.
         if not all(c in columns for c in required) or len(columns) < 2:
             continue
+        if unclear:
+            row = i + 1 if hxl_row else i + 2
+            raise SpreadsheetError(file, sheet, f"hashtag row {row}: {unclear[0]}", row=row)
         if duplicates:
             raise SpreadsheetError(
                 file,

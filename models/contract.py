@@ -944,7 +944,7 @@ PLEDGES = Table(
             "2026-11-15",
             aliases=("pledge date", "date pledged", "decision date", "agreement date", "signed"),
             # HXL: the date something was approved (the donor's decision).
-            hxl=("#date+approved", "#date+decision"),
+            hxl=("#date+approved",),
         ),
         _date(
             "paid_date",

@@ -25,7 +25,7 @@ from appeal.spreadsheet import SpreadsheetError
 # -- property: whatever the first 8 KB hold, a table written by the csv module reads back ---
 # Fields with every character that matters to csv: delimiters, quotes, line breaks, unicode.
 _TEXT = st.text(
-    alphabet=st.sampled_from(list(',;\t|"\'\n\r x1.-éü€中') + ["\u00a0", "é"]),
+    alphabet=st.sampled_from(list(",;\t|\"'\n\r x1.-éü€中") + ["\u00a0", "é"]),
     max_size=12,
 )
 
@@ -138,8 +138,8 @@ def test_a_malformed_quote_is_an_error_naming_the_line() -> None:
     [
         ("donor;amount\nA;606.796,00\nB;1.250\n", ","),
         ("donor;amount\nA;606 796,00\n", ","),
-        ("donor,amount\nA,\"1,250,000.50\"\nB,0.824\n", "."),
-        ("donor,amount\nA,1250\nB,\"1,250\"\n", "."),  # nothing proves either: point
+        ('donor,amount\nA,"1,250,000.50"\nB,0.824\n', "."),
+        ('donor,amount\nA,1250\nB,"1,250"\n', "."),  # nothing proves either: point
     ],
 )
 def test_the_decimal_convention_is_detected_from_every_number(text: str, decimal: str) -> None:
@@ -186,9 +186,7 @@ def test_a_stated_convention_reads_an_xlsx_and_a_contrary_cell_is_refused(
         load_plan(small_programmes, [path], fx=small_fx)
     [error] = info.value.report.errors
     assert (error.row, error.column) == (2, "amount") and "--decimal ," in error.message
-    plan, _ = load_plan(
-        small_programmes, [path], fx=small_fx, options=ReadOptions.of(decimal=",")
-    )
+    plan, _ = load_plan(small_programmes, [path], fx=small_fx, options=ReadOptions.of(decimal=","))
     assert plan.pledges["amount"].tolist() == [606796.0]
 
 

@@ -136,12 +136,13 @@ def _parents_with_children(
             parked[flow_id] = (donor, reference)
         else:
             others.append((number, _text(get(values, "parent_id")), donor, reference))
-    by_reference: dict[tuple[str, str], str] = {
-        (donor, reference): flow_id for flow_id, (donor, reference) in parked.items() if reference
-    }
+    by_reference: dict[tuple[str, str], list[str]] = {}
+    for flow_id, (donor, reference) in parked.items():
+        if reference:
+            by_reference.setdefault((donor, reference), []).append(flow_id)
     children: dict[str, list[int]] = {}
     for number, parent, donor, reference in others:
-        owner = parent if parent in parked else by_reference.get((donor, reference), "")
-        if owner:
+        owners = [parent] if parent in parked else by_reference.get((donor, reference), [])
+        for owner in owners:  # several parked flows may share one reference (ECHO's do)
             children.setdefault(owner, []).append(number)
     return children

@@ -94,9 +94,11 @@ def pledge_table(plan: Plan, aliases: Mapping[str, str]) -> pd.DataFrame:
     columns = list(BASE_COLUMNS) + [_PER_YEAR.column_label(y) for y in sorted(explicit_years)]
     table = pd.DataFrame(rows, columns=columns)
     if len(plan.instalments):
-        table[OVERDUE.label] = overdue_amounts(plan, dt.date.today()).reindex(
-            plan.pledges["pledge_id"].astype(str), fill_value=0.0
-        ).to_numpy()
+        table[OVERDUE.label] = (
+            overdue_amounts(plan, dt.date.today())
+            .reindex(plan.pledges["pledge_id"].astype(str), fill_value=0.0)
+            .to_numpy()
+        )
     return table
 
 
