@@ -1235,7 +1235,7 @@ def _pledge_table(
 
         data, name = ss.source_bytes(source, filename)
         table, aside, notes = iati.read_activities(data, name, fts.line_names(programmes))
-        report.warnings.extend(RowError(name, "", None, None, n) for n in notes)
+        report.warnings.extend(RowError(name, "", line, None, text) for line, text in notes)
         return table, aside
     found = ss.read_table(
         source,

@@ -76,10 +76,10 @@ _HEADERS = {
 
 def read_activities(
     data: bytes, file: str, lines: dict[str, str]
-) -> tuple[Table, list[SetAside], list[str]]:
+) -> tuple[Table, list[SetAside], list[tuple[int | None, str]]]:
     """The incoming transactions of ``data`` as a pledge table, the transactions set aside
     (covered by others) and notes for the report. ``lines``: casefolded line_id or name ->
-    line_id of the programmes."""
+    line_id of the programmes. Notes are (XML line or None, text)."""
     root = _parse(data, file)
     profile = contract.IATI
     records: list[dict[str, Any]] = []
@@ -104,18 +104,25 @@ def read_activities(
             set_aside.append(
                 SetAside(r["_line"], "a transaction of value 0 (no money)", "transaction/value")
             )
-    notes = []
+    notes: list[tuple[int | None, str]] = []
     if skipped["other"]:
         notes.append(
-            f"{skipped['other']} transaction(s) of other types (disbursements, expenditure, "
-            "outgoing commitments ...) are not pledges and were not read"
+            (
+                None,
+                f"{skipped['other']} transaction(s) of other types (disbursements, expenditure, "
+                "outgoing commitments ...) are not pledges and were not read",
+            )
         )
     if skipped["elsewhere"]:
         notes.append(
-            f"{skipped['elsewhere']} incoming transaction(s) received by another organisation "
-            "than the reporting one were not read"
+            (
+                None,
+                f"{skipped['elsewhere']} incoming transaction(s) received by another "
+                "organisation than the reporting one were not read",
+            )
         )
     kept = [r for r in records if not r.get("_set_aside")]
+    notes.extend((r["_line"], r["_note"]) for r in kept if r.get("_note"))
     table = Table(
         file=file,
         sheet="",
@@ -276,6 +283,8 @@ def _net_superseded(records: list[dict[str, Any]]) -> list[SetAside]:
                     )
                 )
             if keep is not None:
-                out_note = f"{stage} amount reduced to what the later stage has not covered"
-                keep["_note"] = out_note
+                keep["_note"] = (
+                    f"{stage} {rest:,.2f} kept of {total[stage]:,.2f}: its later stages in the "
+                    f"same activity already count {later:,.2f}"
+                )
     return out
