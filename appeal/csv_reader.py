@@ -37,7 +37,7 @@ from typing import Any
 
 from appeal import limits
 from appeal.numbers import COMMA, POINT, Decimal, evidence
-from appeal.spreadsheet import SpreadsheetError
+from appeal.spreadsheet import NumberedRow, SpreadsheetError
 
 __all__ = ["DELIMITERS", "SAMPLE_CHARS", "CsvFile", "CsvOptions", "read_csv"]
 
@@ -88,7 +88,7 @@ class CsvOptions:
 class CsvFile:
     """A csv file's rows and how they were read (each detected or as stated)."""
 
-    rows: Iterator[tuple[Any, ...]]
+    rows: Iterator[NumberedRow]  # (record number, fields), blank lines left out
     delimiter: str
     encoding: str
     decimal: Decimal
@@ -227,17 +227,25 @@ def _detect_decimal(sample: str, truncated: bool, delimiter: str, file: str) -> 
     return next(iter(first), POINT)
 
 
-def _rows(text: str, delimiter: str, file: str) -> Iterator[tuple[Any, ...]]:
+def _rows(text: str, delimiter: str, file: str) -> Iterator[NumberedRow]:
     reader = _reader(text, delimiter, strict=True)
     budget = limits.SheetBudget()
     number = 0  # the record's number: the row a spreadsheet program shows it in
     try:
         for record in reader:
             number += 1
-            if record and any(record):
+            if record:  # a blank line holds no record
                 budget.row(number, len(record))
-            yield tuple(record)
+                yield number, tuple(record)
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise SpreadsheetError(
+                file,
+                "",
+                f"row {number + 1} has a field longer than {limits.FIELD_CHARS:,} characters "
+                "(the most one cell may hold)",
+                row=number + 1,
+            ) from None
         raise SpreadsheetError(
             file,
             "",
@@ -246,4 +254,4 @@ def _rows(text: str, delimiter: str, file: str) -> Iterator[tuple[Any, ...]]:
             row=reader.line_num,
         ) from None
     except limits.LimitExceeded as exc:
-        raise SpreadsheetError(file, "", exc.message, row=exc.row) from None
+        raise SpreadsheetError(file, "", exc.message, row=exc.row, column=exc.column) from None

@@ -42,6 +42,7 @@ __all__ = [
     "RATIO_FROM_BYTES",
     "ROWS",
     "ROW_NUMBER",
+    "TREE_PART_BYTES",
     "BoundedStream",
     "LimitExceeded",
     "SheetBudget",
@@ -62,6 +63,10 @@ PART_BYTES = 64 * _MIB
 ARCHIVE_BYTES = 128 * _MIB
 #: Most parts (files inside the zip) an xlsx may have.
 PARTS = 10_000
+#: Largest structural part of an xlsx (the workbook, relationships, styles), which is parsed as
+#: a whole tree (about 17 times its size in memory); sheets and shared strings above this size
+#: are streamed instead, within PART_BYTES.
+TREE_PART_BYTES = 8 * _MIB
 #: Highest compression ratio (uncompressed / compressed) of a part ...
 COMPRESSION_RATIO = 100
 #: ... once it is this large uncompressed (small parts may compress any amount, harmlessly).

@@ -54,6 +54,7 @@ __all__ = [
     "ResultCache",
     "analyse",
     "check_export_target",
+    "check_scenario_donors",
     "export_workbook",
     "import_files",
     "load_scenario",
@@ -186,6 +187,20 @@ def load_scenario(path: str | Path | None) -> Scenario:
         raise ScenarioError(f"{p}: {exc}") from exc
 
 
+def check_scenario_donors(plan: Plan, scenario: Scenario, source: str | Path | None = None) -> None:
+    """:class:`InputError` when the scenario names a donor (``excluded_donors``, the keys of
+    ``risk.donor_probability``) with no pledge in the plan: a misspelt name would otherwise
+    exclude nobody, silently. ``source``: the scenario's file, for the message."""
+    from models.privacy import rename_scenario_donors
+
+    donors = {str(d): str(d) for d in plan.pledges["donor"]}
+    try:
+        rename_scenario_donors(scenario.to_dict(), donors, strict=True)
+    except ScenarioError as exc:
+        where = f"{source}: " if source else ""
+        raise InputError(f"scenario: {where}{exc}") from None
+
+
 def stored_scenario(register: Register, name: str | None) -> Scenario:
     """The scenario saved under ``name``; the defaults when ``name`` is empty or is the
     default scenario's name and nothing is stored under it. :class:`InputError` otherwise."""
@@ -307,13 +322,29 @@ def check_export_target(path: str | Path) -> Path:
 
 
 def export_workbook(
-    path: str | Path, run: PlanRun, *, reveal_confidential: bool = False, hxl: bool = False
+    path: str | Path,
+    run: PlanRun,
+    *,
+    reveal_confidential: bool = False,
+    hxl: bool = False,
+    draft: tuple[str, ...] | list[str] = (),
+    notes: pd.DataFrame | None = None,
 ) -> Path:
-    """Write the appeal workbook of ``run``; :class:`InputError` when it cannot be written."""
+    """Write the appeal workbook of ``run``; :class:`InputError` when it cannot be written.
+
+    ``draft``: the settings of an unsaved scenario that differ from its saved version
+    (:func:`appeal.workspace.unsaved_changes`); ``notes``: the register's notes."""
     from appeal.workbook import WorkbookError, write_appeal_workbook
 
     try:
-        return write_appeal_workbook(path, run, reveal_confidential=reveal_confidential, hxl=hxl)
+        return write_appeal_workbook(
+            path,
+            run,
+            reveal_confidential=reveal_confidential,
+            hxl=hxl,
+            draft=draft,
+            notes=notes,
+        )
     except WorkbookError as exc:
         raise InputError(str(exc)) from None
 
@@ -356,12 +387,16 @@ class ImportOutcome:
     pledges_after: int
 
 
-def import_files(register: Register, files: PlanFiles) -> ImportOutcome:
+def import_files(
+    register: Register, files: PlanFiles, *, replace_existing: bool = False
+) -> ImportOutcome:
     """Validate the files and store them in one transaction.
 
     With programmes, the plan's reference tables are stored too; without, the pledges are
     checked against the programmes (and rates) already in the register. Raises
-    :class:`appeal.importer.ImportFailed` (nothing stored) or :class:`NoPlan`.
+    :class:`appeal.importer.ImportFailed` (nothing stored) or :class:`NoPlan`, and
+    :class:`appeal.register.PledgeIdConflict` when a pledge id is stored from another file
+    (unless ``replace_existing``: each replacement is then a warning in the report).
     """
     from appeal.importer import load_pledges
 
@@ -380,7 +415,7 @@ def import_files(register: Register, files: PlanFiles) -> ImportOutcome:
             options=files.read,
         )
     before = len(register.pledges())
-    register.import_plan(plan, report)
+    register.import_plan(plan, report, replace_existing=replace_existing)
     return ImportOutcome(
         report=report, pledges_before=before, pledges_after=len(register.pledges())
     )

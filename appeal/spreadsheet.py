@@ -9,7 +9,11 @@ content:
   documented aliases in :data:`ALIASES` (``Funder`` -> ``donor``);
 - an optional HXL hashtag row (``#org+funder``, ``#value+usd``) directly under the header, or in
   place of it, maps columns too;
-- every data row keeps its spreadsheet row number as Excel shows it, so errors can point at it.
+- every data row keeps its spreadsheet row number as Excel shows it, so errors can point at it;
+- every file is read within the documented limits of :mod:`appeal.limits` (size, rows, columns,
+  cells, field length; for xlsx, the zip's parts: see :mod:`appeal.xlsx_reader`), checked before
+  the expensive step, so no file takes unbounded time or memory. Hidden sheets are never read
+  unless a caller names them.
 
 Cell parsers (:func:`parse_amount`, :func:`parse_year`, ...) turn one cell into a value or raise
 :class:`CellError` with a message for people. Nothing here knows about pledges' business rules;
@@ -18,18 +22,21 @@ Cell parsers (:func:`parse_amount`, :func:`parse_year`, ...) turn one cell into 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-import io
+import itertools
 import math
+import os
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from appeal import limits, xlsx_reader
+from appeal.xlsx_reader import ERROR_VALUES, BadCell
 from models import contract
 
 if TYPE_CHECKING:
@@ -59,19 +66,40 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
     for t in _FILE_TABLES.values()
     if t.patterns
 }
-# Zero-width and other invisible characters that sneak in through copy-paste.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Zero-width and other invisible formatting characters that sneak in through copy-paste
+# (soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width space / joiners,
+# left-to-right and right-to-left marks, word joiner and invisible operators, byte-order mark,
+# tag characters): removed from text.
+_INVISIBLE = dict.fromkeys(
+    [
+        *map(ord, "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\ufeff"),
+        *range(0x2060, 0x2065),
+        *range(0xE0000, 0xE0080),
+    ],
+    None,
+)
+# Bidirectional embeddings, overrides and isolates can make a name display as another
+# ("Nor\u202eyaw" shows as "Norway"): refused in text, never silently kept.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
 
 
 class SpreadsheetError(Exception):
     """A whole file or sheet cannot be read (not a row problem)."""
 
-    def __init__(self, file: str, sheet: str, message: str, row: int | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        sheet: str,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.file = file
         self.sheet = sheet
         self.row = row
+        self.column = column
         self.message = message
 
 
@@ -173,9 +201,20 @@ def is_blank(value: Any) -> bool:
 
 
 def check_formula(value: Any) -> None:
-    """Formulas (and CSV injection) are refused: the register stores values, not code."""
-    if isinstance(value, str) and value.lstrip().startswith("="):
-        raise CellError("formula not allowed; paste values")
+    """Formulas (and CSV injection) are refused: the register stores values, not code. So are
+    cells that hold no value (Excel error values such as ``#N/A``, typed or computed, and the
+    reader's :class:`~appeal.xlsx_reader.BadCell`). Every cell parser calls this first."""
+    if isinstance(value, str):
+        text = value.lstrip()
+        if text.startswith("="):
+            raise CellError("formula not allowed; paste values")
+        if text.startswith("#") and text.rstrip().upper() in ERROR_VALUES:
+            raise CellError(
+                f"Excel error value {text.rstrip()}; fix what the formula refers to, or clear "
+                "the cell"
+            )
+    elif type(value) is BadCell:
+        raise CellError(value.reason)
 
 
 def parse_text(value: Any, *, what: str, max_length: int = MAX_NAME_LENGTH) -> str:
@@ -189,6 +228,11 @@ def parse_text(value: Any, *, what: str, max_length: int = MAX_NAME_LENGTH) -> s
         raise CellError(f"{what} is {len(text)} characters long; the limit is {max_length}")
     if _CONTROL.search(text):
         raise CellError(f"{what} contains control characters")
+    if not text.isascii() and _BIDI.search(text):
+        raise CellError(
+            f"{what} contains bidirectional control characters (U+202A-U+202E, U+2066-U+2069), "
+            "which can make text display as something else; remove them"
+        )
     return text
 
 
@@ -220,6 +264,14 @@ _AMOUNT = re.compile(
 )
 
 
+def _finite(value: int | float) -> bool:
+    """True for a number that is finite as a float (an int too large for one is not)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def parse_amount(value: Any, *, what: str = "amount") -> tuple[float, str | None]:
     """A money amount and the currency written inside it, if any.
 
@@ -230,7 +282,7 @@ def parse_amount(value: Any, *, what: str = "amount") -> tuple[float, str | None
     if isinstance(value, bool):
         raise CellError(f"{what} must be a number, got {value}")
     if isinstance(value, int | float):
-        if not math.isfinite(float(value)):
+        if not _finite(value):
             raise CellError(f"{what} must be a finite number")
         return float(value), None
     if isinstance(value, dt.datetime | dt.date):
@@ -253,6 +305,8 @@ def parse_amount(value: Any, *, what: str = "amount") -> tuple[float, str | None
     number = float(re.sub(r"[,\u00a0 ]", "", m.group("num")))
     mult = _MULTIPLIERS[(m.group("mult") or "").lower()]
     sign = -1.0 if (m.group("neg") or m.group("neg2")) else 1.0
+    if not math.isfinite(number * mult):
+        raise CellError(f"{what} {text[:40]!r} is too large to be a number")
     return sign * number * mult, currency
 
 
@@ -288,7 +342,7 @@ def parse_year(value: Any, *, what: str = "year") -> int:
     if isinstance(value, dt.datetime | dt.date):
         year = value.year
     elif isinstance(value, int | float):
-        if not math.isfinite(float(value)) or not float(value).is_integer():
+        if not _finite(value) or not float(value).is_integer():
             raise CellError(f"{what} must be a whole year like 2027, got {value}")
         year = int(value)
     else:
@@ -391,7 +445,6 @@ def hxl_lookup(table: contract.Table) -> dict[str, str]:
     }
 
 
-# Derived once from the contract (models.contract); per kind of table, and per import profile.
 _LOOKUPS: dict[tuple[str, str | None], dict[str, str]] = {
     (name, None): alias_lookup(t) for name, t in _FILE_TABLES.items()
 } | {
@@ -432,45 +485,39 @@ def _is_hxl_row(values: tuple[Any, ...]) -> bool:
     return bool(cells) and all(isinstance(v, str) and clean_text(v).startswith("#") for v in cells)
 
 
-def open_workbook(data: bytes, file: str) -> Any:
-    """An openpyxl read-only workbook; the caller closes it."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    if not data:
-        raise SpreadsheetError(file, "", "the file is empty")
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise SpreadsheetError(file, "", "this is an old .xls workbook; save it as .xlsx")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise SpreadsheetError(file, "", "not an xlsx workbook (the file is not a zip archive)")
-    try:
-        # data_only=False so formula cells come back as "=..." text and can be refused.
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SpreadsheetError(file, "", f"not a readable xlsx workbook ({exc})") from None
-
-
-def sheet_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
-    """Cell values of a read-only worksheet, row by row (blank rows included)."""
-    # Some writers record a wrong sheet size; read what is really there.
-    ws.reset_dimensions()
-    return ws.iter_rows(values_only=True)  # type: ignore[no-any-return,unused-ignore]
+#: One row of a sheet as the readers give it: (spreadsheet row number, cell values).
+NumberedRow = tuple[int, tuple[Any, ...]]
 
 
 def source_bytes(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
-    """The file's bytes and the name used in messages."""
+    """The file's bytes and the name used in messages; a file over
+    :data:`appeal.limits.FILE_BYTES` is refused before it is read."""
     if isinstance(source, bytes | bytearray):
-        return bytes(source), filename or "upload"
+        name = filename or "upload"
+        _check_size(len(source), name)
+        return bytes(source), name
     path = Path(source)
     name = filename or path.name
     try:
-        return path.read_bytes(), name
+        with path.open("rb") as f:
+            _check_size(os.fstat(f.fileno()).st_size, name)
+            # One byte more than the limit tells a file that grew while it was read.
+            data = f.read(limits.FILE_BYTES + 1)
     except FileNotFoundError:
         raise SpreadsheetError(name, "", f"file not found: {path}") from None
     except IsADirectoryError:
         raise SpreadsheetError(name, "", f"is a directory, not a file: {path}") from None
     except OSError as exc:
         raise SpreadsheetError(name, "", f"cannot read {path}: {exc.strerror}") from None
+    _check_size(len(data), name)
+    return data, name
+
+
+def _check_size(size: int, name: str) -> None:
+    try:
+        limits.check_file_bytes(size)
+    except limits.LimitExceeded as exc:
+        raise SpreadsheetError(name, "", exc.message) from None
 
 
 def file_format(filename: str, data: bytes) -> str:
@@ -494,33 +541,38 @@ def file_format(filename: str, data: bytes) -> str:
 
 def find_header(
     kind: str,
-    rows: Iterable[tuple[Any, ...]],
+    rows: Iterable[NumberedRow],
     file: str,
     sheet: str,
     profile: str | None = None,
-    seen: list[tuple[str, list[tuple[Any, ...]]]] | None = None,
+    seen: list[tuple[str, list[NumberedRow]]] | None = None,
 ) -> Table | None:
-    """Locate the header in the first rows; None when this sheet has no such header (the
-    rows looked at are then added to ``seen``, for the message that says what was found)."""
+    """Locate the header among rows 1 to :data:`HEADER_SEARCH_ROWS`; None when this sheet has
+    no such header (the rows looked at are then added to ``seen``, for the message that says
+    what was found). ``rows`` are (row number, values), blank rows left out."""
     from appeal import hxl
     from appeal.profiles.detect import check_layout
 
     iterator = iter(rows)
-    head: list[tuple[Any, ...]] = []
-    for _ in range(HEADER_SEARCH_ROWS + 1):
-        try:
-            head.append(tuple(next(iterator)))
-        except StopIteration:
+    head: list[NumberedRow] = []
+    # The header's row and the (HXL) row under it.
+    for number, values in iterator:
+        if number > HEADER_SEARCH_ROWS + 1:
+            iterator = itertools.chain([(number, values)], iterator)
             break
-    check_layout(kind, head, file, sheet, profile)
+        head.append((number, values))
+    check_layout(kind, [values for _, values in head], file, sheet, profile)
     required = REQUIRED[kind]
-    for i, values in enumerate(head[:HEADER_SEARCH_ROWS]):
+    for i, (number, values) in enumerate(head):
+        if number > HEADER_SEARCH_ROWS:
+            break
         hxl_row = _is_hxl_row(values)
         columns: dict[str, int] = {}
         headers: dict[str, str] = {}
         units: dict[str, str] = {}
         duplicates: list[str] = []
         unclear: list[hxl.Ambiguous] = []
+        unclear_row = number
         if hxl_row:
             found = hxl.map_row(kind, values, profile)
             columns, headers, units = found.columns, found.tags, found.units
@@ -535,21 +587,22 @@ def find_header(
                     continue
                 columns[column] = j
                 headers[column] = clean_text(cell)
-        # A hashtag row under the header fills columns the header did not name, and says
+        # A hashtag row right under the header fills columns the header did not name, and says
         # which currency a column's amounts are in (+usd).
         data_start = i + 1
-        if not hxl_row and i + 1 < len(head) and _is_hxl_row(head[i + 1]):
-            below = head[i + 1]
+        below = head[i + 1] if i + 1 < len(head) else None
+        if not hxl_row and below is not None and below[0] == number + 1 and _is_hxl_row(below[1]):
+            tags = below[1]
             extra = hxl.map_row(
-                kind, below, profile, skip=frozenset(columns.values()), named=frozenset(columns)
+                kind, tags, profile, skip=frozenset(columns.values()), named=frozenset(columns)
             )
-            unclear = extra.ambiguous
+            unclear, unclear_row = extra.ambiguous, below[0]
             for column, j in extra.columns.items():
                 if column not in columns:
                     columns[column] = j
                     headers[column] = extra.tags[column]
             for column, j in columns.items():
-                unit = hxl.unit_of(below[j]) if j < len(below) else None
+                unit = hxl.unit_of(tags[j]) if j < len(tags) else None
                 if unit:
                     units[column] = unit
             data_start = i + 2
@@ -557,14 +610,15 @@ def find_header(
         if not all(c in columns for c in required) or len(columns) < 2:
             continue
         if unclear:
-            row = i + 1 if hxl_row else i + 2
-            raise SpreadsheetError(file, sheet, f"hashtag row {row}: {unclear[0]}", row=row)
+            raise SpreadsheetError(
+                file, sheet, f"hashtag row {unclear_row}: {unclear[0]}", row=unclear_row
+            )
         if duplicates:
             raise SpreadsheetError(
                 file,
                 sheet,
-                f"header row {i + 1} names the same column twice: {'; '.join(duplicates)}",
-                row=i + 1,
+                f"header row {number} names the same column twice: {'; '.join(duplicates)}",
+                row=number,
             )
         named = set(columns.values())
         known = _PROFILE_IGNORED.get((kind, profile), frozenset())
@@ -573,13 +627,12 @@ def find_header(
             for j, cell in enumerate(values)
             if j not in named and not is_blank(cell) and header_key(cell) not in known
         ]
-        table_rows = [(n + 1, head[n]) for n in range(data_start, len(head))]
-        start = len(head) + 1
-        table_rows.extend((start + k, tuple(r)) for k, r in enumerate(iterator))
+        table_rows = head[data_start:]
+        table_rows.extend(iterator)
         return Table(
             file=file,
             sheet=sheet,
-            header_row=i + 1,
+            header_row=number,
             columns=columns,
             headers=headers,
             rows=table_rows,
@@ -600,104 +653,81 @@ def read_table(
     sheet: str | None = None,
     required: bool = True,
     profile: str | None = None,
+    hidden: bool = False,
     csv: CsvOptions | None = None,
 ) -> Table | None:
     """Read the first sheet holding a ``kind`` table (or the named ``sheet``).
 
-    For workbooks, a sheet named like the kind ("Pledges") is tried first. Headers are matched
-    against the contract's spellings and, with ``profile``, that import profile's. Raises
-    :class:`SpreadsheetError` when the file cannot be read or (``required``) no header is found.
+    For workbooks, a sheet named like the kind ("Pledges") is tried first; hidden sheets are
+    never read unless ``hidden`` (for a sheet the user names). Headers are matched against the
+    contract's spellings and, with ``profile``, that import profile's. A csv is read by
+    :mod:`appeal.csv_reader` (``csv``: what the user stated about it; its ``decimal`` applies
+    to text numbers in a workbook too). Raises :class:`SpreadsheetError` when the file cannot
+    be read, breaks a limit of :mod:`appeal.limits`, or (``required``) has no header.
     """
     data, name = source_bytes(source, filename)
     fmt = file_format(name, data)
     expected = ", ".join(REQUIRED[kind])
-    if fmt == "csv":
-        if sheet is not None:
-            return None  # a csv holds a single table
-        from appeal.csv_reader import read_csv
+    current = [""]  # the sheet being read, for messages
+    seen: list[tuple[str, list[NumberedRow]]] = []
+    with _read_errors(name, current):
+        if fmt == "csv":
+            if sheet is not None:
+                return None  # a csv holds a single table
+            from appeal.csv_reader import read_csv
 
-        text = read_csv(data, name, csv)
-        seen: list[tuple[str, list[tuple[Any, ...]]]] = []
-        table = find_header(kind, text.rows, name, "", profile, seen)
-        if table is not None:
-            table.exact_width = True
-            table.decimal = text.decimal
-        if table is None and required:
+            text = read_csv(data, name, csv)
+            table = find_header(kind, text.rows, name, "", profile, seen)
+            if table is not None:
+                table.exact_width = True
+                table.decimal = text.decimal
+            elif required:
+                raise SpreadsheetError(
+                    name,
+                    "",
+                    f"no header row with the {kind} columns ({expected}) in the first "
+                    f"{HEADER_SEARCH_ROWS} rows{_what_was_seen(kind, seen, profile)}",
+                )
+            return table
+        sheets = xlsx_reader.workbook_sheets(data)
+        readable = [s for s in sheets if hidden or not s.hidden]
+        skipped = [s.title for s in sheets if s not in readable]
+        names = [s.title for s in readable]
+        if sheet is not None:
+            ordered = [s for s in readable if header_key(s.title) == header_key(sheet)]
+            if not ordered:
+                if required:
+                    raise SpreadsheetError(
+                        name,
+                        sheet,
+                        f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}"
+                        f"{_hidden_note(skipped)})",
+                    )
+                return None
+        else:
+            preferred = {header_key(kind), header_key(kind.rstrip("s"))}
+            ordered = sorted(readable, key=lambda s: header_key(s.title) not in preferred)
+        for candidate in ordered:
+            current[0] = candidate.title
+            table = find_header(kind, candidate.rows(), name, current[0], profile, seen)
+            if table is not None:
+                if csv is not None and csv.decimal:
+                    table.decimal = csv.decimal  # text numbers in a workbook: as stated
+                return table
+        if required:
+            current[0] = ""
             raise SpreadsheetError(
                 name,
                 "",
-                f"no header row with the {kind} columns ({expected}) in the first "
-                f"{HEADER_SEARCH_ROWS} rows{_what_was_seen(kind, seen, profile)}",
+                f"no sheet has a header row with the {kind} columns ({expected}) "
+                f"(sheets: {', '.join(names) or 'none'}{_hidden_note(skipped)})"
+                f"{_what_was_seen(kind, seen[:1], profile)}",
             )
-        return table
-    table = _read_workbook(data, name, kind, sheet, required, profile)
-    if table is not None and csv is not None and csv.decimal:
-        table.decimal = csv.decimal  # text numbers in a workbook: as the user states
-    return table
-
-
-def _read_workbook(
-    data: bytes, name: str, kind: str, sheet: str | None, required: bool, profile: str | None
-) -> Table | None:
-    fast = _fast_sheets(data)
-    if fast is not None:
-        try:
-            return _pick_sheet(kind, fast, name, sheet, required, profile)
-        except _FastReadFailed:
-            pass  # unusual workbook structure: let openpyxl read it (and explain failures)
-    wb = open_workbook(data, name)
-    try:
-        sheets: list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]] = [
-            (ws.title, functools.partial(sheet_rows, ws))
-            for ws in wb.worksheets
-            if hasattr(ws, "iter_rows")
-        ]
-        return _pick_sheet(kind, sheets, name, sheet, required, profile)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise SpreadsheetError(name, "", f"cannot read the workbook ({exc})") from None
-    finally:
-        wb.close()
-
-
-def _pick_sheet(
-    kind: str,
-    sheets: list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]],
-    name: str,
-    sheet: str | None,
-    required: bool,
-    profile: str | None,
-) -> Table | None:
-    """Find the ``kind`` table among the workbook's sheets (named one first)."""
-    names = [title for title, _ in sheets]
-    if sheet is not None:
-        ordered = [s for s in sheets if header_key(s[0]) == header_key(sheet)]
-        if not ordered:
-            if required:
-                raise SpreadsheetError(
-                    name, sheet, f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)})"
-                )
-            return None
-    else:
-        preferred = {header_key(kind), header_key(kind.rstrip("s"))}
-        ordered = sorted(sheets, key=lambda s: header_key(s[0]) not in preferred)
-    seen: list[tuple[str, list[tuple[Any, ...]]]] = []
-    for title, rows in ordered:
-        table = find_header(kind, rows(), name, title, profile, seen)
-        if table is not None:
-            return table
-    if required:
-        expected = ", ".join(REQUIRED[kind])
-        raise SpreadsheetError(
-            name,
-            "",
-            f"no sheet has a header row with the {kind} columns ({expected}) "
-            f"(sheets: {', '.join(names) or 'none'}){_what_was_seen(kind, seen[:1], profile)}",
-        )
-    return None
+        return None
 
 
 def _what_was_seen(
-    kind: str, seen: list[tuple[str, list[tuple[Any, ...]]]], profile: str | None
+    kind: str, seen: list[tuple[str, list[NumberedRow]]], profile: str | None
 ) -> str:
     """What the reader found instead of a header: the first rows, and for the first row's cells
     the closest known headers ("did you mean donor?")."""
@@ -710,7 +740,7 @@ def _what_was_seen(
     hints = []
     known = list(_LOOKUPS[(kind, profile)].values())
     spellings = [c.name for c in _FILE_TABLES[kind].file_columns] + list(known)
-    for row in head:
+    for _, row in head:
         cells = [clean_text(v) for v in row if not is_blank(v)]
         if len(cells) >= 2:
             for cell in cells:
@@ -724,172 +754,38 @@ def _what_was_seen(
     return text
 
 
-# -- fast xlsx reader -------------------------------------------------------------------------
-# openpyxl builds an object per cell and per rich-text run, which is too slow for 10,000-row
-# pledge files. This reader streams the sheet XML with the C expat parser and returns the same
-# values openpyxl's read-only, data_only=False mode does (formulas as "=..." text, dates as
-# datetimes via the cell's number format). Anything unexpected makes it give up
-# (_FastReadFailed) and openpyxl reads the file instead.
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+def first_sheet_rows(data: bytes, file: str) -> list[NumberedRow]:
+    """(row number, values) of a csv, or of a workbook's first visible sheet, read within the
+    limits like every table: for files that are not a contract table (such as the tailored
+    asks' prospects). Raises :class:`SpreadsheetError`."""
+    with _read_errors(file, [""]):
+        if file_format(file, data) == "csv":
+            from appeal.csv_reader import read_csv
+
+            return list(read_csv(data, file).rows)
+        sheets = [s for s in xlsx_reader.workbook_sheets(data) if not s.hidden]
+        return list(sheets[0].rows()) if sheets else []
 
 
-#: Sheets up to this size (uncompressed XML) are parsed as a whole tree; larger ones streamed.
-_TREE_LIMIT = 64 * 1024 * 1024
-
-
-class _FastReadFailed(Exception):
-    pass
-
-
-@functools.lru_cache(maxsize=1024)
-def _letters_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def _col_index(ref: str) -> int:
-    """0-based column of a cell reference such as "AB12"."""
-    return _letters_index(ref.rstrip("0123456789"))
-
-
-def _text_of(elem: Any) -> str:
-    """Concatenated text of the <t> runs of a shared or inline string (phonetic runs skipped)."""
-    parts = []
-    for child in elem:
-        tag = child.tag
-        if tag == _MAIN + "t":
-            parts.append(child.text or "")
-        elif tag == _MAIN + "r":
-            for t in child.iter(_MAIN + "t"):
-                parts.append(t.text or "")
-    return "".join(parts)
-
-
-def _fast_sheets(data: bytes) -> list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]] | None:
-    import posixpath
-    import xml.etree.ElementTree as ET
-
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-
+@contextlib.contextmanager
+def _read_errors(name: str, sheet: list[str]) -> Iterator[None]:
+    """A limit broken or a damaged workbook as a :class:`SpreadsheetError` naming the file
+    (and ``sheet[0]``, the sheet being read)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        book = ET.fromstring(archive.read("xl/workbook.xml"))
-        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        pr = book.find(_MAIN + "workbookPr")
-        date1904 = pr is not None and pr.get("date1904", "0") in ("1", "true")
-        shared: list[str] = []
-        if "xl/sharedStrings.xml" in archive.namelist():
-            sst = ET.fromstring(archive.read("xl/sharedStrings.xml"))
-            shared = [_text_of(si) for si in sst.iter(_MAIN + "si")]
-        date_styles: set[int] = set()
-        if "xl/styles.xml" in archive.namelist():
-            styles = ET.fromstring(archive.read("xl/styles.xml"))
-            custom = {
-                int(f.get("numFmtId", "0")): f.get("formatCode", "")
-                for f in styles.iter(_MAIN + "numFmt")
-            }
-            xfs = styles.find(_MAIN + "cellXfs")
-            for i, xf in enumerate(xfs if xfs is not None else []):
-                fid = int(xf.get("numFmtId", "0"))
-                code = custom.get(fid, BUILTIN_FORMATS.get(fid, ""))
-                if code and is_date_format(code):
-                    date_styles.add(i)
-        sheets = []
-        for sh in book.iter(_MAIN + "sheet"):
-            target = targets.get(sh.get(_REL_ID), "")
-            if "worksheets/" not in target:
-                continue  # chart sheets and the like hold no rows
-            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            path = posixpath.normpath(path)
-            if path not in archive.namelist():
-                return None
-            sheets.append((sh.get("name", ""), path))
-    except (KeyError, ValueError, ET.ParseError, zipfile.BadZipFile, OSError):
-        return None
-    if not sheets:
-        return None  # nothing recognisable: openpyxl reads it (or explains why it cannot)
+        yield
+    except limits.LimitExceeded as exc:
+        raise SpreadsheetError(
+            name, sheet[0], _with_part(exc.message, exc.part), row=exc.row, column=exc.column
+        ) from None
+    except xlsx_reader.XlsxError as exc:
+        raise SpreadsheetError(name, sheet[0], exc.message, row=exc.row) from None
 
-    def rows_of(path: str) -> Iterator[tuple[Any, ...]]:
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
 
-        base = CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH
+def _with_part(message: str, part: str) -> str:
+    return message if not part or part in message else f"part {part}: {message}"
 
-        c_tag, row_tag = _MAIN + "c", _MAIN + "row"
-        v_tag, f_tag, is_tag = _MAIN + "v", _MAIN + "f", _MAIN + "is"
-        try:
-            if archive.getinfo(path).file_size <= _TREE_LIMIT:
-                # Building the tree in C and walking it is faster than iterparse events.
-                root = ET.fromstring(archive.read(path))
-                if not root.tag.startswith(_MAIN):
-                    raise ValueError("not a transitional SpreadsheetML sheet")
-                data = root.find(_MAIN + "sheetData")
-                row_elems: Iterable[Any] = data if data is not None else ()
-            else:
-                row_elems = (
-                    e
-                    for _, e in ET.iterparse(archive.open(path), events=("end",))
-                    if e.tag == row_tag
-                )
-            expected = 1
-            for elem in row_elems:
-                if elem.tag != row_tag:
-                    continue
-                number = int(elem.get("r", expected))
-                while expected < number:  # missing (blank) rows keep Excel numbering
-                    expected += 1
-                    yield ()
-                cells: dict[int, Any] = {}
-                position = 0
-                for c in elem.iter(c_tag):
-                    ref = c.get("r")
-                    # _col_index, written out: this runs once per cell.
-                    col = _letters_index(ref.rstrip("0123456789")) if ref else position
-                    position = col + 1
-                    kind = c.get("t", "n")
-                    f = c.find(f_tag)
-                    if f is not None:
-                        cells[col] = "=" + (f.text or "")
-                        continue
-                    if kind == "inlineStr":
-                        inline = c.find(is_tag)
-                        cells[col] = _text_of(inline) if inline is not None else None
-                        continue
-                    v = c.find(v_tag)
-                    text = v.text if v is not None else None
-                    if text is None:
-                        continue
-                    if kind == "s":
-                        cells[col] = shared[int(text)]
-                    elif kind == "b":
-                        cells[col] = text.strip() in ("1", "true")
-                    elif kind in ("str", "e"):
-                        cells[col] = text
-                    elif kind == "d":
-                        cells[col] = dt.datetime.fromisoformat(text)
-                    else:
-                        try:
-                            num: float | int = int(text)
-                        except ValueError:
-                            num = float(text)
-                        style = c.get("s")
-                        if style is not None and int(style) in date_styles:
-                            cells[col] = from_excel(num, base)
-                        else:
-                            cells[col] = num
-                elem.clear()
-                expected = number + 1
-                if not cells:
-                    yield ()
-                    continue
-                row: list[Any] = [None] * (max(cells) + 1)
-                for col, value in cells.items():
-                    row[col] = value
-                yield tuple(row)
-        except (KeyError, ValueError, IndexError, ET.ParseError, zipfile.BadZipFile, OSError):
-            raise _FastReadFailed from None
 
-    return [(title, functools.partial(rows_of, path)) for title, path in sheets]
+def _hidden_note(titles: list[str]) -> str:
+    if not titles:
+        return ""
+    return f"; hidden sheets are not read: {', '.join(titles)}"

@@ -34,10 +34,11 @@ def did_you_mean(text: str, known: Iterable[str], *, limit: int = 2) -> str:
     return f" (did you mean {names}?)"
 
 
-def rows_seen(head: Sequence[Sequence[Any]], *, rows: int = 3, cells: int = 12) -> str:
-    """The first non-blank rows as the reader saw them: "row 1: 'date', 'budgetYear', ..."."""
+def rows_seen(head: Sequence[tuple[int, Sequence[Any]]], *, rows: int = 3, cells: int = 12) -> str:
+    """The first non-blank rows as the reader saw them, by their row numbers: "row 1: 'date',
+    'budgetYear', ..."."""
     shown = []
-    for number, row in enumerate(head, start=1):
+    for number, row in head:
         values = [str(v).strip() for v in row if v is not None and str(v).strip()]
         if not values:
             continue

@@ -12,6 +12,14 @@ bounded, expiring); the scenario being edited is in the browser tab's session st
 (``working-scenario``, a ``dcc.Store`` each page carries — see
 :func:`dashboards.components.working_store`).
 
+Serving (:func:`create_app`): every request's Host is checked and every response carries the
+security headers (:mod:`dashboards.security`); sign-in is installed for ``AppConfig.auth_mode``
+(:mod:`dashboards.auth`; the app refuses to start without it rather than serve without the
+sign-in asked for); background jobs run on the manager :mod:`dashboards.jobs` chooses (Celery
+on Redis, or diskcache subprocesses). :func:`warm_up` answers a first page once in the
+server's parent process and :func:`release_handles` then closes what it opened, so forked
+workers answer their first request quickly and never share a database connection.
+
 Component ids come from :mod:`dashboards.ids`; ``suppress_callback_exceptions`` is off, so Dash
 builds a validation layout of every page, and tests/test_dashboard_ids.py checks every
 callback against it.
@@ -27,9 +35,20 @@ import dash
 import dash_bootstrap_components as dbc
 import diskcache
 import flask
-from dash import Dash, DiskcacheManager, html, set_props
+from dash import Dash, html, set_props
 
-from dashboards import figures, ids
+from dashboards import (
+    auth,
+    changes,
+    figures,
+    ids,
+    jobs,
+    notes_panel,
+    roles,
+    security,
+    shell_parts,
+    state,
+)
 from dashboards.state import AppConfig
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +77,7 @@ def navbar() -> Any:
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
+        if roles.may_see(str(page["path"]))  # the pages this user may open
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -72,7 +92,7 @@ def navbar() -> Any:
                 ),
                 dbc.NavbarToggler(id=ids.NAVBAR_TOGGLER, n_clicks=0),
                 dbc.Collapse(
-                    dbc.Nav(links, className="ms-auto", navbar=True),
+                    [dbc.Nav(links, className="ms-auto", navbar=True), shell_parts.user_area()],
                     id=ids.NAVBAR_COLLAPSE,
                     navbar=True,
                 ),
@@ -93,6 +113,7 @@ def shell() -> Any:
             dbc.Container(
                 [
                     dbc.Alert(id=ids.GLOBAL_ALERT, color="danger", is_open=False, dismissable=True),
+                    shell_parts.banner(),
                     dash.page_container,
                 ],
                 fluid=True,
@@ -109,11 +130,12 @@ def shell() -> Any:
 
 def create_app(config: AppConfig) -> Dash:
     """A dashboard bound to one register (``config.db_url``)."""
-    cache = diskcache.Cache(config.callbacks_dir)
     server = flask.Flask(__name__)
     # base64 makes an upload 4/3 larger, plus the JSON envelope of the callback.
     server.config["MAX_CONTENT_LENGTH"] = config.upload_limit_bytes * 4 // 3 + 1024 * 1024
     server.config["APPEAL"] = config
+    background = jobs.manager(config)
+    server.extensions["appeal_background"] = background
 
     @server.errorhandler(413)
     def _too_large(_: Exception) -> tuple[flask.Response, int]:
@@ -135,7 +157,7 @@ def create_app(config: AppConfig) -> Dash:
         # every page's layout plus the shell on the first request (``app.validation_layout``);
         # tests/test_dashboard_ids.py checks them all.
         suppress_callback_exceptions=False,
-        background_callback_manager=DiskcacheManager(cache),
+        background_callback_manager=background,
         on_error=_on_error,
     )
     app.layout = shell
@@ -150,4 +172,54 @@ def create_app(config: AppConfig) -> Dash:
     def _toggle(n: int, is_open: bool) -> bool:
         return not is_open
 
+    for shared in (shell_parts, changes, notes_panel):
+        shared.callbacks.register(app)
+    security.install(app, config)
+    # Who is asking (sign-in, or the local admin without it), then what they may do: the
+    # order of the two request hooks matters.
+    auth.install(app, config)
+    roles.install(app)
     return app
+
+
+def warm_up(app: Dash) -> None:
+    """Answer the first page of a visit once, in this process: Dash sets up its pages and
+    callbacks, the plan is read from the register and the default scenario solved into the
+    result cache (shared on disk by every worker). A failure here is left for the first real
+    request to report."""
+    from dashboards.client import CallbackClient
+
+    config: AppConfig = app.server.config["APPEAL"]
+    client = app.server.test_client()
+    client.environ_base["HTTP_HOST"] = config.allowed_hosts[0]
+    try:
+        if config.auth_mode == "none":
+            callbacks = CallbackClient.for_flask(client)
+            callbacks.call(f"{ids.OVERVIEW_BODY}.children", {})
+            return
+        # With sign-in nobody is signed in here: Dash sets up on this first request, and the
+        # official appeal (what the first page shows) is solved into the result cache.
+        client.get(auth.SIGNIN)
+        from appeal import workspace
+        from models.scenario import Scenario
+
+        plan = state.load_plan(config)
+        scenario = workspace.official_scenario(state.open_register(config)) or Scenario()
+        state.solve_scenario(config, plan, scenario)
+    except Exception:  # warming up is an optimisation, never a failure
+        log.warning("warming up the dashboard failed", exc_info=True)
+
+
+def release_handles(app: Dash) -> None:
+    """Close every database and cache connection this process holds for ``app`` (they reopen
+    on next use) and stop the solver's threads: called before forking workers, which must each
+    open their own."""
+    import highspy
+
+    state.release_handles()
+    handle = getattr(app.server.extensions.get("appeal_background"), "handle", None)
+    if isinstance(handle, diskcache.Cache):
+        handle.close()
+    # HiGHS keeps a pool of threads once it has solved; a forked worker would inherit the pool
+    # without its threads and crash when it exits (joining threads it does not have).
+    highspy.Highs.resetGlobalScheduler(True)

@@ -19,7 +19,7 @@ from appeal import service
 from appeal.importer import SAMPLE_DIR, ImportReport
 from appeal.register import Register
 from appeal.service import PlanRun
-from dashboards import ids, state, uploads
+from dashboards import ids, secret, state, uploads
 from dashboards.logic import appeal_page, donors, editor, overview, pledges, scenarios
 from models.plan import Plan
 from models.privacy import donor_aliases, rename_scenario_donors
@@ -440,7 +440,7 @@ def test_kept_uploads_are_bound_to_their_owner(tmp_path: Any) -> None:
     uploads.discard(config, token)
     with pytest.raises(uploads.UploadExpired, match="drop the file again"):
         uploads.take(config, token, who="alice")
-    key = tmp_path / "cache" / "upload-secret.key"
+    key = tmp_path / "cache" / secret.KEY_FILE  # the server's one secret, shared with sign-in
     assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
 
 

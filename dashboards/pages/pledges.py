@@ -22,6 +22,7 @@ from appeal.template import build_template
 from dashboards import ids, uploads
 from dashboards.components import error_alert, frame_table, info_alert, page_header, section
 from dashboards.logic import pledges as logic
+from dashboards.notes_panel import pledge_notes
 from dashboards.state import aliases_for, get_config, load_plan, open_register
 from models.plan import EARMARKING, STATUSES
 
@@ -253,6 +254,7 @@ def layout(**_: Any) -> Any:
                 ],
                 subtitle="Confidential donors are shown as “Anonymous donor N”.",
             ),
+            pledge_notes(),
         ]
     )
 
@@ -285,7 +287,7 @@ def check(contents: str | None, filename: str | None, fmt: str | None) -> tuple[
         plan = load_plan(config)
     except (logic.UploadError, NoPlan) as exc:
         refused = error_alert(str(exc), title="File refused")
-        hidden = (_HIDDEN, _HIDDEN, [], None)
+        hidden: tuple[Any, ...] = (_HIDDEN, _HIDDEN, [], None)
         return (refused, True, "Confirm and store", None, None, None, None, *hidden)
     panel, disabled, label, store, review, *visible = _report(
         data, filename or "upload", fmt or "contract", plan

@@ -22,7 +22,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from appeal import service
+from appeal import workspace
 from appeal.service import NoPlan
 from dashboards import figures, ids
 from dashboards.components import (
@@ -40,6 +40,7 @@ from dashboards.logic import editor
 from dashboards.logic import overview as overview_logic
 from dashboards.logic import scenarios as logic
 from dashboards.logic.donors import donor_options
+from dashboards.roles import shows
 from dashboards.state import (
     FROM_EDITOR,
     ORIGIN_KEY,
@@ -154,8 +155,91 @@ def _editor() -> Any:
     )
     return section(
         "Scenario editor",
-        [*open_parts, folded, buttons, html.Div(id=ids.SC_MESSAGE, className="mt-3")],
-        subtitle="Change any parameter, then Run. Save stores it under its name.",
+        [
+            *open_parts,
+            folded,
+            buttons,
+            _save_as(),
+            _replace_modal(),
+            html.Div(id=ids.SC_MESSAGE, className="mt-3"),
+        ],
+        subtitle="Change any parameter, then Run. Save stores it under its name as a new "
+        "version (it asks before replacing); Save as stores it under a new name.",
+    )
+
+
+def _save_as() -> Any:
+    return html.Div(
+        dbc.InputGroup(
+            [
+                dbc.Input(
+                    id=ids.SC_SAVE_AS_NAME, placeholder="New scenario name", maxlength=80, size="sm"
+                ),
+                dbc.Button("Save as", id=ids.SC_SAVE_AS, color="success", size="sm"),
+            ],
+            size="sm",
+        ),
+        id="save-as",
+        className="mt-2",
+    )
+
+
+def _replace_modal() -> Any:
+    """Save asks before replacing a saved scenario (which then gets a new version)."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.SC_REPLACE_PENDING),
+            dbc.Modal(
+                [
+                    dbc.ModalHeader(dbc.ModalTitle("Replace the saved scenario?")),
+                    dbc.ModalBody(html.Div(id=ids.SC_REPLACE_TEXT)),
+                    dbc.ModalFooter(
+                        [
+                            dbc.Button(
+                                "Cancel", id=ids.SC_REPLACE_CANCEL, color="secondary", outline=True
+                            ),
+                            dbc.Button("Replace", id=ids.SC_REPLACE_CONFIRM, color="danger"),
+                        ]
+                    ),
+                ],
+                id=ids.SC_REPLACE_MODAL,
+                is_open=False,
+            ),
+        ]
+    )
+
+
+def _versions() -> Any:
+    """The chosen scenario's versions: restore any; an admin marks one the official appeal."""
+    buttons = [
+        dbc.Col(
+            dbc.Button("Restore this version", id=ids.VERSION_RESTORE, size="sm", outline=True),
+            width="auto",
+        )
+    ]
+    if shows("admin"):
+        buttons.append(
+            dbc.Col(
+                dbc.Button(
+                    "Mark as the official appeal", id=ids.MARK_OFFICIAL, size="sm", color="dark"
+                ),
+                width="auto",
+            )
+        )
+    return html.Div(
+        [
+            html.H6("Versions", className="mt-3"),
+            html.Div(id=ids.SC_OFFICIAL, className="small mb-2"),
+            html.Div(id=ids.VERSIONS_TABLE),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Dropdown(id=ids.VERSION_SELECT, placeholder="Version"), md=4),
+                    *buttons,
+                ],
+                className="g-2 mt-1 align-items-center",
+            ),
+            html.Div(id=ids.VERSION_MESSAGE, className="mt-2"),
+        ]
     )
 
 
@@ -190,6 +274,7 @@ def layout(**_: Any) -> Any:
                 className="g-2 mt-2 align-items-center",
             ),
             html.Div(id=ids.SAVED_MESSAGE, className="mt-2"),
+            _versions(),
         ],
     )
     compare = section(
@@ -467,54 +552,160 @@ def result_panel(run_: PlanRun) -> Any:
     )
 
 
-# -- store: save, list, load, delete --------------------------------------------------------
-@callback(
-    Output(ids.SAVED_VERSION, "data"),
+# -- store: save (asks before replacing), save as, list, load, delete, versions -------------
+SAVE_OUTPUTS = (
+    Output(ids.SAVED_VERSION, "data", allow_duplicate=True),
     Output(ids.SC_MESSAGE, "children", allow_duplicate=True),
     Output(ids.WORKING_SCENARIO, "data", allow_duplicate=True),
     Output(ids.SC_RESULT, "children", allow_duplicate=True),
-    Input(ids.SC_SAVE, "n_clicks"),
-    *CONTROL_VALUES,
-    State(ids.WORKING_SCENARIO, "data"),
-    State(ids.SAVED_VERSION, "data"),
-    prevent_initial_call=True,
+    Output(ids.SC_REPLACE_MODAL, "is_open", allow_duplicate=True),
+    Output(ids.SC_REPLACE_TEXT, "children", allow_duplicate=True),
+    Output(ids.SC_REPLACE_PENDING, "data", allow_duplicate=True),
 )
-def save(n: int | None, *args: Any) -> tuple[Any, Any, Any, Any]:
-    """Read the editor (one validation), solve, store under the scenario's name, show it."""
-    *values, current, version = args
-    if not n:
-        return no_update, no_update, no_update, no_update
+NOTHING = (no_update,) * 7
+
+
+def _store(
+    values: list[Any],
+    current: dict[str, Any] | None,
+    version: int | None,
+    *,
+    name: str | None = None,
+    replace: bool | None = None,
+    expect: int | None = None,
+) -> tuple[Any, ...]:
+    """Read the editor (one validation), solve and store: a new name at once; an existing name
+    only with ``replace`` (the first Save asks, showing the dialog); Save as
+    (``replace=False``) never replaces."""
     config = get_config()
     try:
         plan = load_plan(config)
         aliases = aliases_for(plan)
         scenario = _from_editor(values, current, aliases)
-        name = logic.check_name(scenario.name)
+        target = logic.check_name(name if name is not None else scenario.name)
+        if target != scenario.name:
+            scenario = Scenario.from_dict({**scenario.to_dict(), "name": target})
     except NoPlan as exc:
-        return no_update, info_alert(str(exc), color="warning"), no_update, no_update
+        return (no_update, info_alert(str(exc), color="warning"), *NOTHING[2:])
     except ScenarioError as exc:
-        return no_update, error_alert(str(exc), title="Not saved"), no_update, no_update
+        return (no_update, error_alert(str(exc), title="Not saved"), *NOTHING[2:])
+    register = open_register(config)
+    stored = register.list_scenarios()
+    row = stored.loc[stored["name"] == target]
+    if len(row) and replace is None:
+        rec = row.iloc[0]
+        question = [
+            html.P(
+                f"A scenario named “{target}” is saved already (version {int(rec['version'])}"
+                + (f", by {rec['saved_by']}" if rec["saved_by"] else "")
+                + f", {overview_logic.saved_at_text({'saved_at': rec['saved_at']})})."
+            ),
+            html.P(
+                "Replacing it saves your settings as its next version; every earlier version "
+                "stays in its history and can be restored. To keep both, Cancel and use Save as."
+            ),
+        ]
+        pending = {"name": target, "version": int(rec["version"])}
+        return (*NOTHING[:4], True, question, pending)
     run_ = solve_scenario(config, plan, scenario)
     if not run_.result.ok:
+        alert = error_alert(
+            logic.solver_text(run_), title="Not saved: the allocation did not solve"
+        )
+        return (no_update, alert, *NOTHING[2:4], False, no_update, None)
+    try:
+        saved_as = workspace.save_scenario(
+            register, target, run_, replace=bool(replace), expect_version=expect
+        )
+    except ValueError as exc:
         return (
             no_update,
-            error_alert(logic.solver_text(run_), title="Not saved: the allocation did not solve"),
+            error_alert(str(exc), title="Not saved"),
+            *NOTHING[2:4],
+            False,
             no_update,
-            no_update,
+            None,
         )
-    try:
-        service.save_scenario(open_register(config), name, run_)
-    except ValueError as exc:
-        return no_update, error_alert(str(exc), title="Not saved"), no_update, no_update
     message = dbc.Alert(
-        f"Saved scenario “{name}”.", color="success", id=ids.SC_SAVED_ALERT, dismissable=True
+        f"Saved scenario “{target}” (version {saved_as}).",
+        color="success",
+        id=ids.SC_SAVED_ALERT,
+        dismissable=True,
     )
     return (
         int(version or 0) + 1,
         message,
         scenario_to_browser(scenario, aliases, from_editor=True),
         result_panel(run_),
+        False,
+        no_update,
+        None,
     )
+
+
+@callback(
+    *SAVE_OUTPUTS,
+    Input(ids.SC_SAVE, "n_clicks"),
+    *CONTROL_VALUES,
+    State(ids.WORKING_SCENARIO, "data"),
+    State(ids.SAVED_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def save(n: int | None, *args: Any) -> tuple[Any, ...]:
+    """Save under the editor's name: at once when the name is new, else ask first."""
+    *values, current, version = args
+    if not n:
+        return NOTHING
+    return _store(values, current, version)
+
+
+@callback(
+    *SAVE_OUTPUTS,
+    Input(ids.SC_REPLACE_CONFIRM, "n_clicks"),
+    Input(ids.SC_REPLACE_CANCEL, "n_clicks"),
+    *CONTROL_VALUES,
+    State(ids.WORKING_SCENARIO, "data"),
+    State(ids.SAVED_VERSION, "data"),
+    State(ids.SC_REPLACE_PENDING, "data"),
+    prevent_initial_call=True,
+)
+def confirm_replace(confirm: int | None, cancel: int | None, *args: Any) -> tuple[Any, ...]:
+    """Replace (as a new version, refused if someone saved meanwhile) or cancel."""
+    *values, current, version, pending = args
+    if dash.ctx.triggered_id == ids.SC_REPLACE_CANCEL or not confirm or not pending:
+        message = info_alert("Not saved.", color="light")
+        return (no_update, message, *NOTHING[2:4], False, no_update, None)
+    return _store(
+        values,
+        current,
+        version,
+        name=str(pending["name"]),
+        replace=True,
+        expect=int(pending["version"]),
+    )
+
+
+@callback(
+    *SAVE_OUTPUTS,
+    Input(ids.SC_SAVE_AS, "n_clicks"),
+    State(ids.SC_SAVE_AS_NAME, "value"),
+    *CONTROL_VALUES,
+    State(ids.WORKING_SCENARIO, "data"),
+    State(ids.SAVED_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def save_as(n: int | None, name: str | None, *args: Any) -> tuple[Any, ...]:
+    """Save under a new name (an existing name is refused, never replaced)."""
+    *values, current, version = args
+    if not n:
+        return NOTHING
+    if not str(name or "").strip():
+        return (
+            no_update,
+            error_alert("type the new scenario's name", title="Not saved"),
+            *NOTHING[2:],
+        )
+    return _store(values, current, version, name=str(name), replace=False)
 
 
 @callback(
@@ -546,6 +737,8 @@ def list_saved(_: int) -> tuple[Any, Any, Any, Any]:
                 "saved": overview_logic.saved_at_text(
                     {str(k): v for k, v in rec.items()}, short=True
                 ),
+                "version": int(rec.get("version") or 1),
+                "by": str(rec.get("saved_by") or ""),
                 "funded_usd": summary.get("funded_usd"),
                 "coverage": summary.get("coverage"),
             }
@@ -601,6 +794,100 @@ def delete_saved(n: int | None, name: str | None, version: int) -> tuple[Any, An
     except ValueError as exc:
         return no_update, error_alert(str(exc), title="Nothing deleted")
     return int(version or 0) + 1, info_alert(f"Deleted “{name}”.", color="light")
+
+
+@callback(
+    Output(ids.VERSIONS_TABLE, "children"),
+    Output(ids.VERSION_SELECT, "options"),
+    Output(ids.SC_OFFICIAL, "children"),
+    Input(ids.SAVED_SELECT, "value"),
+    Input(ids.SAVED_VERSION, "data"),
+)
+def show_versions(name: str | None, _: int) -> tuple[Any, Any, Any]:
+    """The chosen scenario's history, and which version is the official appeal."""
+    register = open_register(get_config())
+    mark = workspace.official(register)
+    official = (
+        html.Span(
+            [
+                "Official appeal: ",
+                html.Strong(f"“{mark['name']}” version {mark['version']}"),
+                f" (marked by {mark['marked_by']})",
+            ]
+        )
+        if mark
+        else html.Span("No scenario is the official appeal yet.", className="text-muted")
+    )
+    if not name:
+        return (
+            html.Div("Choose a saved scenario to see its versions.", className="text-muted small"),
+            [],
+            official,
+        )
+    frame = register.scenario_versions(name)
+    rows = [
+        {
+            "version": int(rec["version"]),
+            "saved": overview_logic.saved_at_text({"saved_at": rec["saved_at"]}, short=True),
+            "by": str(rec["saved_by"] or ""),
+            "note": str(rec["note"] or ""),
+            "funded_usd": (rec["summary"] or {}).get("funded_usd"),
+        }
+        for rec in frame.to_dict("records")
+    ]
+    table = frame_table(pd.DataFrame(rows), money=("funded_usd",), headers={"funded_usd": "funded"})
+    options = [{"label": f"version {r['version']}", "value": r["version"]} for r in rows]
+    return table, options, official
+
+
+@callback(
+    Output(ids.SAVED_VERSION, "data", allow_duplicate=True),
+    Output(ids.VERSION_MESSAGE, "children"),
+    Input(ids.VERSION_RESTORE, "n_clicks"),
+    State(ids.SAVED_SELECT, "value"),
+    State(ids.VERSION_SELECT, "value"),
+    State(ids.SAVED_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def restore(n: int | None, name: str | None, version: int | None, counter: int) -> tuple[Any, Any]:
+    """Make an old version the current one again (as a new version: nothing is lost)."""
+    if not n:
+        return no_update, no_update
+    if not name or not version:
+        return no_update, error_alert("choose a scenario and a version", title="Nothing restored")
+    try:
+        new = workspace.restore_version(open_register(get_config()), name, int(version))
+    except ValueError as exc:
+        return no_update, error_alert(str(exc), title="Nothing restored")
+    return int(counter or 0) + 1, info_alert(
+        f"Version {version} of “{name}” is now its current version ({new}).", color="success"
+    )
+
+
+@callback(
+    Output(ids.SAVED_VERSION, "data", allow_duplicate=True),
+    Output(ids.VERSION_MESSAGE, "children", allow_duplicate=True),
+    Input(ids.MARK_OFFICIAL, "n_clicks"),
+    State(ids.SAVED_SELECT, "value"),
+    State(ids.VERSION_SELECT, "value"),
+    State(ids.SAVED_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def mark_official(
+    n: int | None, name: str | None, version: int | None, counter: int
+) -> tuple[Any, Any]:
+    """Admins: this version (default: the current one) is the official appeal."""
+    if not n:
+        return no_update, no_update
+    if not name:
+        return no_update, error_alert("choose a saved scenario first", title="Not marked")
+    try:
+        mark = open_register(get_config()).mark_official(name, int(version) if version else None)
+    except ValueError as exc:
+        return no_update, error_alert(str(exc), title="Not marked")
+    return int(counter or 0) + 1, info_alert(
+        f"“{name}” version {mark['version']} is the official appeal.", color="success"
+    )
 
 
 # -- compare --------------------------------------------------------------------------------
