@@ -1546,8 +1546,9 @@ def _read_pledges(
     rows = kept_rows
     if due:
         _merge_long_form(rows, parsed, due)
-    # Value rules (amount > 0, year order, psc range ...) from the pandera schema, lazily.
-    clean = [r.number for r in rows if not r.errors]
+    # Value rules (amount > 0, year order, psc range ...) from the pandera schema, lazily;
+    # long-form instalment rows merged into their pledge's first row are checked with it.
+    clean = [r.number for r in rows if not r.errors and not parsed[r.number].get("_merged")]
     frame = pd.DataFrame([parsed[n] for n in clean], index=clean, columns=_FROM_FILES)
     if clean:
         # Blank ids are made after the checks; a distinct stand-in keeps them unique meanwhile
@@ -1644,11 +1645,13 @@ _YEAR_SPANS = functools.partial(_year, what="year", spans=True)
 
 
 def _set_aside_summary_rows(rows: list[_Row], report: ImportReport) -> list[_Row]:
-    """The rows without totals and note rows, which are set aside with a warning."""
+    """The rows without totals and note rows, which are set aside with a warning. Such a row
+    is set aside even when its field count differs from the header's (a note written in one
+    cell under a csv table): nothing of it is read, so nothing can be misread."""
     kept = []
     for r in rows:
         kind = summary_kind(r.table, r.values)
-        if kind and not r.errors:
+        if kind and all(column is None for column, _, _ in r.errors):
             report.note_set_aside(
                 RowError(
                     r.table.file,
