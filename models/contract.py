@@ -1356,6 +1356,9 @@ FTS = ImportProfile(
                 "parent_id": ("parentFlowId",),
                 "reference": ("refCode",),
                 "recipient": ("destOrganization",),
+                # Not an FTS field: the planner's programme support cost rate, which its FTS
+                # reporting sheet adds after FTS's own columns (FTS ignores it).
+                "psc_rate": ("pscRate",),
             },
             hxl={
                 "pledge_id": ("#activity+id+fts_internal",),
@@ -1517,6 +1520,9 @@ IATI = ImportProfile(
         "activity_code": ("../other-identifier/@ref", "../other-identifier"),
         "activity_title": ("../title/narrative", "../title"),
         "reporting_org": ("../reporting-org/@ref",),
+        # The planner's own extension attribute (appeal.profiles.iati.EXTENSION_NS): the pledge's
+        # programme support cost rate, which IATI has no element for.
+        "psc_rate": ("@*[local-name()='psc-rate']",),
     },
     transaction_status={"13": "pledged", "11": "committed", "1": "paid", "IF": "paid"},
     # (aid-type vocabulary, code) -> earmarking: EarmarkingCategory (2) and the Grand Bargain

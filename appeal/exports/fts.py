@@ -7,8 +7,9 @@ organisation (and its type in FTS's words), the line's implementing entity as de
 organisation, the lines it may fund as clusters (line_ids), usage years, the amount in USD and
 in its own currency with the exchange rate used, the status as FTS words it (pledge,
 commitment, paid), financial or in-kind, the flow type, the Grand Bargain earmarking type, the
-decision and paid dates, and the pledge's reference. A soft earmark is reported as the lines it
-may fund ("any of these clusters"), marked softly earmarked.
+decision and paid dates, the pledge's reference, and after FTS's own columns the programme
+support cost rate (``pscRate``, which FTS ignores and the import reads back). A soft earmark
+is reported as the lines it may fund ("any of these clusters"), marked softly earmarked.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ COLUMNS: tuple[str, ...] = (
     "decision_date",
     "flow_date",
     "reference",
+    "psc_rate",  # not an FTS field: the planner's own, after FTS's columns
 )
 
 
@@ -118,6 +120,7 @@ def write(path: Path, run: PlanRun, *, reveal_confidential: bool = False) -> Pat
                 "decision_date": str(p.pledge_date or ""),
                 "flow_date": str(p.paid_date or ""),
                 "reference": pid,
+                "psc_rate": float(p.psc_rate),
             }
             ws.append([_cell(ws, row[c]) for c in COLUMNS])
     wb.save(path)

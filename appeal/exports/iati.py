@@ -11,7 +11,9 @@
   (in USD when the pledge has its own exchange rate, which IATI cannot carry), and the Grand
   Bargain earmarking category (aid-type vocabulary 2); a soft or list earmark writes its
   target in the transaction's description (``earmark_to: theme:gender``), which the reader
-  takes back;
+  takes back; the pledge's programme support cost rate, which IATI has no element for, is the
+  planner's extension attribute ``appeal:psc-rate`` (namespace
+  :data:`appeal.profiles.iati.EXTENSION_NS`) on each transaction;
 - the allocation is the lines' disbursements (3): what each line gets per year, in USD.
 
 Read back with ``--format iati``, the file gives every pledge's money again (one pledge per
@@ -28,7 +30,7 @@ import pandas as pd
 from lxml import etree
 
 from appeal.exports._rows import rows as _rows
-from appeal.profiles.iati import EARMARK_NOTE
+from appeal.profiles.iati import EARMARK_NOTE, EXTENSION_NS
 from models import contract
 from models.analytics import PlanRun
 from models.plan import split_list
@@ -41,6 +43,8 @@ DEFAULT_REPORTING_ORG = "XI-APPEAL"
 #: The activity holding money not earmarked to one line.
 APPEAL_ACTIVITY = "APPEAL"
 _DISBURSEMENT = "3"
+#: The pledge's programme support cost rate, an extension attribute of its transactions.
+_PSC = f"{{{EXTENSION_NS}}}psc-rate"
 #: A pledge's stages in order (a paid pledge was pledged and committed first).
 _STAGES: tuple[str, ...] = contract.STATUSES
 
@@ -69,7 +73,11 @@ def write(
     aliases = donor_aliases(plan, reveal=reveal_confidential)
     donors = plan.donor_table().set_index("donor")
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    root = etree.Element("iati-activities", version="2.03", **{"generated-datetime": now})
+    root = etree.Element(
+        "iati-activities",
+        {"version": "2.03", "generated-datetime": now},
+        nsmap={"appeal": EXTENSION_NS},
+    )
     activities: dict[str, Any] = {}
 
     def activity(key: str, title: str) -> Any:
@@ -117,7 +125,11 @@ def write(
             # Each stage the money has reached, under one reference: pledged; pledged and
             # committed; pledged, committed and paid — as IATI reports a flow's life.
             for status in _STAGES[: _STAGES.index(str(pledge.status)) + 1]:
-                t = etree.SubElement(home, "transaction", ref=f"{pid}:{year}")
+                t = etree.SubElement(
+                    home,
+                    "transaction",
+                    {"ref": f"{pid}:{year}", _PSC: repr(float(pledge.psc_rate))},
+                )
                 etree.SubElement(t, "transaction-type", code=_TYPE[status])
                 date = str((pledge.paid_date if status == "paid" else pledge.pledge_date) or "")
                 etree.SubElement(t, "transaction-date", {"iso-date": date or f"{year}-01-01"})

@@ -38,10 +38,14 @@ from appeal.profiles.engine import SetAside
 from appeal.spreadsheet import SpreadsheetError, Table
 from models import contract
 
-__all__ = ["EARMARK_NOTE", "read_activities"]
+__all__ = ["EARMARK_NOTE", "EXTENSION_NS", "read_activities"]
 
 #: How the planner's IATI export writes a soft or list earmark in a transaction description.
 EARMARK_NOTE = "earmark_to: "
+#: The namespace of the planner's own IATI extension attributes (IATI allows attributes of
+#: other namespaces): ``appeal:psc-rate`` on a transaction, its pledge's programme support
+#: cost rate.
+EXTENSION_NS = "urn:appeal-planner:iati"
 
 #: The table's columns (contract columns, then the donors' profile columns).
 COLUMNS: tuple[str, ...] = (
@@ -57,6 +61,7 @@ COLUMNS: tuple[str, ...] = (
     "paid_date",
     "donor_type",
     "iati_org_id",
+    "psc_rate",
 )
 _HEADERS = {
     "pledge_id": "transaction/@ref",
@@ -71,6 +76,7 @@ _HEADERS = {
     "paid_date": "transaction/transaction-date",
     "donor_type": "transaction/provider-org/@type",
     "iati_org_id": "transaction/provider-org/@ref",
+    "psc_rate": "transaction/@appeal:psc-rate",
 }
 
 
@@ -228,6 +234,7 @@ def _record(
         "paid_date": date if status == "paid" else "",
         "donor_type": profile.organisation_types.get(value.get("donor_type", ""), ""),
         "iati_org_id": value.get("iati_org_id", ""),
+        "psc_rate": value.get("psc_rate", ""),
     }
 
 
