@@ -462,3 +462,49 @@ def test_rejected_rows_are_written_as_a_workbook_with_a_reason_column(
     # The formula comes back as text, never as a formula.
     assert got[1][4] == '=HYPERLINK("http://x")'
     assert ws.cell(2, 5).data_type == "s"
+
+
+def test_overdue_instalments_in_the_workbook_and_on_the_overview(
+    tmp_path: Path, programmes: Path, fx: Path
+) -> None:
+    """Due before today and not paid: on the workbook's Pledges sheet (pledge currency) and on
+    the Overview (USD, with how many donors); a paid instalment or a paid pledge is not."""
+    from appeal import service
+    from dashboards.logic.overview import overdue_text
+    from models.scenario import Scenario
+
+    today = dt.date.today()
+    past, later = (today - dt.timedelta(days=40)).isoformat(), f"{today.year + 2}-06-30"
+    book = _workbook(
+        tmp_path / "book.xlsx",
+        {
+            "Pledges": [
+                ["pledge_id", "donor", "amount", "currency", "year", "earmarking", "status"],
+                ["NO-1", "Norway", 9_000, "EUR", today.year, "unearmarked", "pledged"],
+                ["SE-1", "Sweden", 2_000, "USD", today.year, "unearmarked", "committed"],
+                ["JP-1", "Japan", 1_000, "USD", today.year, "unearmarked", "paid"],
+            ],
+            "Instalments": [
+                ["pledge_id", "due_date", "amount", "paid_date"],
+                ["NO-1", past, 4_000, ""],
+                ["NO-1", later, 5_000, ""],
+                ["SE-1", past, 1_000, past],  # paid on time
+                ["SE-1", later, 1_000, ""],
+                ["JP-1", past, 1_000, ""],  # the pledge is paid
+            ],
+        },
+    )
+    plan, _ = load_plan(programmes, [book], fx=fx)
+    assert overdue_text(plan, today) == "1 instalment overdue (USD 5,000, 1 donor(s))"
+    assert overdue_text(plan, dt.date(today.year + 3, 1, 1)).startswith("3 instalments overdue")
+    assert overdue_text(plan, today - dt.timedelta(days=41)) == ""
+    out = service.export_workbook(tmp_path / "appeal.xlsx", service.solve(plan, Scenario(), {}))
+    ws = openpyxl.load_workbook(out)["Pledges"]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    header = next(r for r in rows if "Overdue" in r)
+    body = {r[header.index("Pledge ID")]: r for r in rows[rows.index(header) + 1 :] if r[0]}
+    assert {pid: body[pid][header.index("Overdue")] for pid in body} == {
+        "NO-1": 4_000,
+        "SE-1": 0,
+        "JP-1": 0,
+    }

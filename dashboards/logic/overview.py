@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from appeal import terminal
 from appeal.service import PlanRun
 from models import donor_base, gaps
 from models.plan import Plan
@@ -179,7 +180,7 @@ def saved_at_text(row: dict[str, Any], *, short: bool = False) -> str:
 
 
 def overdue_text(plan: Plan, today: dt.date) -> str:
-    """ "3 instalments overdue (USD 1.2m, 2 donors)" for the Overview, "" when none is."""
+    """ "3 instalments overdue (USD 1.25m, 2 donor(s))" for the Overview, "" when none is."""
     from models.money import overdue
 
     flags = overdue(plan.instalments, plan.pledges, today)
@@ -192,4 +193,4 @@ def overdue_text(plan: Plan, today: dt.date) -> str:
     usd = sum(float(a) / per_usd.get(p, 1.0) for p, a in pairs)
     donors = plan.pledges.loc[plan.pledges["pledge_id"].isin(late["pledge_id"]), "donor"].nunique()
     noun = "instalment" if len(late) == 1 else "instalments"
-    return f"{len(late)} {noun} overdue (USD {usd / 1e6:,.1f}m, {donors} donor(s))"
+    return f"{len(late)} {noun} overdue (USD {terminal.usd(usd)}, {donors} donor(s))"
