@@ -146,6 +146,7 @@ def add_rate(register: Register, currency: str, units_per_usd: Any) -> str:
     Raises :class:`UploadError` for a rate that is not a positive number."""
     from appeal.register import RegisterError
 
+    currency = str(currency).strip().upper()
     try:
         value = float(units_per_usd)
     except (TypeError, ValueError):
