@@ -355,6 +355,16 @@ def test_an_instalments_sheet_gives_each_years_money(
     row = plan.pledges.set_index("pledge_id").loc["NO-1"]
     assert (row["first_year"], row["last_year"], row["pledge_date"]) == (2027, 2029, "2026-10-01")
     assert len(plan.instalments) == 3
+    # The allocation takes each instalment's money from its due year on, never before.
+    from appeal import service
+    from models.scenario import Scenario
+
+    result = service.solve(plan, Scenario(), {}).result
+    used = result.allocations.loc[result.allocations["pledge_id"] == "NO-1"]
+    assert not used.empty and set(used["source_year"]) <= {2027, 2028, 2029}
+    assert (used["year"] >= used["source_year"]).all()
+    per_source = used.groupby("source_year")["amount_usd"].sum()
+    assert (per_source <= 3_000 / 1.13 + 0.01).all()
     # Stored and flagged overdue by date: due before today, not paid, pledge not paid.
     with Register(tmp_db_url) as register:
         register.import_plan(plan, ImportReport())

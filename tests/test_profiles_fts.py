@@ -198,6 +198,43 @@ def test_the_hxl_row_version_reads_the_same_flows(tmp_path: Path) -> None:
     assert plan.tranches["gross_usd"].sum() == pytest.approx(want["usd"], rel=1e-9)
 
 
+def _as_workbook(source: Path, tmp_path: Path) -> Path:
+    """The csv download as an xlsx workbook, numbers as numbers (as a spreadsheet program
+    saves it once opened), everything else as the text it was."""
+    import openpyxl
+
+    def cell(text: str) -> Any:
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() and "." not in text else number
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "fts_incoming_funding"
+    with source.open(newline="", encoding="utf-8") as f:
+        for i, record in enumerate(csv.reader(f)):
+            hxl_row = i == 1 and record[0].startswith("#")
+            ws.append([v if hxl_row else cell(v) for v in record])
+    path = tmp_path / (source.stem + ".xlsx")
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("flows", [FLOWS_JOR, FLOWS_HXL], ids=["jor", "afg_hxl_row"])
+def test_the_xlsx_download_reads_as_the_csv(flows: Path, tmp_path: Path) -> None:
+    rows = raw(flows)
+    want = expected_flows(rows)
+    plan, report = _import(cluster_programmes(tmp_path, rows), _as_workbook(flows, tmp_path))
+    assert report.rows_read == len(rows)
+    assert report.rows_imported == len(want["valid"])
+    assert report.rows_set_aside == len(want["aside"])
+    assert plan.tranches["gross_usd"].sum() == pytest.approx(want["usd"], rel=1e-9)
+    assert plan.pledges["donor"].nunique() == want["donors"]
+
+
 def _hxl_only(tmp_path: Path, drop: tuple[str, ...] = ()) -> Path:
     """The 2021 file without its header row (HXL only), optionally without some columns."""
     records = list(csv.reader(FLOWS_HXL.open(newline="", encoding="utf-8")))
