@@ -232,13 +232,20 @@ def test_an_unknown_line_id_suggests_the_closest(
     assert list(plan.pledges["donor"]) == ["Japan"]
 
 
-def test_an_unknown_code_suggests_the_closest(tmp_path: Path, programmes: Path, fx: Path) -> None:
-    rows = [HEADER, ["Norway", 1000, "USD", 2027, "unearmarked", "", "commited"]]
+def test_an_unknown_code_or_header_suggests_the_closest(
+    tmp_path: Path, programmes: Path, fx: Path
+) -> None:
+    header = [*HEADER[:5], "earmark_too", "status"]
+    rows = [header, ["Norway", 1000, "USD", 2027, "unearmarked", "", "commited"]]
     with pytest.raises(ImportFailed) as info:
         load_plan(programmes, [_csv(tmp_path / "s.csv", rows)], fx=fx)
     (error,) = info.value.report.errors
-    assert (error.row, error.column) == (2, "status")
-    assert "committed" in error.message
+    assert (error.file, error.row, error.column) == ("s.csv", 2, "status")
+    assert error.message.endswith("(did you mean committed?)")
+    # An unknown header of a header row that was found: a warning with the closest column.
+    (warning,) = info.value.report.warnings
+    assert (warning.row, warning.column) == (1, "earmark_too")
+    assert warning.message.endswith("(did you mean earmark_to?)")
 
 
 def test_no_header_row_lists_what_was_seen_and_the_closest_headers(
