@@ -129,12 +129,16 @@ def write_fts(folder: Path, rows: int) -> tuple[Path, Path]:
                 flow["refCode"] = f"{flow['refCode']}-{copy}"
             writer.writerow(flow)
     clusters = sorted({c for r in real for c in r["destGlobalClusters"].split(",") if c})
+    required = [c.name for c in contract.PROGRAMMES.file_columns if c.required]
+    per_year = contract.PROGRAMMES.pattern("req_{}")
     programmes = folder / "clusters.csv"
     with programmes.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["line_id", "name", "category", "entity", "pillar", "req_2020", "req_2021"])
+        w.writerow(required + [per_year.column_name(y) for y in (2020, 2021)])
         for n, name in enumerate(clusters, 1):
-            w.writerow([f"C{n:02d}", name, "entity", "FTS", "I", 10_000_000, 10_000_000])
+            values = {"line_id": f"C{n:02d}", "name": name, "category": "entity"}
+            values |= {"entity": "FTS", "pillar": "I"}
+            w.writerow([values[c] for c in required] + [10_000_000, 10_000_000])
     return flows, programmes
 
 
