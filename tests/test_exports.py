@@ -182,3 +182,58 @@ def test_the_fts_sheet_has_the_fields_fts_asks_for(revealed: dict[str, Path]) ->
         assert field in header, field
     status = header.index("status")
     assert {r[status] for r in rows} <= {"pledge", "commitment", "paid"}
+
+
+def test_iati_organisation_ids_where_known_go_out_and_come_back(tmp_path: Path) -> None:
+    """A donor's IATI organisation id (the donors table) is the provider's @ref, its type the
+    IATI organisation type; read back, the donor has them again."""
+    programmes = tmp_path / "programmes.csv"
+    programmes.write_text(
+        "line_id,name,category,entity,pillar,req_2027\nFLAG-01,Border security,flagship,"
+        "UNOCT,I,5000000\n",
+        encoding="utf-8",
+    )
+    pledges = tmp_path / "pledges.csv"
+    pledges.write_text(
+        "pledge_id,donor,amount,currency,year,earmarking,earmark_to,status\n"
+        "N-1,Norway,1000000,NOK,2027,earmarked,FLAG-01,paid\n"
+        "M-1,Meridian Foundation,50000,USD,2027,unearmarked,,pledged\n",
+        encoding="utf-8",
+    )
+    donors = tmp_path / "donors.csv"
+    donors.write_text(
+        "donor,donor_type,region,iati_org_id\nNorway,member_state,Europe,XM-DAC-8\n"
+        "Meridian Foundation,private,n/a,\n",
+        encoding="utf-8",
+    )
+    fx = tmp_path / "fx.csv"
+    fx.write_text("currency,units_per_usd\nUSD,1\nNOK,10\n", encoding="utf-8")
+    out = tmp_path / "activities.xml"
+    files = ["--programmes", str(programmes), "--pledges", str(pledges), "--fx", str(fx)]
+    files += ["--donors", str(donors), "--reporting-org", "XI-TEST"]
+    assert main(["export", *files, "--to", "iati", "--out", str(out)]) == 0
+    root = ET.parse(out).getroot()
+    incoming = [
+        t
+        for t in root.iter("transaction")
+        if t.find("transaction-type") is not None
+        and t.find("transaction-type").get("code") in ("1", "11", "13")  # type: ignore[union-attr]
+    ]
+    providers = {
+        (p.findtext("narrative"), p.get("ref"), p.get("type"))
+        for t in incoming
+        for p in t.iter("provider-org")
+    }
+    assert providers == {("Norway", "XM-DAC-8", "10"), ("Meridian Foundation", None, "60")}
+    assert {a.findtext("iati-identifier") for a in root.iter("iati-activity")} >= {
+        "XI-TEST-FLAG-01"
+    }
+    plan, _ = load_plan(programmes, [out], fx=fx, options=ReadOptions.of("iati"))
+    got = plan.donors.set_index("donor")
+    assert got.at["Norway", "iati_org_id"] == "XM-DAC-8"
+    assert got.at["Norway", "donor_type"] == "member_state"
+    assert plan.pledges.set_index("pledge_id").shape[0] >= 2
+    by_donor = plan.tranches.merge(plan.pledges[["pledge_id", "donor"]])
+    assert by_donor.groupby("donor")["gross_usd"].sum().to_dict() == pytest.approx(
+        {"Norway": 100_000.0, "Meridian Foundation": 50_000.0}
+    )
