@@ -27,7 +27,7 @@ from appeal.register import Register
 HEADER = ["donor", "amount", "currency", "year", "earmarking", "earmark_to", "status"]
 
 
-def _csv(path: Path, rows: list[list[Any]], sep: str = ",") -> Path:
+def _csv(path: Path, rows: list[Any], sep: str = ",") -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f, delimiter=sep).writerows(rows)
     return path
@@ -319,7 +319,7 @@ def test_a_refund_larger_than_the_donors_money_is_refused_not_netted(
 
 
 # -- item 6: instalments ---------------------------------------------------------------------
-def _workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+def _workbook(path: Path, sheets: dict[str, list[Any]]) -> Path:
     wb = openpyxl.Workbook()
     first = True
     for title, rows in sheets.items():
