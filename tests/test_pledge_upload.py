@@ -6,6 +6,7 @@ of an upload stored with its pledges; FTS and IATI layouts chosen on the page.""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -100,3 +101,32 @@ def test_an_uploads_instalments_are_stored_with_its_pledges(
     mine = tranches.loc[tranches["pledge_id"] == "I-1"].sort_values("year")
     assert mine["year"].tolist() == [2027, 2029]
     assert mine["gross_usd"].tolist() == pytest.approx([1_000_000.0, 2_000_000.0])
+
+
+def test_an_fts_download_is_checked_with_the_layout_chosen_on_the_page(tmp_path: Path) -> None:
+    """The upload's layout select: the real HDX FTS file checked as ``fts`` gives its flows
+    (figures from the raw file in tests/test_profiles_fts.py's way); as the contract's layout
+    it is refused with the hint, nothing to store."""
+    import pandas as pd
+
+    from appeal.importer import read_programmes
+    from models.plan import PLEDGE_COLUMNS, TRANCHE_COLUMNS
+    from tests.test_profiles_fts import FLOWS_JOR, cluster_programmes, expected_flows, raw
+
+    rows = raw(FLOWS_JOR)
+    want = expected_flows(rows)
+    programmes, requirements, _ = read_programmes(cluster_programmes(tmp_path, rows))
+    plan = Plan.build(
+        programmes=programmes,
+        requirements=requirements,
+        pledges=pd.DataFrame(columns=PLEDGE_COLUMNS),
+        tranches=pd.DataFrame(columns=TRANCHE_COLUMNS),
+        fx=pd.DataFrame({"currency": ["USD"], "units_per_usd": [1.0], "as_of": [""]}),
+    )
+    data = FLOWS_JOR.read_bytes()
+    check = logic.check_upload(data, FLOWS_JOR.name, plan, "fts")
+    assert (check.valid_rows, check.rejected_rows) == (len(want["valid"]), len(want["refused"]))
+    assert check.tranches["gross_usd"].sum() == pytest.approx(want["usd"], rel=1e-9)
+    as_contract = logic.check_upload(data, FLOWS_JOR.name, plan, "contract")
+    assert not as_contract.can_store
+    assert any("use --format fts" in e.message for e in as_contract.report.errors)
