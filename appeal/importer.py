@@ -27,6 +27,7 @@ import datetime as dt
 import functools
 import hashlib
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,14 +35,25 @@ from typing import Any
 
 import pandas as pd
 
+from appeal import adjustments as adjustment_rules
+from appeal import instalments as instalment_rules
+from appeal import numbers
 from appeal import spreadsheet as ss
+from appeal.adjustments import Adjustment
+from appeal.formats import ReadOptions
+from appeal.instalments import SHEET_NAMES
+from appeal.numbers import COMMA, POINT, Decimal
+from appeal.profiles.engine import SetAside
 from appeal.spreadsheet import CellError, SpreadsheetError, Table
+from appeal.suggest import did_you_mean
+from appeal.summary_rows import summary_kind
 from models import contract, money, schemas
 from models.contract import Column
 from models.eligibility import EligibilityIndex, UnknownEarmarkTarget, normalise_theme
 from models.plan import (
     DONOR_COLUMNS,
     FX_COLUMNS,
+    INSTALMENT_COLUMNS,
     PLEDGE_COLUMNS,
     PROGRAMME_COLUMNS,
     REQUIREMENT_COLUMNS,
@@ -49,6 +61,7 @@ from models.plan import (
     Plan,
     PlanError,
     conform,
+    split_list,
 )
 from models.scenario import CRITERIA
 
@@ -101,9 +114,26 @@ class RowError:
 
 
 @dataclass
+class RejectedRow:
+    """A refused row as the file has it (for the rejected-rows workbook): its cells under
+    the file's headers and every reason it was refused."""
+
+    file: str
+    sheet: str
+    row: int
+    cells: dict[str, Any]
+    reasons: list[str]
+
+
+@dataclass
 class ImportReport:
     """What an import read, kept and refused. Counts are of pledge rows (plus programme rows
-    when the programmes file had errors); ``files`` has per-file counts."""
+    when the programmes file had errors); ``files`` has per-file counts.
+
+    ``rows_read == rows_imported + rows_rejected + rows_set_aside`` always holds: a row set
+    aside was read and deliberately not imported (a totals or note row, a carry-over or
+    pass-through flow, a parked parent flow, money another row already counts), with its
+    reason in ``set_aside``."""
 
     rows_read: int = 0
     rows_imported: int = 0
@@ -113,6 +143,9 @@ class ImportReport:
     files: list[dict[str, Any]] = field(default_factory=list)
     #: a file could not be read at all: the import is refused even with skip_invalid
     fatal: bool = False
+    rows_set_aside: int = 0
+    set_aside: list[RowError] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -122,6 +155,7 @@ class ImportReport:
         self.rows_read += other.rows_read
         self.rows_imported += other.rows_imported
         self.rows_rejected += other.rows_rejected
+        self.rows_set_aside += other.rows_set_aside
 
     def extend(self, other: ImportReport, *, counts: bool) -> None:
         if counts:
@@ -129,7 +163,19 @@ class ImportReport:
         self.errors.extend(other.errors)
         self.warnings.extend(other.warnings)
         self.files.extend(other.files)
+        self.set_aside.extend(other.set_aside)
+        self.rejected.extend(other.rejected)
         self.fatal = self.fatal or other.fatal
+
+    def missing_rates(self) -> list[str]:
+        """Currencies the import needed an exchange rate for and did not have."""
+        found = []
+        for error in self.errors:
+            if error.message.startswith(_NO_RATE):
+                code = error.message.removeprefix(_NO_RATE).split()[0]
+                if code not in found:
+                    found.append(code)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,13 +186,30 @@ class ImportReport:
             "warnings": [w.to_dict() for w in self.warnings],
             "files": [dict(f) for f in self.files],
             "fatal": self.fatal,
+            "rows_set_aside": self.rows_set_aside,
+            "set_aside": [r.to_dict() for r in self.set_aside],
         }
 
     def summary(self) -> str:
+        aside = f", {self.rows_set_aside} set aside" if self.rows_set_aside else ""
         return (
             f"{self.rows_read} rows read, {self.rows_imported} imported, "
-            f"{self.rows_rejected} rejected, {len(self.warnings)} warnings"
+            f"{self.rows_rejected} rejected{aside}, {len(self.warnings)} warnings"
         )
+
+    def note_set_aside(self, entry: RowError) -> None:
+        """One row read and deliberately not imported (counted; listed as a warning too)."""
+        self.rows_read += 1
+        self.rows_set_aside += 1
+        self.set_aside.append(entry)
+        self.warnings.append(
+            RowError(
+                entry.file, entry.sheet, entry.row, entry.column, f"set aside: {entry.message}"
+            )
+        )
+
+
+_NO_RATE = "no exchange rate for "
 
 
 class ImportFailed(Exception):
@@ -174,7 +237,7 @@ class _Row:
         self.table = table
         self.number = number
         self.values = values
-        self.errors: list[tuple[str | None, str]] = []
+        self.errors: list[tuple[str | None, str, bool]] = []
 
     def raw(self, column: str) -> Any:
         return self.table.get(self.values, column)
@@ -212,17 +275,17 @@ class _Row:
     def required(self, column: str, parse: Callable[[Any], Any]) -> Any:
         value = self.cell(column, parse, default=_BLANK)
         if value is _BLANK:
-            self.error(
-                column,
-                f"{column} is required"
-                if column in self.table.columns
-                else f"column {column} is missing",
-            )
+            if column in self.table.columns:
+                self.error(column, f"{column} is required")
+            else:
+                self.error(column, f"column {column} is missing", file_level=True)
             return None
         return value
 
-    def error(self, column: str | None, message: str) -> None:
-        self.errors.append((column, message))
+    def error(self, column: str | None, message: str, *, file_level: bool = False) -> None:
+        """A problem of this row; ``file_level``: a problem of the whole file showing in this
+        row (a missing column, a currency without a rate), reported once for all its rows."""
+        self.errors.append((column, message, file_level))
 
     def row_errors(self) -> list[RowError]:
         return [
@@ -233,8 +296,20 @@ class _Row:
                 self.table.headers.get(c, c) if c else None,
                 m,
             )
-            for c, m in self.errors
+            for c, m, file_level in self.errors
+            if not file_level
         ]
+
+    def file_errors(self) -> list[tuple[str | None, str]]:
+        return [(self.table.headers.get(c, c) if c else None, m) for c, m, f in self.errors if f]
+
+    def cells(self) -> dict[str, Any]:
+        """The row's cells under the file's headers (for the rejected-rows workbook)."""
+        out: dict[str, Any] = {}
+        for column, i in self.table.columns.items():
+            if i < len(self.values):
+                out[self.table.headers.get(column, column)] = self.values[i]
+        return out
 
 
 def _data_rows(table: Table, report: ImportReport) -> list[_Row]:
@@ -253,11 +328,31 @@ def _data_rows(table: Table, report: ImportReport) -> list[_Row]:
         ):
             continue
         row = _Row(table, number, values)
-        if table.is_repeated_header(values):
-            row.error(None, "repeated header row; delete it")
+        problem = table.row_errors.get(number) or row_problem(table, values)
+        if problem:
+            row.error(None, problem)
         rows.append(row)
     _unnamed_columns(table, rows, report)
     return rows
+
+
+def row_problem(table: Table, values: tuple[Any, ...]) -> str:
+    """What is wrong with a data row as a whole ("" when nothing): a repeated header, or a csv
+    row with another field count than its header."""
+    if table.is_repeated_header(values):
+        return "repeated header row; delete it"
+    if table.exact_width and len(values) != len(table.header_values):
+        return _width_message(len(values), len(table.header_values))
+    return ""
+
+
+def _width_message(found: int, header: int) -> str:
+    """Why a csv row with another field count than its header is refused (not shifted)."""
+    return (
+        f"this row has {found} fields but the header has {header}: a value holds an unquoted "
+        "delimiter or a stray quote, so its cells cannot be matched to the columns; quote the "
+        'value ("...", a quote inside doubled: "") — nothing of the row was read'
+    )
 
 
 def _unnamed_columns(table: Table, rows: list[_Row], report: ImportReport) -> None:
@@ -316,14 +411,39 @@ def _apply_problems(rows: dict[int, _Row], found: list[schemas.Problem]) -> None
 def _finish(
     rows: list[_Row], report: ImportReport, table: Table | None, kind: str = ""
 ) -> list[_Row]:
-    """Count and report; return the valid rows."""
+    """Count and report; return the valid rows. A problem of the whole file (a missing
+    column, a currency without a rate) is reported once, with the rows it refuses."""
     good = [r for r in rows if not r.errors]
     report.rows_read += len(rows)
     report.rows_imported += len(good)
     report.rows_rejected += len(rows) - len(good)
+    file_level: dict[tuple[str | None, str], list[int]] = {}
     for r in rows:
         report.errors.extend(r.row_errors())
+        for key in r.file_errors():
+            file_level.setdefault(key, []).append(r.number)
+        if r.errors:
+            report.rejected.append(
+                RejectedRow(
+                    r.table.file,
+                    r.table.sheet,
+                    r.number,
+                    r.cells(),
+                    [m for _, m, _ in r.errors],
+                )
+            )
     if table is not None:
+        for (column, message), numbers in file_level.items():
+            # Once for the file, at its first row, listing every row it refuses.
+            report.errors.append(
+                RowError(
+                    table.file,
+                    table.sheet,
+                    numbers[0],
+                    column,
+                    f"{message} ({_row_list(numbers)})" if len(numbers) > 1 else message,
+                )
+            )
         report.files.append(
             {
                 "file": table.file,
@@ -334,13 +454,31 @@ def _finish(
                 "rows_rejected": len(rows) - len(good),
             }
         )
+        known = list(ss.alias_lookup(contract.TABLES[kind])) if kind in contract.TABLES else []
+        names = [c.name for c in contract.TABLES[kind].file_columns] if known else []
         for header in table.ignored:
+            hint = did_you_mean(header, names, limit=1) if names else ""
             report.warnings.append(
                 RowError(
-                    table.file, table.sheet, table.header_row, header, "unknown column ignored"
+                    table.file,
+                    table.sheet,
+                    table.header_row,
+                    header,
+                    f"unknown column ignored{hint}",
                 )
             )
     return good
+
+
+def _row_list(numbers: list[int]) -> str:
+    """ "rows 2-329 (328 rows)", "rows 4, 7 and 9" or "row 5"."""
+    if len(numbers) == 1:
+        return f"row {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"rows {numbers[0]}-{numbers[-1]} ({len(numbers)} rows)"
+    shown = ", ".join(str(n) for n in numbers[:8])
+    more = f" and {len(numbers) - 8} more" if len(numbers) > 8 else ""
+    return f"rows {shown}{more}"
 
 
 # -- cell parsers, by the contract's column kinds -----------------------------------------
@@ -433,9 +571,15 @@ def _score(what: str, low: float, high: float) -> Callable[[Any], float]:
     return parse
 
 
-def parser(column: Column) -> Callable[[Any], Any]:
+def parser(column: Column, decimal: Decimal = POINT) -> Callable[[Any], Any]:
     """The cell parser of a contract column (by its kind): one cell -> a value, or
-    :class:`CellError` with a message naming the column."""
+    :class:`CellError` with a message naming the column. Numbers are read in the file's
+    ``decimal`` convention (:mod:`appeal.numbers`)."""
+    base = _kind_parser(column)
+    return _in_convention(base, decimal) if column.kind in _NUMERIC_KINDS else base
+
+
+def _kind_parser(column: Column) -> Callable[[Any], Any]:
     what = column.name
     kind = column.kind
     if kind == "code":
@@ -446,7 +590,7 @@ def parser(column: Column) -> Callable[[Any], Any]:
         )
     if kind == "choice":
         assert column.vocabulary is not None, f"{what}: a choice needs a vocabulary"
-        return functools.partial(ss.parse_choice, what=what, choices=_choices(column.vocabulary))
+        return _choice_parser(what, column.vocabulary)
     if kind == "pillars":
         return _pillars(what)
     if kind == "themes":
@@ -454,9 +598,11 @@ def parser(column: Column) -> Callable[[Any], Any]:
     if kind == "currency":
         return _currency_code
     if kind == "date":
+        if column.pattern is not None:
+            return functools.partial(_calendar_date, what=what)
         return _as_of(what, column.max_length or ss.MAX_NAME_LENGTH)
     if kind == "year":
-        return functools.partial(ss.parse_year, what=what)
+        return functools.partial(_year, what=what)
     if kind == "int":
         return functools.partial(ss.parse_int, what=what)
     if kind == "priority":
@@ -472,19 +618,129 @@ def parser(column: Column) -> Callable[[Any], Any]:
     raise AssertionError(f"no parser for column kind {kind!r}")
 
 
-def _pattern_parser(family: contract.ColumnPattern, name: str) -> Callable[[Any], Any]:
+_NUMERIC_KINDS = contract.FLOAT_KINDS | {"int"}
+
+
+def _in_convention(parse: Callable[[Any], Any], decimal: Decimal) -> Callable[[Any], Any]:
+    """``parse`` reading text numbers in the ``decimal`` convention (``606.796,00`` under the
+    comma convention; refused with a hint under the point one)."""
+
+    def read(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = numbers.canonical(value, decimal)
+            except numbers.DecimalConflict as exc:
+                raise CellError(str(exc)) from None
+        return parse(value)
+
+    return read
+
+
+def _choice_parser(what: str, vocabulary: contract.Vocabulary) -> Callable[[Any], str]:
+    """One of a vocabulary's values; an unknown word says which value it is closest to."""
+    choices = _choices(vocabulary)
+    spellings = [spelling for spelling, _ in vocabulary.spellings()]
+
+    def parse(value: Any) -> str:
+        try:
+            return ss.parse_choice(value, what=what, choices=choices)
+        except CellError as exc:
+            hint = did_you_mean(ss.clean_text(value), spellings, limit=1)
+            raise CellError(f"{exc}{hint}") from None
+
+    return parse
+
+
+class YearSpan(tuple[int, int]):
+    """A year cell written as a range ("2024-2026"): its first and last year."""
+
+    __slots__ = ()
+
+    def __new__(cls, first: int, last: int) -> YearSpan:
+        return super().__new__(cls, (first, last))
+
+
+_YEAR_DECIMAL = re.compile(r"^(\d{4})\.0+$")  # 2020.0: a year a spreadsheet wrote as a number
+_YEAR_RANGE = re.compile(r"^(\d{4})\s*(?:-|–|—|to|/)\s*(\d{2}|\d{4})$", re.IGNORECASE)
+
+
+def _year(value: Any, *, what: str, spans: bool = False) -> int | YearSpan:
+    """A calendar year as :func:`appeal.spreadsheet.parse_year` reads it, and also ``2020.0``;
+    with ``spans``, a range ``2024-2026`` (or ``2024-26``) gives its first and last year."""
+    if isinstance(value, str):
+        text = ss.clean_text(value)
+        m = _YEAR_DECIMAL.match(text)
+        if m:
+            value = m.group(1)
+        elif (r := _YEAR_RANGE.match(text)) is not None:
+            if not spans:
+                raise CellError(f"{what} must be one year, got the range {text!r}")
+            first = int(r.group(1))
+            last = int(r.group(2)) if len(r.group(2)) == 4 else first // 100 * 100 + int(r.group(2))
+            if last < first:
+                raise CellError(f"{what} range {text!r} ends before it starts")
+            ss.parse_year(first, what=what)
+            ss.parse_year(last, what=what)
+            return YearSpan(first, last) if last > first else first
+    return ss.parse_year(value, what=what)
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]*(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def _calendar_date(value: Any, *, what: str) -> str:
+    """A calendar date as ISO text: a spreadsheet date, ``2027-06-30`` (a time after it is
+    dropped) or day-first ``30/06/2027``; ``03/04/2027`` (either day first or month first) is
+    refused rather than guessed."""
+    ss.check_formula(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = ss.clean_text(value)
+    m = _ISO_DATE.match(text)
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+    elif (m := _DAY_FIRST.match(text)) is not None:
+        day, month, year = (int(g) for g in m.groups())
+        if day <= 12 and month <= 12 and day != month:
+            raise CellError(
+                f"{what} {text!r} could be day/month or month/day; write it as "
+                f"{year:04d}-{month:02d}-{day:02d} or {year:04d}-{day:02d}-{month:02d}"
+            )
+    else:
+        raise CellError(f"{what} must be a date like 2027-06-30, got {text!r}")
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        raise CellError(f"{what} {text!r} is not a valid date") from None
+
+
+def _pattern_parser(
+    family: contract.ColumnPattern, name: str, decimal: str = POINT
+) -> Callable[[Any], Any]:
     """The cell parser of one column of a family (amount_2027, req_2028, score_innovation)."""
     if family.kind == "number" and family.minimum is not None and family.maximum is not None:
-        return _score(name, family.minimum, family.maximum)
-    return parser(Column(name, family.kind, family.help))
+        return _in_convention(_score(name, family.minimum, family.maximum), _decimal(decimal))
+    return parser(Column(name, family.kind, family.help), _decimal(decimal))
 
 
-# Per table: file column -> (column, parser), built once from the contract.
-_COLUMNS: dict[str, dict[str, tuple[Column, Callable[[Any], Any]]]] = {
-    t.name: {c.name: (c, parser(c)) for c in t.file_columns}
-    for t in contract.TABLES.values()
-    if t.in_files
+def _decimal(text: str) -> Decimal:
+    return COMMA if text == COMMA else POINT
+
+
+# Per decimal convention and table: file column -> (column, parser), built once from the
+# contract.
+_BY_DECIMAL: dict[str, dict[str, dict[str, tuple[Column, Callable[[Any], Any]]]]] = {
+    decimal: {
+        t.name: {c.name: (c, parser(c, decimal)) for c in t.file_columns}
+        for t in contract.TABLES.values()
+        if t.in_files
+    }
+    for decimal in (POINT, COMMA)
 }
+_COLUMNS = _BY_DECIMAL[POINT]
 # Per table: plan column -> the name files give it (first_year -> year, pillars -> pillar).
 _FILE_NAMES: dict[str, dict[str, str]] = {
     t.name: {c.plan_name: c.name for c in t.file_columns if c.stored and c.plan_name != c.name}
@@ -503,18 +759,24 @@ def _reader(column: Column, parse: Callable[[Any], Any]) -> _Reader:
     return functools.partial(_Row.cell, column=column.name, parse=parse, default=column.default)
 
 
-# Per table: file column -> its reader.
-_READ: dict[str, dict[str, _Reader]] = {
-    table: {name: _reader(c, parse) for name, (c, parse) in columns.items()}
-    for table, columns in _COLUMNS.items()
+# Per decimal convention and table: file column -> its reader.
+_READS: dict[str, dict[str, dict[str, _Reader]]] = {
+    decimal: {
+        table: {name: _reader(c, parse) for name, (c, parse) in columns.items()}
+        for table, columns in tables.items()
+    }
+    for decimal, tables in _BY_DECIMAL.items()
 }
+_READ = _READS[POINT]
 
 
-def _readers(table: str, names: Sequence[str] | None = None) -> list[tuple[str, _Reader]]:
+def _readers(
+    table: str, names: Sequence[str] | None = None, decimal: str = POINT
+) -> list[tuple[str, _Reader]]:
     """(plan column, reader) of the named file columns (all stored ones by default)."""
     columns = _COLUMNS[table]
     chosen = names if names is not None else [n for n, (c, _) in columns.items() if c.stored]
-    return [(columns[n][0].plan_name, _READ[table][n]) for n in chosen]
+    return [(columns[n][0].plan_name, _READS[decimal][table][n]) for n in chosen]
 
 
 def _record(r: _Row, readers: Sequence[tuple[str, _Reader]]) -> dict[str, Any]:
@@ -528,9 +790,9 @@ def _others(table: str, done: Iterable[str]) -> list[str]:
     return [n for n, (c, _) in _COLUMNS[table].items() if c.stored and c.plan_name not in skip]
 
 
-def _parser(table: str, name: str) -> Callable[[Any], Any]:
+def _parser(table: str, name: str, decimal: str = POINT) -> Callable[[Any], Any]:
     """The parser of one column, for cells whose rules depend on other cells."""
-    return _COLUMNS[table][name][1]
+    return _BY_DECIMAL[decimal][table][name][1]
 
 
 # -- reference tables -----------------------------------------------------------------------
@@ -585,14 +847,26 @@ _SCORE = contract.PROGRAMMES.pattern("score_{}")
 
 
 def read_programmes(
-    source: PathLike | bytes, *, filename: str | None = None
+    source: PathLike | bytes,
+    *,
+    filename: str | None = None,
+    options: ReadOptions | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, ImportReport]:
-    """Programmes and their requirements (``req_YYYY`` columns and/or a ``requirements``
-    sheet). Returns (programmes, requirements, report); errors are in the report."""
+    """Programmes and their requirements: ``req_YYYY`` columns, a ``requirements`` sheet, or
+    the long form (a ``year`` and a ``requirement_usd`` column, one row per line and year, as
+    a csv or an FTS requirements file has them). Returns (programmes, requirements, report);
+    errors are in the report."""
+    options = options or ReadOptions()
     report = ImportReport()
     empty = (pd.DataFrame(columns=PROGRAMME_COLUMNS), pd.DataFrame(columns=REQUIREMENT_COLUMNS))
     try:
-        table = ss.read_table(source, "programmes", filename=filename)
+        table = ss.read_table(
+            source,
+            "programmes",
+            filename=filename,
+            profile=options.profile_name,
+            csv=options.csv,
+        )
         long = ss.read_table(
             source, "requirements", filename=filename, sheet="requirements", required=False
         )
@@ -600,6 +874,30 @@ def read_programmes(
         _file_error(report, exc, "programmes")
         return *empty, report
     assert table is not None
+    profile = options.profile
+    if profile is not None and "programmes" in profile.tables:
+        from appeal.profiles import engine
+
+        layout = profile.table("programmes")
+        table, aside = engine.apply(table, layout, row_problem=row_problem)
+        for entry in aside:
+            report.note_set_aside(
+                RowError(table.file, table.sheet, entry.row, entry.column, entry.reason)
+            )
+        given = [c for c in layout.defaults if c not in table.headers]
+        if given:
+            report.warnings.append(
+                RowError(
+                    table.file,
+                    table.sheet,
+                    table.header_row,
+                    None,
+                    f"{profile.looks_like} has no {', '.join(given)}: every line gets "
+                    + ", ".join(f"{c} {layout.defaults[c]}" for c in given)
+                    + " (edit the programmes to correct them)",
+                )
+            )
+    by_year = "year" in table.columns and "requirement_usd" in table.columns
     req_columns = sorted(c for c in table.columns if c.startswith(_REQ.prefix))
     score_columns: dict[str, str] = {}
     for column in [c for c in table.columns if c.startswith(_SCORE.prefix)]:
@@ -616,14 +914,15 @@ def read_programmes(
             )
         else:
             score_columns[column] = _SCORE.column_name(criterion)
-    if not req_columns and long is None:
+    if not req_columns and long is None and not by_year:
         report.errors.append(
             RowError(
                 table.file,
                 table.sheet,
                 table.header_row,
                 None,
-                "no requirements: add req_YYYY columns (e.g. req_2027) or a 'requirements' sheet",
+                "no requirements: add req_YYYY columns (e.g. req_2027), a 'requirements' sheet, "
+                "or year and requirement_usd columns (one row per line and year)",
             )
         )
         report.fatal = True
@@ -633,10 +932,14 @@ def read_programmes(
     rows = _data_rows(table, report)
     parsed: dict[int, dict[str, Any]] = {}
     req_rows: dict[int, list[tuple[int, float]]] = {}
-    req_parsers = {c: _pattern_parser(_REQ, c) for c in req_columns}
-    score_parsers = {c: _pattern_parser(_SCORE, name) for c, name in score_columns.items()}
-    readers = _readers("programmes")
+    decimal = table.decimal
+    req_parsers = {c: _pattern_parser(_REQ, c, decimal) for c in req_columns}
+    score_parsers = {c: _pattern_parser(_SCORE, name, decimal) for c, name in score_columns.items()}
+    readers = _readers("programmes", decimal=decimal)
     for r in rows:
+        if r.errors:  # the row as a whole is wrong: its cells are not read
+            parsed[r.number], req_rows[r.number] = {}, []
+            continue
         record = _record(r, readers)
         for column, name in score_columns.items():
             record[name] = r.cell(column, score_parsers[column], default=0.0)
@@ -653,12 +956,19 @@ def read_programmes(
                         f"requirement is USD {usd:.3g}; the most one line may need in a year "
                         f"is USD {contract.MAX_USD:.0e}",
                     )
+        if by_year:
+            reqs.extend(_long_form_requirement(r, decimal))
         parsed[r.number] = record
         req_rows[r.number] = reqs
-    _validate_table("programmes", rows, parsed)
+    lines = _one_row_per_line(rows, parsed, req_rows) if by_year else rows
+    _validate_table("programmes", lines, parsed)
+    if by_year:
+        _spread_line_errors(rows, parsed)
     good = _finish(rows, report, table, "programmes")
+    firsts = {r.number for r in lines}
     programmes = pd.DataFrame(
-        [parsed[r.number] for r in good], columns=[*PROGRAMME_COLUMNS, *score_columns.values()]
+        [parsed[r.number] for r in good if r.number in firsts],
+        columns=[*PROGRAMME_COLUMNS, *score_columns.values()],
     )
     programmes = conform("programmes", programmes)
     requirements = [
@@ -681,7 +991,7 @@ def read_programmes(
                     None,
                     "year",
                     f"line {line_id} has a requirement for {year} twice "
-                    "(req_YYYY column and requirements sheet)",
+                    "(req_YYYY column, requirements sheet or another row of the line)",
                 )
             )
         req = req.drop_duplicates(["line_id", "year"])
@@ -691,6 +1001,60 @@ def read_programmes(
                 RowError(table.file, table.sheet, None, None, f"line {line_id} has no requirement")
             )
     return programmes, req.reset_index(drop=True), report
+
+
+_LONG_YEAR = functools.partial(_year, what="year")
+
+
+def _long_form_requirement(r: _Row, decimal: str) -> list[tuple[int, float]]:
+    """The (year, requirement) a long-form programme row gives (none when its requirement is
+    blank: the line is there, with no need that year — FTS lists clusters funded without
+    one)."""
+    usd = r.cell("requirement_usd", _parser("programmes", "requirement_usd", decimal))
+    if usd is None:
+        return []
+    year = r.required("year", _LONG_YEAR)
+    if usd is not None and usd < 0:
+        r.error("requirement_usd", f"requirement must not be negative, got {usd:g}")
+    if year is None or usd is None:
+        return []
+    return [(int(year), float(usd))]
+
+
+def _one_row_per_line(
+    rows: list[_Row], parsed: dict[int, dict[str, Any]], reqs: dict[int, list[Any]]
+) -> list[_Row]:
+    """Long form: the first row of each line (its programme); the line's later rows must
+    repeat its columns and give only more requirements."""
+    first: dict[str, _Row] = {}
+    for r in rows:
+        line = parsed[r.number].get("line_id")
+        if not line:
+            continue
+        head = first.setdefault(str(line), r)
+        if head is r:
+            continue
+        for column, value in parsed[r.number].items():
+            if value != parsed[head.number].get(column):
+                name = _FILE_NAMES["programmes"].get(column, column)
+                r.error(
+                    name,
+                    f"{name} {value!r} differs from row {head.number} of the same line "
+                    f"({parsed[head.number].get(column)!r}); a line's rows repeat its columns",
+                )
+    return [r for r in rows if first.get(str(parsed[r.number].get("line_id"))) is r]
+
+
+def _spread_line_errors(rows: list[_Row], parsed: dict[int, dict[str, Any]]) -> None:
+    """A line refused on its first row refuses its other rows (their requirements belong to
+    it), each naming that row."""
+    bad: dict[str, int] = {}
+    for r in rows:
+        line = str(parsed[r.number].get("line_id"))
+        if line in bad:
+            r.error(None, f"line {line} is refused (row {bad[line]})")
+        elif r.errors:
+            bad.setdefault(line, r.number)
 
 
 _REQUIREMENT_VALUES = _readers("requirements", _others("requirements", ("line_id",)))
@@ -723,12 +1087,16 @@ _AMOUNT_YEAR = contract.PLEDGES.pattern("amount_{}")
 # The pledge columns a row gives (the others say where the row came from).
 _FROM_FILES = [c.plan_name for c in contract.PLEDGES.file_columns if c.stored]
 _AMOUNT = _parser("pledges", "amount")
+# A donor cell naming several donors: these separate names (a comma does not: "Korea,
+# Republic of" is one donor, as FTS writes it).
+_SEVERAL_DONORS = re.compile(r"\s*(?:;|\||\n|\s/\s)\s*")
 
 
 def _normalise_target(earmarking: str, target: str, index: EligibilityIndex) -> str:
     """Canonical spelling of an earmark target (already checked by the index)."""
     if earmarking in ("earmarked", "tightly_earmarked"):
-        return next(iter(index.lines_for(earmarking, target)))
+        lines = [next(iter(index.lines_for(earmarking, part))) for part in split_list(target)]
+        return contract.LIST_SEPARATOR.join(dict.fromkeys(lines))
     parts = []
     for part in (p.strip() for p in target.split(";") if p.strip()):
         kind, sep, value = part.partition(":")
@@ -745,6 +1113,12 @@ def _normalise_target(earmarking: str, target: str, index: EligibilityIndex) -> 
             value = value.casefold()
         parts.append(f"{kind}:{value}")
     return ";".join(parts)
+
+
+def _earmark_error(exc: UnknownEarmarkTarget) -> str:
+    """The eligibility error with the closest known value ("did you mean FLAG-09?")."""
+    hint = did_you_mean(exc.unknown, exc.known) if exc.unknown else ""
+    return f"{exc}{hint}"
 
 
 def content_key(
@@ -807,6 +1181,19 @@ def _usd_range(r: _Row, column: str, amount: float, rate: float) -> None:
         )
 
 
+@dataclass
+class PledgeImport:
+    """What pledge files give a plan: pledges, their tranches (money per year) and
+    instalments, the donors the files describe (FTS organisation types, IATI organisation
+    ids) and the report."""
+
+    pledges: pd.DataFrame
+    tranches: pd.DataFrame
+    instalments: pd.DataFrame
+    donors: pd.DataFrame
+    report: ImportReport
+
+
 def read_pledges(
     source: PathLike | bytes,
     *,
@@ -814,24 +1201,117 @@ def read_pledges(
     programmes: pd.DataFrame,
     fx: pd.DataFrame | dict[str, float] | None,
     skip_invalid: bool = False,
+    options: ReadOptions | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, ImportReport]:
     """Read one pledge file (a path, or bytes with ``filename`` as the dashboard's upload does).
 
     Returns (pledges, tranches, report) with the plan's column contracts. Strict by default:
     raises :class:`ImportFailed` when any row is invalid; with ``skip_invalid`` the invalid
     rows are left out and listed in the report. An unreadable file always raises.
+    (:func:`read_pledge_file` also gives the instalments and donors.)
     """
-    pledges, tranches, report = _read_pledges(source, filename, programmes, money.usd_rates(fx), {})
+    got = read_pledge_file(
+        source,
+        filename=filename,
+        programmes=programmes,
+        fx=fx,
+        skip_invalid=skip_invalid,
+        options=options,
+    )
+    return got.pledges, got.tranches, got.report
+
+
+def read_pledge_file(
+    source: PathLike | bytes,
+    *,
+    filename: str | None = None,
+    programmes: pd.DataFrame,
+    fx: pd.DataFrame | dict[str, float] | None,
+    skip_invalid: bool = False,
+    options: ReadOptions | None = None,
+) -> PledgeImport:
+    """:func:`read_pledges`, with everything the file gives (:class:`PledgeImport`)."""
+    options = options or ReadOptions()
+    parsed = _read_pledges(source, filename, programmes, money.usd_rates(fx), {}, options)
+    report = ImportReport()
+    got = _assemble([parsed], report, money.usd_rates(fx))
     _raise_if_refused(report, skip_invalid)
-    return pledges, tranches, report
+    return got
 
 
 def _raise_if_refused(report: ImportReport, skip_invalid: bool) -> None:
     if report.errors and (report.fatal or not skip_invalid):
-        # Nothing is stored: every read row counts as refused.
-        report.rows_rejected = report.rows_read
+        # Nothing is stored: every read row counts as refused (set-aside rows stay so).
+        report.rows_rejected = report.rows_read - report.rows_set_aside
         report.rows_imported = 0
         raise ImportFailed(report)
+
+
+@dataclass
+class _Parsed:
+    """One pledge file read: its valid pledges with their money per year (``parts``, in
+    pledge currency, before instalments and adjustments), instalments, adjustments, donors."""
+
+    pledges: pd.DataFrame
+    parts: dict[str, list[tuple[int, float]]]
+    instalments: pd.DataFrame
+    instalment_rows: list[tuple[str, str, int]]
+    adjustments: list[Adjustment]
+    donors: pd.DataFrame
+    report: ImportReport
+    adjustment_rows: dict[tuple[str, str, int], int] = field(default_factory=dict)
+
+
+def _empty_parsed(report: ImportReport) -> _Parsed:
+    return _Parsed(
+        pd.DataFrame(columns=PLEDGE_COLUMNS),
+        {},
+        pd.DataFrame(columns=INSTALMENT_COLUMNS),
+        [],
+        [],
+        pd.DataFrame(columns=DONOR_COLUMNS),
+        report,
+    )
+
+
+def _pledge_table(
+    source: PathLike | bytes,
+    filename: str | None,
+    programmes: pd.DataFrame,
+    options: ReadOptions,
+    report: ImportReport,
+) -> tuple[Table | None, list[SetAside]]:
+    """The file's pledge table in the contract's columns (a layout's rules applied) and the
+    rows its layout sets aside. None: the file holds instalments only (or could not be read:
+    the error is in the report)."""
+    profile = options.profile
+    if profile is not None and profile.name == contract.IATI.name:
+        from appeal.profiles import fts, iati
+
+        data, name = ss.source_bytes(source, filename)
+        table, aside, notes = iati.read_activities(data, name, fts.line_names(programmes))
+        report.warnings.extend(RowError(name, "", line, None, text) for line, text in notes)
+        return table, aside
+    found = ss.read_table(
+        source,
+        "pledges",
+        filename=filename,
+        profile=options.profile_name,
+        csv=options.csv,
+        required=False,
+    )
+    if found is None:
+        return None, []
+    table = found
+    if profile is None:
+        return table, []
+    from appeal.profiles import engine, fts
+
+    table, aside = engine.apply(table, profile.table("pledges"), row_problem=row_problem)
+    if profile.name == contract.FTS.name:
+        table, more = fts.apply_flows(table, programmes)
+        aside = aside + more
+    return table, aside
 
 
 def _read_pledges(
@@ -840,19 +1320,26 @@ def _read_pledges(
     programmes: pd.DataFrame,
     rates: dict[str, float],
     seen: dict[tuple[Any, ...], tuple[str, int]],
-) -> tuple[pd.DataFrame, pd.DataFrame, ImportReport]:
-    """The work of :func:`read_pledges`, never raising ImportFailed. ``seen`` carries content
-    keys across files (for duplicate warnings and distinct ids)."""
+    options: ReadOptions | None = None,
+) -> _Parsed:
+    """One pledge file read, never raising ImportFailed. ``seen`` carries content keys across
+    files (for duplicate warnings and distinct ids)."""
+    options = options or ReadOptions()
     report = ImportReport()
-    empty = (pd.DataFrame(columns=PLEDGE_COLUMNS), pd.DataFrame(columns=TRANCHE_COLUMNS))
     try:
-        table = ss.read_table(source, "pledges", filename=filename)
+        table, aside = _pledge_table(source, filename, programmes, options, report)
+        if table is None:
+            return _instalments_only(source, filename, options, report)
     except SpreadsheetError as exc:
         _file_error(report, exc, "pledges")
-        return *empty, report
-    assert table is not None
+        return _empty_parsed(report)
+    for entry in aside:
+        report.note_set_aside(
+            RowError(table.file, table.sheet, entry.row, entry.column, entry.reason)
+        )
     index = EligibilityIndex(programmes)
     eligible_cache: dict[tuple[str, str], str | Exception] = {}
+    decimal = table.decimal
     prefix = _AMOUNT_YEAR.prefix
     year_columns = sorted(
         (int(c.removeprefix(prefix)), c)
@@ -860,17 +1347,45 @@ def _read_pledges(
         if c.startswith(prefix) and c.removeprefix(prefix).isdigit()
     )
     if not _header_years(table, [c for _, c in year_columns], prefix, report):
-        return *empty, report
-    year_parsers = {c: _pattern_parser(_AMOUNT_YEAR, c) for _, c in year_columns}
-    rows = _data_rows(table, report)
+        return _empty_parsed(report)
+    year_parsers = {c: _pattern_parser(_AMOUNT_YEAR, c, decimal) for _, c in year_columns}
+    amount_parser = _parser("pledges", "amount", decimal)
+    rows = _set_aside_summary_rows(_data_rows(table, report), report)
+    long_form = "due_date" in table.columns
     parsed: dict[int, dict[str, Any]] = {}
     spread: dict[int, list[tuple[int, float]]] = {}
+    due: dict[int, tuple[str, str]] = {}  # long form: row -> (due date, paid date)
+    negative: dict[int, float] = {}  # rows with a negative amount: adjustments
     explicit_ids: dict[str, int] = {}
-    read = _READ["pledges"]
+    read = _READS[decimal]["pledges"]
     others: list[tuple[str, _Reader]] | None = None
+    kept_rows: list[_Row] = []
     for r in rows:
+        if r.errors:  # the row as a whole is wrong (its cells cannot be matched): not read
+            kept_rows.append(r)
+            continue
+        flow = read["flow_type"](r)
+        if flow is not None and flow not in options.new_money:
+            report.note_set_aside(
+                RowError(
+                    table.file,
+                    table.sheet,
+                    r.number,
+                    table.headers.get("flow_type", "flow_type"),
+                    f"{contract.FLOW_TYPE.label(flow)} flow: its money was counted where it "
+                    f"first arrived, so it is not new money (--keep-flows {flow} counts it)",
+                )
+            )
+            continue
+        kept_rows.append(r)
         pledge_id = read["pledge_id"](r)
-        if pledge_id:
+        due_date = _parser("pledges", "due_date")
+        instalment = r.cell("due_date", due_date) if long_form else None
+        if long_form and instalment is not None:
+            due[r.number] = (instalment, read["paid_date"](r) or "")
+            if not pledge_id:
+                r.error("pledge_id", "an instalment row (with a due_date) needs its pledge_id")
+        elif pledge_id:
             if pledge_id in explicit_ids:
                 r.error(
                     "pledge_id",
@@ -879,6 +1394,12 @@ def _read_pledges(
             else:
                 explicit_ids[pledge_id] = r.number
         donor = read["donor"](r)
+        if donor and _SEVERAL_DONORS.search(donor):
+            r.error(
+                "donor",
+                f"donor {donor!r} names several donors; give each its own row (or name the "
+                "joint arrangement as one donor)",
+            )
         # Amount: a total, or explicit per-year columns.
         per_year: list[tuple[int, float]] = []
         text_currency: str | None = None
@@ -898,15 +1419,19 @@ def _read_pledges(
             text_currency = text_currency or cur
         amount: float | None = None
         # Required, unless the per-year columns give the money.
-        got = r.cell("amount", _AMOUNT) if per_year else r.required("amount", _AMOUNT)
+        got = r.cell("amount", amount_parser) if per_year else r.required("amount", amount_parser)
         if got is not None:
             amount, cur = got
             if cur and text_currency and cur != text_currency:
                 r.error("amount", f"amount is written in {cur} but amount_YYYY in {text_currency}")
             text_currency = text_currency or cur
-        # Required, unless the amount's text names it ("EUR 1.5m").
+        if amount is not None and amount < 0 and not per_year:
+            negative[r.number] = -amount
+            amount = -amount  # checked as money; applied as an adjustment
+        # Required, unless the amount's text (or the column's hashtag, +usd) names it.
+        text_currency = text_currency or table.units.get("amount")
         currency = r.cell("currency", _currency_code)
-        if currency is None and "currency" not in [c for c, _ in r.errors]:
+        if currency is None and "currency" not in [c for c, _, _ in r.errors]:
             if text_currency is None:
                 r.error("currency", "currency is required")
             else:
@@ -916,12 +1441,27 @@ def _read_pledges(
                 "amount",
                 f"the amount is written in {text_currency} but the currency column says {currency}",
             )
-        if currency is not None and currency not in rates:
-            r.error("currency", f"no exchange rate for {currency} in the exchange-rate table")
+        own_rate = read["exchange_rate"](r) or 0.0
+        if currency == "USD" and own_rate and not math.isclose(own_rate, 1.0):
+            r.error("exchange_rate", f"a USD pledge's exchange rate must be 1, got {own_rate:g}")
+        if currency is not None and currency not in rates and not own_rate:
+            r.error(
+                "currency",
+                f"{_NO_RATE}{currency} in the exchange-rate table (add it, or give the "
+                "pledge's own exchange_rate)",
+                file_level=True,
+            )
         # The years: year (+ years or last_year), or the span of the per-year columns.
-        first = r.cell("year", _parser("pledges", "year"))
-        n_years = r.cell("years", _parser("pledges", "years"))
+        first = r.cell("year", _YEAR_SPANS)
+        n_years = r.cell("years", _parser("pledges", "years", decimal))
         last = r.cell("last_year", _parser("pledges", "last_year"))
+        if isinstance(first, YearSpan):
+            first, span_last = first
+            if last is not None and last != span_last:
+                r.error(
+                    "last_year", f"last_year {last} does not match the year range's {span_last}"
+                )
+            last = span_last
         if per_year:
             years_given = [y for y, _ in per_year]
             if amount is not None and not math.isclose(
@@ -942,7 +1482,9 @@ def _read_pledges(
                 r.error("last_year", f"last_year {last} is before the last amount_YYYY year")
             last = max(years_given)
         elif amount is not None:
-            if first is None and "year" not in [c for c, _ in r.errors]:
+            if r.number in due:
+                first = int(due[r.number][0][:4]) if first is None else first
+            if first is None and "year" not in [c for c, _, _ in r.errors]:
                 r.error("year", "year is required (the first year the money is available)")
             if n_years is not None and not 1 <= n_years <= MAX_YEARS:
                 r.error("years", f"years must be 1-{MAX_YEARS}, got {n_years}")
@@ -957,8 +1499,9 @@ def _read_pledges(
                         "last_year",
                         f"last_year {last} does not match year {first} + years {n_years}",
                     )
-        if currency in rates and amount is not None:
-            _usd_range(r, "amount", amount, rates[currency])
+        rate = own_rate or (rates.get(currency) if currency is not None else None)
+        if rate and amount is not None:
+            _usd_range(r, "amount", amount, rate)
         earmarking = read["earmarking"](r)
         target = read["earmark_to"](r)
         if earmarking is not None and target is not None:
@@ -970,7 +1513,7 @@ def _read_pledges(
                         _normalise_target(earmarking, target, index) if target else ""
                     )
                 except UnknownEarmarkTarget as exc:
-                    eligible_cache[key] = exc
+                    eligible_cache[key] = ValueError(_earmark_error(exc))
             outcome = eligible_cache[key]
             if isinstance(outcome, Exception):
                 r.error("earmark_to", str(outcome))
@@ -991,63 +1534,382 @@ def _read_pledges(
             "status": status,
             "psc_rate": psc,
             "confidential": bool(confidential),
+            "exchange_rate": own_rate,
+            "flow_type": flow or contract.PLEDGES.column("flow_type").default,
         }
         # Any other column (one the contract has and this code does not name) as declared.
         if others is None:
-            others = _readers("pledges", _others("pledges", parsed[r.number]))
+            others = _readers("pledges", _others("pledges", parsed[r.number]), decimal)
         parsed[r.number].update(_record(r, others))
         if per_year:
             spread[r.number] = per_year
-    # Value rules (amount > 0, year order, psc range ...) from the pandera schema, lazily.
-    clean = [r.number for r in rows if not r.errors]
+    rows = kept_rows
+    if due:
+        _merge_long_form(rows, parsed, due)
+    # Value rules (amount > 0, year order, psc range ...) from the pandera schema, lazily;
+    # long-form instalment rows merged into their pledge's first row are checked with it.
+    clean = [r.number for r in rows if not r.errors and not parsed[r.number].get("_merged")]
     frame = pd.DataFrame([parsed[n] for n in clean], index=clean, columns=_FROM_FILES)
     if clean:
         # Blank ids are made after the checks; a distinct stand-in keeps them unique meanwhile
-        # (no typed id has a control character).
+        # (no typed id has a control character). Long-form repeats are merged already.
         ids = frame["pledge_id"]
         stand_in = [f"\x00{n}" for n in frame.index]
         checked = frame.assign(pledge_id=ids.where(ids != "", stand_in))
         _apply_problems({r.number: r for r in rows}, schemas.problems("pledges", checked))
-    good = _finish(rows, report, table, "pledges")
+    merged_away = {n for n in parsed if parsed[n].get("_merged")}
+    counted = [r for r in rows if r.number not in merged_away]
+    good = _finish(counted, report, table, "pledges")
+    # Rows merged into their first instalment row count as read and imported with it.
+    report.rows_read += len(merged_away)
+    report.rows_imported += len(merged_away)
     pledge_ids: list[str] = []
-    tranche_rows: list[money.Tranche] = []
+    parts_by_id: dict[str, list[tuple[int, float]]] = {}
+    adjustments: list[Adjustment] = []
+    pledge_rows: list[int] = []
+    adjustment_rows: dict[tuple[str, str, int], int] = {}
     in_file: dict[tuple[Any, ...], int] = {}
     for r in good:
         p = parsed[r.number]
         parts = spread.get(r.number) or money.even_spread(
             p["amount"], p["first_year"], p["last_year"]
         )
+        if r.number in negative:
+            rate = p["exchange_rate"] or rates[p["currency"]]
+            adjustments.append(
+                Adjustment(
+                    table.file,
+                    table.sheet,
+                    r.number,
+                    p["donor"],
+                    negative[r.number],
+                    p["currency"],
+                    negative[r.number] / rate,
+                    int(p["first_year"]),
+                    p["earmarking"],
+                    p["earmark_to"],
+                )
+            )
+            adjustment_rows[(table.file, table.sheet, r.number)] = 1
+            continue
         key = content_key(p["donor"], p["currency"], parts, p["earmarking"], p["earmark_to"])
         # Copies within one file are numbered, so the id stays the same whatever other files
         # are imported with it.
         count = in_file[key] = in_file.get(key, 0) + 1
         previous = seen.get(key)
         if previous is not None:
-            report.warnings.append(
-                RowError(
-                    table.file,
-                    table.sheet,
-                    r.number,
-                    None,
-                    f"possible duplicate of {previous[0]} row {previous[1]} (same donor, amount, "
-                    "currency, years and earmark); both kept — delete one if it is a copy",
+            if not p["pledge_id"]:
+                # Identical rows without ids may be one pledge typed twice; rows with ids
+                # are distinct pledges that happen to be alike (FTS flows often are).
+                report.warnings.append(
+                    RowError(
+                        table.file,
+                        table.sheet,
+                        r.number,
+                        None,
+                        f"possible duplicate of {previous[0]} row {previous[1]} (same donor, "
+                        "amount, currency, years and earmark, and no pledge_id); both kept — "
+                        "delete one if it is a copy",
+                    )
                 )
-            )
         else:
             seen[key] = (_where(table), r.number)
         if not p["pledge_id"]:
             p["pledge_id"] = pledge_hash(key, _where(table)) + (f"-{count}" if count > 1 else "")
-        tranche_rows.extend(
-            money.tranches(p["pledge_id"], parts, rates[p["currency"]], p["psc_rate"])
-        )
+        parts_by_id[p["pledge_id"]] = parts
         pledge_ids.append(p["pledge_id"])
-    numbers = [r.number for r in good]
-    pledges = frame.loc[numbers].assign(
-        pledge_id=pledge_ids, source_file=table.file, source_sheet=table.sheet, source_row=numbers
+        pledge_rows.append(r.number)
+    pledges = frame.loc[pledge_rows].assign(
+        pledge_id=pledge_ids,
+        source_file=table.file,
+        source_sheet=table.sheet,
+        source_row=pledge_rows,
     )
     pledges = conform("pledges", pledges)
-    tranches = conform("tranches", pd.DataFrame(tranche_rows, columns=TRANCHE_COLUMNS))
-    return pledges, tranches, report
+    schedule, schedule_rows = _long_form_instalments(good, parsed, due, table)
+    sheet, sheet_rows = _instalment_sheet(source, filename, options, report)
+    instalments = _concat([schedule, sheet], INSTALMENT_COLUMNS)
+    return _Parsed(
+        pledges,
+        parts_by_id,
+        instalments,
+        schedule_rows + sheet_rows,
+        adjustments,
+        _described_donors(table, rows),
+        report,
+        adjustment_rows,
+    )
+
+
+_YEAR_SPANS = functools.partial(_year, what="year", spans=True)
+
+
+def _set_aside_summary_rows(rows: list[_Row], report: ImportReport) -> list[_Row]:
+    """The rows without totals and note rows, which are set aside with a warning. Such a row
+    is set aside even when its field count differs from the header's (a note written in one
+    cell under a csv table): nothing of it is read, so nothing can be misread."""
+    kept = []
+    for r in rows:
+        kind = summary_kind(r.table, r.values)
+        if kind and all(column is None for column, _, _ in r.errors):
+            report.note_set_aside(
+                RowError(
+                    r.table.file,
+                    r.table.sheet,
+                    r.number,
+                    None,
+                    f"a {kind}, not a pledge ({_first_text(r.values)!r})",
+                )
+            )
+            continue
+        kept.append(r)
+    return kept
+
+
+def _first_text(values: tuple[Any, ...]) -> str:
+    return next((ss.clean_text(v)[:60] for v in values if not ss.is_blank(v)), "")
+
+
+#: Pledge columns an instalment row of the long form must repeat as its first row has them:
+#: what the pledge is (its words and flags), not its money or dates.
+_SAME_IN_EVERY_INSTALMENT = tuple(
+    c.plan_name
+    for c in contract.PLEDGES.file_columns
+    if c.stored and c.kind in ("text", "choice", "currency", "bool")
+)
+
+
+def _merge_long_form(
+    rows: list[_Row], parsed: dict[int, dict[str, Any]], due: dict[int, tuple[str, str]]
+) -> None:
+    """Long form: rows sharing a pledge_id are one pledge's instalments. The first row becomes
+    the pledge (amount: the instalments' total); the others must repeat its columns."""
+    first_of: dict[str, _Row] = {}
+    for r in rows:
+        if r.number not in due or r.errors:
+            continue
+        p = parsed[r.number]
+        pid = p["pledge_id"]
+        head = first_of.get(pid)
+        if head is None:
+            first_of[pid] = r
+            p["_instalments"] = [(*due[r.number], p["amount"])]
+            continue
+        q = parsed[head.number]
+        for column in _SAME_IN_EVERY_INSTALMENT:
+            if p[column] != q[column]:
+                r.error(
+                    column,
+                    f"{column} {p[column]!r} differs from row {head.number} of the same pledge "
+                    f"({q[column]!r}); an instalment row repeats its pledge's columns",
+                )
+        if r.errors:
+            continue
+        q["_instalments"].append((*due[r.number], p["amount"]))
+        q["amount"] = sum(a for _, _, a in q["_instalments"])
+        years = [int(d[:4]) for d, _, _ in q["_instalments"]]
+        q["first_year"], q["last_year"] = min(years), max(years)
+        p["_merged"] = True
+
+
+def _long_form_instalments(
+    good: list[_Row],
+    parsed: dict[int, dict[str, Any]],
+    due: dict[int, tuple[str, str]],
+    table: Table,
+) -> tuple[pd.DataFrame, list[tuple[str, str, int]]]:
+    records, where = [], []
+    for r in good:
+        for due_date, paid, amount in parsed[r.number].get("_instalments", []):
+            records.append(
+                {
+                    "pledge_id": parsed[r.number]["pledge_id"],
+                    "due_date": due_date,
+                    "amount": amount,
+                    "paid_date": paid,
+                }
+            )
+            where.append((table.file, table.sheet, r.number))
+    return pd.DataFrame(records, columns=INSTALMENT_COLUMNS), where
+
+
+def _instalment_sheet(
+    source: PathLike | bytes,
+    filename: str | None,
+    options: ReadOptions,
+    report: ImportReport,
+) -> tuple[pd.DataFrame, list[tuple[str, str, int]]]:
+    """A workbook's instalments sheet, if it has one (pledge_id, due_date, amount, paid_date)."""
+    if options.profile_name == contract.IATI.name:
+        return pd.DataFrame(columns=INSTALMENT_COLUMNS), []
+    for sheet in SHEET_NAMES:
+        try:
+            table = ss.read_table(
+                source, "instalments", filename=filename, sheet=sheet, required=False
+            )
+        except SpreadsheetError as exc:
+            _file_error(report, exc, "instalments")
+            return pd.DataFrame(columns=INSTALMENT_COLUMNS), []
+        if table is not None:
+            return _instalment_rows(table, report)
+    return pd.DataFrame(columns=INSTALMENT_COLUMNS), []
+
+
+def _instalment_rows(
+    table: Table, report: ImportReport
+) -> tuple[pd.DataFrame, list[tuple[str, str, int]]]:
+    """The valid rows of an instalments table, and where each is."""
+    sub = ImportReport()
+    rows = _data_rows(table, sub)
+    readers = _readers("instalments", decimal=table.decimal)
+    parsed = {r.number: _record(r, readers) for r in rows}
+    _validate_table("instalments", rows, parsed)
+    good = _finish(rows, sub, table, "instalments")
+    report.extend(sub, counts=bool(sub.errors))
+    frame = pd.DataFrame([parsed[r.number] for r in good], columns=INSTALMENT_COLUMNS)
+    return frame, [(table.file, table.sheet, r.number) for r in good]
+
+
+def _instalments_only(
+    source: PathLike | bytes, filename: str | None, options: ReadOptions, report: ImportReport
+) -> _Parsed:
+    """A file without a pledges header: an instalments csv (or sheet), else the pledges
+    header error."""
+    try:
+        table = ss.read_table(
+            source, "instalments", filename=filename, csv=options.csv, required=False
+        )
+        if table is None:
+            ss.read_table(source, "pledges", filename=filename, csv=options.csv)
+            raise AssertionError("read_table returned no table without raising")
+    except SpreadsheetError as exc:
+        _file_error(report, exc, "pledges")
+        return _empty_parsed(report)
+    frame, where = _instalment_rows(table, report)
+    parsed = _empty_parsed(report)
+    parsed.instalments = frame
+    parsed.instalment_rows = where
+    return parsed
+
+
+def _described_donors(table: Table, rows: list[_Row]) -> pd.DataFrame:
+    """Donors as the file describes them (a layout's organisation type, IATI organisation id):
+    each donor's first valid description."""
+    if "donor_type" not in table.columns and "iati_org_id" not in table.columns:
+        return pd.DataFrame(columns=DONOR_COLUMNS)
+    types = _choices(contract.DONOR_TYPE)
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r.errors:
+            continue
+        donor = ss.clean_text(r.raw("donor"))
+        if not donor or donor in out:
+            continue
+        kind = types.get(ss.header_key(ss.clean_text(r.raw("donor_type"))), "other")
+        org = ss.clean_text(r.raw("iati_org_id"))[: contract.CODE_LENGTH]
+        out[donor] = {"donor": donor, "donor_type": kind, "region": "n/a", "iati_org_id": org}
+    return pd.DataFrame(list(out.values()), columns=DONOR_COLUMNS)
+
+
+def _assemble(files: list[_Parsed], report: ImportReport, rates: dict[str, float]) -> PledgeImport:
+    """The files' pledges put together: long-form and sheet instalments tied to their
+    pledges, refunds and reversals taken off their donors' earlier money, then the tranches.
+    Every problem goes to ``report`` (its counts move a row from imported to rejected)."""
+    for parsed in files:
+        report.extend(parsed.report, counts=True)
+    pledges = _concat([p.pledges for p in files], PLEDGE_COLUMNS)
+    parts: dict[str, list[tuple[int, float]]] = {}
+    for p in files:
+        parts.update(p.parts)
+    # The same explicit pledge_id in two files is an error: ids must identify one pledge.
+    dup = pledges["pledge_id"].duplicated(keep="first")
+    if dup.any():
+        for again in pledges.loc[dup].to_dict("records"):
+            _reject(
+                report,
+                (
+                    str(again["source_file"]),
+                    str(again["source_sheet"]),
+                    int(again["source_row"]),
+                    "pledge_id",
+                ),
+                f"pledge_id {again['pledge_id']!r} is already used in another file",
+            )
+        first_row = {
+            pid: (f, r)
+            for pid, f, r in zip(
+                pledges.loc[~dup, "pledge_id"],
+                pledges.loc[~dup, "source_file"],
+                pledges.loc[~dup, "source_row"],
+                strict=True,
+            )
+        }
+        pledges = pledges.loc[~dup].reset_index(drop=True)
+        for p in files:
+            for pid in list(p.parts):
+                if pid in first_row and first_row[pid][0] != _file_of(p):
+                    p.parts.pop(pid)
+        parts = {k: v for p in files for k, v in p.parts.items()}
+    # Instalments.
+    instalments = _concat([p.instalments for p in files], INSTALMENT_COLUMNS)
+    where = [w for p in files for w in p.instalment_rows]
+    tied = instalment_rules.apply(pledges, parts, instalments, where)
+    for place, message, counted in tied.errors:
+        _reject(report, place, message, counted=counted)
+    pledges = tied.pledges.loc[~tied.pledges["pledge_id"].isin(tied.bad_pledges)]
+    parts = tied.parts
+    # Refunds and reversals.
+    usd_rate = {
+        str(pid): (float(own) if own else rates[str(cur)])
+        for pid, cur, own in zip(
+            pledges["pledge_id"], pledges["currency"], pledges["exchange_rate"], strict=True
+        )
+    }
+    adjusted = adjustment_rules.apply(
+        [a for p in files for a in p.adjustments], pledges, parts, usd_rate
+    )
+    for adj, message in adjusted.errors:
+        _reject(report, (adj.file, adj.sheet, adj.row, "amount"), message)
+    for adj, message in adjusted.notes:
+        report.warnings.append(RowError(adj.file, adj.sheet, adj.row, "amount", message))
+    pledges = conform("pledges", adjusted.pledges)
+    tranche_rows: list[money.Tranche] = []
+    for pid, psc in zip(pledges["pledge_id"], pledges["psc_rate"], strict=True):
+        tranche_rows.extend(money.tranches(pid, adjusted.parts[pid], usd_rate[pid], psc))
+    kept = set(pledges["pledge_id"])
+    instalments = tied.instalments.loc[tied.instalments["pledge_id"].isin(kept)]
+    return PledgeImport(
+        pledges=pledges,
+        tranches=conform("tranches", pd.DataFrame(tranche_rows, columns=TRANCHE_COLUMNS)),
+        instalments=conform("instalments", instalments.reset_index(drop=True)),
+        donors=_concat([p.donors for p in files], DONOR_COLUMNS).drop_duplicates("donor"),
+        report=report,
+    )
+
+
+def _file_of(parsed: _Parsed) -> str:
+    return str(parsed.pledges["source_file"].iloc[0]) if len(parsed.pledges) else ""
+
+
+def _reject(
+    report: ImportReport,
+    place: tuple[str, str, int | None, str | None],
+    message: str,
+    *,
+    counted: bool = True,
+) -> None:
+    """A row found invalid after it was read (``counted``: it was counted as an imported
+    pledge row, and is moved to rejected)."""
+    file, sheet, row, column = place
+    report.errors.append(RowError(file, sheet, row, column, message))
+    if row is not None and counted:
+        report.rows_imported -= 1
+        report.rows_rejected += 1
+        for entry in report.files:
+            if (entry["file"], entry["sheet"], entry.get("kind")) == (file, sheet, "pledges"):
+                entry["rows_imported"] -= 1
+                entry["rows_rejected"] += 1
+                break
 
 
 def _where(table: Table) -> str:
@@ -1063,8 +1925,13 @@ def load_plan(
     *,
     skip_invalid: bool = False,
     title: str | None = None,
+    options: ReadOptions | None = None,
 ) -> tuple[Plan, ImportReport]:
     """Read programmes, pledge files, donors and exchange rates into a validated Plan.
+
+    ``options`` says how the programmes and pledge files are written (``--format``, csv
+    delimiter, encoding, decimal convention) and which flows count as new money; donors and
+    exchange rates are always the contract's layout.
 
     Every file is read and every error collected before deciding, so the user sees all of
     them at once. Strict: raises :class:`ImportFailed` (nothing returned) on any error; with
@@ -1079,7 +1946,7 @@ def load_plan(
     if donors is not None:
         donor_frame, sub = read_donors(donors)
         report.extend(sub, counts=bool(sub.errors))
-    prog, req, sub = read_programmes(programmes)
+    prog, req, sub = read_programmes(programmes, options=options)
     report.extend(sub, counts=bool(sub.errors))
     if report.fatal:
         raise ImportFailed(report)  # unusable reference data: pledges cannot be checked
@@ -1095,7 +1962,7 @@ def load_plan(
         "title": title or default_title,
         "illustrative": _is_sample(programmes),
     }
-    return _add_pledges(reference, pledges, report, skip_invalid)
+    return _add_pledges(reference, pledges, report, skip_invalid, options)
 
 
 def _is_sample(path: PathLike) -> bool:
@@ -1113,6 +1980,7 @@ def load_pledges(
     donors: PathLike | None = None,
     fx: PathLike | None = None,
     skip_invalid: bool = False,
+    options: ReadOptions | None = None,
 ) -> tuple[Plan, ImportReport]:
     """Read pledge files against an existing plan's programmes (e.g. the register's).
 
@@ -1136,7 +2004,7 @@ def load_pledges(
         report.extend(sub, counts=bool(sub.errors))
     if report.fatal:
         raise ImportFailed(report)
-    return _add_pledges(reference, pledges, report, skip_invalid)
+    return _add_pledges(reference, pledges, report, skip_invalid, options)
 
 
 def _add_pledges(
@@ -1144,58 +2012,25 @@ def _add_pledges(
     pledges: Sequence[PathLike],
     report: ImportReport,
     skip_invalid: bool,
+    options: ReadOptions | None = None,
 ) -> tuple[Plan, ImportReport]:
     """Read the pledge files against the reference tables and build the plan from them all
     (``reference``: programmes, requirements, donors, fx, title, illustrative)."""
     rates = money.usd_rates(reference["fx"])
     seen: dict[tuple[Any, ...], tuple[str, int]] = {}
-    frames: list[pd.DataFrame] = []
-    tranche_frames: list[pd.DataFrame] = []
     if not pledges:
         report.errors.append(RowError("", "", None, None, "no pledge files given"))
-    for source in pledges:
-        p, t, sub = _read_pledges(source, None, reference["programmes"], rates, seen)
-        report.extend(sub, counts=True)
-        frames.append(p)
-        tranche_frames.append(t)
-    all_pledges = _concat(frames, PLEDGE_COLUMNS)
-    all_tranches = _concat(tranche_frames, TRANCHE_COLUMNS)
-    # The same explicit pledge_id in two files is an error: ids must identify one pledge.
-    dup = all_pledges["pledge_id"].duplicated(keep="first")
-    if dup.any():
-        for again in all_pledges.loc[dup].to_dict("records"):
-            report.errors.append(
-                RowError(
-                    str(again["source_file"]),
-                    str(again["source_sheet"]),
-                    int(again["source_row"]),
-                    "pledge_id",
-                    f"pledge_id {again['pledge_id']!r} is already used in another file",
-                )
-            )
-            report.rows_imported -= 1
-            report.rows_rejected += 1
-        # Keep the first file's pledge and only its tranches.
-        first_of = dict(
-            zip(
-                all_pledges.loc[~dup, "pledge_id"],
-                all_pledges.loc[~dup, "source_file"],
-                strict=True,
-            )
-        )
-        all_pledges = all_pledges.loc[~dup].reset_index(drop=True)
-        keep = [
-            f.loc[f["pledge_id"].map(lambda i, src=src: first_of.get(i) == src)]
-            for f, src in zip(
-                tranche_frames,
-                [str(fr["source_file"].iloc[0]) if len(fr) else "" for fr in frames],
-                strict=True,
-            )
-        ]
-        all_tranches = _concat(keep, TRANCHE_COLUMNS)
+    files = [
+        _read_pledges(source, None, reference["programmes"], rates, seen, options)
+        for source in pledges
+    ]
+    got = _assemble(files, report, rates)
     _raise_if_refused(report, skip_invalid)
+    reference = {**reference, "donors": _with_described(reference["donors"], got.donors)}
     try:
-        plan = Plan.build(pledges=all_pledges, tranches=all_tranches, **reference)
+        plan = Plan.build(
+            pledges=got.pledges, tranches=got.tranches, instalments=got.instalments, **reference
+        )
     except PlanError as exc:
         # The row checks above hold every rule of the plan; should one slip through, the
         # import is refused with it rather than a plan that breaks the contract.
@@ -1204,6 +2039,16 @@ def _add_pledges(
         _raise_if_refused(report, skip_invalid)
         raise
     return plan, report
+
+
+def _with_described(donors: pd.DataFrame, described: pd.DataFrame) -> pd.DataFrame:
+    """The donors table with the donors the pledge files describe added (a donors file's own
+    rows win: it is the working group's word)."""
+    if described.empty:
+        return donors
+    known = set(donors["donor"].astype(str)) if len(donors) else set()
+    extra = described.loc[~described["donor"].astype(str).isin(known)]
+    return _concat([donors, extra], DONOR_COLUMNS).reset_index(drop=True)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -1243,6 +2088,8 @@ __all__ = [
     "SAMPLE_DIR",
     "ImportFailed",
     "ImportReport",
+    "PledgeImport",
+    "RejectedRow",
     "RowError",
     "content_key",
     "load_plan",
@@ -1251,6 +2098,7 @@ __all__ = [
     "pledge_hash",
     "read_donors",
     "read_fx",
+    "read_pledge_file",
     "read_pledges",
     "read_programmes",
     "sample_paths",

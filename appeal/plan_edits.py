@@ -254,7 +254,8 @@ def edit_rates(register: Register, rows: Sequence[Mapping[str, Any]]) -> int:
 
 
 def _converted(plan: Plan, fx: pd.DataFrame) -> pd.DataFrame:
-    """The pledges' tranches in USD at the new rates (the amounts in pledge currency stay)."""
+    """The pledges' tranches in USD at the new rates (the amounts in pledge currency stay; a
+    pledge converted at its own exchange rate keeps it)."""
     from models import money
 
     rates = dict(zip(fx["currency"], fx["units_per_usd"].astype(float), strict=True))
@@ -264,10 +265,11 @@ def _converted(plan: Plan, fx: pd.DataFrame) -> pd.DataFrame:
         pid = str(t.pledge_id)
         currency = str(pledges.at[pid, "currency"])
         psc = float(pledges.at[pid, "psc_rate"])  # type: ignore[arg-type]
-        if currency not in rates:
+        own = float(pledges.at[pid, "exchange_rate"] or 0.0)  # type: ignore[arg-type]
+        if not own and currency not in rates:
             raise EditRefused([f"pledge {pid} is in {currency}, which has no rate now"])
         parts = [(int(t.year), float(t.amount))]  # type: ignore[arg-type]
-        rows += money.tranches(pid, parts, rates[currency], psc)
+        rows += money.tranches(pid, parts, own or rates[currency], psc)
     return pd.DataFrame(rows, columns=list(plan.tranches.columns))
 
 

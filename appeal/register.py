@@ -47,6 +47,7 @@ from models import contract
 from models.plan import (
     DONOR_COLUMNS,
     FX_COLUMNS,
+    INSTALMENT_COLUMNS,
     PLEDGE_COLUMNS,
     PROGRAMME_COLUMNS,
     REQUIREMENT_COLUMNS,
@@ -71,9 +72,20 @@ def _sql_type(column: contract.Column) -> sa.types.TypeEngine[Any]:
     return sa.String(column.max_length) if column.max_length else sa.Text()
 
 
+def _server_default(value: Any) -> Any:
+    """The database's own default for a column whose contract default is ``value``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return sa.true() if value else sa.false()
+    return sa.text(repr(value)) if isinstance(value, int | float) else str(value)
+
+
 def sql_columns(table: contract.Table, *, indexed: tuple[str, ...] = ()) -> list[sa.Column[Any]]:
     """The register columns of a contract table: one per plan column, typed as the contract
-    says, NOT NULL (blank text is stored as ""), the table's key as primary key."""
+    says, NOT NULL (blank text is stored as ""), the table's key as primary key. The contract's
+    default is the database's default too, so a row written without a column added since
+    (by an older release, or copied from an older register) reads as the contract's blank."""
     return [
         sa.Column(
             c.plan_name,
@@ -81,6 +93,7 @@ def sql_columns(table: contract.Table, *, indexed: tuple[str, ...] = ()) -> list
             primary_key=c.plan_name in table.key,
             nullable=False,
             default=None if c.plan_name in table.key else c.default,
+            server_default=None if c.plan_name in table.key else _server_default(c.default),
             index=c.plan_name in indexed or None,
         )
         for c in table.plan_columns
@@ -104,6 +117,7 @@ pledges_t = sa.Table(
     sa.Column("import_id", sa.Integer, nullable=True),
 )
 tranches_t = sa.Table("tranches", metadata, *sql_columns(contract.TRANCHES))
+instalments_t = sa.Table("instalments", metadata, *sql_columns(contract.INSTALMENTS))
 import_log_t = sa.Table(
     "import_log",
     metadata,
@@ -482,8 +496,18 @@ class Register:
                     plan.tranches["pledge_id"].isin(set(group["pledge_id"]))
                 ]
                 file_report = _file_report(report, source_file)
+                schedule = plan.instalments.loc[
+                    plan.instalments["pledge_id"].isin(set(group["pledge_id"]))
+                ]
                 _, replaced = self._store_pledges(
-                    conn, group, tranches, file_report, source_file, None, replace_existing
+                    conn,
+                    group,
+                    tranches,
+                    file_report,
+                    source_file,
+                    None,
+                    replace_existing,
+                    instalments=schedule,
                 )
                 report.warnings.extend(replaced)
             # Only this plan's pledges stored: the register holds the plan itself (validated
@@ -510,15 +534,24 @@ class Register:
         *,
         content: bytes | None = None,
         replace_existing: bool = False,
+        instalments: pd.DataFrame | None = None,
     ) -> ImportLogEntry:
-        """Upsert one file's pledges and tranches (idempotent by pledge_id) and log it.
+        """Upsert one file's pledges, tranches and instalments (idempotent by pledge_id) and
+        log it.
 
         The same refusals as :meth:`import_plan`; the stored plan is validated with the new
         pledges before the transaction commits.
         """
         with self._write("import") as conn:
             entry, _ = self._store_pledges(
-                conn, pledges, tranches, report, source_file, content, replace_existing
+                conn,
+                pledges,
+                tranches,
+                report,
+                source_file,
+                content,
+                replace_existing,
+                instalments=instalments,
             )
             self._check_valid(conn)
             return entry
@@ -580,9 +613,11 @@ class Register:
         source_file: str,
         content: bytes | None = None,
         replace_existing: bool = False,
+        *,
+        instalments: pd.DataFrame | None = None,
     ) -> tuple[ImportLogEntry, list[RowError]]:
-        """Upsert one file's pledges (see :meth:`import_plan` for the refusals); the log entry
-        and a warning for each pledge of another file replaced."""
+        """Upsert one file's pledges, tranches and instalments (see :meth:`import_plan` for the
+        refusals); the log entry and a warning for each pledge of another file replaced."""
         ids = [str(x) for x in pledges["pledge_id"]]
         origin: dict[str, tuple[str, int]] = {}
         c = pledges_t.c
@@ -635,6 +670,7 @@ class Register:
         entry.import_id = int(pk[0]) if pk is not None else 0
         for chunk in _chunks(ids):
             conn.execute(sa.delete(tranches_t).where(tranches_t.c.pledge_id.in_(chunk)))
+            conn.execute(sa.delete(instalments_t).where(instalments_t.c.pledge_id.in_(chunk)))
             conn.execute(sa.delete(pledges_t).where(pledges_t.c.pledge_id.in_(chunk)))
         if ids:
             frame = pledges.assign(
@@ -643,6 +679,8 @@ class Register:
             _bulk_insert(conn, pledges_t, frame, [*PLEDGE_COLUMNS, "import_id"])
         if len(tranches):
             _bulk_insert(conn, tranches_t, tranches, TRANCHE_COLUMNS)
+        if instalments is not None and len(instalments):
+            _bulk_insert(conn, instalments_t, instalments.fillna(""), INSTALMENT_COLUMNS)
         self._audit(
             conn,
             "import.pledges",
@@ -706,6 +744,49 @@ class Register:
         frame = self._frame(tranches_t, TRANCHE_COLUMNS, contract.TRANCHES.key, conn)
         return conform("tranches", frame)
 
+    def instalments(self, conn: Connection | None = None) -> pd.DataFrame:
+        frame = self._frame(instalments_t, INSTALMENT_COLUMNS, contract.INSTALMENTS.key, conn)
+        return conform("instalments", frame)
+
+    def overdue_instalments(self, today: dt.date | None = None) -> pd.DataFrame:
+        """The instalments overdue on ``today`` (default: today): due, not paid, of a pledge
+        that is not paid — with their pledge's columns (its amount as ``amount_of_pledge``)."""
+        from models.money import overdue
+
+        instalments = self.instalments()
+        pledges = self.pledges()
+        flags = overdue(instalments, pledges, today or dt.date.today())
+        late = instalments.loc[flags]
+        return late.merge(
+            pledges, on="pledge_id", how="left", suffixes=("", "_of_pledge")
+        ).reset_index(drop=True)
+
+    def set_fx_rate(self, currency: str, units_per_usd: float, as_of: str = "") -> None:
+        """Add (or replace) one exchange rate, validated like a row of the rates file."""
+        from models.schemas import problems
+
+        code = str(currency).strip().upper()
+        row = pd.DataFrame(
+            [{"currency": code, "units_per_usd": float(units_per_usd), "as_of": str(as_of)}]
+        )
+        found = problems("fx", row)
+        if found:
+            raise RegisterError("; ".join(p.message for p in found))
+        with self._write("fx.add", code) as conn:
+            before = conn.execute(
+                sa.select(fx_t.c.units_per_usd).where(fx_t.c.currency == code)
+            ).scalar()
+            conn.execute(sa.delete(fx_t).where(fx_t.c.currency == code))
+            conn.execute(fx_t.insert(), _records(row, FX_COLUMNS))
+            self._audit(
+                conn,
+                "fx.add",
+                code,
+                f"exchange rate {code} {float(units_per_usd):g} per USD",
+                before=None if before is None else {"units_per_usd": before},
+                after={"units_per_usd": float(units_per_usd), "as_of": str(as_of)},
+            )
+
     def stored_tables(self, conn: Connection | None = None) -> dict[str, Any]:
         """The stored tables, title and flag as :meth:`Plan.build` takes them (read as they
         are: :meth:`load_plan` validates them), through ``conn`` when given."""
@@ -719,6 +800,7 @@ class Register:
             ),
             "pledges": self.pledges(conn),
             "tranches": self.tranches(conn),
+            "instalments": self.instalments(conn),
             "donors": self._frame(donors_t, DONOR_COLUMNS, contract.DONORS.key, conn),
             "fx": self.fx(conn),
             "title": meta.get("title", "Multi-Year Appeal"),

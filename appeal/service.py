@@ -42,6 +42,7 @@ from models.result import AllocationResult
 from models.scenario import Scenario, ScenarioError
 
 if TYPE_CHECKING:
+    from appeal.formats import ReadOptions
     from appeal.importer import ImportReport
     from appeal.register import Register, Revision
 
@@ -89,13 +90,16 @@ class NoPlan(InputError, LookupError):
 class PlanFiles:
     """The files of a plan: programmes (budget lines), pledge files, and the optional donor and
     exchange-rate tables. ``skip_invalid`` keeps the valid rows and reports the rejected ones
-    (default: one invalid row refuses the whole import)."""
+    (default: one invalid row refuses the whole import). ``read``: how they are written
+    (:class:`appeal.formats.ReadOptions`; default the contract's layout, csv detected)."""
 
     programmes: str | Path | None
     pledges: tuple[str | Path, ...]
     donors: str | Path | None = None
     fx: str | Path | None = None
     skip_invalid: bool = False
+    #: how the programmes and pledge files are written (layout, csv dialect, flows kept)
+    read: ReadOptions | None = None
 
 
 def plan_from_files(files: PlanFiles) -> tuple[Plan, ImportReport]:
@@ -114,6 +118,7 @@ def plan_from_files(files: PlanFiles) -> tuple[Plan, ImportReport]:
         donors=files.donors,
         fx=files.fx,
         skip_invalid=files.skip_invalid,
+        options=files.read,
     )
 
 
@@ -243,6 +248,7 @@ def plan_fingerprint(plan: Plan) -> str:
         plan.requirements,
         plan.pledges,
         plan.tranches,
+        plan.instalments,
         plan.donors,
         plan.fx,
     ):
@@ -429,6 +435,7 @@ def import_files(
             donors=files.donors,
             fx=files.fx,
             skip_invalid=files.skip_invalid,
+            options=files.read,
         )
     before = len(register.pledges())
     register.import_plan(plan, report, replace_existing=replace_existing)

@@ -23,10 +23,8 @@ Cell parsers (:func:`parse_amount`, :func:`parse_year`, ...) turn one cell into 
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import functools
-import io
 import itertools
 import math
 import os
@@ -35,11 +33,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appeal import limits, xlsx_reader
 from appeal.xlsx_reader import ERROR_VALUES, BadCell
 from models import contract
+
+if TYPE_CHECKING:
+    from appeal.csv_reader import CsvOptions
 
 #: How many rows from the top are searched for the header row.
 HEADER_SEARCH_ROWS = 30
@@ -118,6 +119,15 @@ class Table:
     rows: list[tuple[int, tuple[Any, ...]]]  # (excel row, cell values)
     ignored: list[str] = field(default_factory=list)  # headers that matched nothing
     header_values: tuple[str, ...] = ()  # normalised header keys, to spot repeated headers
+    # csv: every data row must have the header's field count (a different count means a field
+    # was split or merged; appeal.importer refuses the row rather than shift its cells)
+    exact_width: bool = False
+    decimal: str = "."  # the file's decimal convention (appeal.numbers)
+    # column -> currency its amounts are in, from the header or an HXL attribute (+usd)
+    units: dict[str, str] = field(default_factory=dict)
+    # row -> what is wrong with it as a whole, found before its cells are read (a layout's
+    # rules ran first: appeal.profiles)
+    row_errors: dict[int, str] = field(default_factory=dict)
     # (column, type, value) -> (ok, parsed value or error message): parse each value once
     cache: dict[tuple[str, type, Any], tuple[bool, Any]] = field(default_factory=dict)
 
@@ -435,21 +445,6 @@ def hxl_lookup(table: contract.Table) -> dict[str, str]:
     }
 
 
-def hxl_patterns(table: contract.Table) -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """(tag, attribute pattern, canonical name template) of the table's column families that
-    carry a hashtag ("#value+y2027" -> amount_2027)."""
-    out = []
-    for family in table.patterns:
-        if not family.hxl:
-            continue
-        tag, _, attribute = family.hxl.casefold().partition("+")
-        before, _, after = attribute.partition("{}")
-        rx = re.compile("^" + re.escape(before) + r"(\d{4})" + re.escape(after) + "$")
-        out.append((tag, rx, family.name))
-    return tuple(out)
-
-
-# Derived once from the contract (models.contract); per kind of table, and per import profile.
 _LOOKUPS: dict[tuple[str, str | None], dict[str, str]] = {
     (name, None): alias_lookup(t) for name, t in _FILE_TABLES.items()
 } | {
@@ -457,32 +452,14 @@ _LOOKUPS: dict[tuple[str, str | None], dict[str, str]] = {
     for name, t in _FILE_TABLES.items()
     for p in contract.PROFILES.values()
 }
+#: Header keys an import profile's layout has and the planner does not use (not warned about).
+_PROFILE_IGNORED: dict[tuple[str, str | None], frozenset[str]] = {
+    (name, p.name): frozenset(header_key(h) for h in p.table(name).ignored)
+    for name in _FILE_TABLES
+    for p in contract.PROFILES.values()
+}
 #: HXL hashtags (tag and attributes, normalised: lower case, attributes sorted) -> column.
 HXL: dict[str, dict[str, str]] = {name: hxl_lookup(t) for name, t in _FILE_TABLES.items()}
-_HXL_PATTERNS = {name: hxl_patterns(t) for name, t in _FILE_TABLES.items()}
-
-
-def _match_hxl(kind: str, value: Any) -> str | None:
-    key = _hxl_key(value)
-    if key is None:
-        return None
-    table = HXL.get(kind, {})
-    if key in table:
-        return table[key]
-    tag, *attrs = key.split("+")
-    for ptag, rx, template in _HXL_PATTERNS.get(kind, ()):
-        if ptag == tag:
-            for attr in attrs:
-                m = rx.match(attr)
-                if m:
-                    return template.format(m.group(1))
-    # Most specific known hashtag whose attributes are all present.
-    best: tuple[int, str] | None = None
-    for known, column in table.items():
-        ktag, *kattrs = known.split("+")
-        if ktag == tag and set(kattrs) <= set(attrs) and (best is None or len(kattrs) > best[0]):
-            best = (len(kattrs), column)
-    return best[1] if best else None
 
 
 def match_header(kind: str, value: Any, profile: str | None = None) -> str | None:
@@ -508,60 +485,8 @@ def _is_hxl_row(values: tuple[Any, ...]) -> bool:
     return bool(cells) and all(isinstance(v, str) and clean_text(v).startswith("#") for v in cells)
 
 
-def _decode_csv(data: bytes, file: str) -> str:
-    if not data.strip():
-        raise SpreadsheetError(file, "", "the file is empty")
-    if b"\x00" in data[:4096]:
-        raise SpreadsheetError(file, "", "not a text csv file (binary content)")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise SpreadsheetError(file, "", "cannot decode the csv file (save it as UTF-8)")
-
-
 #: One row of a sheet as the readers give it: (spreadsheet row number, cell values).
 NumberedRow = tuple[int, tuple[Any, ...]]
-
-
-def iter_csv_rows(data: bytes, file: str) -> Iterator[tuple[Any, ...]]:
-    """The records of a csv file, as tuples of text (blank lines as empty tuples)."""
-    text = _decode_csv(data, file)
-    sample = text[:8192]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    limits.csv_field_limit()
-    done = 0  # records read so far
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), dialect):
-            done += 1
-            yield tuple(row)
-    except csv.Error as exc:
-        row_number = done + 1
-        if "field limit" in str(exc):
-            raise SpreadsheetError(
-                file,
-                "",
-                f"row {row_number} has a field longer than {limits.FIELD_CHARS:,} characters "
-                "(the most one cell may hold)",
-                row=row_number,
-            ) from None
-        raise SpreadsheetError(
-            file, "", f"malformed csv at row {row_number}: {exc}", row=row_number
-        ) from None
-
-
-def numbered_rows(records: Iterable[tuple[Any, ...]]) -> Iterator[NumberedRow]:
-    """A csv reader's records as (row number, values): numbered from 1, blank records left
-    out, each counted against the limits (:class:`appeal.limits.SheetBudget`) first."""
-    budget = limits.SheetBudget()
-    for number, values in enumerate(records, 1):
-        if values:
-            budget.row(number, len(values))
-            yield number, values
 
 
 def source_bytes(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
@@ -601,6 +526,10 @@ def file_format(filename: str, data: bytes) -> str:
         return "xlsx"
     if suffix in (".csv", ".txt", ".tsv"):
         return "csv"
+    if suffix == ".xml" or data[:256].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        from appeal.profiles.detect import check_xml
+
+        check_xml(data, filename, None)
     if suffix == ".xls":
         raise SpreadsheetError(filename, "", "old .xls workbooks are not supported; save as .xlsx")
     if data[:2] == b"PK":
@@ -616,9 +545,14 @@ def find_header(
     file: str,
     sheet: str,
     profile: str | None = None,
+    seen: list[tuple[str, list[NumberedRow]]] | None = None,
 ) -> Table | None:
     """Locate the header among rows 1 to :data:`HEADER_SEARCH_ROWS`; None when this sheet has
-    no such header. ``rows`` are (row number, values), blank rows left out."""
+    no such header (the rows looked at are then added to ``seen``, for the message that says
+    what was found). ``rows`` are (row number, values), blank rows left out."""
+    from appeal import hxl
+    from appeal.profiles.detect import check_layout
+
     iterator = iter(rows)
     head: list[NumberedRow] = []
     # The header's row and the (HXL) row under it.
@@ -627,6 +561,7 @@ def find_header(
             iterator = itertools.chain([(number, values)], iterator)
             break
         head.append((number, values))
+    check_layout(kind, [values for _, values in head], file, sheet, profile)
     required = REQUIRED[kind]
     for i, (number, values) in enumerate(head):
         if number > HEADER_SEARCH_ROWS:
@@ -634,32 +569,50 @@ def find_header(
         hxl_row = _is_hxl_row(values)
         columns: dict[str, int] = {}
         headers: dict[str, str] = {}
-        ignored: list[str] = []
+        units: dict[str, str] = {}
         duplicates: list[str] = []
-        for j, cell in enumerate(values):
-            column = _match_hxl(kind, cell) if hxl_row else match_header(kind, cell, profile)
-            if column is None:
-                if not is_blank(cell):
-                    ignored.append(clean_text(cell))
-                continue
-            if column in columns:
-                duplicates.append(f"{headers[column]!r} and {clean_text(cell)!r}")
-                continue
-            columns[column] = j
-            headers[column] = clean_text(cell)
-        # A hashtag row right under the header fills columns the header did not name.
+        unclear: list[hxl.Ambiguous] = []
+        unclear_row = number
+        if hxl_row:
+            found = hxl.map_row(kind, values, profile)
+            columns, headers, units = found.columns, found.tags, found.units
+            unclear = found.ambiguous
+        else:
+            for j, cell in enumerate(values):
+                column = match_header(kind, cell, profile)
+                if column is None:
+                    continue
+                if column in columns:
+                    duplicates.append(f"{headers[column]!r} and {clean_text(cell)!r}")
+                    continue
+                columns[column] = j
+                headers[column] = clean_text(cell)
+        # A hashtag row right under the header fills columns the header did not name, and says
+        # which currency a column's amounts are in (+usd).
         data_start = i + 1
         below = head[i + 1] if i + 1 < len(head) else None
         if not hxl_row and below is not None and below[0] == number + 1 and _is_hxl_row(below[1]):
-            for j, cell in enumerate(below[1]):
-                column = _match_hxl(kind, cell)
-                if column is not None and column not in columns and j not in columns.values():
+            tags = below[1]
+            extra = hxl.map_row(
+                kind, tags, profile, skip=frozenset(columns.values()), named=frozenset(columns)
+            )
+            unclear, unclear_row = extra.ambiguous, below[0]
+            for column, j in extra.columns.items():
+                if column not in columns:
                     columns[column] = j
-                    headers[column] = clean_text(cell)
+                    headers[column] = extra.tags[column]
+            for column, j in columns.items():
+                unit = hxl.unit_of(tags[j]) if j < len(tags) else None
+                if unit:
+                    units[column] = unit
             data_start = i + 2
         # At least two known columns, so a stray word in a title or note is not a header.
         if not all(c in columns for c in required) or len(columns) < 2:
             continue
+        if unclear:
+            raise SpreadsheetError(
+                file, sheet, f"hashtag row {unclear_row}: {unclear[0]}", row=unclear_row
+            )
         if duplicates:
             raise SpreadsheetError(
                 file,
@@ -667,6 +620,13 @@ def find_header(
                 f"header row {number} names the same column twice: {'; '.join(duplicates)}",
                 row=number,
             )
+        named = set(columns.values())
+        known = _PROFILE_IGNORED.get((kind, profile), frozenset())
+        ignored = [
+            clean_text(cell)
+            for j, cell in enumerate(values)
+            if j not in named and not is_blank(cell) and header_key(cell) not in known
+        ]
         table_rows = head[data_start:]
         table_rows.extend(iterator)
         return Table(
@@ -678,7 +638,10 @@ def find_header(
             rows=table_rows,
             ignored=ignored,
             header_values=tuple(header_key(v) for v in values),
+            units=units,
         )
+    if seen is not None:
+        seen.append((sheet, head))
     return None
 
 
@@ -691,31 +654,39 @@ def read_table(
     required: bool = True,
     profile: str | None = None,
     hidden: bool = False,
+    csv: CsvOptions | None = None,
 ) -> Table | None:
     """Read the first sheet holding a ``kind`` table (or the named ``sheet``).
 
     For workbooks, a sheet named like the kind ("Pledges") is tried first; hidden sheets are
     never read unless ``hidden`` (for a sheet the user names). Headers are matched against the
-    contract's spellings and, with ``profile``, that import profile's. Raises
-    :class:`SpreadsheetError` when the file cannot be read, breaks a limit of
-    :mod:`appeal.limits`, or (``required``) has no header.
+    contract's spellings and, with ``profile``, that import profile's. A csv is read by
+    :mod:`appeal.csv_reader` (``csv``: what the user stated about it; its ``decimal`` applies
+    to text numbers in a workbook too). Raises :class:`SpreadsheetError` when the file cannot
+    be read, breaks a limit of :mod:`appeal.limits`, or (``required``) has no header.
     """
     data, name = source_bytes(source, filename)
     fmt = file_format(name, data)
     expected = ", ".join(REQUIRED[kind])
     current = [""]  # the sheet being read, for messages
+    seen: list[tuple[str, list[NumberedRow]]] = []
     with _read_errors(name, current):
         if fmt == "csv":
             if sheet is not None:
                 return None  # a csv holds a single table
-            rows = numbered_rows(iter_csv_rows(data, name))
-            table = find_header(kind, rows, name, "", profile)
-            if table is None and required:
+            from appeal.csv_reader import read_csv
+
+            text = read_csv(data, name, csv)
+            table = find_header(kind, text.rows, name, "", profile, seen)
+            if table is not None:
+                table.exact_width = True
+                table.decimal = text.decimal
+            elif required:
                 raise SpreadsheetError(
                     name,
                     "",
                     f"no header row with the {kind} columns ({expected}) in the first "
-                    f"{HEADER_SEARCH_ROWS} rows",
+                    f"{HEADER_SEARCH_ROWS} rows{_what_was_seen(kind, seen, profile)}",
                 )
             return table
         sheets = xlsx_reader.workbook_sheets(data)
@@ -738,17 +709,49 @@ def read_table(
             ordered = sorted(readable, key=lambda s: header_key(s.title) not in preferred)
         for candidate in ordered:
             current[0] = candidate.title
-            table = find_header(kind, candidate.rows(), name, current[0], profile)
+            table = find_header(kind, candidate.rows(), name, current[0], profile, seen)
             if table is not None:
+                if csv is not None and csv.decimal:
+                    table.decimal = csv.decimal  # text numbers in a workbook: as stated
                 return table
         if required:
+            current[0] = ""
             raise SpreadsheetError(
                 name,
                 "",
                 f"no sheet has a header row with the {kind} columns ({expected}) "
-                f"(sheets: {', '.join(names) or 'none'}{_hidden_note(skipped)})",
+                f"(sheets: {', '.join(names) or 'none'}{_hidden_note(skipped)})"
+                f"{_what_was_seen(kind, seen[:1], profile)}",
             )
         return None
+
+
+def _what_was_seen(
+    kind: str, seen: list[tuple[str, list[NumberedRow]]], profile: str | None
+) -> str:
+    """What the reader found instead of a header: the first rows, and for the first row's cells
+    the closest known headers ("did you mean donor?")."""
+    from appeal.suggest import did_you_mean, rows_seen
+
+    if not seen:
+        return ""
+    sheet, head = seen[0]
+    where = f" of sheet {sheet!r}" if sheet else ""
+    hints = []
+    known = list(_LOOKUPS[(kind, profile)].values())
+    spellings = [c.name for c in _FILE_TABLES[kind].file_columns] + list(known)
+    for _, row in head:
+        cells = [clean_text(v) for v in row if not is_blank(v)]
+        if len(cells) >= 2:
+            for cell in cells:
+                hint = did_you_mean(cell, spellings, limit=1)
+                if hint:
+                    hints.append(f"{cell!r}{hint}")
+            break
+    text = f"; the first rows{where} are {rows_seen(head)}"
+    if hints:
+        text += "; " + ", ".join(hints[:6])
+    return text
 
 
 def first_sheet_rows(data: bytes, file: str) -> list[NumberedRow]:
@@ -757,7 +760,9 @@ def first_sheet_rows(data: bytes, file: str) -> list[NumberedRow]:
     asks' prospects). Raises :class:`SpreadsheetError`."""
     with _read_errors(file, [""]):
         if file_format(file, data) == "csv":
-            return list(numbered_rows(iter_csv_rows(data, file)))
+            from appeal.csv_reader import read_csv
+
+            return list(read_csv(data, file).rows)
         sheets = [s for s in xlsx_reader.workbook_sheets(data) if not s.hidden]
         return list(sheets[0].rows()) if sheets else []
 

@@ -83,6 +83,8 @@ CALLBACK_ROLES: dict[str, str] = {
     "pages.pledges:load_grid": ANALYST,
     "pages.pledges:edit_status": ANALYST,
     "pages.pledges:download_template": ANALYST,
+    "pages.pledges:download_rejected": ANALYST,
+    "pages.pledges:add_rate": ANALYST,
     "notes_panel:show_pledge_notes": ANALYST,
     "notes_panel:add_pledge_note": ANALYST,
     # Scenarios

@@ -134,6 +134,17 @@ EARMARKING = Vocabulary(
     {"softly_earmarked": ("soft", "soft earmarked"), "tightly_earmarked": ("tight",)},
 )
 STATUS = Vocabulary(("pledged", "committed", "paid"))
+#: What kind of flow a pledge is (FTS's flow types): only new money counts by default;
+#: carry-over (money already counted the year before) and pass-through (money passed on from
+#: another recipient that reported it) would count a dollar twice.
+FLOW_TYPE = Vocabulary(
+    ("standard", "carry_over", "pass_through", "parked"),
+    {
+        "standard": ("new money", "new"),
+        "carry_over": ("carryover", "carry-over"),
+        "pass_through": ("pass through", "passthrough", "pass-through"),
+    },
+)
 DONOR_TYPE = Vocabulary(
     ("member_state", "intergovernmental", "private", "un_fund", "other"),
     {
@@ -153,6 +164,185 @@ EARMARK_TARGET_KINDS: tuple[str, ...] = ("pillar", "theme", "category", "entity"
 #: Earmarking categories whose money is flexible (Grand Bargain), and firm pledge statuses.
 FLEXIBLE_EARMARKING: frozenset[str] = frozenset({"unearmarked", "softly_earmarked"})
 FIRM_STATUSES: frozenset[str] = frozenset({"committed", "paid"})
+#: Flow types (:data:`FLOW_TYPE`) that are new money; the others are left out of an import
+#: (reported) unless ``--keep-flows`` names them.
+NEW_MONEY_FLOWS: frozenset[str] = frozenset({"standard", "parked"})
+#: Separator of several values in one cell (pillars, themes, earmark targets).
+LIST_SEPARATOR = ";"
+
+# -- HXL: hashtags matched by meaning ------------------------------------------------------------
+#: HXL attributes that answer the same question differently, by question: a file's hashtag
+#: matches a column's only when both give the same answers (or neither answers). A funder is
+#: never an implementer (``#org+impl`` is not a donor), a start is not an end (``#date+end``
+#: is the last year, not the first).
+HXL_GROUPS: Mapping[str, frozenset[str]] = {
+    "role": frozenset({"funder", "impl", "source", "dest"}),
+    "bound": frozenset({"start", "end"}),
+}
+#: Attributes that make a column hold another facet of the thing tagged (its type, code,
+#: percentage, currency ...): a file's hashtag carrying one matches only a column asking for it.
+HXL_FACETS: frozenset[str] = frozenset({"type", "code", "id", "pct", "currency", "num"})
+#: Active ISO 4217 currency codes. As an HXL attribute (``#value+usd``) one says which
+#: currency the column's amounts are in.
+CURRENCY_CODES: frozenset[str] = frozenset(
+    [
+        "AED",
+        "AFN",
+        "ALL",
+        "AMD",
+        "ANG",
+        "AOA",
+        "ARS",
+        "AUD",
+        "AWG",
+        "AZN",
+        "BAM",
+        "BBD",
+        "BDT",
+        "BGN",
+        "BHD",
+        "BIF",
+        "BMD",
+        "BND",
+        "BOB",
+        "BRL",
+        "BSD",
+        "BTN",
+        "BWP",
+        "BYN",
+        "BZD",
+        "CAD",
+        "CDF",
+        "CHF",
+        "CLP",
+        "CNY",
+        "COP",
+        "CRC",
+        "CUP",
+        "CVE",
+        "CZK",
+        "DJF",
+        "DKK",
+        "DOP",
+        "DZD",
+        "EGP",
+        "ERN",
+        "ETB",
+        "EUR",
+        "FJD",
+        "FKP",
+        "GBP",
+        "GEL",
+        "GHS",
+        "GIP",
+        "GMD",
+        "GNF",
+        "GTQ",
+        "GYD",
+        "HKD",
+        "HNL",
+        "HTG",
+        "HUF",
+        "IDR",
+        "ILS",
+        "INR",
+        "IQD",
+        "IRR",
+        "ISK",
+        "JMD",
+        "JOD",
+        "JPY",
+        "KES",
+        "KGS",
+        "KHR",
+        "KMF",
+        "KPW",
+        "KRW",
+        "KWD",
+        "KYD",
+        "KZT",
+        "LAK",
+        "LBP",
+        "LKR",
+        "LRD",
+        "LSL",
+        "LYD",
+        "MAD",
+        "MDL",
+        "MGA",
+        "MKD",
+        "MMK",
+        "MNT",
+        "MOP",
+        "MRU",
+        "MUR",
+        "MVR",
+        "MWK",
+        "MXN",
+        "MYR",
+        "MZN",
+        "NAD",
+        "NGN",
+        "NIO",
+        "NOK",
+        "NPR",
+        "NZD",
+        "OMR",
+        "PAB",
+        "PEN",
+        "PGK",
+        "PHP",
+        "PKR",
+        "PLN",
+        "PYG",
+        "QAR",
+        "RON",
+        "RSD",
+        "RUB",
+        "RWF",
+        "SAR",
+        "SBD",
+        "SCR",
+        "SDG",
+        "SEK",
+        "SGD",
+        "SHP",
+        "SLE",
+        "SOS",
+        "SRD",
+        "SSP",
+        "STN",
+        "SVC",
+        "SYP",
+        "SZL",
+        "THB",
+        "TJS",
+        "TMT",
+        "TND",
+        "TOP",
+        "TRY",
+        "TTD",
+        "TWD",
+        "TZS",
+        "UAH",
+        "UGX",
+        "USD",
+        "UYU",
+        "UZS",
+        "VES",
+        "VND",
+        "VUV",
+        "WST",
+        "XAF",
+        "XCD",
+        "XOF",
+        "XPF",
+        "YER",
+        "ZAR",
+        "ZMW",
+        "ZWL",
+    ]
+)
 
 _SAME = "\x00same"  # sentinel: the plan column has the file column's name
 
@@ -318,19 +508,111 @@ class Table:
 
 
 @dataclass(frozen=True)
+class ProfileTable:
+    """How one table of the contract appears in a foreign layout, declared (the reader and
+    :mod:`appeal.profiles` apply it; neither holds a rule of its own):
+
+    - ``headers``: column -> the layout's header spellings. A name that is not a contract
+      column is a *profile column* (``amount_usd``, ``donor_type``): read, then used by the
+      rules below;
+    - ``hxl``: column -> the layout's HXL hashtags (matched by meaning, :data:`HXL_GROUPS`);
+    - ``values``: column -> the layout's words -> contract values (``commitment`` ->
+      ``committed``), compared ignoring case, spaces and underscores; a word not listed is
+      passed on (and the contract's own check names it);
+    - ``coalesce``: column -> the columns (contract or profile) whose first non-blank value
+      fills it, in order; all read from the row as the file has it;
+    - ``units``: column -> the currency its amounts are in (``amount_usd``: USD); when
+      ``amount`` comes from such a column, the row's currency is that one and its own
+      exchange rate does not apply;
+    - ``lists``: column -> the separator the layout writes between several values in one cell
+      (rewritten as the contract's ``;``);
+    - ``defaults``: contract column -> the value when the layout has none (FTS requirements
+      carry no Strategy pillar);
+    - ``only_when``: column -> (another column, a contract value): the column keeps its value
+      only in rows where the other one has that value (FTS's flow date is the paid date of a
+      paid flow only);
+    - ``set_aside``: column -> why a row whose cell is blank is not a row of this table ("no
+      requirement"): such rows are reported, not refused;
+    - ``signature``: headers (or hashtags) that identify the layout: a file showing
+      ``signature_min`` of them without ``--format`` is refused with the profile's hint;
+    - ``ignored``: headers the layout has that the planner does not use (no warning for them).
+    """
+
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    hxl: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    coalesce: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
+    lists: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    set_aside: Mapping[str, str] = field(default_factory=dict)
+    only_when: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    signature: tuple[str, ...] = ()
+    signature_min: int = 3
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ImportProfile:
-    """A foreign layout (an FTS or IATI download ...) mapped onto the contract: per table,
-    contract column name -> the header spellings that layout uses for it. Selected with
-    ``--format NAME``; the reader then accepts those headers as well as the contract's."""
+    """A foreign layout (an FTS or IATI download ...) mapped onto the contract, table by
+    table. Selected with ``--format NAME``; the reader then accepts the layout's headers as
+    well as the contract's, and :mod:`appeal.profiles` applies the layout's rules.
+
+    ``headers`` may be given as plain mappings (table -> column -> spellings) for a profile
+    that only renames columns; ``tables`` holds the full declarations (:class:`ProfileTable`).
+    ``looks_like``: how refusals name the layout ("an FTS export").
+    ``xml``: for XML layouts (IATI), the contract column -> where in a transaction (or its
+    activity) the value is, and ``transaction_status``: transaction type code -> status.
+    """
 
     name: str
     description: str
-    headers: Mapping[str, Mapping[str, tuple[str, ...]]]
+    headers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    tables: Mapping[str, ProfileTable] = field(default_factory=dict)
+    looks_like: str = ""
+    xml: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    transaction_status: Mapping[str, str] = field(default_factory=dict)
+    earmarking_codes: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    organisation_types: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # One form inside: plain header mappings become ProfileTables, and the other way.
+        tables = dict(self.tables)
+        for table, headers in self.headers.items():
+            if table not in tables:
+                tables[table] = ProfileTable(headers=headers)
+        object.__setattr__(self, "tables", tables)
+        object.__setattr__(self, "headers", {t: dict(p.headers) for t, p in tables.items()})
+
+    def table(self, name: str) -> ProfileTable:
+        """The layout of one table (an empty one when the profile does not cover it)."""
+        return self.tables.get(name, ProfileTable())
 
 
 def _year(name: str, help: str, **kw: Any) -> Column:
     """A calendar-year column (the contract's year range)."""
     return Column(name, "year", help, minimum=FIRST_YEAR, maximum=LAST_YEAR, width=8, **kw)
+
+
+#: How dates are stored (ISO 8601 calendar dates); the reader accepts other unambiguous forms.
+DATE_PATTERN = r"^(?:\d{4}-\d{2}-\d{2})?$"  # blank allowed: required dates say so
+
+
+def _date(name: str, help: str, example: str, **kw: Any) -> Column:
+    """An optional calendar-date column, stored as ISO text (2027-06-30)."""
+    kw.setdefault("default", "")
+    return Column(
+        name,
+        "date",
+        help,
+        example,
+        max_length=10,
+        pattern=DATE_PATTERN,
+        nullable=True,
+        rule=f"{name} must be a date like {example}",
+        width=12,
+        **kw,
+    )
 
 
 def _currency(help: str, example: str, aliases: tuple[str, ...], **kw: Any) -> Column:
@@ -488,6 +770,27 @@ PROGRAMMES = Table(
             "indicators",
             "Performance indicators separated by ;, each 'name: baseline -> target'.",
             "States with API/PNR systems: 9 -> 21",
+        ),
+        # Long form (a csv cannot hold a requirements sheet): one row per line and year, the
+        # line's other columns repeated; appeal.importer gathers them.
+        _year(
+            "year",
+            "Long form: the year of this row's requirement (the line's columns repeat on each "
+            "of its rows).",
+            example=2027,
+            aliases=("year", "requirement year"),
+            field=None,
+            written=False,
+        ),
+        Column(
+            "requirement_usd",
+            "usd",
+            "Long form: the line's requirement in that year, in USD.",
+            1_500_000,
+            aliases=("requirement usd", "requirement", "requirements", "need usd"),
+            field=None,
+            written=False,
+            minimum=0.0,
         ),
     ),
     key=("line_id",),
@@ -687,6 +990,89 @@ PLEDGES = Table(
             hxl=("#meta+confidential",),
             width=12,
         ),
+        _date(
+            "pledge_date",
+            "Date the pledge was made or its agreement signed.",
+            "2026-11-15",
+            aliases=("pledge date", "date pledged", "decision date", "agreement date", "signed"),
+            # HXL: the date something was approved (the donor's decision).
+            hxl=("#date+approved",),
+        ),
+        _date(
+            "paid_date",
+            "Date the money was received (for a pledge paid in full; instalments have their own).",
+            "2027-02-01",
+            aliases=("paid date", "date paid", "payment date", "date received", "received on"),
+            hxl=("#date+paid",),
+        ),
+        _date(
+            "due_date",
+            "Long form of instalments: the row is one instalment of the pledge_id, due on this "
+            "date, its amount in the amount column (instead of an instalments sheet).",
+            "2027-06-30",
+            aliases=("due date", "due", "instalment due", "installment due", "due on"),
+            hxl=("#date+due",),
+            field=None,
+            written=False,
+        ),
+        Column(
+            "in_kind",
+            "bool",
+            "yes = goods or services, not money (reported apart; still allocated as its value).",
+            "no",
+            default=False,
+            aliases=("in kind", "in-kind", "inkind", "in kind contribution"),
+            hxl=("#meta+inkind",),
+            label="In kind",
+            width=9,
+        ),
+        Column(
+            "exchange_rate",
+            "number",
+            "Units of the pledge currency per USD for this pledge (the rate of its agreement, "
+            "or the one FTS used). Blank: the exchange-rate table's rate.",
+            0.824,
+            default=0.0,
+            aliases=("exchange rate", "fx rate", "rate per usd", "conversion rate"),
+            hxl=("#meta+fx", "#financial+fx"),
+            minimum=0.0,
+            rule="exchange_rate must not be negative (blank: the exchange-rate table)",
+            width=10,
+        ),
+        _choice(
+            "flow_type",
+            FLOW_TYPE,
+            "standard",
+            "only standard and parked flows count as new money unless kept with --keep-flows",
+            default="standard",
+            aliases=("flow type", "flow"),
+            hxl=("#meta+flow",),
+            max_length=20,
+            width=12,
+        ),
+        Column(
+            "adjustment",
+            "number",
+            "Refunds and reversals already taken off the amount, in the pledge currency "
+            "(recorded by the import; the amount is what is left).",
+            0.0,
+            default=0.0,
+            aliases=("adjustment", "adjustments", "refunded", "reversed"),
+            hxl=("#value+adjustment",),
+            minimum=0.0,
+            width=12,
+        ),
+        Column(
+            "overdue",
+            "number",
+            "Written by the appeal workbook: the pledge's instalments overdue on the day it was "
+            "written, in the pledge currency (ignored when read).",
+            0.0,
+            aliases=("overdue", "amount overdue"),
+            field=None,
+            written=False,
+            width=12,
+        ),
         Column(
             "source_file",
             "text",
@@ -786,6 +1172,57 @@ TRANCHES = Table(
     in_files=False,
 )
 
+INSTALMENTS = Table(
+    "instalments",
+    "Instalments",
+    "A pledge's schedule: when each part of it is due, and when it was paid. The allocation "
+    "takes each instalment's year as the year its money is available.",
+    (
+        Column(
+            "pledge_id",
+            "code",
+            "The pledge (its pledge_id in the pledges sheet).",
+            "QA-2027-1",
+            required=True,
+            aliases=("pledge id", "pledge ref", "pledge reference", "reference", "ref", "id"),
+            hxl=("#meta+id",),
+            label="Pledge ID",
+            max_length=CODE_LENGTH,
+            references="pledges.pledge_id",
+        ),
+        _date(
+            "due_date",
+            "When the instalment is due.",
+            "2027-06-30",
+            required=True,
+            aliases=("due date", "due", "date due", "instalment date", "installment date"),
+            hxl=("#date+due",),
+        ),
+        Column(
+            "amount",
+            "number",
+            "The instalment, in the pledge's currency.",
+            5_000_000,
+            required=True,
+            aliases=("amount", "instalment", "installment", "instalment amount", "value"),
+            hxl=("#value",),
+            minimum=0.0,
+            exclusive_minimum=True,
+            width=16,
+        ),
+        _date(
+            "paid_date",
+            "When it was paid (blank: not yet).",
+            "2027-07-02",
+            aliases=("paid date", "date paid", "payment date", "paid on", "received"),
+            hxl=("#date+paid",),
+        ),
+    ),
+    key=("pledge_id", "due_date"),
+    anchors=("pledge_id", "due_date", "amount"),
+    key_rule="the same pledge has two instalments due on one date",
+)
+
 DONORS = Table(
     "donors",
     "Donors",
@@ -874,10 +1311,257 @@ FX = Table(
 
 #: Every table, by name, in the order a plan is read.
 TABLES: Mapping[str, Table] = {
-    t.name: t for t in (PROGRAMMES, REQUIREMENTS, PLEDGES, TRANCHES, DONORS, FX)
+    t.name: t for t in (PROGRAMMES, REQUIREMENTS, PLEDGES, TRANCHES, INSTALMENTS, DONORS, FX)
 }
-#: Import profiles for foreign layouts, by ``--format`` name (none declared yet).
-PROFILES: Mapping[str, ImportProfile] = {}
+# -- import profiles -------------------------------------------------------------------------
+# Real downloads used as they are. The FTS headers are those of the HDX "FTS Requirements and
+# Funding Data" datasets (hdx-scraper-fts), with the HXL row HDX wrote until 2021; the IATI
+# paths those of the IATI activity standard (1.0x and 2.0x).
+_FTS_STATUS = {"pledge": "pledged", "commitment": "committed", "paid": "paid"}
+_FTS_ORG_TYPES = {
+    "government": "member_state",
+    "inter-governmental": "intergovernmental",
+    "private organization/foundation": "private",
+    "un agency": "un_fund",
+    "pooled fund": "un_fund",
+    "ngo": "other",
+    "red cross/red crescent": "other",
+    "financial institution": "other",
+    "other": "other",
+}
+FTS = ImportProfile(
+    "fts",
+    "OCHA Financial Tracking Service (FTS) downloads as HDX publishes them: incoming funding "
+    "flows (fts_incoming_funding_*.csv) as pledges, requirements by plan or by cluster "
+    "(fts_requirements_funding_*.csv) as programmes; csv or xlsx, with or without the HXL row.",
+    tables={
+        "pledges": ProfileTable(
+            headers={
+                "pledge_id": ("id",),
+                "donor": ("srcOrganization",),
+                "original_amount": ("originalAmount",),
+                "currency": ("originalCurrency",),
+                "exchange_rate": ("exchangeRate",),
+                "amount_usd": ("amountUSD",),
+                "year": ("destUsageYearStart",),
+                "last_year": ("destUsageYearEnd",),
+                "status": ("status",),
+                "earmark_to": ("destGlobalClusters",),
+                "earmarking": ("grandBargainEarmarkingType",),
+                "in_kind": ("contributionType",),
+                "flow_type": ("flowType",),
+                "decision_date": ("decisionDate",),
+                "flow_date": ("date",),
+                "donor_type": ("srcOrganizationTypes",),
+                "parent_id": ("parentFlowId",),
+                "reference": ("refCode",),
+                "recipient": ("destOrganization",),
+                # Not an FTS field: the planner's programme support cost rate, which its FTS
+                # reporting sheet adds after FTS's own columns (FTS ignores it).
+                "psc_rate": ("pscRate",),
+            },
+            hxl={
+                "pledge_id": ("#activity+id+fts_internal",),
+                "donor": ("#org+name+funder",),
+                "recipient": ("#org+name+impl",),
+                "original_amount": ("#value+funding+total",),
+                "amount_usd": ("#value+funding+total+usd",),
+                "currency": ("#value+funding+total+currency",),
+                "exchange_rate": ("#financial+fx",),
+                "year": ("#date+year+start+impl",),
+                "last_year": ("#date+year+end+impl",),
+                "status": ("#status+text",),
+                "earmark_to": ("#sector+cluster+name+list",),
+                # FTS tags contributionType and flowType alike: an HXL-only file cannot say
+                # which is which, and is refused naming both (keep the header row).
+                "in_kind": ("#financial+contribution+type",),
+                "flow_type": ("#financial+contribution+type",),
+                "decision_date": ("#date+decision",),
+                "flow_date": ("#date",),
+                "donor_type": ("#org+type+funder+list",),
+                "reference": ("#activity+code",),
+            },
+            values={
+                "status": _FTS_STATUS,
+                "in_kind": {"financial": "no", "in kind": "yes", "in-kind": "yes"},
+                "flow_type": {
+                    "standard": "standard",
+                    "parked": "parked",
+                    "carryover": "carry_over",
+                    "pass through": "pass_through",
+                },
+                "donor_type": _FTS_ORG_TYPES,
+            },
+            coalesce={
+                # The flow's own currency and rate when FTS has them, else its USD value.
+                "amount": ("original_amount", "amount_usd"),
+                "pledge_date": ("decision_date", "flow_date"),
+                "paid_date": ("flow_date",),
+            },
+            only_when={"paid_date": ("status", "paid")},
+            units={"amount_usd": "USD"},
+            lists={"earmark_to": ",", "donor_type": ","},
+            signature=(
+                "srcOrganization",
+                "amountUSD",
+                "destUsageYearStart",
+                "flowType",
+                "onBoundary",
+                "#org+name+funder",
+                "#value+funding+total+usd",
+            ),
+            ignored=(
+                "budgetYear",
+                "description",
+                "srcLocations",
+                "srcUsageYearStart",
+                "srcUsageYearEnd",
+                "destPlan",
+                "destPlanCode",
+                "destPlanId",
+                "destOrganizationTypes",
+                "destLocations",
+                "destProject",
+                "destProjectCode",
+                "destEmergency",
+                "method",
+                "boundary",
+                "onBoundary",
+                "firstReportedDate",
+                "keywords",
+                "createdAt",
+                "updatedAt",
+                "childFlowIds",
+                "newMoney",
+                "versionId",
+            ),
+        ),
+        "programmes": ProfileTable(
+            headers={
+                "line_id": ("code",),
+                "cluster_code": ("clusterCode",),
+                "cluster_name": ("cluster",),
+                "requirement_usd": ("requirements",),
+                "plan_id": ("id",),
+            },
+            hxl={
+                "line_id": ("#activity+appeal+id+external",),
+                "name": ("#activity+appeal+name",),
+                "cluster_code": ("#sector+cluster+code",),
+                "cluster_name": ("#sector+cluster+name",),
+                "year": ("#date+year",),
+                "requirement_usd": ("#value+funding+required+usd",),
+            },
+            # By cluster when the file has clusters, else by plan; the plan names the entity.
+            coalesce={
+                "line_id": ("cluster_code", "line_id"),
+                "name": ("cluster_name", "name"),
+                "entity": ("name",),
+            },
+            defaults={"category": "entity", "pillar": "I"},
+            set_aside={
+                "cluster_code": "funding FTS could not attribute to one cluster ('Not "
+                "specified', or shared by several)",
+                "line_id": "funding FTS could not attribute to a plan ('Not specified')",
+            },
+            signature=(
+                "requirements",
+                "funding",
+                "percentFunded",
+                "#value+funding+required+usd",
+                "#value+funding+pct",
+            ),
+            signature_min=2,
+            ignored=(
+                "countryCode",
+                "startDate",
+                "endDate",
+                "typeId",
+                "typeName",
+                "funding",
+                "percentFunded",
+            ),
+        ),
+    },
+    looks_like="an FTS export",
+)
+
+IATI = ImportProfile(
+    "iati",
+    "IATI activity files (XML, standard 1.0x or 2.0x): the reporting organisation's incoming "
+    "pledges (transaction type 13), incoming commitments (11) and incoming funds (1; IF in "
+    "1.0x) become pledges, with provider, value, currency, value date and the Grand Bargain "
+    "earmarking category where published (aid-type vocabulary 2, or the modality, 3).",
+    looks_like="an IATI activity file",
+    # Where each value is, relative to the <transaction> (".." is its activity); the first
+    # path that gives a value wins.
+    xml={
+        "type": ("transaction-type/@code",),
+        "reference": ("@ref",),
+        "donor": ("provider-org/narrative", "provider-org", "provider-org/@ref"),
+        "iati_org_id": ("provider-org/@ref",),
+        "donor_type": ("provider-org/@type",),
+        "receiver": ("receiver-org/@ref",),
+        "amount": ("value",),
+        "currency": ("value/@currency", "../@default-currency"),
+        "year": ("value/@value-date", "transaction-date/@iso-date"),
+        "date": ("transaction-date/@iso-date", "value/@value-date"),
+        "earmark_category": (
+            "aid-type[@vocabulary='2']/@code",
+            "../default-aid-type[@vocabulary='2']/@code",
+        ),
+        "earmark_modality": (
+            "aid-type[@vocabulary='3']/@code",
+            "../default-aid-type[@vocabulary='3']/@code",
+        ),
+        # The planner's own note of a soft or list earmark (appeal.exports.iati writes it).
+        "earmark_note": ("description/narrative", "description"),
+        "activity": ("../iati-identifier",),
+        "activity_code": ("../other-identifier/@ref", "../other-identifier"),
+        "activity_title": ("../title/narrative", "../title"),
+        "reporting_org": ("../reporting-org/@ref",),
+        # The planner's own extension attribute (appeal.profiles.iati.EXTENSION_NS): the pledge's
+        # programme support cost rate, which IATI has no element for.
+        "psc_rate": ("@*[local-name()='psc-rate']",),
+    },
+    transaction_status={"13": "pledged", "11": "committed", "1": "paid", "IF": "paid"},
+    # (aid-type vocabulary, code) -> earmarking: EarmarkingCategory (2) and the Grand Bargain
+    # Earmarking Modality (3) it is derived from.
+    earmarking_codes={
+        ("2", "1"): "unearmarked",
+        ("2", "2"): "softly_earmarked",
+        ("2", "3"): "earmarked",
+        ("2", "4"): "tightly_earmarked",
+        **{("3", m): "unearmarked" for m in "ABC"},
+        **{("3", m): "softly_earmarked" for m in "DEF"},
+        **{("3", m): "earmarked" for m in "GH"},
+        **{("3", m): "tightly_earmarked" for m in "IJK"},
+    },
+    # IATI OrganisationType -> donor type.
+    organisation_types={
+        "10": "member_state",
+        "11": "other",
+        "15": "other",
+        "21": "other",
+        "22": "other",
+        "23": "other",
+        "24": "other",
+        "30": "other",
+        "40": "intergovernmental",
+        "60": "private",
+        "70": "private",
+        "71": "private",
+        "72": "private",
+        "73": "private",
+        "80": "other",
+        "90": "other",
+    },
+)
+
+#: Import profiles for foreign layouts, by ``--format`` name.
+PROFILES: Mapping[str, ImportProfile] = {p.name: p for p in (FTS, IATI)}
+#: The ``--format`` choices: the contract's own layout, then the profiles.
+FORMATS: tuple[str, ...] = ("contract", *PROFILES)
 
 # The vocabularies' values, as the rest of the code names them.
 CATEGORIES: tuple[str, ...] = CATEGORY.values

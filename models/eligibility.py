@@ -3,10 +3,13 @@
 - unearmarked: every line;
 - softly earmarked: lines matching a target ``pillar:II``, ``theme:gender``,
   ``category:flagship`` or ``entity:UNODC`` (several targets separated by ``;`` widen the set);
-- earmarked / tightly earmarked: exactly the named ``line_id``.
+- earmarked / tightly earmarked: exactly the named ``line_id`` — or, for a list of line_ids
+  separated by ``;`` ("any of these lines", as FTS reports a flow shared across clusters),
+  exactly those lines: the money may fund any of them and no other.
 
 A target that matches no line is an error (:class:`UnknownEarmarkTarget`), never an empty set:
-the import reports it as a row error so money is not silently stranded.
+the import reports it as a row error so money is not silently stranded. The error carries the
+unknown target and the known values, so the importer can suggest the closest.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from models.plan import split_list
 
 
 class UnknownEarmarkTarget(ValueError):
-    """The earmark target matches nothing in the programmes."""
+    """The earmark target matches nothing in the programmes; ``unknown`` is the part that
+    matched nothing and ``known`` the values it could have been (for "did you mean")."""
+
+    def __init__(self, message: str, unknown: str = "", known: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.unknown = unknown
+        self.known = known
 
 
 class EligibilityIndex:
@@ -53,13 +62,19 @@ class EligibilityIndex:
             for part in split_list(target):
                 lines |= self._soft_target(part)
             return frozenset(lines)
-        line = self._line_case.get(target.casefold())
+        return frozenset(self._line(part) for part in split_list(target))
+
+    def _line(self, part: str) -> str:
+        """The line_id ``part`` names (case-insensitively), or UnknownEarmarkTarget."""
+        line = self._line_case.get(part.casefold())
         if line is None:
-            hint = " (softly earmarked targets look like pillar:II)" if ":" in target else ""
+            hint = " (softly earmarked targets look like pillar:II)" if ":" in part else ""
             raise UnknownEarmarkTarget(
-                f"earmark target {target!r} is not a line_id in the programmes{hint}"
+                f"earmark target {part!r} is not a line_id in the programmes{hint}",
+                part,
+                tuple(sorted(self.all_lines)),
             )
-        return frozenset({line})
+        return line
 
     def _soft_target(self, part: str) -> set[str]:
         if ":" not in part:
@@ -68,14 +83,18 @@ class EligibilityIndex:
                 return {line}
             raise UnknownEarmarkTarget(
                 f"soft earmark target {part!r} must look like pillar:II, theme:gender, "
-                "category:flagship or entity:UNODC"
+                "category:flagship or entity:UNODC, or be a line_id",
+                part,
+                tuple(sorted(self.all_lines)),
             )
         kind, _, value = part.partition(":")
         kind = kind.strip().casefold()
         value = value.strip()
         if kind not in TARGET_KINDS:
             raise UnknownEarmarkTarget(
-                f"soft earmark kind {kind!r} is not one of {', '.join(TARGET_KINDS)}"
+                f"soft earmark kind {kind!r} is not one of {', '.join(TARGET_KINDS)}",
+                kind,
+                TARGET_KINDS,
             )
         key = (
             value.upper()
@@ -86,7 +105,11 @@ class EligibilityIndex:
         )
         found = self._by_kind[kind].get(key)
         if not found:
-            raise UnknownEarmarkTarget(f"no programme matches earmark target {kind}:{value}")
+            raise UnknownEarmarkTarget(
+                f"no programme matches earmark target {kind}:{value}",
+                value,
+                tuple(sorted(self._by_kind[kind])),
+            )
         return set(found)
 
 

@@ -6,6 +6,10 @@ over its years, and which years make up the appeal horizon.
   (USD needs no rate; any other currency without one is a ``KeyError``, never a silent 1.0);
 - a pledge given as a total over ``first_year..last_year`` is spread evenly, each year
   ``amount / number of years`` (explicit per-year amounts are kept as given);
+- a pledge paid in instalments has each instalment's money in the year it is due (its
+  tranches are the instalments summed by due year);
+- an instalment is overdue when its due date has passed, it has no paid date and its pledge
+  is not paid;
 - the horizon is the plan's requirement years inside a scenario's optional start/end year.
 
 Amounts are never rounded here (rounding is for display only). Pure: no I/O.
@@ -13,9 +17,13 @@ Amounts are never rounded here (rounding is for display only). Pure: no I/O.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from models.contract import DEFAULT_PSC_RATE
 
@@ -24,7 +32,9 @@ __all__ = [
     "Tranche",
     "even_spread",
     "horizon_years",
+    "instalment_parts",
     "is_even_spread",
+    "overdue",
     "programmable",
     "tranches",
     "usd_rates",
@@ -97,3 +107,25 @@ def horizon_years(
         for y in years
         if (not start_year or int(y) >= start_year) and (not end_year or int(y) <= end_year)
     )
+
+
+def instalment_parts(instalments: Iterable[tuple[str, float]]) -> list[tuple[int, float]]:
+    """(year, amount) of a pledge paid in instalments: each instalment (ISO due date, amount in
+    pledge currency) counts in the year it is due, years ascending."""
+    by_year: dict[int, float] = {}
+    for due, amount in instalments:
+        year = int(str(due)[:4])
+        by_year[year] = by_year.get(year, 0.0) + float(amount)
+    return sorted(by_year.items())
+
+
+def overdue(instalments: pd.DataFrame, pledges: pd.DataFrame, today: dt.date) -> np.ndarray:
+    """True for each instalment (row of the plan's instalments table) that is overdue on
+    ``today``: due before it, not paid, of a pledge that is not paid."""
+    if instalments.empty:
+        return np.zeros(0, dtype=bool)
+    paid_pledges = set(pledges.loc[pledges["status"] == "paid", "pledge_id"].astype(str))
+    due = instalments["due_date"].astype(str).to_numpy()
+    unpaid = instalments["paid_date"].fillna("").astype(str).str.strip().eq("").to_numpy()
+    open_pledge = ~instalments["pledge_id"].astype(str).isin(paid_pledges).to_numpy()
+    return np.asarray((due < today.isoformat()) & unpaid & open_pledge, dtype=bool)

@@ -50,6 +50,7 @@ __all__ = [
     "FIRM_STATUSES",
     "FLEXIBLE_EARMARKING",
     "FX_COLUMNS",
+    "INSTALMENT_COLUMNS",
     "PILLARS",
     "PLEDGE_COLUMNS",
     "PROGRAMME_COLUMNS",
@@ -68,10 +69,19 @@ REQUIREMENT_COLUMNS: list[str] = contract.REQUIREMENTS.fields
 DONOR_COLUMNS: list[str] = contract.DONORS.fields
 PLEDGE_COLUMNS: list[str] = contract.PLEDGES.fields
 TRANCHE_COLUMNS: list[str] = contract.TRANCHES.fields
+INSTALMENT_COLUMNS: list[str] = contract.INSTALMENTS.fields
 FX_COLUMNS: list[str] = contract.FX.fields
 
 #: The plan's tables, in the order they are built and validated.
-TABLE_NAMES: tuple[str, ...] = ("programmes", "requirements", "pledges", "tranches", "donors", "fx")
+TABLE_NAMES: tuple[str, ...] = (
+    "programmes",
+    "requirements",
+    "pledges",
+    "tranches",
+    "instalments",
+    "donors",
+    "fx",
+)
 
 
 class PlanError(ValueError):
@@ -106,6 +116,10 @@ class Plan:
     fx: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FX_COLUMNS))
     title: str = "Multi-Year Appeal"
     illustrative: bool = False
+    #: Pledges' schedules (due dates); a pledge without instalments has none here.
+    instalments: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=INSTALMENT_COLUMNS)
+    )
 
     @classmethod
     def build(
@@ -119,6 +133,7 @@ class Plan:
         fx: pd.DataFrame | None = None,
         title: str = "Multi-Year Appeal",
         illustrative: bool = False,
+        instalments: pd.DataFrame | None = None,
     ) -> Plan:
         """The one way to make a plan: each table gets the contract's columns (in order, extra
         columns such as ``score_<criterion>`` after them) and types, tranches are ordered by
@@ -132,6 +147,7 @@ class Plan:
             "requirements": requirements,
             "pledges": pledges,
             "tranches": tranches,
+            "instalments": instalments,
             "donors": donors,
             "fx": fx,
         }
@@ -146,6 +162,10 @@ class Plan:
         tables["tranches"] = (
             tables["tranches"].sort_values(["pledge_id", "year"]).reset_index(drop=True)
         )
+        if len(tables["instalments"]):
+            tables["instalments"] = (
+                tables["instalments"].sort_values(["pledge_id", "due_date"]).reset_index(drop=True)
+            )
         from models.schemas import plan_problems  # pandera is loaded only to build plans
 
         found = plan_problems(tables)
@@ -186,6 +206,9 @@ class Plan:
             tranches=self.tranches.loc[self.tranches["pledge_id"].isin(kept_ids)].reset_index(
                 drop=True
             ),
+            instalments=self.instalments.loc[
+                self.instalments["pledge_id"].isin(kept_ids)
+            ].reset_index(drop=True),
         )
 
 

@@ -195,7 +195,10 @@ def _status(name: str) -> str:
 
 
 Number = Annotated[float, Strict()]
-Weight = Annotated[float, Strict(), Field(ge=0)]
+# Weights only order the lines, so a bound costs nothing; it keeps the objective's coefficients
+# in a range the solver handles well and every accepted number exact (2**53 + 1 is not a float).
+WEIGHT_MAX = 1_000.0
+Weight = Annotated[float, Strict(), Field(ge=0, le=WEIGHT_MAX)]
 Share = Annotated[float, Strict(), Field(ge=0, le=1)]
 TierKey = Annotated[StrictInt, Field(ge=1)]
 Criterion = Annotated[StrictStr, AfterValidator(_criterion)]

@@ -244,9 +244,6 @@ def plan_problems(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
 
 def validate_plan(plan: Plan) -> list[Problem]:
     """Every rule the plan's tables break (empty list when the plan is valid)."""
-    return plan_problems(
-        {
-            name: getattr(plan, name)
-            for name in ("programmes", "requirements", "pledges", "tranches", "donors", "fx")
-        }
-    )
+    from models.plan import TABLE_NAMES
+
+    return plan_problems({name: getattr(plan, name) for name in TABLE_NAMES})

@@ -133,7 +133,7 @@ def test_plan_invalid_input_exit_2_with_every_error(
     bad = make_csv(
         [
             ["donor", "amount", "currency", "year", "earmarking", "status"],
-            ["A", -1, "USD", 2027, "unearmarked", "paid"],
+            ["A", 0, "USD", 2027, "unearmarked", "paid"],
             ["B", 5, "XYZ", 2027, "unearmarked", "paid"],
             ["C", 5, "USD", 2027, "unearmarked", "paid"],
         ],

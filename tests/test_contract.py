@@ -124,12 +124,12 @@ import dataclasses, json, sys
 from pathlib import Path
 from models import contract
 
-in_kind = contract.Column(
-    "in_kind", "bool", "yes = goods or services, not money.", "no", default=False,
-    aliases=("in kind", "in-kind contribution"), hxl=("#meta+inkind",), width=9,
+matched = contract.Column(
+    "matched", "bool", "yes = matches another donor's gift.", "no", default=False,
+    aliases=("matched", "matched contribution"), hxl=("#meta+matched",), width=9,
 )
 cols = list(contract.PLEDGES.columns)
-cols.insert([c.name for c in cols].index("confidential") + 1, in_kind)
+cols.insert([c.name for c in cols].index("confidential") + 1, matched)
 cols = [dataclasses.replace(c, label="Earmarked to") if c.name == "earmark_to" else c for c in cols]
 contract.PLEDGES = dataclasses.replace(contract.PLEDGES, columns=tuple(cols))
 region = contract.DONORS.column("region")
@@ -155,42 +155,42 @@ _workbook_pledges = importlib.import_module(sys.argv[2])
 out = Path(sys.argv[1])
 seen = {}
 seen["plan_columns"] = PLEDGE_COLUMNS
-seen["schema"] = str(schemas.SCHEMAS["pledges"].columns["in_kind"].dtype)
-seen["reader"] = [spreadsheet.match_header("pledges", "In-kind contribution"),
-                  spreadsheet.HXL["pledges"].get("#meta+inkind"),
+seen["schema"] = str(schemas.SCHEMAS["pledges"].columns["matched"].dtype)
+seen["reader"] = [spreadsheet.match_header("pledges", "Matched contribution"),
+                  spreadsheet.HXL["pledges"].get("#meta+matched"),
                   spreadsheet.match_header("donors", "Regional group"),
                   spreadsheet.match_header("donors", "Region")]
-seen["sql"] = {c.name: str(c.type) for c in register.pledges_t.columns if c.name == "in_kind"}
+seen["sql"] = {c.name: str(c.type) for c in register.pledges_t.columns if c.name == "matched"}
 seen["listing"] = listing.COLUMNS
 
 progs = out / "programmes.csv"
 progs.write_text("line_id,name,category,entity,pillar,req_2027\nL1,Line,entity,UNODC,I,100\n")
 pledges = out / "pledges.csv"
 pledges.write_text(
-    "donor,amount,currency,year,earmarking,status,In-kind contribution\n"
+    "donor,amount,currency,year,earmarking,status,Matched contribution\n"
     "A,10,USD,2027,unearmarked,paid,yes\nB,20,USD,2027,unearmarked,paid,\n"
 )
 donors = out / "donors.csv"
 donors.write_text("donor,donor_type,Regional group\nA,member_state,WEOG\n")
 plan, report = load_plan(progs, [pledges], donors=donors)
-seen["imported"] = plan.pledges["in_kind"].tolist()
+seen["imported"] = plan.pledges["matched"].tolist()
 seen["donor_region"] = plan.donors["region"].tolist()
 with register.Register(f"sqlite:///{out / 'r.sqlite'}") as reg:
     reg.import_plan(plan, report)
-    seen["stored"] = reg.load_plan().pledges["in_kind"].tolist()
+    seen["stored"] = reg.load_plan().pledges["matched"].tolist()
 sheet = _workbook_pledges.pledge_table(plan, {})
-seen["workbook"] = [list(sheet.columns), sheet["In kind"].tolist(),
-                    _workbook_pledges.column_hxl("In kind")]
+seen["workbook"] = [list(sheet.columns), sheet["Matched"].tolist(),
+                    _workbook_pledges.column_hxl("Matched")]
 template.write_template(out / "t.xlsx")
 wb = load_workbook(out / "t.xlsx")
 ws = wb["Pledges"]
 header = [ws.cell(1, j).value for j in range(1, ws.max_column + 1)]
-letter = ws.cell(1, header.index("in_kind") + 1).column_letter
+letter = ws.cell(1, header.index("matched") + 1).column_letter
 seen["template"] = [
     header,
-    ws.cell(2, header.index("in_kind") + 1).value,
+    ws.cell(2, header.index("matched") + 1).value,
     [dv.formula1 for dv in ws.data_validations.dataValidation if letter in str(dv.sqref)],
-    any("goods or services" in str(c.value) for row in wb["Instructions"].iter_rows() for c in row),
+    any("matches another" in str(c.value) for row in wb["Instructions"].iter_rows() for c in row),
 ]
 bench_import.write_workbook(out / "b.xlsx", 3)
 bench = load_workbook(out / "b.xlsx").active
@@ -222,32 +222,32 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_an_added_column_reaches_the_plan_schema_and_reader(changed: dict[str, Any]) -> None:
     columns = changed["plan_columns"]
-    assert columns[columns.index("confidential") + 1] == "in_kind"
+    assert columns[columns.index("confidential") + 1] == "matched"
     assert changed["schema"] == "bool"
-    assert changed["reader"] == ["in_kind", "in_kind", "regional_group", "regional_group"]
+    assert changed["reader"] == ["matched", "matched", "regional_group", "regional_group"]
 
 
 def test_an_added_column_is_imported_stored_and_listed(changed: dict[str, Any]) -> None:
     # Read with the contract's bool parser and default (blank -> no) without importer code.
     assert changed["imported"] == [True, False]
     assert changed["stored"] == [True, False]
-    assert changed["sql"] == {"in_kind": "BOOLEAN"}
-    assert "in_kind" in changed["listing"]
+    assert changed["sql"] == {"matched": "BOOLEAN"}
+    assert "matched" in changed["listing"]
     # A renamed file column still fills the same plan column.
     assert changed["donor_region"] == ["WEOG"]
 
 
 def test_an_added_column_is_written_by_every_writer(changed: dict[str, Any]) -> None:
     sheet_columns, values, hashtag = changed["workbook"]
-    assert "In kind" in sheet_columns and "Earmarked to" in sheet_columns
+    assert "Matched" in sheet_columns and "Earmarked to" in sheet_columns
     assert "Earmark to" not in sheet_columns
-    assert values == ["yes", "no"] and hashtag == "#meta+inkind"
+    assert values == ["yes", "no"] and hashtag == "#meta+matched"
     header, tag, lists, explained = changed["template"]
-    assert header[header.index("confidential") + 1] == "in_kind"
-    assert tag == "#meta+inkind" and lists == ['"yes,no"'] and explained
-    assert "in_kind" in changed["bench"]
-    assert {"In kind", "Earmarked to"} <= set(changed["generator"])
-    assert "in_kind" in changed["entities"]
+    assert header[header.index("confidential") + 1] == "matched"
+    assert tag == "#meta+matched" and lists == ['"yes,no"'] and explained
+    assert "matched" in changed["bench"]
+    assert {"Matched", "Earmarked to"} <= set(changed["generator"])
+    assert "matched" in changed["entities"]
 
 
 def test_the_unchanged_consumers_match_the_contract() -> None:

@@ -259,13 +259,13 @@ def test_upload_is_checked_once_and_stored_from_its_token(
     upload_app: Dash, upload_client: wire.CallbackClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    real = pledges_logic.read_pledges
+    real = pledges_logic.read_pledge_file
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         parsed.append(str(kwargs.get("filename")))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pledges_logic, "read_pledges", counting)
+    monkeypatch.setattr(pledges_logic, "read_pledge_file", counting)
     reg = _register(upload_app)
     before = len(reg.pledges())
 

@@ -160,7 +160,7 @@ def test_control_bounds_are_the_models_bounds_in_shown_units() -> None:
     by_path = editor.BY_PATH
     assert (by_path["targets.gender_share"].low, by_path["targets.gender_share"].high) == (0, 100)
     assert by_path["donor_line_cap_share"].high == 100
-    assert by_path["weights.tier.1"].low == 0 and by_path["weights.tier.1"].high is None
+    assert (by_path["weights.tier.1"].low, by_path["weights.tier.1"].high) == (0, 1000)
     assert (by_path["risk.draws"].low, by_path["risk.draws"].high) == (1, 1_000_000)
     assert by_path["solver"].spec.choices == ("auto", "highs", "cbc")
 

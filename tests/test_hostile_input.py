@@ -95,7 +95,14 @@ CASES = [
         fragment="got a date",
     ),
     Case("amount_blank", bad(amount=None), where=(4, "amount"), fragment="amount is required"),
-    Case("amount_negative", bad(amount=-500), where=(4, "amount"), fragment="greater than 0"),
+    # A negative amount is a refund of the donor's earlier money (appeal.adjustments): one
+    # from a donor with none in the import is refused.
+    Case(
+        "amount_negative",
+        bad(donor="Nowhere", amount=-500),
+        where=(4, "amount"),
+        fragment="earlier money in this import is none",
+    ),
     Case("amount_zero", bad(amount=0), where=(4, "amount"), fragment="greater than 0"),
     Case("amount_infinite_text", bad(amount="inf"), where=(4, "amount"), fragment="not a number"),
     Case("donor_blank", bad(donor=None), where=(4, "donor"), fragment="donor is required"),

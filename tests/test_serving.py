@@ -270,6 +270,11 @@ def test_gunicorn_serves_from_two_workers_with_the_protections(gunicorn: Server)
     assert "script-src 'self' 'sha256-" in page.headers["Content-Security-Policy"]
     foreign = requests.get(gunicorn.url + "/", headers={"Host": FOREIGN}, timeout=60)
     assert foreign.status_code == 400
+    # Gunicorn forks its workers one after the other; on a loaded machine the first may answer
+    # before the second exists, so wait (bounded) for both.
+    deadline = time.monotonic() + 60
+    while len(_workers(gunicorn)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert len(_workers(gunicorn)) == 2
 
 

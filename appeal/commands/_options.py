@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from appeal.formats import ReadOptions
     from appeal.importer import ImportReport
     from appeal.register import Register
     from appeal.service import PlanFiles
@@ -21,9 +22,15 @@ if TYPE_CHECKING:
     from models.scenario import Scenario
 
 
+#: The --format choices (the contract's layout, then the import profiles of models.contract;
+#: written out so ``appeal --help`` needs no import of the contract).
+FORMATS = ("contract", "fts", "iati")
+
+
 def add_plan_file_options(target: Any, *, required_note: str = "") -> None:
-    """--programmes, --pledges (repeatable, or several after one flag), --donors, --fx and
-    --skip-invalid on a parser or argument group."""
+    """--programmes, --pledges (repeatable, or several after one flag), --donors, --fx,
+    --skip-invalid and the read options (:func:`add_read_options`) on a parser or argument
+    group."""
     target.add_argument(
         "--programmes", metavar="FILE", help=f"budget lines (xlsx or csv){required_note}"
     )
@@ -36,6 +43,60 @@ def add_plan_file_options(target: Any, *, required_note: str = "") -> None:
     )
     add_reference_options(target)
     add_skip_invalid_option(target, "keep")
+    add_read_options(target)
+
+
+def add_read_options(target: Any) -> None:
+    """--format, --delimiter, --encoding, --decimal and --keep-flows: how the programmes and
+    pledge files are written (donors and rates are always the contract's layout)."""
+    target.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="contract",
+        help="layout of the programmes and pledge files: contract (default), fts (HDX FTS "
+        "incoming funding / requirements downloads), iati (IATI activity XML)",
+    )
+    target.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="csv delimiter: , ; tab | (default: detected from the file)",
+    )
+    target.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="csv encoding, e.g. utf-8, utf-16, cp1252 (default: detected)",
+    )
+    target.add_argument(
+        "--decimal",
+        choices=(".", ","),
+        help="decimal separator of numbers written as text: 1,234.56 (.) or 1.234,56 (,); "
+        "default: detected in csv files, . in workbooks",
+    )
+    target.add_argument(
+        "--keep-flows",
+        metavar="TYPE",
+        action="append",
+        default=[],
+        help="also count carry_over and/or pass_through flows as new money (left out by "
+        "default: their money is counted where it first arrived); repeat or separate by ,",
+    )
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """The read options the arguments name; InputError for a bad one."""
+    from appeal.formats import ReadOptions
+    from appeal.service import InputError
+
+    try:
+        return ReadOptions.of(
+            getattr(args, "format", None),
+            delimiter=getattr(args, "delimiter", None),
+            encoding=getattr(args, "encoding", None),
+            decimal=getattr(args, "decimal", None),
+            keep_flows=getattr(args, "keep_flows", None) or (),
+        )
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def add_reference_options(target: Any) -> None:
@@ -61,7 +122,8 @@ def add_reveal_option(parser: Any) -> None:
 
 
 def plan_files(args: argparse.Namespace) -> PlanFiles:
-    """The files named by --programmes/--pledges/--donors/--fx/--skip-invalid."""
+    """The files named by --programmes/--pledges/--donors/--fx/--skip-invalid, read as the
+    read options say."""
     from appeal.service import PlanFiles
 
     return PlanFiles(
@@ -70,6 +132,7 @@ def plan_files(args: argparse.Namespace) -> PlanFiles:
         donors=args.donors,
         fx=args.fx,
         skip_invalid=args.skip_invalid,
+        read=read_options(args),
     )
 
 

@@ -1,8 +1,12 @@
 """``appeal export``: write the multiyear appeal workbook (Excel) for one scenario.
 
 The plan comes from the pledge register (``--db``, see :mod:`appeal.config`) or, with
-``--programmes`` and ``--pledges``, straight from files (as ``appeal plan``). The scenario is
-``--scenario-file FILE`` (TOML), else ``--scenario NAME`` from the register, else the defaults.
+``--programmes`` and ``--pledges``, straight from files (as ``appeal plan``). ``--to`` chooses
+what is written: the workbook (``xlsx``, the default), or the plan's pledges and allocation for
+other systems — HXL-tagged csv (``hxl``), an IATI activity file (``iati``), the FTS reporting
+sheet (``fts``) — each of which imports again with the same money (:mod:`appeal.exports`).
+The scenario is ``--scenario-file FILE`` (TOML), else ``--scenario NAME`` from the register,
+else the defaults.
 The workbook is :func:`appeal.workbook.write_appeal_workbook`'s: confidential donors appear as
 "Anonymous donor N" unless ``--reveal-confidential``; ``--hxl`` adds HXL hashtag rows.
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from appeal.commands._options import (
@@ -38,8 +43,31 @@ if TYPE_CHECKING:
 HELP = "write the multiyear appeal workbook (xlsx) for a scenario"
 
 
+#: What --to writes (xlsx: the appeal workbook; the others: appeal.exports).
+TARGETS = ("xlsx", "hxl", "iati", "fts")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", metavar="FILE", required=True, help="workbook to write (.xlsx)")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        required=True,
+        help="file to write: the workbook (.xlsx), or for --to hxl a .csv (the allocation "
+        "beside it as NAME_allocation.csv), iati an .xml, fts an .xlsx",
+    )
+    parser.add_argument(
+        "--to",
+        choices=TARGETS,
+        default="xlsx",
+        help="xlsx: the appeal workbook (default); hxl: pledges and allocation as HXL-tagged "
+        "csv; iati: an IATI activity file (2.03); fts: the FTS reporting sheet",
+    )
+    parser.add_argument(
+        "--reporting-org",
+        metavar="REF",
+        default="",
+        help="your IATI organisation identifier, for --to iati",
+    )
     parser.add_argument(
         "--scenario",
         metavar="NAME",
@@ -60,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
     from models.scenario import ScenarioError
 
     try:
-        out = service.check_export_target(args.out)
+        out = (
+            service.check_export_target(args.out)
+            if args.to == "xlsx"
+            else _other_target(args.out, args.to)
+        )
         if args.scenario and args.scenario_file:
             raise service.InputError("give --scenario NAME or --scenario-file FILE, not both")
         notes = None
@@ -76,9 +108,27 @@ def run(args: argparse.Namespace) -> int:
             plan = plan.replace(title=args.title)
         service.check_scenario_donors(plan, scenario, args.scenario_file)
         planned = solve_run(args, plan, scenario, report)
-        path = service.export_workbook(
-            out, planned, reveal_confidential=args.reveal_confidential, hxl=args.hxl, notes=notes
-        )
+        if args.to == "xlsx":
+            path = service.export_workbook(
+                out,
+                planned,
+                reveal_confidential=args.reveal_confidential,
+                hxl=args.hxl,
+                notes=notes,
+            )
+        else:
+            from appeal.exports import export
+
+            written = export(
+                args.to,
+                out,
+                planned,
+                reveal_confidential=args.reveal_confidential,
+                reporting_org=args.reporting_org,
+            )
+            path = written[0]
+            for extra in written[1:]:
+                print(f"wrote {extra}")
     except (service.InputError, ScenarioError) as exc:
         print(f"appeal export: error: {exc}", file=sys.stderr)
         return 2
@@ -111,3 +161,16 @@ def _scenario(args: argparse.Namespace, register: Register | None = None) -> Sce
         with open_register(args.db) as stored:
             return service.stored_scenario(stored, args.scenario)
     return service.stored_scenario(register, args.scenario)
+
+
+def _other_target(path: str, to: str) -> Path:
+    """The path for a non-workbook export: its folder must exist, its suffix match."""
+    from appeal import service
+    from appeal.exports import SUFFIX
+
+    target = Path(path)
+    if target.suffix.lower() != SUFFIX[to]:
+        raise service.InputError(f"--to {to} writes a {SUFFIX[to]} file; --out is {path}")
+    if not target.parent.is_dir():
+        raise service.InputError(f"the folder of {path} does not exist")
+    return target

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from appeal.commands._options import (
+    add_read_options,
     add_reference_options,
     add_skip_invalid_option,
     open_register,
@@ -22,6 +24,9 @@ from appeal.commands._options import (
     print_import_problems,
     refused,
 )
+
+if TYPE_CHECKING:
+    from appeal.importer import ImportReport
 
 HELP = "validate pledge files and store them in the pledge register"
 
@@ -31,6 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--programmes", metavar="FILE", help="budget lines (stored too)")
     add_reference_options(parser)
     add_skip_invalid_option(parser, "store")
+    add_read_options(parser)
+    parser.add_argument(
+        "--rejected-out",
+        metavar="FILE",
+        help="write the rejected rows, with a reason column, to this workbook (.xlsx)",
+    )
     parser.add_argument(
         "--replace-existing",
         action="store_true",
@@ -44,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
     from appeal.importer import ImportFailed
     from appeal.register import RegisterError
 
+    if args.rejected_out and not str(args.rejected_out).lower().endswith(".xlsx"):
+        print("appeal import: error: --rejected-out must name an .xlsx file", file=sys.stderr)
+        return 2
     try:
         with open_register(args.db) as register:
             outcome = service.import_files(
@@ -54,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except ImportFailed as exc:
         print_import_problems(exc.report)
+        _write_rejected(args, exc.report)
         print(f"appeal import: error: {refused(exc.report, 'nothing was stored')}", file=sys.stderr)
         return 2
     except service.NoPlan as exc:
@@ -68,8 +83,26 @@ def run(args: argparse.Namespace) -> int:
         return 2
     report = outcome.report
     print_import_problems(report, prefix="rejected")
+    _write_rejected(args, report)
     print(
         f"imported into {register.url}: {report.summary()}; register now holds "
         f"{outcome.pledges_after} pledges ({outcome.pledges_after - outcome.pledges_before:+d})"
     )
     return 0
+
+
+def _write_rejected(args: argparse.Namespace, report: ImportReport) -> None:
+    """--rejected-out: the refused rows as a workbook (when any row or file was refused)."""
+    if not args.rejected_out or not report.errors:
+        return
+    from appeal.rejected import write_rejected_rows
+
+    try:
+        path = write_rejected_rows(report, args.rejected_out)
+    except OSError as exc:
+        print(
+            f"appeal import: error: cannot write {args.rejected_out}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return
+    print(f"rejected rows written to {path} ({len(report.rejected)} rows)", file=sys.stderr)

@@ -22,7 +22,7 @@ __all__ = ["BASELINE", "HEAD", "current_revision", "upgrade"]
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001_baseline"
-HEAD = "0002_workspace"
+HEAD = "0003_pledge_schedules"
 
 
 def _config(connection: sa.Connection) -> object:

@@ -8,6 +8,7 @@ status changes, edits to the programmes).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from appeal import terminal
 from appeal.service import PlanRun
 from models import donor_base, gaps
+from models.plan import Plan
 
 FLEXIBLE_AIM = donor_base.GRAND_BARGAIN_TARGET
 
@@ -174,3 +177,20 @@ def saved_at_text(row: dict[str, Any], *, short: bool = False) -> str:
                 return str(row[col])
             return stamp.strftime("%d %b %H:%M" if short else "%Y-%m-%d %H:%M UTC")
     return ""
+
+
+def overdue_text(plan: Plan, today: dt.date) -> str:
+    """ "3 instalments overdue (USD 1.25m, 2 donor(s))" for the Overview, "" when none is."""
+    from models.money import overdue
+
+    flags = overdue(plan.instalments, plan.pledges, today)
+    if not flags.any():
+        return ""
+    late = plan.instalments.loc[flags]
+    rate = plan.tranches.groupby("pledge_id")[["amount", "gross_usd"]].sum()
+    per_usd = (rate["amount"] / rate["gross_usd"]).to_dict()
+    pairs = zip(late["pledge_id"], late["amount"], strict=True)
+    usd = sum(float(a) / per_usd.get(p, 1.0) for p, a in pairs)
+    donors = plan.pledges.loc[plan.pledges["pledge_id"].isin(late["pledge_id"]), "donor"].nunique()
+    noun = "instalment" if len(late) == 1 else "instalments"
+    return f"{len(late)} {noun} overdue (USD {terminal.usd(usd)}, {donors} donor(s))"

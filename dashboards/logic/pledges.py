@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from appeal.importer import ImportFailed, ImportReport, read_pledges
-from models.plan import PLEDGE_COLUMNS, STATUSES, Plan
+from appeal.formats import ReadOptions
+from appeal.importer import ImportFailed, ImportReport, read_pledge_file
+from models.plan import INSTALMENT_COLUMNS, PLEDGE_COLUMNS, STATUSES, Plan
 
 if TYPE_CHECKING:
     from appeal.register import Register
 
-ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xml")
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "reason"]
 # The register's pledge columns, less the confidential flag and source sheet, which the grid
 # does not show.
@@ -77,6 +78,10 @@ class UploadCheck:
     report: ImportReport
     fatal: bool  # the file could not be read at all: nothing can be stored
     warnings: list[str] = field(default_factory=list)
+    instalments: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=INSTALMENT_COLUMNS)
+    )
+    fmt: str = "contract"
 
     @property
     def valid_rows(self) -> int:
@@ -91,16 +96,22 @@ class UploadCheck:
         return not self.fatal and self.valid_rows > 0
 
 
-def check_upload(data: bytes, filename: str, plan: Plan) -> UploadCheck:
-    """Validate a pledge file against the stored plan's programmes and exchange rates.
+def check_upload(data: bytes, filename: str, plan: Plan, fmt: str = "contract") -> UploadCheck:
+    """Validate a pledge file (in layout ``fmt``: contract, fts, iati) against the stored
+    plan's programmes and exchange rates.
 
     Invalid rows are collected (never raised); a file that cannot be read at all gives
     ``fatal=True`` with the reason in the report.
     """
     name = os.path.basename(filename)
     try:
-        pledges, tranches, report = read_pledges(
-            data, filename=name, programmes=plan.programmes, fx=plan.fx, skip_invalid=True
+        got = read_pledge_file(
+            data,
+            filename=name,
+            programmes=plan.programmes,
+            fx=plan.fx,
+            skip_invalid=True,
+            options=ReadOptions(format=fmt),
         )
     except ImportFailed as exc:
         return UploadCheck(
@@ -109,15 +120,42 @@ def check_upload(data: bytes, filename: str, plan: Plan) -> UploadCheck:
             tranches=pd.DataFrame(),
             report=exc.report,
             fatal=True,
+            fmt=fmt,
         )
     return UploadCheck(
         filename=name,
-        pledges=pledges,
-        tranches=tranches,
-        report=report,
+        pledges=got.pledges,
+        tranches=got.tranches,
+        report=got.report,
         fatal=False,
-        warnings=[str(w) for w in report.warnings],
+        warnings=[str(w) for w in got.report.warnings],
+        instalments=got.instalments,
+        fmt=fmt,
     )
+
+
+def rejected_workbook(check: UploadCheck) -> bytes:
+    """The rejected rows of a check as a workbook with a reason column."""
+    from appeal.rejected import rejected_rows_xlsx
+
+    return rejected_rows_xlsx(check.report)
+
+
+def add_rate(register: Register, currency: str, units_per_usd: Any) -> str:
+    """Store one missing exchange rate from the upload report; a sentence for the page.
+    Raises :class:`UploadError` for a rate that is not a positive number."""
+    from appeal.register import RegisterError
+
+    currency = str(currency).strip().upper()
+    try:
+        value = float(units_per_usd)
+    except (TypeError, ValueError):
+        raise UploadError(f"the rate for {currency} must be a number of units per USD") from None
+    try:
+        register.set_fx_rate(currency, value)
+    except RegisterError as exc:
+        raise UploadError(f"{currency}: {exc}") from None
+    return f"Stored the rate {currency} {value:g} per USD."
 
 
 def error_frame(report: ImportReport) -> pd.DataFrame:
@@ -175,7 +213,12 @@ def store_checked(register: Register, check: UploadCheck, data: bytes) -> str:
     if not check.can_store:
         raise UploadError(f"{check.filename}: no valid pledge rows to store")
     entry = register.import_pledges(
-        check.pledges, check.tranches, check.report, check.filename, content=data
+        check.pledges,
+        check.tranches,
+        check.report,
+        check.filename,
+        content=data,
+        instalments=check.instalments,
     )
     text = (
         f"Stored {check.valid_rows} pledge rows from {check.filename} "

@@ -3,6 +3,7 @@ changed since the last saved scenario."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -116,6 +117,11 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
                     html.Span(
                         f" · scenario “{ctx.scenario.name}” · {solver_text(run)}",
                         className="text-muted small",
+                    ),
+                    html.Div(
+                        logic.overdue_text(ctx.plan, dt.date.today()),
+                        id="overview-overdue",
+                        className="small text-danger",
                     ),
                 ],
                 className="mb-3",

@@ -29,6 +29,28 @@ from models.plan import EARMARKING, STATUSES
 dash.register_page(
     __name__, path="/pledges", name="Pledges", title="Pledges · Appeal planner", order=1
 )
+
+# The upload's layout choice, the rejected-rows download and the missing-rate form (issue 12;
+# their ids live here until the ids module takes them).
+UPLOAD_FORMAT = "upload-format"
+UPLOAD_REVIEW_TOKEN = "upload-review-token"
+REJECTED_BUTTON = "upload-rejected-button"
+REJECTED_DOWNLOAD = "upload-rejected-download"
+RATE_CURRENCY = "upload-rate-currency"
+RATE_VALUE = "upload-rate-value"
+RATE_BUTTON = "upload-rate-button"
+RATE_MESSAGE = "upload-rate-message"
+RATE_CARD = "upload-rate-card"
+_HIDDEN: dict[str, str] = {"display": "none"}
+_SHOWN: dict[str, str] = {}
+#: Who may add an exchange rate from the upload report. The app has no roles yet: with the
+#: accounts of issue 10 the callback checks this role on the server.
+RATE_ROLE = "analyst"
+FORMAT_OPTIONS = [
+    {"label": "Planner template (xlsx / csv)", "value": "contract"},
+    {"label": "FTS download (HDX incoming funding)", "value": "fts"},
+    {"label": "IATI activity file (XML)", "value": "iati"},
+]
 log = logging.getLogger(__name__)
 
 
@@ -99,7 +121,7 @@ def layout(**_: Any) -> Any:
                 ]
             ),
             max_size=limit,
-            accept=".xlsx,.xlsm,.csv",
+            accept=".xlsx,.xlsm,.csv,.xml",
             multiple=False,
             className="upload-zone",
             className_active="upload-zone upload-zone-active",
@@ -115,6 +137,18 @@ def layout(**_: Any) -> Any:
                 "Every row is checked against the plan's budget lines and exchange rates. "
                 "Nothing is stored until you confirm.",
                 className="small text-muted",
+            ),
+            html.Div(
+                [
+                    html.Label("The file is", htmlFor=UPLOAD_FORMAT, className="small"),
+                    dcc.Dropdown(
+                        id=UPLOAD_FORMAT,
+                        options=FORMAT_OPTIONS,
+                        value="contract",
+                        clearable=False,
+                        className="mb-2",
+                    ),
+                ]
             ),
             upload,
             dbc.Alert(
@@ -159,8 +193,20 @@ def layout(**_: Any) -> Any:
                 disabled=True,
                 className="mt-2",
             ),
+            dbc.Button(
+                "Download the rejected rows (xlsx, with a reason column)",
+                id=REJECTED_BUTTON,
+                color="secondary",
+                outline=True,
+                size="sm",
+                className="mt-2 ms-2",
+                style=_HIDDEN,
+            ),
+            _rate_form(),
             html.Div(id=ids.UPLOAD_RESULT, className="mt-3"),
             dcc.Store(id=ids.UPLOAD_TOKEN),
+            dcc.Store(id=UPLOAD_REVIEW_TOKEN),
+            dcc.Download(id=REJECTED_DOWNLOAD),
         ],
     )
     grid = dag.AgGrid(
@@ -220,23 +266,48 @@ def layout(**_: Any) -> Any:
     Output(ids.UPLOAD_RESULT, "children"),
     Output(ids.UPLOAD_TOKEN, "data"),
     Output(ids.PLEDGE_UPLOAD, "contents"),
+    Output(UPLOAD_REVIEW_TOKEN, "data"),
+    Output(REJECTED_BUTTON, "style"),
+    Output(RATE_CARD, "style"),
+    Output(RATE_CURRENCY, "options"),
+    Output(RATE_CURRENCY, "value"),
     Input(ids.PLEDGE_UPLOAD, "contents"),
     State(ids.PLEDGE_UPLOAD, "filename"),
+    State(UPLOAD_FORMAT, "value"),
     prevent_initial_call=True,
 )
-def check(contents: str | None, filename: str | None) -> tuple[Any, ...]:
+def check(contents: str | None, filename: str | None, fmt: str | None) -> tuple[Any, ...]:
     """Validate the upload and list every rejected row; store nothing, keep the checked rows
     on the server and give the browser their token (and drop its copy of the file)."""
     if contents is None:
         raise PreventUpdate  # the browser's copy was just cleared below
-    label = "Confirm and store"
     config = get_config()
     try:
         data = logic.decode_upload(contents, filename, config.upload_limit_bytes)
         plan = load_plan(config)
     except (logic.UploadError, NoPlan) as exc:
-        return error_alert(str(exc), title="File refused"), True, label, None, None, None
-    result = logic.check_upload(data, filename or "upload", plan)
+        refused = error_alert(str(exc), title="File refused")
+        hidden: tuple[Any, ...] = (_HIDDEN, _HIDDEN, [], None)
+        return (refused, True, "Confirm and store", None, None, None, None, *hidden)
+    panel, disabled, label, store, review, *visible = _report(
+        data, filename or "upload", fmt or "contract", plan
+    )
+    return (panel, disabled, label, None, store, None, review, *visible)
+
+
+def _report(data: bytes, filename: str, fmt: str, plan: Any) -> tuple[Any, ...]:
+    """Check an upload and keep it on the server: (check panel, confirm disabled, confirm
+    label, token to store it — None when nothing can be — and the token it is kept under)."""
+    result = logic.check_upload(data, filename, plan, fmt)
+    token = uploads.keep(
+        get_config(),
+        who=uploads.owner(),
+        filename=result.filename,
+        data=data,
+        check=result,
+        reference=logic.reference_digest(plan),
+    )
+    label = "Confirm and store"
     colour, sentence = logic.check_message(result)
     errors = logic.error_frame(result.report)
     parts: list[Any] = [dbc.Alert(sentence, color=colour, id=ids.UPLOAD_SUMMARY)]
@@ -248,6 +319,7 @@ def check(contents: str | None, filename: str | None) -> tuple[Any, ...]:
                 style={"maxHeight": "360px", "overflowY": "auto"},
             )
         )
+    missing = result.report.missing_rates()
     if result.warnings:
         parts.append(
             dbc.Alert(
@@ -256,22 +328,102 @@ def check(contents: str | None, filename: str | None) -> tuple[Any, ...]:
                 className="mt-3 small",
             )
         )
-    token = None
-    if result.can_store:
-        token = uploads.keep(
-            config,
-            who=uploads.owner(),
-            filename=result.filename,
-            data=data,
-            check=result,
-            reference=logic.reference_digest(plan),
-        )
     valid = f"{result.valid_rows} valid row" + ("s" if result.valid_rows != 1 else "")
     if result.can_store and result.rejected_rows:
         label = f"Store {valid}, skip {result.rejected_rows} rejected"
     elif result.can_store:
         label = f"Confirm and store {valid}"
-    return html.Div(parts), not result.can_store, label, None, token, None
+    store = token if result.can_store else None
+    return (
+        html.Div(parts),
+        not result.can_store,
+        label,
+        store,
+        token,
+        _SHOWN if len(errors) else _HIDDEN,
+        _SHOWN if missing else _HIDDEN,
+        [{"label": c, "value": c} for c in missing],
+        missing[0] if missing else None,
+    )
+
+
+def _rate_form() -> Any:
+    """Add a missing exchange rate from the report (analysts), then the file is checked again
+    (shown when the check found currencies without a rate)."""
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(
+                    "No exchange rate for a currency of the file: add it here (units per USD, "
+                    "the UN operational rate) and the file is checked again.",
+                    className="small mb-2",
+                ),
+                dbc.InputGroup(
+                    [
+                        dbc.Select(id=RATE_CURRENCY, options=[]),
+                        dbc.Input(id=RATE_VALUE, type="number", min=0, placeholder="units per USD"),
+                        dbc.Button("Add rate", id=RATE_BUTTON, color="primary"),
+                    ],
+                    size="sm",
+                ),
+                html.Div(id=RATE_MESSAGE, className="small mt-2"),
+            ]
+        ),
+        id=RATE_CARD,
+        className="mt-3",
+        style=_HIDDEN,
+    )
+
+
+@callback(
+    Output(REJECTED_DOWNLOAD, "data"),
+    Input(REJECTED_BUTTON, "n_clicks"),
+    State(UPLOAD_REVIEW_TOKEN, "data"),
+    prevent_initial_call=True,
+)
+def download_rejected(n: int | None, token: str | None) -> Any:
+    """The rejected rows of the checked upload, from the server's copy of the check."""
+    if not n:
+        return no_update
+    try:
+        kept = uploads.take(get_config(), token, who=uploads.owner())
+    except uploads.UploadExpired:
+        return no_update
+    stem = kept.filename.rsplit(".", 1)[0] or "upload"
+    return dcc.send_bytes(logic.rejected_workbook(kept.check), f"{stem}_rejected.xlsx")
+
+
+@callback(
+    Output(ids.UPLOAD_CHECK, "children", allow_duplicate=True),
+    Output(ids.UPLOAD_CONFIRM, "disabled", allow_duplicate=True),
+    Output(ids.UPLOAD_CONFIRM, "children", allow_duplicate=True),
+    Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
+    Output(RATE_CARD, "style", allow_duplicate=True),
+    Output(RATE_CURRENCY, "options", allow_duplicate=True),
+    Output(RATE_CURRENCY, "value", allow_duplicate=True),
+    Input(RATE_BUTTON, "n_clicks"),
+    State(RATE_CURRENCY, "value"),
+    State(RATE_VALUE, "value"),
+    State(UPLOAD_REVIEW_TOKEN, "data"),
+    prevent_initial_call=True,
+)
+def add_rate(n: int | None, currency: str | None, value: Any, token: str | None) -> tuple[Any, ...]:
+    """Store the missing rate (role :data:`RATE_ROLE`) and check the kept upload again."""
+    if not n or not currency:
+        return (no_update,) * 7
+    config = get_config()
+    try:
+        kept = uploads.take(config, token, who=uploads.owner())
+        message = logic.add_rate(open_register(config), currency, value)
+        plan = load_plan(config)
+    except (uploads.UploadExpired, logic.UploadError, NoPlan) as exc:
+        refused = error_alert(str(exc), title="The rate was not stored")
+        return refused, True, no_update, None, no_update, no_update, no_update
+    panel, disabled, label, new_token, _, _, card, options, chosen = _report(
+        kept.data, kept.filename, getattr(kept.check, "fmt", "contract"), plan
+    )
+    note = dbc.Alert(message, color="success", className="small")
+    return html.Div([note, panel]), disabled, label, new_token, card, options, chosen
 
 
 @callback(

@@ -15,6 +15,7 @@ importer reads:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +24,7 @@ import pandas as pd
 
 from models import contract
 from models.money import is_even_spread as _even_spread
+from models.money import overdue
 from models.plan import Plan
 
 # The sheet's columns: the pledge layout of the table contract, under readable labels.
@@ -90,7 +92,27 @@ def pledge_table(plan: Plan, aliases: Mapping[str, str]) -> pd.DataFrame:
                 explicit_years.add(year)
         rows.append(row)
     columns = list(BASE_COLUMNS) + [_PER_YEAR.column_label(y) for y in sorted(explicit_years)]
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    if len(plan.instalments):
+        table[OVERDUE.label] = (
+            overdue_amounts(plan, dt.date.today())
+            .reindex(plan.pledges["pledge_id"].astype(str), fill_value=0.0)
+            .to_numpy()
+        )
+    return table
+
+
+#: The column a plan with instalments adds: what is overdue today (read back: ignored).
+OVERDUE = contract.PLEDGES.column("overdue")
+WIDTHS[OVERDUE.label] = OVERDUE.width
+STYLE[OVERDUE.label] = "num"
+
+
+def overdue_amounts(plan: Plan, today: dt.date) -> pd.Series:
+    """Per pledge_id, the amount of its instalments overdue on ``today`` (pledge currency)."""
+    flags = overdue(plan.instalments, plan.pledges, today)
+    late = plan.instalments.loc[flags]
+    return late.groupby(late["pledge_id"].astype(str))["amount"].sum()
 
 
 def column_width(name: str) -> float:
