@@ -42,7 +42,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from appeal import spreadsheet as ss
 from appeal.atomic import check_target as _check_target
 from appeal.atomic import write_atomically
-from appeal.pipeline import PlanRun
+from models.analytics import PlanRun
 from models.asks import (
     DonorProfile,
     line_gaps,

@@ -27,12 +27,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from appeal import pipeline
+from appeal import service
 from appeal.asks import donor_profiles, write_asks
 from appeal.document import write_document
 from appeal.importer import load_sample_plan, sample_paths
-from appeal.pipeline import PlanRun
 from benchmarks._results import write_results
+from models.analytics import PlanRun
 
 TARGET_SECONDS = 10.0
 RESULTS = Path(__file__).resolve().parent / "results" / "document.json"
@@ -41,8 +41,8 @@ AS_AT = dt.date(2027, 1, 15)
 
 def sample_run() -> PlanRun:
     plan, report = load_sample_plan()
-    scenario = pipeline.load_scenario(sample_paths()["scenarios"][0])
-    return pipeline.run(plan, scenario, report.to_dict())
+    scenario = service.load_scenario(sample_paths()["scenarios"][0])
+    return service.solve(plan, scenario, report.to_dict())
 
 
 def timed(write: Callable[[Path], Path], suffix: str, repeat: int) -> dict[str, Any]:

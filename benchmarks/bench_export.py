@@ -3,7 +3,7 @@
 For each synthetic plan size (:data:`models.synthetic.SIZES`) the script allocates the plan
 twice and times :func:`appeal.workbook.write_appeal_workbook` on both:
 
-``engine``  the allocation :func:`appeal.pipeline.run` gives (whatever engine is installed);
+``engine``  the allocation :func:`appeal.service.solve` gives (whatever engine is installed);
 ``dense``   a deliberately large allocation: every tranche spread over up to 12 eligible
             line-years (capped at their need), so the Allocation plan sheet holds tens of
             thousands of rows at L size — the worst case the export must handle.
@@ -35,10 +35,10 @@ from typing import Any
 import openpyxl
 import pandas as pd
 
-from appeal import pipeline
-from appeal.pipeline import PlanRun
+from appeal import service
 from appeal.workbook import write_appeal_workbook
 from benchmarks._results import write_results
+from models.analytics import PlanRun
 from models.eligibility import EligibilityIndex
 from models.plan import FIRM_STATUSES, Plan
 from models.result import AllocationResult, SolverInfo
@@ -131,7 +131,7 @@ def bench(sizes: list[str], repeat: int) -> list[dict[str, Any]]:
     for size in sizes:
         n_donors, n_pledges, n_lines, n_years = SIZES[size]
         plan = synthetic_plan(n_donors, n_pledges, n_lines, n_years, seed=1)
-        engine_run = pipeline.run(plan, Scenario())
+        engine_run = service.solve(plan, Scenario())
         dense_run = PlanRun(plan, Scenario(), dense_result(plan), {})
         for case, run in (("engine", engine_run), ("dense", dense_run)):
             figures = time_export(run, repeat)

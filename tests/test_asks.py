@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appeal import cli, pipeline
+from appeal import cli, service
 from appeal.asks import (
     AsksError,
     asks_for,
@@ -31,7 +31,7 @@ from appeal.asks import (
     write_asks,
 )
 from appeal.document.brief import brief_section
-from appeal.pipeline import PlanRun
+from models.analytics import PlanRun
 from models.asks import ASK_COLUMNS, prospect_profile, round_ask
 from models.line_value import BLOCK_USD
 from models.plan import Plan, make_plan
@@ -103,7 +103,7 @@ def hand_plan(extra: list[dict[str, object]] | None = None) -> Plan:
 
 @pytest.fixture(scope="module")
 def run() -> PlanRun:
-    return pipeline.run(hand_plan(), Scenario.from_dict(NO_TARGETS))
+    return service.solve(hand_plan(), Scenario.from_dict(NO_TARGETS))
 
 
 def test_a_gender_only_donor_is_offered_gender_gaps_by_marginal_value(run: PlanRun) -> None:
@@ -129,7 +129,7 @@ def test_the_marginal_value_is_what_a_real_pledge_buys(run: PlanRun) -> None:
     the value per dollar the asks ranked G3 by."""
     values = line_values(run).set_index("line_id")["value_per_usd"]
     pledge = {"donor": "Probe", "amount": BLOCK_USD, "earmarking": "earmarked", "earmark_to": "G3"}
-    more = pipeline.run(hand_plan([pledge]), Scenario.from_dict(NO_TARGETS))
+    more = service.solve(hand_plan([pledge]), Scenario.from_dict(NO_TARGETS))
     gained = (more.result.solver.objective - run.result.solver.objective) / BLOCK_USD
     assert gained == pytest.approx(values["G3"], rel=1e-6)
     assert values["N1"] == pytest.approx(8.0) and values["G2"] == pytest.approx(2.0)
@@ -137,7 +137,7 @@ def test_the_marginal_value_is_what_a_real_pledge_buys(run: PlanRun) -> None:
 
 def test_a_donor_of_flexible_money_could_fund_any_gap(run: PlanRun) -> None:
     plan = hand_plan([{"donor": "Core", "amount": 200_000.0}])
-    flexible = pipeline.run(plan, Scenario.from_dict(NO_TARGETS))
+    flexible = service.solve(plan, Scenario.from_dict(NO_TARGETS))
     asks = asks_for(flexible, find_donor(donor_profiles(flexible), "Core"))
     assert set(asks["line_id"]) == {"G1", "G2", "G3", "N1"}
     assert asks["value_per_usd"].is_monotonic_decreasing

@@ -20,12 +20,12 @@ import docx
 import pypdf
 import pytest
 
-from appeal import cli, pipeline
+from appeal import cli, service
 from appeal.document import SECTION_TITLES, appeal_document, render, write_document
 from appeal.document.docx import render_docx
 from appeal.importer import load_sample_plan
-from appeal.pipeline import PlanRun
 from appeal.register import Register
+from models.analytics import PlanRun
 from models.scenario import Scenario
 from tests.test_workbook import SECRET, example_run, sample_args
 
@@ -153,7 +153,7 @@ def test_a_saved_scenario_from_the_register_is_not_a_draft(tmp_path: Path) -> No
 
 def test_both_files_carry_the_same_figures(written: dict[str, Any]) -> None:
     plan, report = load_sample_plan()
-    run = pipeline.run(plan, Scenario(), report.to_dict())
+    run = service.solve(plan, Scenario(), report.to_dict())
     doc = appeal_document(run, as_at=dt.date(2027, 1, 15))
     figures = [b for s in doc.sections for b in s.blocks if type(b).__name__ == "Figure"]
     assert len(figures) >= 4

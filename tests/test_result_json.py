@@ -8,9 +8,9 @@ import json
 
 import pandas as pd
 
-from appeal.pipeline import PlanRun
 from appeal.report import RESULT_KEYS, result_json
 from models.allocation import allocate
+from models.analytics import PlanRun
 from models.plan import Plan
 from models.scenario import Scenario
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appeal.pipeline import load_scenario
+from appeal.service import load_scenario
 from models.plan import STATUSES
 from models.scenario import CRITERIA, Scenario, ScenarioError, Targets, Weights, field_spec
 

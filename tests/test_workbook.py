@@ -21,9 +21,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from appeal import cli, pipeline
+from appeal import cli, service
 from appeal.importer import load_sample_plan, read_pledges, sample_paths
-from appeal.pipeline import PlanRun
 from appeal.register import Register
 from appeal.report import result_json
 from appeal.workbook import (
@@ -34,6 +33,7 @@ from appeal.workbook import (
     sheets,
     write_appeal_workbook,
 )
+from models.analytics import PlanRun
 from models.eligibility import EligibilityIndex
 from models.plan import FIRM_STATUSES, Plan, make_plan
 from models.result import AllocationResult, SolverInfo
@@ -781,7 +781,7 @@ def test_a_plan_without_pledges_still_gives_a_workbook(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def sample_run() -> PlanRun:
     plan, report = load_sample_plan()
-    return pipeline.run(plan, Scenario(), report.to_dict())
+    return service.solve(plan, Scenario(), report.to_dict())
 
 
 def test_sample_plan_workbook(sample_run: PlanRun, tmp_path: Path) -> None:

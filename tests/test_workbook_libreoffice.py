@@ -31,10 +31,10 @@ import pypdf
 import pytest
 from PIL import ImageFont
 
-from appeal import pipeline
+from appeal import service
 from appeal.importer import load_sample_plan
-from appeal.pipeline import PlanRun
 from appeal.workbook import write_appeal_workbook
+from models.analytics import PlanRun
 from models.plan import make_plan
 from models.result import REASONS, UNALLOCATED_REASONS
 from models.scenario import Scenario
@@ -85,7 +85,7 @@ def sample_run() -> PlanRun:
     """The sample appeal with its (illustrative) narratives, so the Programmes sheet has
     long wrapped text to print."""
     plan, report = load_sample_plan()
-    return pipeline.run(plan, Scenario(), report.to_dict())
+    return service.solve(plan, Scenario(), report.to_dict())
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The narrative appeal document: PDF to send, Word (.docx) to edit — the same content in both.
 
-:func:`write_document` turns one :class:`appeal.pipeline.PlanRun` into ``appeal.pdf`` or
+:func:`write_document` turns one :class:`models.analytics.PlanRun` into ``appeal.pdf`` or
 ``appeal.docx`` (by the file's suffix). The package, read top to bottom:
 
 content     the document's content, built once from the run: sections, tables, figures
@@ -39,7 +39,7 @@ from appeal.document.content import SECTION_TITLES, appeal_document
 
 if TYPE_CHECKING:
     from appeal.document.blocks import Document
-    from appeal.pipeline import PlanRun
+    from models.analytics import PlanRun
 
 __all__ = [
     "FORMATS",

@@ -33,8 +33,8 @@ from models.labels import label
 from models.privacy import donor_aliases, name_scrubber
 
 if TYPE_CHECKING:
-    from appeal.pipeline import PlanRun
     from appeal.workbook.layout import Sheet
+    from models.analytics import PlanRun
 
 __all__ = ["TOP_ASKS", "VALUE_NOTE", "brief_document", "brief_rows", "brief_section"]
 

@@ -1,6 +1,6 @@
 """The appeal document's content, built once from a run: every section, table and figure.
 
-:func:`appeal_document` reads one :class:`appeal.pipeline.PlanRun` through the workbook's book
+:func:`appeal_document` reads one :class:`models.analytics.PlanRun` through the workbook's book
 model (:func:`appeal.workbook.model.book_model`, so the document, the workbook and the JSON
 show the same figures, computed in one place) and returns a :class:`~appeal.document.blocks.
 Document`:
@@ -61,7 +61,7 @@ from models.narrative import Narrative
 from models.plan import CATEGORIES, split_list
 
 if TYPE_CHECKING:
-    from appeal.pipeline import PlanRun
+    from models.analytics import PlanRun
 
 __all__ = ["SECTION_TITLES", "appeal_document", "long_date", "usd"]
 

@@ -1,6 +1,6 @@
 """The multiyear appeal workbook: the document that goes to member states and donors.
 
-:func:`write_appeal_workbook` turns one :class:`appeal.pipeline.PlanRun` into an ``.xlsx``
+:func:`write_appeal_workbook` turns one :class:`models.analytics.PlanRun` into an ``.xlsx``
 workbook (openpyxl) with these sheets (one module each in :mod:`appeal.workbook.sheets`):
 
 Summary                   title, horizon, requirement / funded / gap / coverage by year,

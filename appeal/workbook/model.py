@@ -1,8 +1,8 @@
 """The book model: everything the appeal workbook's sheets show, computed once and typed.
 
-:func:`book_model` reads one :class:`appeal.pipeline.PlanRun` (and, when given, the
-:class:`models.analytics.Analysis` of the same run, whose donor-base figures and breakdowns are
-then used as they are) and returns a :class:`BookModel`. The sheets read only the model, so
+:func:`book_model` reads one :class:`models.analytics.PlanRun` (and, when given, the same
+run with its analytics already computed, whose donor-base figures and breakdowns are then used
+as they are) and returns a :class:`BookModel`. The sheets read only the model, so
 what they show and where it comes from are in one place; the privacy rule (confidential donors
 as "Anonymous donor N", names scrubbed from any text) is applied here too.
 """
@@ -26,8 +26,7 @@ from models.result import AllocationResult
 from models.scenario import Scenario
 
 if TYPE_CHECKING:
-    from appeal.pipeline import PlanRun
-    from models.analytics import Analysis
+    from models.analytics import PlanRun
 
 __all__ = ["SOFTWARE", "BookModel", "book_model"]
 
@@ -82,7 +81,7 @@ class BookModel:
 def book_model(
     run: PlanRun,
     *,
-    analysis: Analysis | None = None,
+    analysis: PlanRun | None = None,
     reveal: bool = False,
     hxl: bool = False,
     draft: tuple[str, ...] = (),
@@ -129,7 +128,7 @@ def _software_version() -> str:
         return "unknown (not installed)"
 
 
-def _breakdown(run: PlanRun, analysis: Analysis | None, by: str) -> pd.DataFrame:
+def _breakdown(run: PlanRun, analysis: PlanRun | None, by: str) -> pd.DataFrame:
     """A :func:`models.gaps.breakdown` (the analysis' own copy when one was passed in)."""
     if analysis is not None and isinstance(analysis.breakdowns.get(by), pd.DataFrame):
         return analysis.breakdowns[by]

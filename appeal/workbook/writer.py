@@ -25,8 +25,7 @@ from appeal.workbook.xlsx_safety import safe_sheet_name
 if TYPE_CHECKING:
     import pandas as pd
 
-    from appeal.pipeline import PlanRun
-    from models.analytics import Analysis
+    from models.analytics import PlanRun
 
 __all__ = ["WorkbookError", "check_target", "write_appeal_workbook"]
 
@@ -49,15 +48,15 @@ def write_appeal_workbook(
     *,
     reveal_confidential: bool = False,
     hxl: bool = False,
-    analysis: Analysis | None = None,
+    analysis: PlanRun | None = None,
     draft: tuple[str, ...] | list[str] = (),
     notes: pd.DataFrame | None = None,
 ) -> Path:
     """Write the multiyear appeal workbook for ``run`` to ``path`` and return the path.
 
     ``reveal_confidential`` shows confidential donors' names (internal use only); ``hxl`` adds
-    an HXL hashtag row under every table header; ``analysis`` (a
-    :class:`models.analytics.Analysis` of the same run) supplies precomputed donor-base
+    an HXL hashtag row under every table header; ``analysis`` (the same
+    run with its analytics computed, :func:`models.analytics.analyse`) supplies precomputed donor-base
     figures and breakdowns; ``draft`` lists the settings of an unsaved scenario that differ
     from its saved version (the Summary then says "draft — unsaved changes" and lists them);
     ``notes`` are the working group's notes (the Notes sheet). The file appears complete or
