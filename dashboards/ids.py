@@ -13,6 +13,9 @@ from __future__ import annotations
 
 # -- the shell around every page -------------------------------------------------------------
 GLOBAL_ALERT = "global-alert"
+# The address bar (its query string holds the filters every page shares).
+URL = "url"
+FILTER_CLEAR = "filter-clear"
 NAVBAR_TOGGLER = "navbar-toggler"
 NAVBAR_COLLAPSE = "navbar-collapse"
 # The scenario this browser tab is editing (a dcc.Store each page carries; aliases only).
@@ -107,3 +110,19 @@ APPEAL_ASKS = "appeal-asks"
 def editor(name: str) -> str:
     """The id of the Scenarios editor's control ``name`` (e.g. ``"tier-1"`` -> ``sc-tier-1``)."""
     return EDITOR_PREFIX + name
+
+
+def download(grid_id: str, part: str) -> str:
+    """The id of a grid's download control: ``part`` is "csv", "xlsx" or "file" (the
+    dcc.Download)."""
+    return f"{grid_id}-download-{part}"
+
+
+def nav(path: str) -> str:
+    """The id of the navbar link to ``path``."""
+    return "nav-" + (path.strip("/").replace("/", "-") or "home")
+
+
+def filter(key: str) -> str:  # noqa: A001 - the filter bar's control of filter ``key``
+    """The id of the shared filter bar's control for filter ``key`` (see logic/filters.py)."""
+    return "filter-" + key.replace("_", "-")
