@@ -112,8 +112,19 @@ def serving(checkout: Path, db: Path, cache: Path, log: Path) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONUNBUFFERED": "1"}
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "appeal", "--db", str(db), "serve", "--demo"]
-            + ["--port", str(port), "--cache-dir", str(cache)],
+            [
+                sys.executable,
+                "-m",
+                "appeal",
+                "--db",
+                str(db),
+                "serve",
+                "--demo",
+                "--port",
+                str(port),
+                "--cache-dir",
+                str(cache),
+            ],  # fmt: skip
             cwd=checkout,
             env=env,
             stdout=out,
@@ -345,6 +356,10 @@ def step_download(page: Page, rec: Recorder, i: int) -> Sample:
     return sample
 
 
+def first_visit(page: Page, rec: Recorder) -> Sample:
+    return timed(page, rec, lambda: page.goto("/"), lambda: visible(page, PAGES[0].ready))
+
+
 # -- a whole measurement of one checkout --------------------------------------------------------
 def _summary(samples: list[Sample], target: float) -> dict[str, Any]:
     secs = [s.seconds for s in samples]
@@ -374,9 +389,7 @@ def measure(checkout: Path, repeat: int, browser: Browser) -> dict[str, Any]:
             page.set_default_timeout(WAIT_MS)
             rec = Recorder()
             rec.attach(page)
-            first.append(
-                timed(page, rec, lambda: page.goto("/"), lambda: visible(page, PAGES[0].ready))
-            )
+            first.append(first_visit(page, rec))
             context.close()
     results["first_load"] = _summary(first, FIRST_LOAD_TARGET_S)
 

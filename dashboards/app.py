@@ -33,9 +33,9 @@ import dash
 import dash_bootstrap_components as dbc
 import diskcache
 import flask
-from dash import Dash, DiskcacheManager, html, set_props
+from dash import Dash, DiskcacheManager, dcc, html, set_props
 
-from dashboards import figures, ids
+from dashboards import downloads, figures, ids
 from dashboards.logic import filters
 from dashboards.state import AppConfig, get_config, load_plan
 
@@ -72,11 +72,11 @@ INDEX = """<!DOCTYPE html>
     </head>
     <body>
         {%app_entry%}
-        <footer>
+        <div>
             {%config%}
             {%scripts%}
             {%renderer%}
-        </footer>
+        </div>
     </body>
 </html>"""
 
@@ -108,8 +108,14 @@ def navbar() -> Any:
                     href="/",
                     className="d-flex align-items-center text-decoration-none",
                 ),
-                dbc.NavbarToggler(
-                    id=ids.NAVBAR_TOGGLER, n_clicks=0, **{"aria-label": "Menu"}
+                # Bootstrap's toggler takes no label: a plain button with the same look does.
+                html.Button(
+                    html.Span(className="navbar-toggler-icon"),
+                    id=ids.NAVBAR_TOGGLER,
+                    n_clicks=0,
+                    className="navbar-toggler",
+                    type="button",
+                    **{"aria-label": "Menu", "aria-controls": ids.NAVBAR_COLLAPSE},  # type: ignore[arg-type]
                 ),
                 dbc.Collapse(
                     dbc.Nav(links, className="ms-auto", navbar=True),
@@ -235,6 +241,16 @@ def create_app(config: AppConfig) -> Dash:
         on_error=_on_error,
     )
     app.index_string = INDEX
+
+    @server.before_request
+    def _validation_layout() -> None:
+        """Grids drawn by callbacks (with their download buttons) are not in any page's
+        layout: add them to the validation layout Dash has just built from the pages."""
+        layout = app.validation_layout
+        if layout is not None and not getattr(layout, "dynamic_parts_added", False):
+            whole = html.Div([layout, html.Div(downloads.validation_components())])
+            whole.dynamic_parts_added = True  # type: ignore[attr-defined]
+            app.validation_layout = whole
     app.layout = shell
     figures.warm_up()
     _shell_callbacks(app)
@@ -256,11 +272,12 @@ def _shell_callbacks(app: Dash) -> None:
     filter_ids = [ids.filter(f.key) for f in filters.FIELDS]
 
     @app.callback(
-        dash.Output(ids.URL, "search"),
-        [dash.Output(i, "value") for i in filter_ids],
-        dash.Input(ids.URL, "search"),
-        dash.Input(ids.FILTER_CLEAR, "n_clicks"),
-        [dash.Input(i, "value") for i in filter_ids],
+        [dash.Output(ids.URL, "search"), *(dash.Output(i, "value") for i in filter_ids)],
+        [
+            dash.Input(ids.URL, "search"),
+            dash.Input(ids.FILTER_CLEAR, "n_clicks"),
+            *(dash.Input(i, "value") for i in filter_ids),
+        ],
     )
     def _sync_filters(search: str | None, _clear: int | None, *values: Any) -> Any:
         """Address -> filter bar when the address changes (a link opened, a page visited);
@@ -268,12 +285,16 @@ def _shell_callbacks(app: Dash) -> None:
         trigger = dash.ctx.triggered_id
         if trigger is None or trigger == ids.URL:
             parsed = filters.parse(search)
-            return dash.no_update, [parsed.get(f.key) for f in filters.FIELDS]
+            return [dash.no_update, *(parsed.get(f.key) for f in filters.FIELDS)]
         chosen = {} if trigger == ids.FILTER_CLEAR else dict(zip(filters.KEYS, values, strict=True))
         new = filters.query(chosen, search)
         if new == (search or ""):
             return dash.no_update, [dash.no_update] * len(filter_ids)
-        clear = [None] * len(filter_ids) if trigger == ids.FILTER_CLEAR else [dash.no_update] * len(filter_ids)
+        clear = (
+            [None] * len(filter_ids)
+            if trigger == ids.FILTER_CLEAR
+            else [dash.no_update] * len(filter_ids)
+        )
         return new, clear
 
     @app.callback(

@@ -22,6 +22,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboards import ids
+from dashboards.logic import filters
 
 
 def usd(value: float | int | None, *, precise: bool = False) -> str:
@@ -173,6 +174,24 @@ def working_store() -> Any:
     return dcc.Store(id=ids.WORKING_SCENARIO, storage_type="session")
 
 
+def filter_note(chosen: dict[str, str], shown: Any, whole: Any) -> Any:
+    """A line saying which filters narrow the page (nothing when none does)."""
+    if not filters.active(chosen):
+        return None
+    lines, all_lines = len(shown.programmes), len(whole.programmes)
+    donors, all_donors = shown.pledges["donor"].nunique(), whole.pledges["donor"].nunique()
+    return dbc.Alert(
+        [
+            html.Strong("Filtered: "),
+            filters.describe(chosen),
+            f" — {lines} of {all_lines} budget lines, {donors} of {all_donors} donors shown.",
+        ],
+        color="light",
+        className="filter-note py-2",
+        id=ids.FILTER_NOTE,
+    )
+
+
 # -- grids ------------------------------------------------------------------------------------
 Kind = Literal["text", "money", "signed", "percent", "count", "number"]
 
@@ -320,18 +339,21 @@ def download_buttons(grid_id: str, label: str) -> Any:
 def chart(id_: str, figure: Any, *, title: str, summary: str, height: int | None = None) -> Any:
     """A chart with its title and one-sentence summary; the summary is shown under the title
     and is the chart's text alternative (the plot itself is an image to screen readers)."""
-    style = {"height": f"{height}px"} if height else None
+    extra: dict[str, Any] = {"style": {"height": f"{height}px"}} if height else {}
     return html.Figure(
         [
             html.Figcaption(
-                [html.Div(title, className="chart-title"), html.P(summary, className="chart-summary")]
+                [
+                    html.Div(title, className="chart-title"),
+                    html.P(summary, className="chart-summary"),
+                ]
             ),
             html.Div(
                 dcc.Graph(
                     id=id_,
                     figure=figure,
-                    config={"displayModeBar": False, "responsive": True},
-                    style=style,
+                    config={"displayModeBar": False},
+                    **extra,
                 ),
                 role="img",
                 **{"aria-label": f"{title}. {summary}"},  # type: ignore[arg-type]

@@ -22,9 +22,9 @@ from dash import Input, Output, State, callback, ctx, dcc, no_update
 from appeal.workbook.xlsx_safety import clean_text, needs_quote_prefix, text_cell
 from dashboards import ids
 
-__all__ = ["register", "table_bytes"]
+__all__ = ["register", "table_bytes", "validation_components"]
 MAX_ROWS = 100_000
-_registered: set[str] = set()
+_registered: dict[str, str] = {}  # grid id -> label
 
 
 def _columns(column_defs: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, str]]:
@@ -83,7 +83,7 @@ def register(grid_id: str, label: str) -> None:
     """Answer the download buttons of grid ``grid_id`` (once per grid, at import)."""
     if grid_id in _registered:
         return
-    _registered.add(grid_id)
+    _registered[grid_id] = label
 
     @callback(
         Output(ids.download(grid_id, "file"), "data"),
@@ -108,3 +108,20 @@ def register(grid_id: str, label: str) -> None:
         return dcc.send_bytes(data, filename(label, fmt))
 
     _download.__name__ = f"download_{grid_id.replace('-', '_')}"
+
+
+def validation_components() -> list[Any]:
+    """Every registered grid with its download controls, for the app's validation layout
+    (they are drawn by callbacks, so no page layout holds them)."""
+    import dash_ag_grid as dag
+    from dash import html
+
+    out: list[Any] = []
+    for grid_id in _registered:
+        out += [
+            dag.AgGrid(id=grid_id),
+            html.Button(id=ids.download(grid_id, "csv")),
+            html.Button(id=ids.download(grid_id, "xlsx")),
+            dcc.Download(id=ids.download(grid_id, "file")),
+        ]
+    return out

@@ -16,6 +16,7 @@ GLOBAL_ALERT = "global-alert"
 # The address bar (its query string holds the filters every page shares).
 URL = "url"
 FILTER_CLEAR = "filter-clear"
+FILTER_NOTE = "filter-note"
 NAVBAR_TOGGLER = "navbar-toggler"
 NAVBAR_COLLAPSE = "navbar-collapse"
 # The scenario this browser tab is editing (a dcc.Store each page carries; aliases only).
@@ -28,6 +29,7 @@ OVERVIEW_GAP_CHART = "overview-gap-chart"
 OVERVIEW_YEAR_CHART = "overview-year-chart"
 OVERVIEW_HEATMAP = "overview-heatmap"
 OVERVIEW_CHANGES = "overview-changes"
+OVERVIEW_MOVED = "overview-moved"
 
 # -- Pledges ----------------------------------------------------------------------------------
 PLEDGE_UPLOAD = "pledge-upload"
@@ -123,6 +125,6 @@ def nav(path: str) -> str:
     return "nav-" + (path.strip("/").replace("/", "-") or "home")
 
 
-def filter(key: str) -> str:  # noqa: A001 - the filter bar's control of filter ``key``
+def filter(key: str) -> str:
     """The id of the shared filter bar's control for filter ``key`` (see logic/filters.py)."""
     return "filter-" + key.replace("_", "-")

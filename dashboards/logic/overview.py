@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from appeal.service import PlanRun
+from dashboards.logic import words
 from models import donor_base, gaps
 
 FLEXIBLE_AIM = donor_base.GRAND_BARGAIN_TARGET
@@ -174,3 +175,52 @@ def saved_at_text(row: dict[str, Any], *, short: bool = False) -> str:
                 return str(row[col])
             return stamp.strftime("%d %b %H:%M" if short else "%Y-%m-%d %H:%M UTC")
     return ""
+
+
+# -- one-sentence summaries of the Overview's charts (their text alternatives too) ------------
+def _m(value: float) -> str:
+    return f"USD {value / 1e6:,.1f}m"
+
+
+def gap_summary(cat_year: pd.DataFrame) -> str:
+    """The gap chart in one sentence: total, the year it is largest and who carries it."""
+    if cat_year.empty or float(cat_year["gap_usd"].sum()) <= 0.5:
+        return "No gap: every requirement shown is funded."
+    by_year = cat_year.groupby("year")["gap_usd"].sum()
+    year = int(by_year.idxmax())
+    in_year = cat_year[cat_year["year"] == year].set_index("category")["gap_usd"]
+    top = str(in_year.idxmax())
+    share = float(in_year.max()) / float(by_year.max())
+    return (
+        f"The gap is {_m(float(by_year.sum()))} over the horizon, largest in {year} "
+        f"({_m(float(by_year.max()))}), {share:.0%} of it in {words.label('category', top)} "
+        "lines."
+    )
+
+
+def year_summary(years: pd.DataFrame) -> str:
+    """The funding-by-year chart in one sentence (shares of the requirement)."""
+    req = float(years["requirement_usd"].sum()) if len(years) else 0.0
+    if req <= 0:
+        return "No requirement in the years shown."
+    firm = float(years["firm_usd"].sum()) / req
+    pledged = float(years["pledged_only_usd"].sum()) / req
+    gap = float(years["gap_usd"].sum()) / req
+    return (
+        f"Firm money covers {firm:.0%} of the requirement and pledged-only money another "
+        f"{pledged:.0%}; {gap:.0%} ({_m(float(years['gap_usd'].sum()))}) is still missing."
+    )
+
+
+def heatmap_summary(frame: pd.DataFrame) -> str:
+    """The coverage heat-map in one sentence: how many line-years are full and empty."""
+    need = frame[frame["requirement_usd"] > 0]
+    if need.empty:
+        return "No requirement in the lines shown."
+    full = int((need["coverage"] >= 0.995).sum())
+    none = int((need["funded_usd"] <= 0.5).sum())
+    lines = need["line_id"].nunique()
+    return (
+        f"Of {len(need)} line-years ({lines} lines), {full} are fully covered and {none} "
+        "receive nothing; each cell shows the percentage covered."
+    )

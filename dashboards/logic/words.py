@@ -148,7 +148,9 @@ def _fallback_parameter(key: str) -> str:
     return _humanise(key)
 
 
-def _pick() -> tuple[Callable[[str, object], str], Callable[[str, object], str], Callable[[str], str]]:
+def _pick() -> tuple[
+    Callable[[str, object], str], Callable[[str, object], str], Callable[[str], str]
+]:
     try:
         from models import labels as home  # type: ignore[attr-defined]
     except ImportError:

@@ -8,15 +8,20 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from appeal import service
 from appeal.service import NoPlan
 from dashboards import figures, ids
 from dashboards.components import (
+    Col,
     card,
+    chart,
+    count,
     error_alert,
+    filter_note,
     frame_table,
+    grid,
     info_alert,
     page_header,
     pct,
@@ -25,6 +30,8 @@ from dashboards.components import (
     usd,
     working_store,
 )
+from dashboards import downloads
+from dashboards.logic import filters
 from dashboards.logic import overview as logic
 from dashboards.logic.scenarios import line_names, solver_text
 from dashboards.state import get_config, open_register, solve, solve_scenario
@@ -59,7 +66,7 @@ def headline_cards(h: logic.Headline) -> Any:
         card("Funded", usd(h.funded_usd), f"firm {usd(h.firm_usd)}", tone="info"),
         card("Gap", usd(h.gap_usd), "unmet requirement", tone="danger"),
         card("Coverage", pct(h.coverage), "funded / requirement", tone="info"),
-        card("Donors", f"{h.donor_count}", f"{h.effective_donors:.1f} effective", tone="secondary"),
+        card("Donors", count(h.donor_count), f"{h.effective_donors:.1f} effective", tone="secondary"),
         card(
             "HHI",
             f"{h.hhi:,.0f}",
@@ -129,31 +136,37 @@ def changes_section(ctx_run: Any, plan: Any) -> Any:
     parts: list[Any] = [html.P(intro), table]
     if len(lines):
         parts += [
-            html.H6("Lines whose funding moved", className="mt-3"),
-            frame_table(
-                lines.head(15),
-                money=("funded_saved", "funded_now"),
-                signed=("funded_delta",),
-                headers={
-                    "funded_saved": "funded then",
-                    "funded_now": "funded now",
-                    "funded_delta": "change",
-                },
-            ),
+            html.H3("Lines whose funding moved", className="subhead mt-3"),
+            grid(ids.OVERVIEW_MOVED, lines, MOVED_COLUMNS, label="Lines whose funding moved"),
         ]
     return html.Div(parts)
 
 
-@callback(Output(ids.OVERVIEW_BODY, "children"), Input(ids.WORKING_SCENARIO, "data"))
-def render(scenario_data: dict[str, Any] | None) -> Any:
+MOVED_COLUMNS = (
+    Col("line_id", "Line", pinned=True),
+    Col("name", "Name", width=200),
+    Col("funded_saved", "Funded then (USD)", "money"),
+    Col("funded_now", "Funded now (USD)", "money"),
+    Col("funded_delta", "Change (USD)", "signed"),
+)
+downloads.register(ids.OVERVIEW_MOVED, "Lines whose funding moved")
+
+
+@callback(
+    Output(ids.OVERVIEW_BODY, "children"),
+    Input(ids.WORKING_SCENARIO, "data"),
+    State(ids.URL, "search"),
+)
+def render(scenario_data: dict[str, Any] | None, search: str | None = None) -> Any:
     try:
         ctx = solve(get_config(), scenario_data)
     except NoPlan as exc:
         return info_alert(str(exc), color="warning")
     except ScenarioError as exc:
         return error_alert(str(exc), title="The scenario is invalid")
-    run = ctx.run
-    breadth = donor_base.breadth(ctx.plan)
+    chosen = filters.parse(search)
+    run = filters.apply(ctx.run, chosen)
+    breadth = donor_base.breadth(run.plan)
     head = logic.headline(run, breadth)
     notes: list[Any] = []
     if not run.result.ok:
@@ -163,10 +176,11 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
                 title="The allocation did not solve",
             )
         )
-    cat_year = gaps.breakdown(ctx.plan, run.result, ("category", "year"))
-    years = gaps.breakdown(ctx.plan, run.result, "year")
+    cat_year = gaps.breakdown(run.plan, run.result, ("category", "year"))
+    years = gaps.breakdown(run.plan, run.result, "year")
+    heat = logic.line_year_table(run)
     try:
-        changes = changes_section(run, ctx.plan)
+        changes = changes_section(ctx.run, ctx.plan)
     except Exception as exc:  # the panel is optional: never let it break the page
         log.exception("what-changed panel failed")
         changes = error_alert(str(exc), title="Could not compare with the last saved scenario")
@@ -189,30 +203,31 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
                 ],
                 className="mb-3",
             ),
+            filter_note(chosen, run.plan, ctx.plan),
             headline_cards(head),
             dbc.Row(
                 [
                     dbc.Col(
                         section(
                             "Gap by category and year",
-                            dcc.Graph(
-                                id=ids.OVERVIEW_GAP_CHART,
-                                figure=figures.gap_by_category_year(cat_year),
-                                config={"displaylogo": False},
+                            chart(
+                                ids.OVERVIEW_GAP_CHART,
+                                figures.gap_by_category_year(cat_year),
+                                title="Unmet requirement per year, stacked by category (USD m)",
+                                summary=logic.gap_summary(cat_year),
                             ),
-                            subtitle="Unmet requirement per year, stacked by category",
                         ),
                         lg=7,
                     ),
                     dbc.Col(
                         section(
                             "Funding by year",
-                            dcc.Graph(
-                                id=ids.OVERVIEW_YEAR_CHART,
-                                figure=figures.year_totals(years),
-                                config={"displaylogo": False},
+                            chart(
+                                ids.OVERVIEW_YEAR_CHART,
+                                figures.year_totals(years),
+                                title="Firm money, pledged-only money and the gap (USD m)",
+                                summary=logic.year_summary(years),
                             ),
-                            subtitle="Firm money, pledged-only money and the gap",
                         ),
                         lg=5,
                     ),
@@ -220,12 +235,12 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
             ),
             section(
                 "Coverage by line and year",
-                dcc.Graph(
-                    id=ids.OVERVIEW_HEATMAP,
-                    figure=figures.coverage_heatmap(logic.line_year_table(run)),
-                    config={"displaylogo": False},
+                chart(
+                    ids.OVERVIEW_HEATMAP,
+                    figures.coverage_heatmap(heat),
+                    title="Funded share of each budget line's requirement, by year",
+                    summary=logic.heatmap_summary(heat),
                 ),
-                subtitle="Funded / requirement for every budget line; red is unfunded",
             ),
             section(
                 "What changed since the last saved scenario", changes, id_=ids.OVERVIEW_CHANGES
