@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,8 @@ __all__ = [
     "ResultCache",
     "analyse",
     "check_export_target",
+    "Differences",
+    "explain_differences",
     "export_workbook",
     "import_files",
     "load_scenario",
@@ -286,6 +289,166 @@ def solve(
 # :func:`models.analytics.analyse` is the use case as it stands: a plan, its scenario and the
 # allocation when already solved (``solve(...).result``) in, the run with gaps, donor base,
 # stress cases and the pledge-risk simulation out.
+
+
+# -- 4b. differences between two scenarios ------------------------------------------------------
+# Settings that never change the allocation (the risk simulation's, the solver's own limits).
+NOT_ALLOCATION = ("risk.", "solver", "time_limit_seconds", "mip_gap")
+INTERACTION = "together (interaction)"
+GROUPED = ("weights.criteria",)
+PARALLEL_SOLVES = 2
+
+
+def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
+    """A scenario dict flattened to dotted keys (lists and scalars are leaves)."""
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(_leaves(value, f"{prefix}{key}."))
+        return out  # an empty section is no setting (its keys are simply absent)
+    return {prefix[:-1]: data}
+
+
+def _cause(key: str) -> str:
+    """The setting a dotted key belongs to: criteria weights act together (any one of them
+    switches the weighting from tiers to scores), so they are one cause."""
+    return next((p for p in GROUPED if key.startswith(p + ".")), key)
+
+
+def _with(data: dict[str, Any], changes: dict[str, Any], absent: set[str]) -> dict[str, Any]:
+    """A deep copy of ``data`` with dotted keys set to ``changes`` and ``absent`` removed."""
+    out = json.loads(json.dumps(data))
+    for key in [*changes, *absent]:
+        *parents, last = key.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        if key in changes:
+            node[last] = changes[key]
+        else:
+            node.pop(last, None)
+    return out
+
+
+@dataclass(frozen=True)
+class Differences:
+    """What differs between scenarios A and B, and what each difference did.
+
+    ``settings``: key, a, b, cause (the setting it belongs to: criteria weights are one),
+    attributed (False for settings that never move the allocation).
+    ``lines``: line_id, funded_a, funded_b, change, one column per cause (the
+    change that setting makes on its own, from A) and :data:`INTERACTION` (the rest: settings
+    acting together). ``causes``: cause, funded_change — the change in total funded split the
+    same way (sums to the total change). ``targets``: name, target_a, target_b, achieved_b,
+    already_met (the target's own change moves no line: it asks for no more than the
+    allocation already gives, so it has no effect).
+    """
+
+    run_a: PlanRun
+    run_b: PlanRun
+    settings: pd.DataFrame
+    lines: pd.DataFrame
+    causes: pd.DataFrame
+    targets: pd.DataFrame
+
+
+def _funded(run: PlanRun) -> pd.Series:
+    lines = gaps.line_years(run.plan, run.result)
+    return lines.groupby("line_id")["funded_usd"].sum()
+
+
+def explain_differences(
+    plan: Plan, a: Scenario, b: Scenario, *, cache: ResultCache | None = None
+) -> Differences:
+    """Compare B with A on one plan: every setting that differs, and for each line and for
+    the total funded, the part of the change each setting makes when it alone is changed
+    (A re-solved with that one setting of B), the remainder being their interaction."""
+    run_a = solve(plan, a, cache=cache)
+    run_b = solve(plan, b, cache=cache)
+    da, db = a.to_dict(), b.to_dict()
+    for d in (da, db):
+        d.pop("name", None)
+        d.pop("description", None)
+    la, lb = _leaves(da), _leaves(db)
+    keys = [k for k in dict.fromkeys([*la, *lb]) if la.get(k) != lb.get(k)]
+    settings = pd.DataFrame(
+        [
+            {
+                "key": k,
+                "a": la.get(k),
+                "b": lb.get(k),
+                "cause": _cause(k),
+                "attributed": not k.startswith(NOT_ALLOCATION),
+            }
+            for k in keys
+        ],
+        columns=["key", "a", "b", "cause", "attributed"],
+    )
+    base, final = _funded(run_a), _funded(run_b)
+    index = list(dict.fromkeys([*base.index, *final.index]))
+    base, final = base.reindex(index, fill_value=0.0), final.reindex(index, fill_value=0.0)
+    lines = pd.DataFrame(
+        {"line_id": index, "funded_a": base.to_numpy(), "funded_b": final.to_numpy()}
+    )
+    lines["change"] = lines["funded_b"] - lines["funded_a"]
+    attributed = settings[settings["attributed"]]
+    groups = {cause: list(part["key"]) for cause, part in attributed.groupby("cause", sort=False)}
+
+    def effect_of(members: list[str]) -> pd.Series:
+        changes = {k: lb[k] for k in members if k in lb}
+        one = Scenario.from_dict(_with(da, changes, {k for k in members if k not in lb}))
+        return _funded(solve(plan, one, cache=cache)).reindex(index, fill_value=0.0) - base
+
+    # One re-solve per setting; HiGHS works outside the GIL, so two run side by side.
+    with ThreadPoolExecutor(max_workers=PARALLEL_SOLVES) as pool:
+        effects = dict(zip(groups, pool.map(effect_of, groups.values()), strict=True))
+    explained = pd.Series(0.0, index=index)
+    causes = []
+    for cause, effect in effects.items():
+        lines[cause] = effect.to_numpy()
+        explained += effect
+        causes.append({"cause": cause, "funded_change": float(effect.sum())})
+    rest = (final - base) - explained
+    lines[INTERACTION] = rest.to_numpy()
+    causes.append({"cause": INTERACTION, "funded_change": float(rest.sum())})
+    targets = _target_effects(run_a, run_b, lines)
+    return Differences(
+        run_a=run_a,
+        run_b=run_b,
+        settings=settings,
+        lines=lines,
+        causes=pd.DataFrame(causes, columns=["cause", "funded_change"]),
+        targets=targets,
+    )
+
+
+def _target_effects(run_a: PlanRun, run_b: PlanRun, lines: pd.DataFrame) -> pd.DataFrame:
+    """Each policy target that differs between A and B, with what B achieves. A target whose
+    own change moves no line by a dollar is ``already_met``: it asks for no more than the
+    allocation already gives, so it has no effect."""
+    achieved = (
+        dict(zip(run_b.result.targets["name"], run_b.result.targets["achieved"], strict=True))
+        if len(run_b.result.targets)
+        else {}
+    )
+    target_a = run_a.scenario.to_dict().get("targets", {})
+    target_b = run_b.scenario.to_dict().get("targets", {})
+    rows = []
+    for name in dict.fromkeys([*target_a, *target_b]):
+        want_a, want_b = float(target_a.get(name) or 0.0), float(target_b.get(name) or 0.0)
+        key = f"targets.{name}"
+        if want_a == want_b or key not in lines.columns:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "target_a": want_a,
+                "target_b": want_b,
+                "achieved_b": achieved.get(name),
+                "already_met": bool(lines[key].abs().max() < 1.0),
+            }
+        )
+    return pd.DataFrame(rows, columns=["name", "target_a", "target_b", "achieved_b", "already_met"])
 
 
 # -- 5. out -------------------------------------------------------------------------------------

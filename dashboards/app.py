@@ -251,6 +251,7 @@ def create_app(config: AppConfig) -> Dash:
             whole = html.Div([layout, html.Div(downloads.validation_components())])
             whole.dynamic_parts_added = True  # type: ignore[attr-defined]
             app.validation_layout = whole
+
     app.layout = shell
     figures.warm_up()
     _shell_callbacks(app)

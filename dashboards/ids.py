@@ -62,6 +62,12 @@ SC_SOLVER_STATUS = "sc-solver-status"
 SC_NEXT_MILLION = "sc-next-million"
 SC_GAPS = "sc-gaps"
 SC_EXPLANATIONS = "sc-explanations"
+SC_UNALLOCATED = "sc-unallocated"
+SC_UNALLOCATED_CARD = "sc-unallocated-card"
+# The result panel's wrapper (greyed out when the editor no longer matches it) and the editor
+# values the shown result was solved from.
+SC_RESULT_WRAP = "sc-result-wrap"
+SC_RESULT_VALUES = "sc-result-values"
 SAVED_VERSION = "saved-version"
 SAVED_TABLE = "saved-table"
 SAVED_LIST = "saved-list"
@@ -76,6 +82,8 @@ COMPARE_RESULT = "compare-result"
 COMPARE_TOTALS = "compare-totals"
 COMPARE_CHART = "compare-chart"
 COMPARE_LINES = "compare-lines"
+COMPARE_SETTINGS = "compare-settings"
+COMPARE_CAUSES = "compare-causes"
 
 # -- Donor base -------------------------------------------------------------------------------
 DONORS_BODY = "donors-body"
@@ -128,3 +136,8 @@ def nav(path: str) -> str:
 def filter(key: str) -> str:
     """The id of the shared filter bar's control for filter ``key`` (see logic/filters.py)."""
     return "filter-" + key.replace("_", "-")
+
+
+def editor_feedback(control_id: str) -> str:
+    """The id of the message beside an editor control that is invalid."""
+    return control_id + "-feedback"

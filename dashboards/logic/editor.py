@@ -412,3 +412,17 @@ def _bounds_text(low: float | None, high: float | None, open_low: bool, unit: st
     if lower and upper and not open_low:
         return f"between {low:g} and {high:g}{unit}"
     return " and ".join(p for p in (lower + ("" if upper else unit), upper) if p)
+
+
+def problems_by_control(error: ScenarioError) -> dict[str, list[str]]:
+    """The problems of ``error`` by the id of the control each concerns (a problem with no
+    control of its own goes to the first control of its section, else to none)."""
+    found: dict[str, list[str]] = {}
+    for problem in error.problems:
+        control = BY_PATH.get(problem.path)
+        if control is None:
+            head = problem.path.split(".")[0]
+            control = next((c for c in CONTROLS if c.path.split(".")[0] == head), None)
+        if control is not None:
+            found.setdefault(control.id, []).append(problem.message)
+    return found

@@ -6,10 +6,14 @@ The editor's controls and their mapping to the scenario are in :mod:`dashboards.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from appeal.service import PlanRun
+from appeal.service import INTERACTION, Differences, PlanRun
+from dashboards.logic import words
 from models import gaps
+from models.privacy import anonymise
 from models.scenario import ScenarioError
 
 
@@ -64,8 +68,14 @@ def explanations(run: PlanRun) -> pd.DataFrame:
     for c in cols:
         if c not in out.columns:
             out[c] = ""
-    out["reason"] = out["reason"].astype(str).str.replace("_", " ")
-    return out[cols].reset_index(drop=True)
+    # Words, not codes: the reason's label and sentence (the engine's code stays in JSON).
+    codes = out["reason"].astype(str)
+    out["reason"] = [words.label("reason", c) if c else "" for c in codes]
+    out["text"] = [
+        words.sentence("reason", c) if c else t for c, t in zip(codes, out["text"], strict=True)
+    ]
+    out["gap_usd"] = pd.to_numeric(out["requirement_usd"]) - pd.to_numeric(out["funded_usd"])
+    return out[[*cols, "gap_usd"]].reset_index(drop=True)
 
 
 def next_million_table(run: PlanRun) -> pd.DataFrame:
@@ -129,8 +139,95 @@ def targets_table(run: PlanRun) -> pd.DataFrame:
     if t is None or t.empty:
         return pd.DataFrame(columns=["name", "target", "achieved", "shortfall_usd"])
     out = t.copy()
-    out["name"] = out["name"].astype(str).str.replace("_", " ")
+    out["name"] = [words.label("target", n) for n in out["name"].astype(str)]
     return out[["name", "target", "achieved", "shortfall_usd"]]
+
+
+def unallocated_table(run: PlanRun, aliases: dict[str, str]) -> pd.DataFrame:
+    """Money left unallocated by reason (in words) and donor (aliases): reason, donor,
+    pledges, amount_usd; largest first."""
+    un = run.result.unallocated
+    columns = ["reason", "donor", "pledges", "amount_usd"]
+    if un is None or un.empty:
+        return pd.DataFrame(columns=columns)
+    frame = anonymise(un[["pledge_id", "donor", "amount_usd", "reason"]], aliases)
+    out = frame.groupby(["reason", "donor"], as_index=False).agg(
+        pledges=("pledge_id", "nunique"), amount_usd=("amount_usd", "sum")
+    )
+    out = out[out["amount_usd"] > 0.5].sort_values("amount_usd", ascending=False)
+    out["reason"] = [words.label("unallocated", r) for r in out["reason"]]
+    return out[columns].reset_index(drop=True)
+
+
+def unallocated_by_reason(run: PlanRun) -> list[tuple[str, float]]:
+    """(sentence, USD) per reason, largest first."""
+    un = run.result.unallocated
+    if un is None or un.empty:
+        return []
+    sums = un.groupby("reason")["amount_usd"].sum().sort_values(ascending=False)
+    return [(words.sentence("unallocated", r), float(v)) for r, v in sums.items() if v > 0.5]
+
+
+# -- differences explained -------------------------------------------------------------------
+def _value_text(key: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "not set"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, float) and (key.startswith("targets.") or key.endswith("_share")):
+        return f"{100 * value:g}%"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def cause_label(cause: str) -> str:
+    if cause == INTERACTION:
+        return "Settings acting together"
+    return words.parameter_label(cause)
+
+
+def settings_table(diff: Differences) -> pd.DataFrame:
+    """Every setting that differs, in words: setting, a, b, effect (the change in total
+    funded when that setting alone changes)."""
+    effect = dict(zip(diff.causes["cause"], diff.causes["funded_change"], strict=True))
+    met = set(diff.targets.loc[diff.targets["already_met"], "name"]) if len(diff.targets) else set()
+    rows = []
+    for rec in diff.settings.to_dict("records"):
+        key = str(rec["key"])
+        note = ""
+        if not rec["attributed"]:
+            note = "does not change the allocation"
+        elif key.startswith("targets.") and key.split(".", 1)[1] in met:
+            note = "already met — no effect"
+        rows.append(
+            {
+                "setting": words.parameter_label(key),
+                "a": _value_text(key, rec["a"]),
+                "b": _value_text(key, rec["b"]),
+                "effect_usd": effect.get(str(rec["cause"])) if rec["attributed"] else None,
+                "note": note,
+            }
+        )
+    return pd.DataFrame(rows, columns=["setting", "a", "b", "effect_usd", "note"])
+
+
+def attributed_lines(diff: Differences, names: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
+    """Lines that moved, each with the part of its change every cause made and a sentence
+    naming the causes that moved it (largest first). Returns (frame, cause columns)."""
+    causes = [c for c in diff.causes["cause"]]
+    lines = diff.lines[diff.lines["change"].abs() > 0.5].copy()
+    lines["name"] = lines["line_id"].map(names).fillna(lines["line_id"])
+
+    def because(rec: dict[str, Any]) -> str:
+        parts = sorted(((c, float(rec[c])) for c in causes if abs(float(rec[c])) >= 0.5),
+                       key=lambda kv: -abs(kv[1]))  # fmt: skip
+        return "; ".join(f"{cause_label(c)} {v / 1e6:+,.2f}m" for c, v in parts)
+
+    lines["moved_by"] = [because(r) for r in lines.to_dict("records")]
+    lines = lines.reindex(lines["change"].abs().sort_values(ascending=False).index)
+    renamed = {c: f"cause_{i}" for i, c in enumerate(causes)}
+    return lines.rename(columns=renamed).reset_index(drop=True), [renamed[c] for c in causes]
 
 
 def solver_text(run: PlanRun) -> str:
@@ -149,3 +246,29 @@ def check_name(name: str | None) -> str:
     if len(clean) > 80:
         raise ScenarioError("scenario names are at most 80 characters")
     return clean
+
+
+def next_million_summary(nm: pd.DataFrame) -> str:
+    """Where the next million goes, in one sentence."""
+    if nm.empty:
+        return "No line could use one more million of unearmarked money."
+    by_line = nm.groupby("line_id")["amount_usd"].sum().sort_values(ascending=False)
+    top = str(by_line.index[0])
+    return (
+        f"It would fund {len(by_line)} line(s); the most, USD {by_line.iloc[0] / 1e6:,.2f}m, "
+        f"to {top}."
+    )
+
+
+def deltas_summary(lines: pd.DataFrame, label_a: str, label_b: str) -> str:
+    """The per-line change chart in one sentence."""
+    if lines.empty:
+        return f"No line's funding differs between {label_a} and {label_b}."
+    gain = lines.loc[lines["change"].idxmax()]
+    loss = lines.loc[lines["change"].idxmin()]
+    up, down = int((lines["change"] > 0).sum()), int((lines["change"] < 0).sum())
+    return (
+        f"{up} line(s) gain and {down} lose under {label_b}; the largest gain is "
+        f"{gain['line_id']} (USD {gain['change'] / 1e6:+,.2f}m), the largest loss "
+        f"{loss['line_id']} (USD {loss['change'] / 1e6:+,.2f}m)."
+    )

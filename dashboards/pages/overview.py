@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from appeal import service
 from appeal.service import NoPlan
-from dashboards import figures, ids
+from dashboards import downloads, figures, ids
 from dashboards.components import (
     Col,
     card,
@@ -30,7 +30,6 @@ from dashboards.components import (
     usd,
     working_store,
 )
-from dashboards import downloads
 from dashboards.logic import filters
 from dashboards.logic import overview as logic
 from dashboards.logic.scenarios import line_names, solver_text
@@ -66,7 +65,9 @@ def headline_cards(h: logic.Headline) -> Any:
         card("Funded", usd(h.funded_usd), f"firm {usd(h.firm_usd)}", tone="info"),
         card("Gap", usd(h.gap_usd), "unmet requirement", tone="danger"),
         card("Coverage", pct(h.coverage), "funded / requirement", tone="info"),
-        card("Donors", count(h.donor_count), f"{h.effective_donors:.1f} effective", tone="secondary"),
+        card(
+            "Donors", count(h.donor_count), f"{h.effective_donors:.1f} effective", tone="secondary"
+        ),
         card(
             "HHI",
             f"{h.hhi:,.0f}",
