@@ -35,7 +35,7 @@
         setAttr(el, "aria-labelledby", label.id);
       });
     });
-    root.querySelectorAll("[data-label] input[type=file]").forEach(function (input) {
+    root.querySelectorAll('[data-label] input[type=file], [data-label] [role="progressbar"]').forEach(function (input) {
       setAttr(input, "aria-label", input.closest("[data-label]").getAttribute("data-label"));
     });
   }
