@@ -37,6 +37,7 @@ UPLOAD_SIZE_MESSAGE = "upload-size-message"
 UPLOAD_CHECK = "upload-check"
 UPLOAD_SUMMARY = "upload-summary"
 UPLOAD_ERRORS = "upload-errors"
+UPLOAD_PLAN = "upload-plan"
 # The server-side token of the checked upload (the file itself stays on the server).
 UPLOAD_TOKEN = "upload-token"
 UPLOAD_CONFIRM = "upload-confirm"

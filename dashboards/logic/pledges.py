@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from appeal.importer import ImportFailed, ImportReport, read_pledges
+from dashboards.logic import words
 from models.plan import PLEDGE_COLUMNS, STATUSES, Plan
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def decode_upload(contents: str | None, filename: str | None, limit: int) -> byt
     name = os.path.basename(filename)
     if not name.lower().endswith(ALLOWED_SUFFIXES):
         raise UploadError(
-            f"{name}: only .xlsx and .csv pledge files can be uploaded (got "
+            f"{name}: only .xlsx and .csv files can be uploaded as pledges (this one is "
             f"{os.path.splitext(name)[1] or 'no extension'})"
         )
     header, sep, payload = contents.partition(",")
@@ -186,8 +187,26 @@ def store_checked(register: Register, check: UploadCheck, data: bytes) -> str:
     return text + "."
 
 
-def grid_rows(pledges: pd.DataFrame, aliases: dict[str, str]) -> list[dict[str, Any]]:
-    """Stored pledges as AG Grid rows, donors anonymised, JSON-safe."""
+def new_and_updated(check: UploadCheck, stored: pd.DataFrame) -> tuple[int, int]:
+    """How many of the checked rows would be new pledges and how many would update a stored
+    pledge (the same pledge id), before anything is stored."""
+    if check.fatal or check.pledges.empty:
+        return 0, 0
+    known = set(stored["pledge_id"].astype(str)) if len(stored) else set()
+    ids = check.pledges["pledge_id"].astype(str)
+    updated = int(ids.isin(known).sum())
+    return len(ids) - updated, updated
+
+
+# Money columns the grid adds to the stored pledges: in USD, from the plan's tranches.
+USD_COLUMNS = ("gross_usd", "programmable_usd")
+
+
+def grid_rows(
+    pledges: pd.DataFrame, aliases: dict[str, str], tranches: pd.DataFrame | None = None
+) -> list[dict[str, Any]]:
+    """Stored pledges as AG Grid rows, donors anonymised, JSON-safe; with ``tranches`` (the
+    plan's), each pledge's gross and programmable USD."""
     if pledges.empty:
         return []
     frame = pledges.copy()
@@ -195,7 +214,13 @@ def grid_rows(pledges: pd.DataFrame, aliases: dict[str, str]) -> list[dict[str, 
         if col not in frame.columns:
             frame[col] = ""
     frame = frame[GRID_COLUMNS]
+    if tranches is not None and len(tranches):
+        usd = tranches.groupby(tranches["pledge_id"].astype(str))[list(USD_COLUMNS)].sum()
+        for col in USD_COLUMNS:
+            frame[col] = frame["pledge_id"].astype(str).map(usd[col]).round(0)
     frame["donor"] = frame["donor"].astype(str).map(lambda d: aliases.get(d, d))
+    # Words, not codes (the status stays a code: it is edited in place, shown in words).
+    frame["earmarking"] = [words.label("earmarking", e) for e in frame["earmarking"]]
     rows: list[dict[str, Any]] = []
     for rec in frame.to_dict("records"):
         clean: dict[str, Any] = {}
