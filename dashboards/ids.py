@@ -116,6 +116,19 @@ RISK_SUMMARY = "risk-summary"
 RISK_HISTOGRAM = "risk-histogram"
 RISK_BANDS = "risk-bands"
 
+# -- Donor profile ----------------------------------------------------------------------------
+PROFILE_DONOR = "profile-donor"
+PROFILE_BODY = "profile-body"
+PROFILE_PLEDGES = "profile-pledges"
+PROFILE_FUNDS = "profile-funds"
+PROFILE_YEARS = "profile-years"
+
+# -- Entities -----------------------------------------------------------------------------------
+ENTITY_BODY = "entity-body"
+ENTITY_CHART = "entity-chart"
+ENTITY_YEARS = "entity-years"
+ENTITY_LINES = "entity-lines"
+
 # -- Appeal -----------------------------------------------------------------------------------
 APPEAL_SCENARIO = "appeal-scenario"
 APPEAL_DOWNLOAD_BUTTON = "appeal-download-button"
@@ -125,6 +138,7 @@ APPEAL_DOWNLOAD_DONE = "appeal-download-done"
 APPEAL_PREVIEW = "appeal-preview"
 APPEAL_YEARS = "appeal-years"
 APPEAL_ASKS = "appeal-asks"
+APPEAL_YEAR_CHART = "appeal-year-chart"
 
 
 def editor(name: str) -> str:

@@ -11,16 +11,22 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from appeal.service import NoPlan
-from dashboards import figures, ids
+from dashboards import downloads, figures, ids
 from dashboards.components import (
+    Col,
+    chart,
     error_alert,
+    filter_note,
     frame_table,
+    grid,
     info_alert,
     page_header,
     section,
     working_store,
 )
 from dashboards.logic import appeal_page as logic
+from dashboards.logic import filters
+from dashboards.logic.overview import year_summary
 from dashboards.logic.scenarios import next_million_table, solver_text
 from dashboards.state import (
     Context,
@@ -35,7 +41,7 @@ from models import gaps
 from models.scenario import ScenarioError
 
 dash.register_page(
-    __name__, path="/appeal", name="Appeal", title="Appeal · Appeal planner", order=4
+    __name__, path="/appeal", name="Appeal", title="Appeal · Appeal planner", order=6
 )
 log = logging.getLogger(__name__)
 WORKING = "__working__"
@@ -54,7 +60,17 @@ def layout(**_: Any) -> Any:
                 "Scenario",
                 dbc.Row(
                     [
-                        dbc.Col(dcc.Dropdown(id=ids.APPEAL_SCENARIO, clearable=False), md=6),
+                        dbc.Col(
+                            [
+                                dbc.Label(
+                                    "Scenario of the appeal",
+                                    html_for=ids.APPEAL_SCENARIO,
+                                    className="control-label",
+                                ),
+                                dcc.Dropdown(id=ids.APPEAL_SCENARIO, clearable=False),
+                            ],
+                            md=6,
+                        ),
                         dbc.Col(
                             dbc.Button(
                                 "Download the appeal workbook (.xlsx)",
@@ -66,10 +82,11 @@ def layout(**_: Any) -> Any:
                         dbc.Col(html.Div(id=ids.APPEAL_DOWNLOAD_MESSAGE), width=True),
                         dcc.Download(id=ids.APPEAL_DOWNLOAD),
                     ],
-                    className="g-2 align-items-center",
+                    className="g-2 align-items-end",
                 ),
                 subtitle="The workbook has Summary, Requirements, Funding status, Allocation plan, "
-                "Priorities and asks, Donor base, Pledges and Scenario sheets.",
+                "Priorities and asks, Donor base, Pledges and Scenario sheets; it is always the "
+                "whole appeal (the filters narrow only the preview).",
             ),
             dcc.Loading(html.Div(id=ids.APPEAL_PREVIEW), type="dot"),
         ]
@@ -103,19 +120,33 @@ def _context(choice: str | None, working: dict[str, Any] | None) -> Context:
     return Context(plan=plan, aliases=aliases, scenario=scenario, run=run)
 
 
+ASK_COLUMNS = (
+    Col("line_id", "Line", pinned=True),
+    Col("name", "Name", width=200),
+    Col("tier", "Tier", "count"),
+    Col("value_per_usd", "Value of the next USD", "number"),
+    Col("gap_usd", "Gap (USD)", "money"),
+    Col("requirement_usd", "Requirement (USD)", "money"),
+    Col("coverage", "Coverage", "percent"),
+)
+downloads.register(ids.APPEAL_ASKS, "Top asks")
+
+
 @callback(
     Output(ids.APPEAL_PREVIEW, "children"),
     Input(ids.APPEAL_SCENARIO, "value"),
     State(ids.WORKING_SCENARIO, "data"),
+    State(ids.URL, "search"),
 )
-def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
+def preview(choice: str | None, working: dict[str, Any] | None, search: str | None = None) -> Any:
     try:
         ctx = _context(choice, working)
     except NoPlan as exc:
         return info_alert(str(exc), color="warning")
     except (ScenarioError, ValueError) as exc:
         return error_alert(str(exc), title="Cannot prepare the appeal")
-    run = ctx.run
+    chosen = filters.parse(search)
+    run = filters.apply(ctx.run, chosen)
     if not run.result.ok:
         return error_alert(solver_text(run), title="The allocation did not solve")
     years = logic.year_table(run)
@@ -133,6 +164,7 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                 ],
                 className="mb-3",
             ),
+            filter_note(chosen, run.plan, ctx.plan),
             dbc.Row(
                 [
                     dbc.Col(
@@ -145,9 +177,11 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                                     percent=("coverage",),
                                     id_=ids.APPEAL_YEARS,
                                 ),
-                                dcc.Graph(
-                                    figure=figures.year_totals(year_money),
-                                    config={"displaylogo": False},
+                                chart(
+                                    ids.APPEAL_YEAR_CHART,
+                                    figures.year_totals(year_money),
+                                    title="Firm money, pledged-only money and the gap (USD m)",
+                                    summary=year_summary(year_money),
                                 ),
                             ],
                         ),
@@ -171,13 +205,11 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                     dbc.Col(
                         section(
                             "Top asks",
-                            frame_table(
-                                logic.top_asks(run),
-                                money=("requirement_usd", "gap_usd"),
-                                percent=("coverage",),
-                                id_=ids.APPEAL_ASKS,
+                            grid(
+                                ids.APPEAL_ASKS, logic.top_asks(run), ASK_COLUMNS, label="Top asks"
                             ),
-                            subtitle="Largest unmet requirements, highest priority first",
+                            subtitle="Ranked by what the next dollar buys there (the model's "
+                            "value of one more USD), then by the size of the gap",
                         ),
                         lg=7,
                     ),
