@@ -363,11 +363,12 @@ def _blank(control: Control, problems: list[Problem]) -> Any:
     return control.blank  # Blank.UNSET or a fixed value
 
 
-def apply_controls(values: Mapping[str, Any], base: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``base`` (a scenario dict, browser form; ``None``: the defaults) with every control's
-    value written in. Not validated here; :class:`ScenarioError` only for values that are
-    not even of the control's kind (text in a number box, a required control left blank),
-    each named by the control's label."""
+def read_controls(
+    values: Mapping[str, Any], base: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """``base`` with every readable control's value written in, and the problems of the
+    controls that could not even be read (they keep ``base``'s value), so the caller can
+    validate the rest and report every problem at once."""
     data = dict(_DEFAULTS if base is None else base)
     problems: list[Problem] = []
     for control in CONTROLS:
@@ -376,6 +377,15 @@ def apply_controls(values: Mapping[str, Any], base: Mapping[str, Any] | None) ->
             _put(data, control.path, None, unset=True)
         elif value is not _KEEP:
             _put(data, control.path, value)
+    return data, problems
+
+
+def apply_controls(values: Mapping[str, Any], base: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``base`` (a scenario dict, browser form; ``None``: the defaults) with every control's
+    value written in. Not validated here; :class:`ScenarioError` only for values that are
+    not even of the control's kind (text in a number box, a required control left blank),
+    each named by the control's label."""
+    data, problems = read_controls(values, base)
     if problems:
         raise ScenarioError(problems)
     return data

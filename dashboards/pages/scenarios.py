@@ -301,13 +301,17 @@ OPTION_CONTROLS = [c.id for c in editor.CONTROLS if c.widget in ("donors", "year
 def _from_editor(
     values: list[Any], current: dict[str, Any] | None, aliases: dict[str, str]
 ) -> Scenario:
-    """The working scenario with the editor's values written in, validated once."""
+    """The working scenario with the editor's values written in, validated once; every
+    problem at once (controls that cannot be read, and the model's checks of the rest)."""
     named = dict(zip(editor.IDS, values, strict=True))
-    data = editor.apply_controls(named, current)
+    data, unreadable = editor.read_controls(named, current)
     try:
-        return scenario_from_browser(data, aliases)
+        scenario = scenario_from_browser(data, aliases)
     except ScenarioError as exc:
-        raise editor.in_editor_terms(exc, named) from None
+        raise ScenarioError([*unreadable, *editor.in_editor_terms(exc, named).problems]) from None
+    if unreadable:
+        raise ScenarioError(unreadable)
+    return scenario
 
 
 def _made_here(scenario_data: Any, shown: Any) -> bool:
