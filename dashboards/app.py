@@ -289,14 +289,11 @@ def _shell_callbacks(app: Dash) -> None:
             return [dash.no_update, *(parsed.get(f.key) for f in filters.FIELDS)]
         chosen = {} if trigger == ids.FILTER_CLEAR else dict(zip(filters.KEYS, values, strict=True))
         new = filters.query(chosen, search)
+        keep = [dash.no_update] * len(filter_ids)
         if new == (search or ""):
-            return dash.no_update, [dash.no_update] * len(filter_ids)
-        clear = (
-            [None] * len(filter_ids)
-            if trigger == ids.FILTER_CLEAR
-            else [dash.no_update] * len(filter_ids)
-        )
-        return new, clear
+            return [dash.no_update, *keep]
+        cleared = [None] * len(filter_ids) if trigger == ids.FILTER_CLEAR else keep
+        return [new, *cleared]
 
     @app.callback(
         [dash.Output(ids.nav(page["relative_path"]), "href") for page in _nav_pages()],

@@ -831,7 +831,12 @@ def comparison(diff: service.Differences, label_a: str, label_b: str) -> Any:
     split = [
         html.Li(f"{logic.cause_label(str(c))}: {signed_usd(float(v))}")
         for c, v in zip(causes["cause"], causes["funded_change"], strict=True)
-    ] or [html.Li("No setting changes the total funded.")]
+    ] or [
+        html.Li(
+            "Total funded does not change: the settings only move money between lines "
+            "(each line's causes are below)."
+        )
+    ]
     line_columns = (
         Col("line_id", "Line", pinned=True),
         Col("name", "Name", width=200),
