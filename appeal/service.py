@@ -26,8 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from appeal.register import Register, Revision
 
 __all__ = [
+    "Differences",
     "ImportOutcome",
     "InputError",
     "NoPlan",
@@ -54,7 +55,6 @@ __all__ = [
     "ResultCache",
     "analyse",
     "check_export_target",
-    "Differences",
     "explain_differences",
     "export_workbook",
     "import_files",

@@ -30,6 +30,7 @@ Pages or controls a checkout lacks are reported as "n/a". Prints a table and wri
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import socket
 import statistics
@@ -124,7 +125,7 @@ def serving(checkout: Path, db: Path, cache: Path, log: Path) -> Iterator[str]:
                 str(port),
                 "--cache-dir",
                 str(cache),
-            ],  # fmt: skip
+            ],
             cwd=checkout,
             env=env,
             stdout=out,
@@ -220,9 +221,11 @@ def require(page: Page, selector: str) -> None:
 
 # -- the steps ----------------------------------------------------------------------------------
 def open_page(page: Page, spec: PageSpec) -> None:
-    """Open a page by its address and wait until it is drawn (untimed set-up)."""
+    """Open a page by its address and wait until it is drawn and quiet (untimed set-up: the
+    step that follows is timed from its own click, not from the rest of the page loading)."""
     page.goto(spec.path)
     visible(page, spec.ready)
+    page.wait_for_load_state("networkidle")
     painted(page)
 
 
@@ -234,7 +237,10 @@ def nav_link(page: Page, name: str) -> Any:
 
 
 def step_load(page: Page, rec: Recorder, spec: PageSpec, i: int) -> Sample:
-    return timed(page, rec, lambda: page.goto(spec.path), lambda: visible(page, spec.ready))
+    def go() -> None:
+        page.goto(spec.path)
+
+    return timed(page, rec, go, lambda: visible(page, spec.ready))
 
 
 def step_nav(page: Page, rec: Recorder, spec: PageSpec, i: int) -> Sample:
@@ -357,7 +363,10 @@ def step_download(page: Page, rec: Recorder, i: int) -> Sample:
 
 
 def first_visit(page: Page, rec: Recorder) -> Sample:
-    return timed(page, rec, lambda: page.goto("/"), lambda: visible(page, PAGES[0].ready))
+    def go() -> None:
+        page.goto("/")
+
+    return timed(page, rec, go, lambda: visible(page, PAGES[0].ready))
 
 
 # -- a whole measurement of one checkout --------------------------------------------------------
@@ -408,8 +417,8 @@ def measure(checkout: Path, repeat: int, browser: Browser) -> dict[str, Any]:
             if spec.name not in links:
                 results[f"load:{spec.path}"] = results[f"nav:{spec.path}"] = {"missing": spec.name}
                 continue
-            steps[f"load:{spec.path}"] = lambda i, s=spec: step_load(page, rec, s, i)
-            steps[f"nav:{spec.path}"] = lambda i, s=spec: step_nav(page, rec, s, i)
+            steps[f"load:{spec.path}"] = functools.partial(step_load, page, rec, spec)
+            steps[f"nav:{spec.path}"] = functools.partial(step_nav, page, rec, spec)
         steps["scenario_run"] = lambda i: step_run(page, rec, i)
         steps["compare"] = lambda i: step_compare(page, rec, i)
         steps["stress_test"] = lambda i: step_stress(page, rec, i)

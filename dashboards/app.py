@@ -249,7 +249,7 @@ def create_app(config: AppConfig) -> Dash:
         layout = app.validation_layout
         if layout is not None and not getattr(layout, "dynamic_parts_added", False):
             whole = html.Div([layout, html.Div(downloads.validation_components())])
-            whole.dynamic_parts_added = True  # type: ignore[attr-defined]
+            whole.dynamic_parts_added = True
             app.validation_layout = whole
 
     app.layout = shell

@@ -75,7 +75,7 @@ def card(title: str, value: str, note: str = "", *, tone: str = "primary", id_: 
     return dbc.Card(dbc.CardBody(body), className=f"kpi-card border-start-{tone} h-100", **kwargs)
 
 
-def error_alert(message: str, *, title: str = "Something needs your attention") -> Any:
+def error_alert(message: Any, *, title: str = "Something needs your attention") -> Any:
     return dbc.Alert(
         [html.Strong(title + ": "), message],
         color="danger",

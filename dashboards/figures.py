@@ -360,7 +360,7 @@ def donor_treemap(donors: Sequence[Mapping[str, Any]]) -> go.Figure:
         for r, rpart in tpart.groupby("region", sort=True):
             parent = tid
             if r:
-                parent = f"{tid}/r/{r}"
+                parent = f"{tid}/r/{r!s}"
                 add(parent, str(r), tid, float(rpart["programmable_usd"].sum()))
             for rec in rpart.to_dict("records"):
                 add(f"{parent}/d/{rec['donor']}", str(rec["donor"]), parent,

@@ -187,7 +187,7 @@ def gap_summary(cat_year: pd.DataFrame) -> str:
     if cat_year.empty or float(cat_year["gap_usd"].sum()) <= 0.5:
         return "No gap: every requirement shown is funded."
     by_year = cat_year.groupby("year")["gap_usd"].sum()
-    year = int(by_year.idxmax())
+    year = int(by_year.sort_values().index[-1])
     in_year = cat_year[cat_year["year"] == year].set_index("category")["gap_usd"]
     top = str(in_year.idxmax())
     share = float(in_year.max()) / float(by_year.max())

@@ -47,7 +47,9 @@ def donor_years(run: PlanRun, donor: str) -> pd.DataFrame:
     mine = money[money["donor"].astype(str) == donor]
     if mine.empty:
         return pd.DataFrame(columns=["year", "earmarking", "programmable_usd"])
-    return mine.groupby(["year", "earmarking"], as_index=False)["programmable_usd"].sum()
+    return pd.DataFrame(
+        mine.groupby(["year", "earmarking"], as_index=False)["programmable_usd"].sum()
+    )
 
 
 def shares(frame: pd.DataFrame, column: str, kind: str) -> list[tuple[str, float]]:
@@ -99,7 +101,7 @@ def donor_funds(run: PlanRun, donor: str) -> pd.DataFrame:
         zip(run.plan.programmes["line_id"].astype(str), run.plan.programmes["name"], strict=True)
     )
     out["name"] = out["line_id"].astype(str).map(names)
-    return out[["line_id", "name", "year", "amount_usd"]]
+    return pd.DataFrame(out[["line_id", "name", "year", "amount_usd"]])
 
 
 def entity_years(run: PlanRun) -> pd.DataFrame:

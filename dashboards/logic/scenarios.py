@@ -219,7 +219,7 @@ def attributed_lines(diff: Differences, names: dict[str, str]) -> tuple[pd.DataF
     lines = diff.lines[diff.lines["change"].abs() > 0.5].copy()
     lines["name"] = lines["line_id"].map(names).fillna(lines["line_id"])
 
-    def because(rec: dict[str, Any]) -> str:
+    def because(rec: dict[Any, Any]) -> str:
         parts = sorted(((c, float(rec[c])) for c in causes if abs(float(rec[c])) >= 0.5),
                        key=lambda kv: -abs(kv[1]))  # fmt: skip
         return "; ".join(f"{cause_label(c)} {v / 1e6:+,.2f}m" for c, v in parts)
@@ -264,8 +264,8 @@ def deltas_summary(lines: pd.DataFrame, label_a: str, label_b: str) -> str:
     """The per-line change chart in one sentence."""
     if lines.empty:
         return f"No line's funding differs between {label_a} and {label_b}."
-    gain = lines.loc[lines["change"].idxmax()]
-    loss = lines.loc[lines["change"].idxmin()]
+    ordered = lines.sort_values("change")
+    gain, loss = ordered.iloc[-1], ordered.iloc[0]
     up, down = int((lines["change"] > 0).sum()), int((lines["change"] < 0).sum())
     return (
         f"{up} line(s) gain and {down} lose under {label_b}; the largest gain is "
