@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -192,6 +192,41 @@ def filter_note(chosen: dict[str, str], shown: Any, whole: Any) -> Any:
     )
 
 
+# -- the user's scenario, solved and filtered ------------------------------------------------
+class View(NamedTuple):
+    """What a page shows: the user's solved scenario (``ctx``), the run narrowed by the shared
+    filters of the address (``run``) and those filters (``chosen``)."""
+
+    ctx: Any
+    run: Any
+    chosen: dict[str, str]
+
+
+class ViewRefused(Exception):
+    """No view: ``alert`` says why (no plan yet, an invalid scenario)."""
+
+    def __init__(self, alert: Any) -> None:
+        super().__init__("view refused")
+        self.alert = alert
+
+
+def view(scenario_data: Any, search: str | None, *, keep: tuple[str, ...] = filters.KEYS) -> View:
+    """The page's :class:`View`; only the filters in ``keep`` apply. Raises
+    :class:`ViewRefused` with the alert to show instead."""
+    from appeal.service import NoPlan
+    from dashboards.state import get_config, solve
+    from models.scenario import ScenarioError
+
+    try:
+        ctx = solve(get_config(), scenario_data)
+    except NoPlan as exc:
+        raise ViewRefused(info_alert(str(exc), color="warning")) from None
+    except ScenarioError as exc:
+        raise ViewRefused(error_alert(str(exc), title="The scenario is invalid")) from None
+    chosen = {k: v for k, v in filters.parse(search).items() if k in keep}
+    return View(ctx=ctx, run=filters.apply(ctx.run, chosen), chosen=chosen)
+
+
 # -- grids ------------------------------------------------------------------------------------
 Kind = Literal["text", "money", "signed", "percent", "count", "number"]
 
@@ -310,27 +345,23 @@ def grid(
 
 def download_buttons(grid_id: str, label: str) -> Any:
     """The CSV and Excel buttons of a grid (:mod:`dashboards.downloads` answers them)."""
+    buttons = [
+        dbc.Button(
+            f"Download {name}",
+            id=ids.download(grid_id, fmt),
+            size="sm",
+            color="secondary",
+            outline=True,
+            className="me-2",
+            title=f"{label} as {what}",
+        )
+        for fmt, name, what in (
+            ("csv", "CSV", "a CSV file"),
+            ("xlsx", "Excel", "an Excel workbook"),
+        )
+    ]
     return html.Div(
-        [
-            dbc.Button(
-                "Download CSV",
-                id=ids.download(grid_id, "csv"),
-                size="sm",
-                color="secondary",
-                outline=True,
-                className="me-2",
-                title=f"{label} as a CSV file",
-            ),
-            dbc.Button(
-                "Download Excel",
-                id=ids.download(grid_id, "xlsx"),
-                size="sm",
-                color="secondary",
-                outline=True,
-                title=f"{label} as an Excel workbook",
-            ),
-            dcc.Download(id=ids.download(grid_id, "file")),
-        ],
+        [*buttons, dcc.Download(id=ids.download(grid_id, "file"))],
         className="mt-2 download-buttons",
     )
 

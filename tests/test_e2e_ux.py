@@ -29,6 +29,7 @@ from models.privacy import donor_aliases
 from tests.test_e2e_dashboard import (  # noqa: F401 - fixtures shared with the other e2e module
     WAIT_MS,
     browser,
+    choose,
     grid_rows,
     no_failure,
     page,
@@ -177,16 +178,6 @@ def test_unallocated_money_is_shown_by_reason_and_donor(page: Page, root: Path) 
     expect(card).to_contain_text("Its lines are fully funded")
     assert "eligible_lines_fully_funded" not in card.inner_text()
     assert grid_rows(page, ids.SC_UNALLOCATED) > 0
-
-
-def choose(p: Page, dropdown_id: str, value: str) -> None:
-    box = p.locator(f"#{dropdown_id}")
-    box.scroll_into_view_if_needed()
-    box.click()
-    option = p.locator(f'[role="option"]:has(input[value="{value}"])')
-    option.scroll_into_view_if_needed()
-    option.click()
-    p.keyboard.press("Escape")
 
 
 # -- 3. donor profile, entity view, filters in the address, downloads ---------------------------

@@ -142,10 +142,6 @@ def risk_summary(result: risk.RiskResult) -> dict[str, Any]:
 
 
 # -- one-sentence summaries of the charts (their text alternatives too) -----------------------
-def _m(value: float) -> str:
-    return f"USD {value / 1e6:,.1f}m"
-
-
 def sankey_summary(flows: pd.DataFrame, programmes: pd.DataFrame) -> str:
     if flows.empty:
         return "Nothing is allocated yet."
@@ -159,10 +155,12 @@ def sankey_summary(flows: pd.DataFrame, programmes: pd.DataFrame) -> str:
     )
     top_cat = str(cats.idxmax())
     total = float(by_donor.sum())
+    largest = float(by_donor.iloc[0])
     return (
-        f"{len(by_donor)} donors fund {_m(total)}; the largest, {by_donor.index[0]}, gives "
-        f"{_m(float(by_donor.iloc[0]))} ({float(by_donor.iloc[0]) / total:.0%}); "
-        f"{words.label('category', top_cat)} receives the most ({_m(float(cats.max()))})."
+        f"{len(by_donor)} donors fund {words.usd_m(total)}; the largest, {by_donor.index[0]}, "
+        f"gives {words.usd_m(largest)} ({largest / total:.0%}); "
+        f"{words.label('category', top_cat)} receives the most "
+        f"({words.usd_m(float(cats.max()))})."
     )
 
 
@@ -199,5 +197,5 @@ def stress_summary(frame: pd.DataFrame) -> str:
     worst = hit.sort_values("gap_change", ascending=False).iloc[0]
     return (
         f"{len(hit)} line(s) lose funding; the gap grows most for {worst['line_id']} "
-        f"({_m(float(worst['gap_change']))})."
+        f"({words.usd_m(float(worst['gap_change']))})."
     )

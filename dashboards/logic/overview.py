@@ -178,10 +178,6 @@ def saved_at_text(row: dict[str, Any], *, short: bool = False) -> str:
 
 
 # -- one-sentence summaries of the Overview's charts (their text alternatives too) ------------
-def _m(value: float) -> str:
-    return f"USD {value / 1e6:,.1f}m"
-
-
 def gap_summary(cat_year: pd.DataFrame) -> str:
     """The gap chart in one sentence: total, the year it is largest and who carries it."""
     if cat_year.empty or float(cat_year["gap_usd"].sum()) <= 0.5:
@@ -192,9 +188,9 @@ def gap_summary(cat_year: pd.DataFrame) -> str:
     top = str(in_year.idxmax())
     share = float(in_year.max()) / float(by_year.max())
     return (
-        f"The gap is {_m(float(by_year.sum()))} over the horizon, largest in {year} "
-        f"({_m(float(by_year.max()))}), {share:.0%} of it in {words.label('category', top)} "
-        "lines."
+        f"The gap is {words.usd_m(float(by_year.sum()))} over the horizon, largest in {year} "
+        f"({words.usd_m(float(by_year.max()))}), {share:.0%} of it in "
+        f"{words.label('category', top)} lines."
     )
 
 
@@ -208,7 +204,7 @@ def year_summary(years: pd.DataFrame) -> str:
     gap = float(years["gap_usd"].sum()) / req
     return (
         f"Firm money covers {firm:.0%} of the requirement and pledged-only money another "
-        f"{pledged:.0%}; {gap:.0%} ({_m(float(years['gap_usd'].sum()))}) is still missing."
+        f"{pledged:.0%}; {gap:.0%} ({words.usd_m(float(years['gap_usd'].sum()))}) is still missing."
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["label", "labels", "parameter_label", "sentence"]
+__all__ = ["label", "labels", "parameter_label", "sentence", "usd_m"]
 
 
 def _humanise(code: str) -> str:
@@ -177,6 +177,11 @@ def labels(kind: str, codes: Iterable[Any], sep: str = "; ") -> str:
     """Several codes (a list, or ``;``-joined cells) as labels."""
     parts = [p.strip() for code in codes for p in str(code).split(";") if p.strip()]
     return sep.join(label(kind, p) for p in parts)
+
+
+def usd_m(value: float) -> str:
+    """Money in millions, as the sentences under the charts say it ("USD 12.3m")."""
+    return f"USD {value / 1e6:,.1f}m"
 
 
 def parameter_label(key: str) -> str:

@@ -16,23 +16,23 @@ from appeal.service import NoPlan
 from dashboards import downloads, figures, ids
 from dashboards.components import (
     Col,
+    ViewRefused,
     card,
     chart,
     count,
-    error_alert,
     grid,
     info_alert,
     page_header,
     section,
     usd,
+    view,
     working_store,
 )
 from dashboards.logic import filters
 from dashboards.logic import profiles as logic
 from dashboards.logic.donors import donor_options
-from dashboards.state import aliases_for, get_config, load_plan, solve
+from dashboards.state import aliases_for, get_config, load_plan
 from models import donor_base
-from models.scenario import ScenarioError
 
 dash.register_page(
     __name__,
@@ -122,20 +122,15 @@ def _share_list(items: list[tuple[str, float]]) -> Any:
     State(ids.URL, "search"),
 )
 def render(alias: str | None, scenario_data: Any, search: str | None = None) -> Any:
+    # The line filters narrow what its money funds; the donor filters do not apply here.
+    line_keys = tuple(f.key for f in filters.FIELDS if f.side == "line")
     try:
-        ctx = solve(get_config(), scenario_data)
-    except NoPlan as exc:
-        return info_alert(str(exc), color="warning")
-    except ScenarioError as exc:
-        return error_alert(str(exc), title="The scenario is invalid")
+        ctx, run, _ = view(scenario_data, search, keep=line_keys)
+    except ViewRefused as refused:
+        return refused.alert
     donor = logic.real_name(alias, ctx.aliases)
     if donor is None:
         return info_alert("Choose a donor above.", color="light")
-    # The line filters narrow what its money funds; the donor filters do not apply here.
-    lines_only = {
-        k: v for k, v in filters.parse(search).items() if k not in ("donor_type", "region")
-    }
-    run = filters.apply(ctx.run, lines_only)
     pledges = logic.donor_pledges(ctx.run, donor)
     years = logic.donor_years(ctx.run, donor)
     funds = logic.donor_funds(run, donor)

@@ -15,6 +15,7 @@ from appeal.service import NoPlan
 from dashboards import downloads, figures, ids
 from dashboards.components import (
     Col,
+    ViewRefused,
     card,
     chart,
     count,
@@ -28,10 +29,11 @@ from dashboards.components import (
     section,
     signed_usd,
     usd,
+    view,
     working_store,
 )
 from dashboards.logic import donors as logic
-from dashboards.logic import filters, words
+from dashboards.logic import words
 from dashboards.state import get_config, solve
 from models.risk import RiskError
 from models.scenario import ScenarioError
@@ -246,10 +248,9 @@ def _sankey_figure() -> Any:
 def draw_sankey(scenario_data: Any, lines: bool | None, search: str | None = None) -> Any:
     """Donors grouped (the largest, then the rest) to categories, lines on demand."""
     try:
-        ctx = solve(get_config(), scenario_data)
-    except (NoPlan, ScenarioError) as exc:
-        return figures.empty(str(exc)), ""
-    run = filters.apply(ctx.run, filters.parse(search))
+        ctx, run, _ = view(scenario_data, search)
+    except ViewRefused:
+        return figures.empty("Nothing to draw: see the message above"), ""
     flows = logic.flows(run, ctx.aliases)
     figure = figures.sankey(flows, run.plan.programmes, lines=bool(lines))
     return figure, logic.sankey_summary(flows, run.plan.programmes)
@@ -275,13 +276,9 @@ downloads.register(ids.DONORS_TABLE, "Donors")
 )
 def render(scenario_data: dict[str, Any] | None, search: str | None = None) -> tuple[Any, ...]:
     try:
-        ctx = solve(get_config(), scenario_data)
-    except NoPlan as exc:
-        return info_alert(str(exc), color="warning"), None, []
-    except ScenarioError as exc:
-        return error_alert(str(exc), title="The scenario is invalid"), None, []
-    chosen = filters.parse(search)
-    run = filters.apply(ctx.run, chosen)
+        ctx, run, chosen = view(scenario_data, search)
+    except ViewRefused as refused:
+        return refused.alert, None, []
     b = logic.breadth_view(run.plan, ctx.aliases)
     flex_ok = b["flexible_share"] >= b["grand_bargain_target"]
     cards = [

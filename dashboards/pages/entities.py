@@ -8,23 +8,19 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from appeal.service import NoPlan
 from dashboards import downloads, figures, ids
 from dashboards.components import (
     Col,
+    ViewRefused,
     chart,
-    error_alert,
     filter_note,
     grid,
-    info_alert,
     page_header,
     section,
+    view,
     working_store,
 )
-from dashboards.logic import filters
 from dashboards.logic import profiles as logic
-from dashboards.state import get_config, solve
-from models.scenario import ScenarioError
 
 dash.register_page(
     __name__, path="/entities", name="Entities", title="Entities · Appeal planner", order=5
@@ -74,13 +70,9 @@ def layout(**_: Any) -> Any:
 )
 def render(scenario_data: Any, search: str | None = None) -> Any:
     try:
-        ctx = solve(get_config(), scenario_data)
-    except NoPlan as exc:
-        return info_alert(str(exc), color="warning")
-    except ScenarioError as exc:
-        return error_alert(str(exc), title="The scenario is invalid")
-    chosen = filters.parse(search)
-    run = filters.apply(ctx.run, chosen)
+        ctx, run, chosen = view(scenario_data, search)
+    except ViewRefused as refused:
+        return refused.alert
     totals = logic.entity_totals(run)
     return html.Div(
         [

@@ -11,10 +11,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from appeal import service
-from appeal.service import NoPlan
 from dashboards import downloads, figures, ids
 from dashboards.components import (
     Col,
+    ViewRefused,
     card,
     chart,
     count,
@@ -28,14 +28,13 @@ from dashboards.components import (
     section,
     signed_usd,
     usd,
+    view,
     working_store,
 )
-from dashboards.logic import filters
 from dashboards.logic import overview as logic
 from dashboards.logic.scenarios import line_names, solver_text
-from dashboards.state import get_config, open_register, solve, solve_scenario
+from dashboards.state import get_config, open_register, solve_scenario
 from models import donor_base, gaps
-from models.scenario import ScenarioError
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview · Appeal planner", order=0)
 log = logging.getLogger(__name__)
@@ -160,13 +159,9 @@ downloads.register(ids.OVERVIEW_MOVED, "Lines whose funding moved")
 )
 def render(scenario_data: dict[str, Any] | None, search: str | None = None) -> Any:
     try:
-        ctx = solve(get_config(), scenario_data)
-    except NoPlan as exc:
-        return info_alert(str(exc), color="warning")
-    except ScenarioError as exc:
-        return error_alert(str(exc), title="The scenario is invalid")
-    chosen = filters.parse(search)
-    run = filters.apply(ctx.run, chosen)
+        ctx, run, chosen = view(scenario_data, search)
+    except ViewRefused as refused:
+        return refused.alert
     breadth = donor_base.breadth(run.plan)
     head = logic.headline(run, breadth)
     notes: list[Any] = []
