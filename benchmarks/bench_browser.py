@@ -87,7 +87,8 @@ PAGES: tuple[PageSpec, ...] = (
         "/scenarios",
         f"#{ids.SC_EXPLANATIONS} tbody tr, #{ids.SC_EXPLANATIONS} .ag-row",
     ),
-    PageSpec("Donor base", "/donors", f"#{ids.DONORS_SANKEY} .main-svg"),
+    # The Sankey's nodes: an empty graph already has an svg.
+    PageSpec("Donor base", "/donors", f"#{ids.DONORS_SANKEY} .sankey-node"),
     PageSpec("Donor profile", "/donor", f"#{getattr(ids, 'PROFILE_PLEDGES', 'none')} .ag-row"),
     PageSpec("Entities", "/entities", f"#{getattr(ids, 'ENTITY_CHART', 'none')} .main-svg"),
     PageSpec("Appeal", "/appeal", f"#{ids.APPEAL_YEARS}"),
