@@ -17,7 +17,20 @@ import os
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("plan", "import", "pledges", "analyse", "export", "template", "serve")
+COMMANDS = (
+    "plan",
+    "import",
+    "pledges",
+    "analyse",
+    "export",
+    "document",
+    "asks",
+    "template",
+    "serve",
+    "worker",
+    "users",
+    "audit",
+)
 
 
 def _module_name(command: str) -> str:
@@ -34,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="pledge register: a SQLite path or any SQLAlchemy URL "
         "(default: $APPEAL_DATABASE_URL, else a SQLite file in the user data directory)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        default=None,
+        metavar="USER",
+        help="attribute the command's changes in the audit trail to USER "
+        "(default: the operating-system user)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
@@ -53,8 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from appeal import actor
+
     try:
-        return int(args._run(args))
+        with actor.acting_as(args.as_user or actor.os_user()):
+            return int(args._run(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -12,8 +12,13 @@ reported. A file that cannot be read at all (missing, empty, not a spreadsheet, 
 always fatal.
 
 Pledges without a ``pledge_id`` get a stable id hashed from their content (donor, amount,
-currency, years, earmark), so importing the same file twice gives the same ids and the register
-can stay idempotent. Identical pledges are flagged as warnings, never silently merged or doubled.
+currency, years, earmark) and their source (file and sheet), so importing the same file twice
+gives the same ids and the register can stay idempotent, while the same pledge in two files
+stays two pledges. Identical pledges are flagged as warnings, never silently merged or doubled.
+
+Values are held to the contract's sane ranges (:mod:`models.contract`): years 2000-2100 (in
+cells and in ``req_YYYY`` / ``amount_YYYY`` headers), at most USD 1e12 per pledge and
+requirement and at least a cent per pledge, exchange rates 1e-6 to 1e6 units per USD.
 """
 
 from __future__ import annotations
@@ -623,6 +628,8 @@ def read_programmes(
         )
         report.fatal = True
         return *empty, report
+    if not _header_years(table, req_columns, _REQ.prefix, report):
+        return *empty, report
     rows = _data_rows(table, report)
     parsed: dict[int, dict[str, Any]] = {}
     req_rows: dict[int, list[tuple[int, float]]] = {}
@@ -640,6 +647,12 @@ def read_programmes(
                 reqs.append((int(column.removeprefix(_REQ.prefix)), usd))
                 if usd < 0:
                     r.error(column, f"requirement must not be negative, got {usd:g}")
+                elif usd > contract.MAX_USD:
+                    r.error(
+                        column,
+                        f"requirement is USD {usd:.3g}; the most one line may need in a year "
+                        f"is USD {contract.MAX_USD:.0e}",
+                    )
         parsed[r.number] = record
         req_rows[r.number] = reqs
     _validate_table("programmes", rows, parsed)
@@ -747,9 +760,51 @@ def content_key(
     )
 
 
-def pledge_hash(key: tuple[Any, ...]) -> str:
-    """Stable id from a pledge's content (same content -> same id, across runs and machines)."""
-    return "P-" + hashlib.sha1(repr(key).encode("utf-8")).hexdigest()[:12]
+def pledge_hash(key: tuple[Any, ...], source: str = "") -> str:
+    """Stable id from a pledge's content and its source (file and sheet): the same row of the
+    same file gets the same id across runs and machines; the same content in another file
+    another id, so two files never collapse into one pledge."""
+    text = repr(key) if not source else repr((key, source))
+    return "P-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _header_years(table: Table, columns: Iterable[str], prefix: str, report: ImportReport) -> bool:
+    """Check the year in each ``prefix`` column's header (req_2027, amount_2028) is within the
+    contract's years; each one that is not is a file error naming its column. True when all are.
+    """
+    ok = True
+    for column in columns:
+        year = int(column.removeprefix(prefix))
+        if not contract.FIRST_YEAR <= year <= contract.LAST_YEAR:
+            report.errors.append(
+                RowError(
+                    table.file,
+                    table.sheet,
+                    table.header_row,
+                    table.headers.get(column, column),
+                    f"the column's year {year} is outside {contract.FIRST_YEAR}-"
+                    f"{contract.LAST_YEAR}",
+                )
+            )
+            ok = False
+    if not ok:
+        report.fatal = True
+    return ok
+
+
+def _usd_range(r: _Row, column: str, amount: float, rate: float) -> None:
+    """A row error when ``amount`` (in a currency at ``rate`` units per USD) is more US dollars
+    than one pledge may hold, or a positive amount below a cent."""
+    usd = amount / rate
+    if usd > contract.MAX_USD:
+        r.error(
+            column,
+            f"{column} is USD {usd:.3g}; one pledge may hold at most USD {contract.MAX_USD:.0e}",
+        )
+    elif 0 < usd < contract.MIN_USD:
+        r.error(
+            column, f"{column} is USD {usd:.3g}; the smallest pledge is USD {contract.MIN_USD:g}"
+        )
 
 
 def read_pledges(
@@ -784,7 +839,7 @@ def _read_pledges(
     filename: str | None,
     programmes: pd.DataFrame,
     rates: dict[str, float],
-    seen: dict[tuple[Any, ...], tuple[str, int, int]],
+    seen: dict[tuple[Any, ...], tuple[str, int]],
 ) -> tuple[pd.DataFrame, pd.DataFrame, ImportReport]:
     """The work of :func:`read_pledges`, never raising ImportFailed. ``seen`` carries content
     keys across files (for duplicate warnings and distinct ids)."""
@@ -804,6 +859,8 @@ def _read_pledges(
         for c in table.columns
         if c.startswith(prefix) and c.removeprefix(prefix).isdigit()
     )
+    if not _header_years(table, [c for _, c in year_columns], prefix, report):
+        return *empty, report
     year_parsers = {c: _pattern_parser(_AMOUNT_YEAR, c) for _, c in year_columns}
     rows = _data_rows(table, report)
     parsed: dict[int, dict[str, Any]] = {}
@@ -900,6 +957,8 @@ def _read_pledges(
                         "last_year",
                         f"last_year {last} does not match year {first} + years {n_years}",
                     )
+        if currency in rates and amount is not None:
+            _usd_range(r, "amount", amount, rates[currency])
         earmarking = read["earmarking"](r)
         target = read["earmark_to"](r)
         if earmarking is not None and target is not None:
@@ -952,12 +1011,16 @@ def _read_pledges(
     good = _finish(rows, report, table, "pledges")
     pledge_ids: list[str] = []
     tranche_rows: list[money.Tranche] = []
+    in_file: dict[tuple[Any, ...], int] = {}
     for r in good:
         p = parsed[r.number]
         parts = spread.get(r.number) or money.even_spread(
             p["amount"], p["first_year"], p["last_year"]
         )
         key = content_key(p["donor"], p["currency"], parts, p["earmarking"], p["earmark_to"])
+        # Copies within one file are numbered, so the id stays the same whatever other files
+        # are imported with it.
+        count = in_file[key] = in_file.get(key, 0) + 1
         previous = seen.get(key)
         if previous is not None:
             report.warnings.append(
@@ -970,13 +1033,10 @@ def _read_pledges(
                     "currency, years and earmark); both kept — delete one if it is a copy",
                 )
             )
-            count = previous[2] + 1
-            seen[key] = (previous[0], previous[1], count)
         else:
-            count = 1
-            seen[key] = (_where(table), r.number, 1)
+            seen[key] = (_where(table), r.number)
         if not p["pledge_id"]:
-            p["pledge_id"] = pledge_hash(key) + (f"-{count}" if count > 1 else "")
+            p["pledge_id"] = pledge_hash(key, _where(table)) + (f"-{count}" if count > 1 else "")
         tranche_rows.extend(
             money.tranches(p["pledge_id"], parts, rates[p["currency"]], p["psc_rate"])
         )
@@ -1088,7 +1148,7 @@ def _add_pledges(
     """Read the pledge files against the reference tables and build the plan from them all
     (``reference``: programmes, requirements, donors, fx, title, illustrative)."""
     rates = money.usd_rates(reference["fx"])
-    seen: dict[tuple[Any, ...], tuple[str, int, int]] = {}
+    seen: dict[tuple[Any, ...], tuple[str, int]] = {}
     frames: list[pd.DataFrame] = []
     tranche_frames: list[pd.DataFrame] = []
     if not pledges:

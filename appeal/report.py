@@ -2,10 +2,14 @@
 
 :func:`result_json` gives exactly the keys of DESIGN.md's output contract (totals, lines,
 allocations, unallocated, donor_base, targets, solver, import_report) plus explanations,
-next_million, min_viable, flexible_marginal_value, scenario and plan. Confidential donors are
-replaced by "Anonymous donor N" everywhere in it (unless ``reveal_confidential``), including
-donor names inside the scenario. Money stays unrounded; NaN and infinities become null.
-:func:`write_json` writes such a dict to a file or to stdout, the same way for every command.
+next_million, min_viable, flexible_marginal_value, scenario and plan, sensitivity and stability.
+Confidential donors are replaced by "Anonymous donor N" everywhere in it (unless
+``reveal_confidential``): donor columns by their alias, and every other text — the scenario's
+name and description, ids, messages — scrubbed of their names
+(:func:`models.privacy.name_scrubber`). Money stays unrounded; NaN and infinities become null.
+:func:`write_json` writes such a dict to a file or to stdout, the same way for every command,
+with every text made inert (:mod:`appeal.inert`: text a spreadsheet would run as a formula is
+quote-prefixed).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from appeal.inert import inert_data
 from models.analytics import PlanRun
-from models.privacy import anonymise, donor_aliases, rename_scenario_donors
+from models.privacy import anonymise, donor_aliases, name_scrubber, rename_scenario_donors
 
 RESULT_KEYS = (
     "totals",
@@ -38,6 +43,8 @@ RESULT_KEYS = (
     "flexible_marginal_value",
     "scenario",
     "plan",
+    "sensitivity",
+    "stability",
 )
 
 
@@ -126,15 +133,40 @@ def result_json(run: PlanRun, *, reveal_confidential: bool = False) -> dict[str,
             "years": plan.years,
             "illustrative": bool(plan.illustrative),
         },
+        # Issue 14: ranges of the weights and target shares (models.sensitivity), and how many
+        # line-years moved against a reference allocation (models.allocation).
+        "sensitivity": records(result.sensitivity),
+        "stability": result.stability,
     }
     safe: dict[str, Any] = json_safe(out)
-    return safe
+    if reveal_confidential:
+        return safe
+    return for_outside_readers(safe, aliases)
+
+
+def for_outside_readers(data: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
+    """JSON-safe ``data`` with every confidential donor's name scrubbed from every string
+    (titles, scenario descriptions, messages): the last step before any JSON leaves."""
+    scrubbed: dict[str, Any] = _scrub_strings(data, name_scrubber(aliases))
+    return scrubbed
+
+
+def _scrub_strings(value: Any, scrub: Any) -> Any:
+    """JSON-safe data with ``scrub`` applied to every string (keys too)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(k): _scrub_strings(v, scrub) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_strings(v, scrub) for v in value]
+    return value
 
 
 def write_json(data: Any, target: str) -> None:
-    """``data`` as indented JSON to the file ``target``, or to stdout when ``target`` is "-".
-    Raises OSError when the file cannot be written."""
-    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    """``data`` as indented JSON to the file ``target``, or to stdout when ``target`` is "-",
+    every text inert (:func:`appeal.inert.inert_data`). Raises OSError when the file cannot be
+    written."""
+    text = json.dumps(inert_data(data), indent=2, allow_nan=False) + "\n"
     if target == "-":
         sys.stdout.write(text)
     else:

@@ -27,7 +27,6 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +36,7 @@ import pandas as pd
 from models import gaps
 from models.allocation import allocate
 from models.analytics import PlanRun, analyse
+from models.attribution import Attribution, attribute
 from models.plan import Plan
 from models.result import AllocationResult
 from models.scenario import Scenario, ScenarioError
@@ -55,6 +55,7 @@ __all__ = [
     "ResultCache",
     "analyse",
     "check_export_target",
+    "check_scenario_donors",
     "explain_differences",
     "export_workbook",
     "import_files",
@@ -184,6 +185,20 @@ def load_scenario(path: str | Path | None) -> Scenario:
         raise ScenarioError(f"{p}: {exc}") from exc
 
 
+def check_scenario_donors(plan: Plan, scenario: Scenario, source: str | Path | None = None) -> None:
+    """:class:`InputError` when the scenario names a donor (``excluded_donors``, the keys of
+    ``risk.donor_probability``) with no pledge in the plan: a misspelt name would otherwise
+    exclude nobody, silently. ``source``: the scenario's file, for the message."""
+    from models.privacy import rename_scenario_donors
+
+    donors = {str(d): str(d) for d in plan.pledges["donor"]}
+    try:
+        rename_scenario_donors(scenario.to_dict(), donors, strict=True)
+    except ScenarioError as exc:
+        where = f"{source}: " if source else ""
+        raise InputError(f"scenario: {where}{exc}") from None
+
+
 def stored_scenario(register: Register, name: str | None) -> Scenario:
     """The scenario saved under ``name``; the defaults when ``name`` is empty or is the
     default scenario's name and nothing is stored under it. :class:`InputError` otherwise."""
@@ -292,133 +307,37 @@ def solve(
 
 
 # -- 4b. differences between two scenarios ------------------------------------------------------
-# Settings that never change the allocation (the risk simulation's, the solver's own limits).
-NOT_ALLOCATION = ("risk.", "solver", "time_limit_seconds", "mip_gap")
-INTERACTION = "together (interaction)"
-GROUPED = ("weights.criteria",)
-PARALLEL_SOLVES = 2
-
-
-def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
-    """A scenario dict flattened to dotted keys (lists and scalars are leaves)."""
-    if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            out.update(_leaves(value, f"{prefix}{key}."))
-        return out  # an empty section is no setting (its keys are simply absent)
-    return {prefix[:-1]: data}
-
-
-def _cause(key: str) -> str:
-    """The setting a dotted key belongs to: criteria weights act together (any one of them
-    switches the weighting from tiers to scores), so they are one cause."""
-    return next((p for p in GROUPED if key.startswith(p + ".")), key)
-
-
-def _with(data: dict[str, Any], changes: dict[str, Any], absent: set[str]) -> dict[str, Any]:
-    """A deep copy of ``data`` with dotted keys set to ``changes`` and ``absent`` removed."""
-    out = json.loads(json.dumps(data))
-    for key in [*changes, *absent]:
-        *parents, last = key.split(".")
-        node = out
-        for part in parents:
-            node = node.setdefault(part, {})
-        if key in changes:
-            node[last] = changes[key]
-        else:
-            node.pop(last, None)
-    return out
-
-
 @dataclass(frozen=True)
 class Differences:
-    """What differs between scenarios A and B, and what each difference did.
+    """What differs between scenarios A and B on one plan, and what each difference did.
 
-    ``settings``: key, a, b, cause (the setting it belongs to: criteria weights are one),
-    attributed (False for settings that never move the allocation).
-    ``lines``: line_id, funded_a, funded_b, change, one column per cause (the
-    change that setting makes on its own, from A) and :data:`INTERACTION` (the rest: settings
-    acting together). ``causes``: cause, funded_change — the change in total funded split the
-    same way (sums to the total change). ``targets``: name, target_a, target_b, achieved_b,
-    already_met (the target's own change moves no line: it asks for no more than the
-    allocation already gives, so it has no effect).
+    ``run_a`` / ``run_b``: the two scenarios solved (through the cache), for their totals and
+    solver status. ``attribution``: the engine's change attribution
+    (:func:`models.attribution.attribute`): every setting that differs, and per line the part
+    of the change each setting makes on its own, plus the interaction remainder (the parts add
+    up to the line's change). ``targets``: name, target_a, target_b, achieved_b, already_met
+    (the target's own change moves no line: it asks for no more than the allocation already
+    gives, so it has no effect).
     """
 
     run_a: PlanRun
     run_b: PlanRun
-    settings: pd.DataFrame
-    lines: pd.DataFrame
-    causes: pd.DataFrame
+    attribution: Attribution
     targets: pd.DataFrame
-
-
-def _funded(run: PlanRun) -> pd.Series:
-    lines = gaps.line_years(run.plan, run.result)
-    return lines.groupby("line_id")["funded_usd"].sum()
 
 
 def explain_differences(
     plan: Plan, a: Scenario, b: Scenario, *, cache: ResultCache | None = None
 ) -> Differences:
-    """Compare B with A on one plan: every setting that differs, and for each line and for
-    the total funded, the part of the change each setting makes when it alone is changed
-    (A re-solved with that one setting of B), the remainder being their interaction."""
+    """Compare B with A on one plan (see :class:`Differences`)."""
     run_a = solve(plan, a, cache=cache)
     run_b = solve(plan, b, cache=cache)
-    da, db = a.to_dict(), b.to_dict()
-    for d in (da, db):
-        d.pop("name", None)
-        d.pop("description", None)
-    la, lb = _leaves(da), _leaves(db)
-    keys = [k for k in dict.fromkeys([*la, *lb]) if la.get(k) != lb.get(k)]
-    settings = pd.DataFrame(
-        [
-            {
-                "key": k,
-                "a": la.get(k),
-                "b": lb.get(k),
-                "cause": _cause(k),
-                "attributed": not k.startswith(NOT_ALLOCATION),
-            }
-            for k in keys
-        ],
-        columns=["key", "a", "b", "cause", "attributed"],
-    )
-    base, final = _funded(run_a), _funded(run_b)
-    index = list(dict.fromkeys([*base.index, *final.index]))
-    base, final = base.reindex(index, fill_value=0.0), final.reindex(index, fill_value=0.0)
-    lines = pd.DataFrame(
-        {"line_id": index, "funded_a": base.to_numpy(), "funded_b": final.to_numpy()}
-    )
-    lines["change"] = lines["funded_b"] - lines["funded_a"]
-    attributed = settings[settings["attributed"]]
-    groups = {cause: list(part["key"]) for cause, part in attributed.groupby("cause", sort=False)}
-
-    def effect_of(members: list[str]) -> pd.Series:
-        changes = {k: lb[k] for k in members if k in lb}
-        one = Scenario.from_dict(_with(da, changes, {k for k in members if k not in lb}))
-        return _funded(solve(plan, one, cache=cache)).reindex(index, fill_value=0.0) - base
-
-    # One re-solve per setting; HiGHS works outside the GIL, so two run side by side.
-    with ThreadPoolExecutor(max_workers=PARALLEL_SOLVES) as pool:
-        effects = dict(zip(groups, pool.map(effect_of, groups.values()), strict=True))
-    explained = pd.Series(0.0, index=index)
-    causes = []
-    for cause, effect in effects.items():
-        lines[cause] = effect.to_numpy()
-        explained += effect
-        causes.append({"cause": cause, "funded_change": float(effect.sum())})
-    rest = (final - base) - explained
-    lines[INTERACTION] = rest.to_numpy()
-    causes.append({"cause": INTERACTION, "funded_change": float(rest.sum())})
-    targets = _target_effects(run_a, run_b, lines)
+    attribution = attribute((plan, a), (plan, b))
     return Differences(
         run_a=run_a,
         run_b=run_b,
-        settings=settings,
-        lines=lines,
-        causes=pd.DataFrame(causes, columns=["cause", "funded_change"]),
-        targets=targets,
+        attribution=attribution,
+        targets=_target_effects(run_a, run_b, attribution.lines),
     )
 
 
@@ -464,13 +383,29 @@ def check_export_target(path: str | Path) -> Path:
 
 
 def export_workbook(
-    path: str | Path, run: PlanRun, *, reveal_confidential: bool = False, hxl: bool = False
+    path: str | Path,
+    run: PlanRun,
+    *,
+    reveal_confidential: bool = False,
+    hxl: bool = False,
+    draft: tuple[str, ...] | list[str] = (),
+    notes: pd.DataFrame | None = None,
 ) -> Path:
-    """Write the appeal workbook of ``run``; :class:`InputError` when it cannot be written."""
+    """Write the appeal workbook of ``run``; :class:`InputError` when it cannot be written.
+
+    ``draft``: the settings of an unsaved scenario that differ from its saved version
+    (:func:`appeal.workspace.unsaved_changes`); ``notes``: the register's notes."""
     from appeal.workbook import WorkbookError, write_appeal_workbook
 
     try:
-        return write_appeal_workbook(path, run, reveal_confidential=reveal_confidential, hxl=hxl)
+        return write_appeal_workbook(
+            path,
+            run,
+            reveal_confidential=reveal_confidential,
+            hxl=hxl,
+            draft=draft,
+            notes=notes,
+        )
     except WorkbookError as exc:
         raise InputError(str(exc)) from None
 
@@ -513,12 +448,16 @@ class ImportOutcome:
     pledges_after: int
 
 
-def import_files(register: Register, files: PlanFiles) -> ImportOutcome:
+def import_files(
+    register: Register, files: PlanFiles, *, replace_existing: bool = False
+) -> ImportOutcome:
     """Validate the files and store them in one transaction.
 
     With programmes, the plan's reference tables are stored too; without, the pledges are
     checked against the programmes (and rates) already in the register. Raises
-    :class:`appeal.importer.ImportFailed` (nothing stored) or :class:`NoPlan`.
+    :class:`appeal.importer.ImportFailed` (nothing stored) or :class:`NoPlan`, and
+    :class:`appeal.register.PledgeIdConflict` when a pledge id is stored from another file
+    (unless ``replace_existing``: each replacement is then a warning in the report).
     """
     from appeal.importer import load_pledges
 
@@ -536,7 +475,7 @@ def import_files(register: Register, files: PlanFiles) -> ImportOutcome:
             skip_invalid=files.skip_invalid,
         )
     before = len(register.pledges())
-    register.import_plan(plan, report)
+    register.import_plan(plan, report, replace_existing=replace_existing)
     return ImportOutcome(
         report=report, pledges_before=before, pledges_after=len(register.pledges())
     )

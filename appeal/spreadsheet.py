@@ -9,7 +9,11 @@ content:
   documented aliases in :data:`ALIASES` (``Funder`` -> ``donor``);
 - an optional HXL hashtag row (``#org+funder``, ``#value+usd``) directly under the header, or in
   place of it, maps columns too;
-- every data row keeps its spreadsheet row number as Excel shows it, so errors can point at it.
+- every data row keeps its spreadsheet row number as Excel shows it, so errors can point at it;
+- every file is read within the documented limits of :mod:`appeal.limits` (size, rows, columns,
+  cells, field length; for xlsx, the zip's parts: see :mod:`appeal.xlsx_reader`), checked before
+  the expensive step, so no file takes unbounded time or memory. Hidden sheets are never read
+  unless a caller names them.
 
 Cell parsers (:func:`parse_amount`, :func:`parse_year`, ...) turn one cell into a value or raise
 :class:`CellError` with a message for people. Nothing here knows about pledges' business rules;
@@ -18,19 +22,23 @@ Cell parsers (:func:`parse_amount`, :func:`parse_year`, ...) turn one cell into 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import math
+import os
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appeal import limits, xlsx_reader
+from appeal.xlsx_reader import ERROR_VALUES, BadCell
 from models import contract
 
 #: How many rows from the top are searched for the header row.
@@ -57,19 +65,40 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
     for t in _FILE_TABLES.values()
     if t.patterns
 }
-# Zero-width and other invisible characters that sneak in through copy-paste.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Zero-width and other invisible formatting characters that sneak in through copy-paste
+# (soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width space / joiners,
+# left-to-right and right-to-left marks, word joiner and invisible operators, byte-order mark,
+# tag characters): removed from text.
+_INVISIBLE = dict.fromkeys(
+    [
+        *map(ord, "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\ufeff"),
+        *range(0x2060, 0x2065),
+        *range(0xE0000, 0xE0080),
+    ],
+    None,
+)
+# Bidirectional embeddings, overrides and isolates can make a name display as another
+# ("Nor\u202eyaw" shows as "Norway"): refused in text, never silently kept.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
 
 
 class SpreadsheetError(Exception):
     """A whole file or sheet cannot be read (not a row problem)."""
 
-    def __init__(self, file: str, sheet: str, message: str, row: int | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        sheet: str,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.file = file
         self.sheet = sheet
         self.row = row
+        self.column = column
         self.message = message
 
 
@@ -162,9 +191,20 @@ def is_blank(value: Any) -> bool:
 
 
 def check_formula(value: Any) -> None:
-    """Formulas (and CSV injection) are refused: the register stores values, not code."""
-    if isinstance(value, str) and value.lstrip().startswith("="):
-        raise CellError("formula not allowed; paste values")
+    """Formulas (and CSV injection) are refused: the register stores values, not code. So are
+    cells that hold no value (Excel error values such as ``#N/A``, typed or computed, and the
+    reader's :class:`~appeal.xlsx_reader.BadCell`). Every cell parser calls this first."""
+    if isinstance(value, str):
+        text = value.lstrip()
+        if text.startswith("="):
+            raise CellError("formula not allowed; paste values")
+        if text.startswith("#") and text.rstrip().upper() in ERROR_VALUES:
+            raise CellError(
+                f"Excel error value {text.rstrip()}; fix what the formula refers to, or clear "
+                "the cell"
+            )
+    elif type(value) is BadCell:
+        raise CellError(value.reason)
 
 
 def parse_text(value: Any, *, what: str, max_length: int = MAX_NAME_LENGTH) -> str:
@@ -178,6 +218,11 @@ def parse_text(value: Any, *, what: str, max_length: int = MAX_NAME_LENGTH) -> s
         raise CellError(f"{what} is {len(text)} characters long; the limit is {max_length}")
     if _CONTROL.search(text):
         raise CellError(f"{what} contains control characters")
+    if not text.isascii() and _BIDI.search(text):
+        raise CellError(
+            f"{what} contains bidirectional control characters (U+202A-U+202E, U+2066-U+2069), "
+            "which can make text display as something else; remove them"
+        )
     return text
 
 
@@ -209,6 +254,14 @@ _AMOUNT = re.compile(
 )
 
 
+def _finite(value: int | float) -> bool:
+    """True for a number that is finite as a float (an int too large for one is not)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def parse_amount(value: Any, *, what: str = "amount") -> tuple[float, str | None]:
     """A money amount and the currency written inside it, if any.
 
@@ -219,7 +272,7 @@ def parse_amount(value: Any, *, what: str = "amount") -> tuple[float, str | None
     if isinstance(value, bool):
         raise CellError(f"{what} must be a number, got {value}")
     if isinstance(value, int | float):
-        if not math.isfinite(float(value)):
+        if not _finite(value):
             raise CellError(f"{what} must be a finite number")
         return float(value), None
     if isinstance(value, dt.datetime | dt.date):
@@ -242,6 +295,8 @@ def parse_amount(value: Any, *, what: str = "amount") -> tuple[float, str | None
     number = float(re.sub(r"[,\u00a0 ]", "", m.group("num")))
     mult = _MULTIPLIERS[(m.group("mult") or "").lower()]
     sign = -1.0 if (m.group("neg") or m.group("neg2")) else 1.0
+    if not math.isfinite(number * mult):
+        raise CellError(f"{what} {text[:40]!r} is too large to be a number")
     return sign * number * mult, currency
 
 
@@ -277,7 +332,7 @@ def parse_year(value: Any, *, what: str = "year") -> int:
     if isinstance(value, dt.datetime | dt.date):
         year = value.year
     elif isinstance(value, int | float):
-        if not math.isfinite(float(value)) or not float(value).is_integer():
+        if not _finite(value) or not float(value).is_integer():
             raise CellError(f"{what} must be a whole year like 2027, got {value}")
         year = int(value)
     else:
@@ -453,31 +508,6 @@ def _is_hxl_row(values: tuple[Any, ...]) -> bool:
     return bool(cells) and all(isinstance(v, str) and clean_text(v).startswith("#") for v in cells)
 
 
-def open_workbook(data: bytes, file: str) -> Any:
-    """An openpyxl read-only workbook; the caller closes it."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    if not data:
-        raise SpreadsheetError(file, "", "the file is empty")
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise SpreadsheetError(file, "", "this is an old .xls workbook; save it as .xlsx")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise SpreadsheetError(file, "", "not an xlsx workbook (the file is not a zip archive)")
-    try:
-        # data_only=False so formula cells come back as "=..." text and can be refused.
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SpreadsheetError(file, "", f"not a readable xlsx workbook ({exc})") from None
-
-
-def sheet_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
-    """Cell values of a read-only worksheet, row by row (blank rows included)."""
-    # Some writers record a wrong sheet size; read what is really there.
-    ws.reset_dimensions()
-    return ws.iter_rows(values_only=True)  # type: ignore[no-any-return,unused-ignore]
-
-
 def _decode_csv(data: bytes, file: str) -> str:
     if not data.strip():
         raise SpreadsheetError(file, "", "the file is empty")
@@ -491,34 +521,78 @@ def _decode_csv(data: bytes, file: str) -> str:
     raise SpreadsheetError(file, "", "cannot decode the csv file (save it as UTF-8)")
 
 
+#: One row of a sheet as the readers give it: (spreadsheet row number, cell values).
+NumberedRow = tuple[int, tuple[Any, ...]]
+
+
 def iter_csv_rows(data: bytes, file: str) -> Iterator[tuple[Any, ...]]:
+    """The records of a csv file, as tuples of text (blank lines as empty tuples)."""
     text = _decode_csv(data, file)
     sample = text[:8192]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    limits.csv_field_limit()
+    done = 0  # records read so far
     try:
         for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            done += 1
             yield tuple(row)
     except csv.Error as exc:
-        raise SpreadsheetError(file, "", f"malformed csv: {exc}") from None
+        row_number = done + 1
+        if "field limit" in str(exc):
+            raise SpreadsheetError(
+                file,
+                "",
+                f"row {row_number} has a field longer than {limits.FIELD_CHARS:,} characters "
+                "(the most one cell may hold)",
+                row=row_number,
+            ) from None
+        raise SpreadsheetError(
+            file, "", f"malformed csv at row {row_number}: {exc}", row=row_number
+        ) from None
+
+
+def numbered_rows(records: Iterable[tuple[Any, ...]]) -> Iterator[NumberedRow]:
+    """A csv reader's records as (row number, values): numbered from 1, blank records left
+    out, each counted against the limits (:class:`appeal.limits.SheetBudget`) first."""
+    budget = limits.SheetBudget()
+    for number, values in enumerate(records, 1):
+        if values:
+            budget.row(number, len(values))
+            yield number, values
 
 
 def source_bytes(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
-    """The file's bytes and the name used in messages."""
+    """The file's bytes and the name used in messages; a file over
+    :data:`appeal.limits.FILE_BYTES` is refused before it is read."""
     if isinstance(source, bytes | bytearray):
-        return bytes(source), filename or "upload"
+        name = filename or "upload"
+        _check_size(len(source), name)
+        return bytes(source), name
     path = Path(source)
     name = filename or path.name
     try:
-        return path.read_bytes(), name
+        with path.open("rb") as f:
+            _check_size(os.fstat(f.fileno()).st_size, name)
+            # One byte more than the limit tells a file that grew while it was read.
+            data = f.read(limits.FILE_BYTES + 1)
     except FileNotFoundError:
         raise SpreadsheetError(name, "", f"file not found: {path}") from None
     except IsADirectoryError:
         raise SpreadsheetError(name, "", f"is a directory, not a file: {path}") from None
     except OSError as exc:
         raise SpreadsheetError(name, "", f"cannot read {path}: {exc.strerror}") from None
+    _check_size(len(data), name)
+    return data, name
+
+
+def _check_size(size: int, name: str) -> None:
+    try:
+        limits.check_file_bytes(size)
+    except limits.LimitExceeded as exc:
+        raise SpreadsheetError(name, "", exc.message) from None
 
 
 def file_format(filename: str, data: bytes) -> str:
@@ -538,21 +612,25 @@ def file_format(filename: str, data: bytes) -> str:
 
 def find_header(
     kind: str,
-    rows: Iterable[tuple[Any, ...]],
+    rows: Iterable[NumberedRow],
     file: str,
     sheet: str,
     profile: str | None = None,
 ) -> Table | None:
-    """Locate the header in the first rows; None when this sheet has no such header."""
+    """Locate the header among rows 1 to :data:`HEADER_SEARCH_ROWS`; None when this sheet has
+    no such header. ``rows`` are (row number, values), blank rows left out."""
     iterator = iter(rows)
-    head: list[tuple[Any, ...]] = []
-    for _ in range(HEADER_SEARCH_ROWS + 1):
-        try:
-            head.append(tuple(next(iterator)))
-        except StopIteration:
+    head: list[NumberedRow] = []
+    # The header's row and the (HXL) row under it.
+    for number, values in iterator:
+        if number > HEADER_SEARCH_ROWS + 1:
+            iterator = itertools.chain([(number, values)], iterator)
             break
+        head.append((number, values))
     required = REQUIRED[kind]
-    for i, values in enumerate(head[:HEADER_SEARCH_ROWS]):
+    for i, (number, values) in enumerate(head):
+        if number > HEADER_SEARCH_ROWS:
+            break
         hxl_row = _is_hxl_row(values)
         columns: dict[str, int] = {}
         headers: dict[str, str] = {}
@@ -569,10 +647,11 @@ def find_header(
                 continue
             columns[column] = j
             headers[column] = clean_text(cell)
-        # A hashtag row under the header fills columns the header did not name.
+        # A hashtag row right under the header fills columns the header did not name.
         data_start = i + 1
-        if not hxl_row and i + 1 < len(head) and _is_hxl_row(head[i + 1]):
-            for j, cell in enumerate(head[i + 1]):
+        below = head[i + 1] if i + 1 < len(head) else None
+        if not hxl_row and below is not None and below[0] == number + 1 and _is_hxl_row(below[1]):
+            for j, cell in enumerate(below[1]):
                 column = _match_hxl(kind, cell)
                 if column is not None and column not in columns and j not in columns.values():
                     columns[column] = j
@@ -585,16 +664,15 @@ def find_header(
             raise SpreadsheetError(
                 file,
                 sheet,
-                f"header row {i + 1} names the same column twice: {'; '.join(duplicates)}",
-                row=i + 1,
+                f"header row {number} names the same column twice: {'; '.join(duplicates)}",
+                row=number,
             )
-        table_rows = [(n + 1, head[n]) for n in range(data_start, len(head))]
-        start = len(head) + 1
-        table_rows.extend((start + k, tuple(r)) for k, r in enumerate(iterator))
+        table_rows = head[data_start:]
+        table_rows.extend(iterator)
         return Table(
             file=file,
             sheet=sheet,
-            header_row=i + 1,
+            header_row=number,
             columns=columns,
             headers=headers,
             rows=table_rows,
@@ -612,250 +690,97 @@ def read_table(
     sheet: str | None = None,
     required: bool = True,
     profile: str | None = None,
+    hidden: bool = False,
 ) -> Table | None:
     """Read the first sheet holding a ``kind`` table (or the named ``sheet``).
 
-    For workbooks, a sheet named like the kind ("Pledges") is tried first. Headers are matched
-    against the contract's spellings and, with ``profile``, that import profile's. Raises
-    :class:`SpreadsheetError` when the file cannot be read or (``required``) no header is found.
+    For workbooks, a sheet named like the kind ("Pledges") is tried first; hidden sheets are
+    never read unless ``hidden`` (for a sheet the user names). Headers are matched against the
+    contract's spellings and, with ``profile``, that import profile's. Raises
+    :class:`SpreadsheetError` when the file cannot be read, breaks a limit of
+    :mod:`appeal.limits`, or (``required``) has no header.
     """
     data, name = source_bytes(source, filename)
     fmt = file_format(name, data)
     expected = ", ".join(REQUIRED[kind])
-    if fmt == "csv":
+    current = [""]  # the sheet being read, for messages
+    with _read_errors(name, current):
+        if fmt == "csv":
+            if sheet is not None:
+                return None  # a csv holds a single table
+            rows = numbered_rows(iter_csv_rows(data, name))
+            table = find_header(kind, rows, name, "", profile)
+            if table is None and required:
+                raise SpreadsheetError(
+                    name,
+                    "",
+                    f"no header row with the {kind} columns ({expected}) in the first "
+                    f"{HEADER_SEARCH_ROWS} rows",
+                )
+            return table
+        sheets = xlsx_reader.workbook_sheets(data)
+        readable = [s for s in sheets if hidden or not s.hidden]
+        skipped = [s.title for s in sheets if s not in readable]
+        names = [s.title for s in readable]
         if sheet is not None:
-            return None  # a csv holds a single table
-        table = find_header(kind, iter_csv_rows(data, name), name, "", profile)
-        if table is None and required:
+            ordered = [s for s in readable if header_key(s.title) == header_key(sheet)]
+            if not ordered:
+                if required:
+                    raise SpreadsheetError(
+                        name,
+                        sheet,
+                        f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}"
+                        f"{_hidden_note(skipped)})",
+                    )
+                return None
+        else:
+            preferred = {header_key(kind), header_key(kind.rstrip("s"))}
+            ordered = sorted(readable, key=lambda s: header_key(s.title) not in preferred)
+        for candidate in ordered:
+            current[0] = candidate.title
+            table = find_header(kind, candidate.rows(), name, current[0], profile)
+            if table is not None:
+                return table
+        if required:
             raise SpreadsheetError(
                 name,
                 "",
-                f"no header row with the {kind} columns ({expected}) in the first "
-                f"{HEADER_SEARCH_ROWS} rows",
+                f"no sheet has a header row with the {kind} columns ({expected}) "
+                f"(sheets: {', '.join(names) or 'none'}{_hidden_note(skipped)})",
             )
-        return table
-    fast = _fast_sheets(data)
-    if fast is not None:
-        try:
-            return _pick_sheet(kind, fast, name, sheet, required, profile)
-        except _FastReadFailed:
-            pass  # unusual workbook structure: let openpyxl read it (and explain failures)
-    wb = open_workbook(data, name)
-    try:
-        sheets: list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]] = [
-            (ws.title, functools.partial(sheet_rows, ws))
-            for ws in wb.worksheets
-            if hasattr(ws, "iter_rows")
-        ]
-        return _pick_sheet(kind, sheets, name, sheet, required, profile)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise SpreadsheetError(name, "", f"cannot read the workbook ({exc})") from None
-    finally:
-        wb.close()
-
-
-def _pick_sheet(
-    kind: str,
-    sheets: list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]],
-    name: str,
-    sheet: str | None,
-    required: bool,
-    profile: str | None,
-) -> Table | None:
-    """Find the ``kind`` table among the workbook's sheets (named one first)."""
-    names = [title for title, _ in sheets]
-    if sheet is not None:
-        ordered = [s for s in sheets if header_key(s[0]) == header_key(sheet)]
-        if not ordered:
-            if required:
-                raise SpreadsheetError(
-                    name, sheet, f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)})"
-                )
-            return None
-    else:
-        preferred = {header_key(kind), header_key(kind.rstrip("s"))}
-        ordered = sorted(sheets, key=lambda s: header_key(s[0]) not in preferred)
-    for title, rows in ordered:
-        table = find_header(kind, rows(), name, title, profile)
-        if table is not None:
-            return table
-    if required:
-        expected = ", ".join(REQUIRED[kind])
-        raise SpreadsheetError(
-            name,
-            "",
-            f"no sheet has a header row with the {kind} columns ({expected}) "
-            f"(sheets: {', '.join(names) or 'none'})",
-        )
-    return None
-
-
-# -- fast xlsx reader -------------------------------------------------------------------------
-# openpyxl builds an object per cell and per rich-text run, which is too slow for 10,000-row
-# pledge files. This reader streams the sheet XML with the C expat parser and returns the same
-# values openpyxl's read-only, data_only=False mode does (formulas as "=..." text, dates as
-# datetimes via the cell's number format). Anything unexpected makes it give up
-# (_FastReadFailed) and openpyxl reads the file instead.
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-#: Sheets up to this size (uncompressed XML) are parsed as a whole tree; larger ones streamed.
-_TREE_LIMIT = 64 * 1024 * 1024
-
-
-class _FastReadFailed(Exception):
-    pass
-
-
-@functools.lru_cache(maxsize=1024)
-def _letters_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def _col_index(ref: str) -> int:
-    """0-based column of a cell reference such as "AB12"."""
-    return _letters_index(ref.rstrip("0123456789"))
-
-
-def _text_of(elem: Any) -> str:
-    """Concatenated text of the <t> runs of a shared or inline string (phonetic runs skipped)."""
-    parts = []
-    for child in elem:
-        tag = child.tag
-        if tag == _MAIN + "t":
-            parts.append(child.text or "")
-        elif tag == _MAIN + "r":
-            for t in child.iter(_MAIN + "t"):
-                parts.append(t.text or "")
-    return "".join(parts)
-
-
-def _fast_sheets(data: bytes) -> list[tuple[str, Callable[[], Iterator[tuple[Any, ...]]]]] | None:
-    import posixpath
-    import xml.etree.ElementTree as ET
-
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        book = ET.fromstring(archive.read("xl/workbook.xml"))
-        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        pr = book.find(_MAIN + "workbookPr")
-        date1904 = pr is not None and pr.get("date1904", "0") in ("1", "true")
-        shared: list[str] = []
-        if "xl/sharedStrings.xml" in archive.namelist():
-            sst = ET.fromstring(archive.read("xl/sharedStrings.xml"))
-            shared = [_text_of(si) for si in sst.iter(_MAIN + "si")]
-        date_styles: set[int] = set()
-        if "xl/styles.xml" in archive.namelist():
-            styles = ET.fromstring(archive.read("xl/styles.xml"))
-            custom = {
-                int(f.get("numFmtId", "0")): f.get("formatCode", "")
-                for f in styles.iter(_MAIN + "numFmt")
-            }
-            xfs = styles.find(_MAIN + "cellXfs")
-            for i, xf in enumerate(xfs if xfs is not None else []):
-                fid = int(xf.get("numFmtId", "0"))
-                code = custom.get(fid, BUILTIN_FORMATS.get(fid, ""))
-                if code and is_date_format(code):
-                    date_styles.add(i)
-        sheets = []
-        for sh in book.iter(_MAIN + "sheet"):
-            target = targets.get(sh.get(_REL_ID), "")
-            if "worksheets/" not in target:
-                continue  # chart sheets and the like hold no rows
-            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            path = posixpath.normpath(path)
-            if path not in archive.namelist():
-                return None
-            sheets.append((sh.get("name", ""), path))
-    except (KeyError, ValueError, ET.ParseError, zipfile.BadZipFile, OSError):
         return None
-    if not sheets:
-        return None  # nothing recognisable: openpyxl reads it (or explains why it cannot)
 
-    def rows_of(path: str) -> Iterator[tuple[Any, ...]]:
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
 
-        base = CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH
+def first_sheet_rows(data: bytes, file: str) -> list[NumberedRow]:
+    """(row number, values) of a csv, or of a workbook's first visible sheet, read within the
+    limits like every table: for files that are not a contract table (such as the tailored
+    asks' prospects). Raises :class:`SpreadsheetError`."""
+    with _read_errors(file, [""]):
+        if file_format(file, data) == "csv":
+            return list(numbered_rows(iter_csv_rows(data, file)))
+        sheets = [s for s in xlsx_reader.workbook_sheets(data) if not s.hidden]
+        return list(sheets[0].rows()) if sheets else []
 
-        c_tag, row_tag = _MAIN + "c", _MAIN + "row"
-        v_tag, f_tag, is_tag = _MAIN + "v", _MAIN + "f", _MAIN + "is"
-        try:
-            if archive.getinfo(path).file_size <= _TREE_LIMIT:
-                # Building the tree in C and walking it is faster than iterparse events.
-                root = ET.fromstring(archive.read(path))
-                if not root.tag.startswith(_MAIN):
-                    raise ValueError("not a transitional SpreadsheetML sheet")
-                data = root.find(_MAIN + "sheetData")
-                row_elems: Iterable[Any] = data if data is not None else ()
-            else:
-                row_elems = (
-                    e
-                    for _, e in ET.iterparse(archive.open(path), events=("end",))
-                    if e.tag == row_tag
-                )
-            expected = 1
-            for elem in row_elems:
-                if elem.tag != row_tag:
-                    continue
-                number = int(elem.get("r", expected))
-                while expected < number:  # missing (blank) rows keep Excel numbering
-                    expected += 1
-                    yield ()
-                cells: dict[int, Any] = {}
-                position = 0
-                for c in elem.iter(c_tag):
-                    ref = c.get("r")
-                    # _col_index, written out: this runs once per cell.
-                    col = _letters_index(ref.rstrip("0123456789")) if ref else position
-                    position = col + 1
-                    kind = c.get("t", "n")
-                    f = c.find(f_tag)
-                    if f is not None:
-                        cells[col] = "=" + (f.text or "")
-                        continue
-                    if kind == "inlineStr":
-                        inline = c.find(is_tag)
-                        cells[col] = _text_of(inline) if inline is not None else None
-                        continue
-                    v = c.find(v_tag)
-                    text = v.text if v is not None else None
-                    if text is None:
-                        continue
-                    if kind == "s":
-                        cells[col] = shared[int(text)]
-                    elif kind == "b":
-                        cells[col] = text.strip() in ("1", "true")
-                    elif kind in ("str", "e"):
-                        cells[col] = text
-                    elif kind == "d":
-                        cells[col] = dt.datetime.fromisoformat(text)
-                    else:
-                        try:
-                            num: float | int = int(text)
-                        except ValueError:
-                            num = float(text)
-                        style = c.get("s")
-                        if style is not None and int(style) in date_styles:
-                            cells[col] = from_excel(num, base)
-                        else:
-                            cells[col] = num
-                elem.clear()
-                expected = number + 1
-                if not cells:
-                    yield ()
-                    continue
-                row: list[Any] = [None] * (max(cells) + 1)
-                for col, value in cells.items():
-                    row[col] = value
-                yield tuple(row)
-        except (KeyError, ValueError, IndexError, ET.ParseError, zipfile.BadZipFile, OSError):
-            raise _FastReadFailed from None
 
-    return [(title, functools.partial(rows_of, path)) for title, path in sheets]
+@contextlib.contextmanager
+def _read_errors(name: str, sheet: list[str]) -> Iterator[None]:
+    """A limit broken or a damaged workbook as a :class:`SpreadsheetError` naming the file
+    (and ``sheet[0]``, the sheet being read)."""
+    try:
+        yield
+    except limits.LimitExceeded as exc:
+        raise SpreadsheetError(
+            name, sheet[0], _with_part(exc.message, exc.part), row=exc.row, column=exc.column
+        ) from None
+    except xlsx_reader.XlsxError as exc:
+        raise SpreadsheetError(name, sheet[0], exc.message, row=exc.row) from None
+
+
+def _with_part(message: str, part: str) -> str:
+    return message if not part or part in message else f"part {part}: {message}"
+
+
+def _hidden_note(titles: list[str]) -> str:
+    if not titles:
+        return ""
+    return f"; hidden sheets are not read: {', '.join(titles)}"

@@ -32,14 +32,9 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +44,7 @@ from typing import Any
 from playwright.sync_api import Browser, Page, Response, sync_playwright
 
 from benchmarks._medians import write_report
+from benchmarks._server import served
 from dashboards import ids
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +61,6 @@ CHROMIUM_ARGS = [
 TARGET_S = 1.0
 FIRST_LOAD_TARGET_S = 3.0
 WAIT_MS = 120_000
-SERVER_START_S = 240
 UPDATE = "_dash-update-component"
 
 
@@ -101,61 +96,20 @@ class Missing(Exception):
 
 
 # -- the server ---------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(checkout: Path, db: Path, cache: Path, log: Path) -> Iterator[str]:
-    """``appeal serve --demo`` of ``checkout`` on a free loopback port, stopped on exit."""
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONUNBUFFERED": "1"}
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "appeal",
-                "--db",
-                str(db),
-                "serve",
-                "--demo",
-                "--port",
-                str(port),
-                "--cache-dir",
-                str(cache),
-            ],
-            cwd=checkout,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"appeal serve exited early; see {log}")
-            try:
-                # A static asset: the server answers, without building any page yet.
-                with urllib.request.urlopen(url + "/assets/app.css", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"appeal serve did not answer within {SERVER_START_S} s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+    """``appeal serve --demo`` of ``checkout`` on a free loopback port, stopped on exit; ready
+    once a static asset answers (no page is built before the first measured visit)."""
+    with served(
+        ["--demo"],
+        db=str(db),
+        cache_dir=cache,
+        log=log,
+        env={"PYTHONPATH": str(checkout)},
+        cwd=checkout,
+        ready="/assets/app.css",
+    ) as server:
+        yield server.url
 
 
 # -- one measured step --------------------------------------------------------------------------

@@ -25,8 +25,6 @@ Results go to benchmarks/results/export.json (or ``--out``).
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import sys
 import tempfile
@@ -40,6 +38,7 @@ import pandas as pd
 from appeal import pipeline
 from appeal.pipeline import PlanRun
 from appeal.workbook import write_appeal_workbook
+from benchmarks._results import write_results
 from models.eligibility import EligibilityIndex
 from models.plan import FIRM_STATUSES, Plan
 from models.result import AllocationResult, SolverInfo
@@ -174,18 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'size':>4} {'case':<7} {'pledges':>7} {'alloc rows':>9} {'best s':>8} "
           f"{'median s':>8} {'MB':>8} {'target':>6}")  # fmt: skip
     results = bench(args.sizes, args.repeat)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "benchmark": "export",
-        "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "openpyxl": openpyxl.__version__,
-        "xml_library": xml_library,
-        "results": results,
-    }
-    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_results(
+        args.out, "export", results, openpyxl=openpyxl.__version__, xml_library=xml_library
+    )
     slow = [r for r in results if r["meets_target"] is False]
     return 1 if slow else 0
 

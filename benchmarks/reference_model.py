@@ -1,9 +1,25 @@
 """The straightforward per-pledge allocation model, kept as a yardstick (not product code).
 
 One variable per (pledge tranche, eligible line, year), written directly from the rules in
-DESIGN.md's "Allocation model" with PuLP, without pooling. Tests check that the pooled
-product model (:mod:`models.allocation`) reaches the same optimum on random plans; the
-benchmark (:mod:`benchmarks.bench_allocation`) times both on the same data.
+DESIGN.md's "Allocation model" and the README's lexicographic order with PuLP, without
+pooling. Tests check that the pooled product model (:mod:`models.allocation`) reaches the same
+optimum at every stage on random plans; the benchmark (:mod:`benchmarks.bench_allocation`)
+times both on the same data.
+
+The stages, each a separate solve of the same PuLP problem with the earlier ones held by a
+constraint (within 1e-11 of it):
+
+1. ``value``: maximise sum w (y1 + tranche_weight y2) with no target (a MILP: the
+   minimum-viable binaries are decided here);
+2. ``earmarks`` (a target on): the binaries fixed, the most earmarked money used among
+   allocations of that value;
+3. ``targets`` (a target on): value - P x shortfall, using at least that much earmarked money;
+4. ``early_years`` (``early_year_preference > 0``): the most USD-years,
+   sum (n_years - t) (y1 + y2), among allocations of the last value.
+
+``binaries`` (line_id -> 0/1) fixes the minimum-viable decisions from stage 2 on, so a
+caller can compare the later stages given the same decisions (ties between decisions of
+equal value are legitimate).
 
 Deliberately independent of :mod:`models.pooling` and :mod:`models.formulation` except for
 the line weights (:func:`models.formulation.line_weights`, the documented weight rule).
@@ -32,16 +48,26 @@ THEME_TARGETS = {
 
 @dataclass
 class ReferenceResult:
-    status: str  # pulp status name, e.g. "Optimal"
-    objective: float | None
+    status: str  # pulp status name of the last stage, e.g. "Optimal"
+    objective: float | None  # the value (less the target penalty) of the final allocation
     funded: dict[tuple[str, int], float]  # (line_id, year) -> USD
     allocations: dict[tuple[str, int, str, int], float]  # (pledge, source_year, line, year)
     n_variables: int
     phases: dict[str, float] = field(default_factory=dict)  # build, solve seconds
+    stages: dict[str, float] = field(default_factory=dict)  # each stage's optimum
+    binaries: dict[str, int] = field(default_factory=dict)  # stage 1's decisions
+    earmarked_unallocated: float = 0.0  # USD of earmarked money left unallocated
 
 
-def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") -> ReferenceResult:
-    """Build and solve the per-pledge model; ``solver`` is "highs" or "cbc" (through PuLP)."""
+def solve_reference(
+    plan: Plan,
+    scenario: Scenario,
+    *,
+    solver: str = "highs",
+    binaries: dict[str, int] | None = None,
+) -> ReferenceResult:
+    """Build and solve the per-pledge model stage by stage; ``solver`` is "highs" or "cbc"
+    (through PuLP)."""
     t0 = time.perf_counter()
     years = plan.years
     if scenario.start_year:
@@ -131,11 +157,15 @@ def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") ->
         y2[lyk].upBound = (1.0 - share) * need[lyk]
 
     objective: list[tuple[Any, float]] = []
+    early: list[tuple[Any, float]] = []
     for lyk in ly:
-        c = weights[lyk[0]] * (1.0 - scenario.weights.early_year_preference * years.index(lyk[1]))
+        c = weights[lyk[0]]
         objective += [(y1[lyk], c), (y2[lyk], c * scenario.weights.tranche_weight)]
+        left = float(len(years) - years.index(lyk[1]))
+        early += [(y1[lyk], left), (y2[lyk], left)]
 
     # Minimum viable funding.
+    zs: dict[str, Any] = {}
     total = {line: sum(v for (lid, _), v in need.items() if lid == line) for line in lines}
     if scenario.min_viable:
         for line, m in zip(
@@ -146,6 +176,7 @@ def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") ->
             if m <= 0 or total[line] <= 0:
                 continue
             z = prob.add_variable(f"z_{line}", lowBound=0, upBound=1, cat="Integer")
+            zs[line] = z
             funded = [(y1[k], 1.0) for k in ly if k[0] == line]
             funded += [(y2[k], 1.0) for k in ly if k[0] == line]
             prob.addConstraint(
@@ -190,17 +221,19 @@ def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") ->
             terms = [(y1[k], 1.0) for k in ly if theme in themes[k[0]]]
             terms += [(y2[k], 1.0) for k in ly if theme in themes[k[0]]]
             active.append((name, s, terms, s * all_money))
+    shortfalls: list[tuple[Any, float]] = []
+    target_rows: list[Any] = []
     for name, _, terms, rhs in active:
         short = prob.add_variable(f"short_{name}", lowBound=0)
-        objective.append((short, -penalty))
-        prob.addConstraint(
+        shortfalls.append((short, -penalty))
+        target_rows.append(
             pulp.LpConstraint(
                 pulp.LpAffineExpression([*terms, (short, 1.0)]),
                 pulp.LpConstraintGE,
                 f"target_{name}",
                 rhs,
             )
-        )
+        )  # fmt: skip
 
     # Optional cap on a donor's share of a line's multi-year requirement.
     if scenario.donor_line_cap_share is not None:
@@ -217,26 +250,74 @@ def solve_reference(plan: Plan, scenario: Scenario, *, solver: str = "highs") ->
                 )
             )
 
-    prob.setObjective(pulp.LpAffineExpression(objective))
+    earmarked_terms = [(x[k], 1.0) for k in keys if not tranche_flexible[(k[0], k[1])]]
+    earmarked_money = sum(v for t, v in tranche_money.items() if not tranche_flexible[t])
     t1 = time.perf_counter()
-    cmd: Any
-    if solver == "cbc":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # PuLP 4.0 notice
-            cmd = pulp.PULP_CBC_CMD(msg=False, gapRel=scenario.mip_gap)
-    else:
-        cmd = pulp.HiGHS(msg=False, gapRel=scenario.mip_gap)
-    prob.solve(cmd)
+    cmd = _command(solver, scenario.mip_gap)
+    stages: dict[str, float] = {}
+
+    def stage(name: str, terms: list[tuple[Any, float]]) -> float | None:
+        prob.setObjective(pulp.LpAffineExpression(terms))
+        prob.solve(cmd)
+        if prob.status != pulp.LpStatusOptimal:
+            return None
+        stages[name] = float(pulp.value(prob.objective) or 0.0)
+        return stages[name]
+
+    def hold(name: str, terms: list[tuple[Any, float]], level: float) -> Any:
+        # Tight: the next stage may trade this much of the held objective away.
+        tol = 1e-11 * max(abs(level), 1.0) + 1e-7
+        con = pulp.LpConstraint(
+            pulp.LpAffineExpression(terms), pulp.LpConstraintGE, name, level - tol
+        )
+        prob.addConstraint(con)
+        return con
+
+    value = stage("value", objective)
+    decided = {line: round(z.varValue or 0.0) for line, z in zs.items()}
+    if value is not None:
+        stages["value_milp"] = value
+        for line, z in zs.items():
+            z.lowBound = z.upBound = (binaries or decided).get(line, decided[line])
+        if binaries is not None:
+            value = stage("value", objective)  # the value with the caller's decisions
+    last = value
+    if value is not None and active:
+        held = hold("hold_value", objective, value)
+        floor = stage("earmarks", earmarked_terms)
+        if floor is not None:
+            held.constant = 1e30  # released: expr >= -1e30
+            hold("hold_earmarks", earmarked_terms, floor)
+            for row in target_rows:
+                prob.addConstraint(row)
+            last = stage("targets", objective + shortfalls)
+        else:
+            last = None
+    if last is not None and scenario.weights.early_year_preference > 0:
+        hold("hold_last", objective + shortfalls if active else objective, last)
+        if stage("early_years", early) is None:
+            last = None
     t2 = time.perf_counter()
-    status = pulp.LpStatus[prob.status]
-    obj = pulp.value(prob.objective) if prob.status == pulp.LpStatusOptimal else None
+    status = "Optimal" if last is not None else pulp.LpStatus[prob.status]
     funded_out = {k: float((y1[k].varValue or 0.0) + (y2[k].varValue or 0.0)) for k in ly}
     allocations = {k: float(x[k].varValue or 0.0) for k in keys if (x[k].varValue or 0.0) > 0}
+    used_earmarked = sum(float(v.varValue or 0.0) for v, _ in earmarked_terms)
     return ReferenceResult(
         status=status,
-        objective=float(obj) if obj is not None else None,
+        objective=last,
         funded=funded_out,
         allocations=allocations,
         n_variables=len(keys) + 2 * len(ly),
         phases={"build": t1 - t0, "solve": t2 - t1},
+        stages=stages,
+        binaries=decided,
+        earmarked_unallocated=earmarked_money - used_earmarked,
     )
+
+
+def _command(solver: str, mip_gap: float) -> Any:
+    if solver == "cbc":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # PuLP 4.0 notice
+            return pulp.PULP_CBC_CMD(msg=False, gapRel=mip_gap)
+    return pulp.HiGHS(msg=False, gapRel=mip_gap)

@@ -12,6 +12,14 @@ bounded, expiring); the scenario being edited is in the browser tab's session st
 (``working-scenario``, a ``dcc.Store`` each page carries — see
 :func:`dashboards.components.working_store`).
 
+Serving (:func:`create_app`): every request's Host is checked and every response carries the
+security headers (:mod:`dashboards.security`); sign-in is installed for ``AppConfig.auth_mode``
+(:mod:`dashboards.auth`; the app refuses to start without it rather than serve without the
+sign-in asked for); background jobs run on the manager :mod:`dashboards.jobs` chooses (Celery
+on Redis, or diskcache subprocesses). :func:`warm_up` answers a first page once in the
+server's parent process and :func:`release_handles` then closes what it opened, so forked
+workers answer their first request quickly and never share a database connection.
+
 Component ids come from :mod:`dashboards.ids`; ``suppress_callback_exceptions`` is off, so Dash
 builds a validation layout of every page, and tests/test_dashboard_ids.py checks every
 callback against it.
@@ -33,11 +41,23 @@ import dash
 import dash_bootstrap_components as dbc
 import diskcache
 import flask
-from dash import Dash, DiskcacheManager, dcc, html, set_props
+from dash import Dash, dcc, html, set_props
 
-from dashboards import downloads, figures, ids
+from dashboards import (
+    auth,
+    changes,
+    downloads,
+    figures,
+    ids,
+    jobs,
+    notes_panel,
+    roles,
+    security,
+    shell_parts,
+    state,
+)
 from dashboards.logic import filters
-from dashboards.state import AppConfig, get_config, load_plan
+from dashboards.state import AppConfig
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets"
@@ -82,7 +102,12 @@ INDEX = """<!DOCTYPE html>
 
 
 def _nav_pages() -> list[dict[str, Any]]:
-    return [page for page in dash.page_registry.values() if not page.get("hidden")]
+    """The pages of the navbar: those this user may open."""
+    return [
+        page
+        for page in dash.page_registry.values()
+        if not page.get("hidden") and roles.may_see(str(page["path"]))
+    ]
 
 
 def navbar() -> Any:
@@ -92,7 +117,7 @@ def navbar() -> Any:
                 page["name"],
                 href=page["relative_path"],
                 active="exact",
-                id=ids.nav(page["relative_path"]),
+                id={"type": ids.NAV_LINK, "path": page["relative_path"]},
             )
         )
         for page in _nav_pages()
@@ -118,7 +143,7 @@ def navbar() -> Any:
                     **{"aria-label": "Menu", "aria-controls": ids.NAVBAR_COLLAPSE},  # type: ignore[arg-type]
                 ),
                 dbc.Collapse(
-                    dbc.Nav(links, className="ms-auto", navbar=True),
+                    [dbc.Nav(links, className="ms-auto", navbar=True), shell_parts.user_area()],
                     id=ids.NAVBAR_COLLAPSE,
                     navbar=True,
                 ),
@@ -135,7 +160,7 @@ def filter_bar() -> Any:
     """The filters every page shares; their values come from the address (see
     :func:`_sync_filters`)."""
     try:
-        choices = filters.options(load_plan(get_config()))
+        choices = filters.options(state.load_plan(state.get_config()))
     except Exception:  # no plan yet (or no request): the bar is drawn empty
         choices = {f.key: [] for f in filters.FIELDS}
     cols = [
@@ -194,6 +219,7 @@ def shell() -> Any:
             dbc.Container(
                 [
                     dbc.Alert(id=ids.GLOBAL_ALERT, color="danger", is_open=False, dismissable=True),
+                    shell_parts.banner(),
                     filter_bar(),
                     html.Main(dash.page_container, id="main", tabIndex="-1"),
                 ],
@@ -211,11 +237,12 @@ def shell() -> Any:
 
 def create_app(config: AppConfig) -> Dash:
     """A dashboard bound to one register (``config.db_url``)."""
-    cache = diskcache.Cache(config.callbacks_dir)
     server = flask.Flask(__name__)
     # base64 makes an upload 4/3 larger, plus the JSON envelope of the callback.
     server.config["MAX_CONTENT_LENGTH"] = config.upload_limit_bytes * 4 // 3 + 1024 * 1024
     server.config["APPEAL"] = config
+    background = jobs.manager(config)
+    server.extensions["appeal_background"] = background
 
     @server.errorhandler(413)
     def _too_large(_: Exception) -> tuple[flask.Response, int]:
@@ -237,7 +264,7 @@ def create_app(config: AppConfig) -> Dash:
         # every page's layout plus the shell on the first request (``app.validation_layout``);
         # tests/test_dashboard_ids.py checks them all.
         suppress_callback_exceptions=False,
-        background_callback_manager=DiskcacheManager(cache),
+        background_callback_manager=background,
         on_error=_on_error,
     )
     app.index_string = INDEX
@@ -255,6 +282,13 @@ def create_app(config: AppConfig) -> Dash:
     app.layout = shell
     figures.warm_up()
     _shell_callbacks(app)
+    for shared in (shell_parts, changes, notes_panel, downloads):
+        shared.callbacks.register(app)
+    security.install(app, config)
+    # Who is asking (sign-in, or the local admin without it), then what they may do: the
+    # order of the two request hooks matters.
+    auth.install(app, config)
+    roles.install(app)
     return app
 
 
@@ -296,10 +330,55 @@ def _shell_callbacks(app: Dash) -> None:
         return [new, *cleared]
 
     @app.callback(
-        [dash.Output(ids.nav(page["relative_path"]), "href") for page in _nav_pages()],
+        dash.Output({"type": ids.NAV_LINK, "path": dash.ALL}, "href"),
         dash.Input(ids.URL, "search"),
+        dash.State({"type": ids.NAV_LINK, "path": dash.ALL}, "id"),
     )
-    def _nav_links(search: str | None) -> list[str]:
-        """Navbar links keep the filters (and only the filters) of the address."""
+    def _nav_links(search: str | None, links: list[dict[str, str]]) -> list[str]:
+        """Navbar links (those of the pages this user may open) keep the filters, and only
+        the filters, of the address."""
         kept = filters.query(filters.parse(search))
-        return [page["relative_path"] + kept for page in _nav_pages()]
+        return [link["path"] + kept for link in links]
+
+
+def warm_up(app: Dash) -> None:
+    """Answer the first page of a visit once, in this process: Dash sets up its pages and
+    callbacks, the plan is read from the register and the default scenario solved into the
+    result cache (shared on disk by every worker). A failure here is left for the first real
+    request to report."""
+    from dashboards.client import CallbackClient
+
+    config: AppConfig = app.server.config["APPEAL"]
+    client = app.server.test_client()
+    client.environ_base["HTTP_HOST"] = config.allowed_hosts[0]
+    try:
+        if config.auth_mode == "none":
+            callbacks = CallbackClient.for_flask(client)
+            callbacks.call(f"{ids.OVERVIEW_BODY}.children", {})
+            return
+        # With sign-in nobody is signed in here: Dash sets up on this first request, and the
+        # official appeal (what the first page shows) is solved into the result cache.
+        client.get(auth.SIGNIN)
+        from appeal import workspace
+        from models.scenario import Scenario
+
+        plan = state.load_plan(config)
+        scenario = workspace.official_scenario(state.open_register(config)) or Scenario()
+        state.solve_scenario(config, plan, scenario)
+    except Exception:  # warming up is an optimisation, never a failure
+        log.warning("warming up the dashboard failed", exc_info=True)
+
+
+def release_handles(app: Dash) -> None:
+    """Close every database and cache connection this process holds for ``app`` (they reopen
+    on next use) and stop the solver's threads: called before forking workers, which must each
+    open their own."""
+    import highspy
+
+    state.release_handles()
+    handle = getattr(app.server.extensions.get("appeal_background"), "handle", None)
+    if isinstance(handle, diskcache.Cache):
+        handle.close()
+    # HiGHS keeps a pool of threads once it has solved; a forked worker would inherit the pool
+    # without its threads and crash when it exits (joining threads it does not have).
+    highspy.Highs.resetGlobalScheduler(True)

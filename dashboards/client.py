@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 
@@ -124,6 +126,28 @@ class CallbackClient:
         dependencies = client.get("/_dash-dependencies").get_json()
         return cls(post, dependencies)
 
+    @classmethod
+    def for_url(cls, base_url: str, session: Any = None, timeout: float = 120) -> CallbackClient:
+        """A client on a running server at ``base_url``, over HTTP (a ``requests`` session:
+        one per simulated user, as each browser keeps its own connections)."""
+        import requests
+
+        http = session or requests.Session()
+        base = base_url.rstrip("/")
+        http.get(base + "/", timeout=timeout).raise_for_status()
+
+        def post(path: str, body: dict[str, Any]) -> tuple[int, Any]:
+            response = http.post(base + path, json=body, timeout=timeout)
+            data = response.content
+            try:
+                return response.status_code, json.loads(data) if data else None
+            except ValueError:  # an error page, not JSON
+                return response.status_code, data.decode(errors="replace")
+
+        dependencies = http.get(base + "/_dash-dependencies", timeout=timeout)
+        dependencies.raise_for_status()
+        return cls(post, dependencies.json())
+
     def primary(self, output: str) -> Callback:
         """The callback that owns ``output`` (``"id.property"``): Dash lets only one callback
         write a property without ``allow_duplicate``."""
@@ -141,6 +165,15 @@ class CallbackClient:
                 return cb
         near = [cb.output for cb in self.callbacks if wanted & set(cb.outputs)]
         raise LookupError(f"no callback writes exactly {sorted(outputs)}; callbacks near: {near}")
+
+    def started_by(self, trigger: str) -> Callback:
+        """The callback that ``trigger`` (``"id.property"``, e.g. a button's ``n_clicks``)
+        sets off: found by its input, so it survives outputs being added to it."""
+        wanted = tuple(trigger.rsplit(".", 1))
+        for cb in self.callbacks:
+            if wanted in cb.inputs:
+                return cb
+        raise LookupError(f"no callback is started by {trigger}")
 
     def call(
         self,
@@ -162,6 +195,39 @@ class CallbackClient:
         if ids.GLOBAL_ALERT in side:
             raise CallbackFailed(f"{cb.output}: the callback failed: {side[ids.GLOBAL_ALERT]}")
         return Reply(status, body.get("response") or {}, side, body)
+
+    def call_background(
+        self,
+        callback: Callback | str,
+        values: Mapping[str, Any] | None = None,
+        *,
+        interval: float = 0.4,
+        deadline: float = 300,
+    ) -> Reply:
+        """Call a background callback as the renderer does: the first request starts the job
+        and answers with its (signed) handles; the same request is then repeated with them
+        every ``interval`` seconds until the result comes. :class:`CallbackFailed` on an
+        error or when no result came within ``deadline`` seconds."""
+        cb = self.primary(callback) if isinstance(callback, str) else callback
+        body = cb.request(values or {})
+        status, started = self._post(UPDATE, body)
+        if status != 200 or not isinstance(started, dict) or "cacheKey" not in started:
+            raise CallbackFailed(f"{cb.output}: no background job started: HTTP {status}")
+        poll = UPDATE + "?" + urlencode({"cacheKey": started["cacheKey"], "job": started["job"]})
+        stop = time.monotonic() + deadline
+        while time.monotonic() < stop:
+            time.sleep(interval)
+            status, answer = self._post(poll, body)
+            if status == 204:
+                return Reply(204, {}, {}, None)
+            if status != 200 or not isinstance(answer, dict):
+                raise CallbackFailed(f"{cb.output}: HTTP {status}: {str(answer)[:500]}")
+            if "response" in answer:
+                side = answer.get("sideUpdate") or {}
+                if ids.GLOBAL_ALERT in side:
+                    raise CallbackFailed(f"{cb.output}: the job failed: {side[ids.GLOBAL_ALERT]}")
+                return Reply(status, answer["response"], side, answer)
+        raise CallbackFailed(f"{cb.output}: the background job gave no result in {deadline} s")
 
 
 # -- reading what the browser receives -----------------------------------------------------------

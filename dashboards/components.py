@@ -127,15 +127,21 @@ def frame_table(
                 cells.append(html.Td("" if v is None else str(v)))
         rows.append(html.Tr(cells))
     kwargs: dict[str, Any] = {"id": id_} if id_ else {}
-    table = dbc.Table(
-        [head, html.Tbody(rows)],
-        striped=True,
-        hover=True,
-        size="sm",
-        # Wide tables scroll inside their card (phones), never the page.
-        responsive=True,
-        className="mb-0 small",
-        **kwargs,
+    # Wide tables scroll inside their card (phones), never the page; the scrolling box takes
+    # the keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1).
+    table = html.Div(
+        dbc.Table(
+            [head, html.Tbody(rows)],
+            striped=True,
+            hover=True,
+            size="sm",
+            className="mb-0 small",
+            **kwargs,
+        ),
+        className="table-responsive",
+        tabIndex="0",
+        role="region",
+        **{"aria-label": "Table (scrolls sideways on narrow screens)"},  # type: ignore[arg-type]
     )
     if len(frame) > max_rows:
         return html.Div(

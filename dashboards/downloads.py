@@ -7,6 +7,11 @@ The rows are what the server sent that page, so confidential donors are already 
 text is written through the workbook package's escaping (:mod:`appeal.workbook.xlsx_safety`):
 in Excel as plain text cells with a quote prefix, in CSV with a leading apostrophe, so no cell
 text (a donor or programme name starting with ``=``) can become a formula.
+
+The callbacks are collected in :data:`callbacks` and added to each app by ``create_app`` (page
+modules run once per app, this module once per process). They are declared for viewers in
+:mod:`dashboards.roles`: a download only turns back into a file the rows the browser sends,
+which the server already let that browser see.
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dash import Input, Output, State, callback, ctx, dcc, no_update
+from dash import Input, Output, State, ctx, dcc, no_update
 
 from appeal.workbook.xlsx_safety import clean_text, needs_quote_prefix, text_cell
 from dashboards import ids
+from dashboards.wiring import Callbacks
 
-__all__ = ["register", "table_bytes", "validation_components"]
+__all__ = ["callbacks", "register", "table_bytes", "validation_components"]
 MAX_ROWS = 100_000
 _registered: dict[str, str] = {}  # grid id -> label
+callbacks = Callbacks()
 
 
 def _columns(column_defs: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, str]]:
@@ -85,7 +92,7 @@ def register(grid_id: str, label: str) -> None:
         return
     _registered[grid_id] = label
 
-    @callback(
+    @callbacks(
         Output(ids.download(grid_id, "file"), "data"),
         Input(ids.download(grid_id, "csv"), "n_clicks"),
         Input(ids.download(grid_id, "xlsx"), "n_clicks"),

@@ -19,8 +19,19 @@ FILTER_CLEAR = "filter-clear"
 FILTER_NOTE = "filter-note"
 NAVBAR_TOGGLER = "navbar-toggler"
 NAVBAR_COLLAPSE = "navbar-collapse"
+# The navbar's links: pattern ids {"type": NAV_LINK, "path": the page's path}.
+NAV_LINK = "nav-link"
 # The scenario this browser tab is editing (a dcc.Store each page carries; aliases only).
 WORKING_SCENARIO = "working-scenario"
+# Who is signed in, and the sign-out form (dashboards/shell.py).
+USER_AREA = "user-area"
+SIGNOUT_FORM = "signout-form"
+SIGNOUT_BUTTON = "signout-button"
+# "NAME (modified, not saved)" with Save as / Discard, above every page.
+UNSAVED_BANNER = "unsaved-banner"
+UNSAVED_TEXT = "unsaved-text"
+UNSAVED_SAVE_AS = "unsaved-save-as"
+UNSAVED_DISCARD = "unsaved-discard"
 
 # -- Overview ---------------------------------------------------------------------------------
 OVERVIEW_BODY = "overview-body"
@@ -29,7 +40,8 @@ OVERVIEW_GAP_CHART = "overview-gap-chart"
 OVERVIEW_YEAR_CHART = "overview-year-chart"
 OVERVIEW_HEATMAP = "overview-heatmap"
 OVERVIEW_CHANGES = "overview-changes"
-OVERVIEW_MOVED = "overview-moved"
+OVERVIEW_REFERENCE = "overview-reference"
+OVERVIEW_CHANGE_LINES = "overview-change-lines"
 
 # -- Pledges ----------------------------------------------------------------------------------
 PLEDGE_UPLOAD = "pledge-upload"
@@ -49,6 +61,11 @@ PLEDGES_VERSION = "pledges-version"
 PLEDGES_GRID = "pledges-grid"
 GRID_MESSAGE = "grid-message"
 GRID_STATUS_ALERT = "grid-status-alert"
+PLEDGE_NOTE_SELECT = "pledge-note-select"
+PLEDGE_NOTES = "pledge-notes"
+PLEDGE_NOTE_TEXT = "pledge-note-text"
+PLEDGE_NOTE_ADD = "pledge-note-add"
+PLEDGE_NOTE_MESSAGE = "pledge-note-message"
 
 # -- Scenarios --------------------------------------------------------------------------------
 EDITOR_PREFIX = "sc-"
@@ -65,6 +82,9 @@ SC_GAPS = "sc-gaps"
 SC_EXPLANATIONS = "sc-explanations"
 SC_UNALLOCATED = "sc-unallocated"
 SC_UNALLOCATED_CARD = "sc-unallocated-card"
+SC_SENSITIVITY_CARD = "sc-sensitivity-card"
+SC_SENSITIVITY = "sc-sensitivity"
+SC_STABILITY_REPORT = "sc-stability-report"
 # The result panel's wrapper (greyed out when the editor no longer matches it) and the editor
 # values the shown result was solved from.
 SC_RESULT_WRAP = "sc-result-wrap"
@@ -85,6 +105,20 @@ COMPARE_CHART = "compare-chart"
 COMPARE_LINES = "compare-lines"
 COMPARE_SETTINGS = "compare-settings"
 COMPARE_CAUSES = "compare-causes"
+# The scenario lifecycle: Save asks before replacing, Save as, versions, official appeal.
+SC_REPLACE_MODAL = "sc-replace-modal"
+SC_REPLACE_TEXT = "sc-replace-text"
+SC_REPLACE_PENDING = "sc-replace-pending"
+SC_REPLACE_CONFIRM = "sc-replace-confirm"
+SC_REPLACE_CANCEL = "sc-replace-cancel"
+SC_SAVE_AS_NAME = "sc-save-as-name"
+SC_SAVE_AS = "sc-save-as"
+SC_OFFICIAL = "sc-official"
+VERSIONS_TABLE = "versions-table"
+VERSION_SELECT = "version-select"
+VERSION_RESTORE = "version-restore"
+MARK_OFFICIAL = "mark-official"
+VERSION_MESSAGE = "version-message"
 
 # -- Donor base -------------------------------------------------------------------------------
 DONORS_BODY = "donors-body"
@@ -140,6 +174,54 @@ APPEAL_YEARS = "appeal-years"
 APPEAL_ASKS = "appeal-asks"
 APPEAL_YEAR_CHART = "appeal-year-chart"
 
+# -- Editions ---------------------------------------------------------------------------------
+EDITIONS_VERSION = "editions-version"
+EDITIONS_TABLE = "editions-table"
+EDITION_TITLE = "edition-title"
+EDITION_AS_AT = "edition-as-at"
+EDITION_PUBLISH = "edition-publish"
+EDITION_MESSAGE = "edition-message"
+EDITION_A = "edition-a"
+EDITION_B = "edition-b"
+EDITION_COMPARE = "edition-compare"
+EDITION_RESULT = "edition-result"
+EDITION_HEADLINE = "edition-headline"
+EDITION_PLEDGES = "edition-pledges"
+EDITION_LINES = "edition-lines"
+EDITION_DONORS = "edition-donors"
+EDITION_EXPORT_SELECT = "edition-export-select"
+EDITION_EXPORT = "edition-export"
+EDITION_DOWNLOAD = "edition-download"
+EDITION_EXPORT_MESSAGE = "edition-export-message"
+
+# -- Programmes & rates -----------------------------------------------------------------------
+PROGRAMMES_VERSION = "programmes-version"
+PROGRAMMES_GRID = "programmes-grid"
+PROGRAMMES_SAVE = "programmes-save"
+PROGRAMMES_ADD = "programmes-add"
+PROGRAMMES_MESSAGE = "programmes-message"
+PROGRAMMES_FUNDING = "programmes-funding"
+PROGRAMMES_SCOPE = "programmes-scope"
+FX_GRID = "fx-grid"
+FX_SAVE = "fx-save"
+FX_MESSAGE = "fx-message"
+FX_SECTION = "fx-section"
+LINE_NOTE_SELECT = "line-note-select"
+LINE_NOTES = "line-notes"
+LINE_NOTE_TEXT = "line-note-text"
+LINE_NOTE_ADD = "line-note-add"
+LINE_NOTE_MESSAGE = "line-note-message"
+
+# -- Activity ---------------------------------------------------------------------------------
+ACTIVITY_USER = "activity-user"
+ACTIVITY_ACTION = "activity-action"
+ACTIVITY_SINCE = "activity-since"
+ACTIVITY_TABLE = "activity-table"
+ACTIVITY_COUNT = "activity-count"
+ACTIVITY_ROWS = "activity-rows"
+ACTIVITY_DOWNLOAD_BUTTON = "activity-download-button"
+ACTIVITY_DOWNLOAD = "activity-download"
+
 
 def editor(name: str) -> str:
     """The id of the Scenarios editor's control ``name`` (e.g. ``"tier-1"`` -> ``sc-tier-1``)."""
@@ -150,11 +232,6 @@ def download(grid_id: str, part: str) -> str:
     """The id of a grid's download control: ``part`` is "csv", "xlsx" or "file" (the
     dcc.Download)."""
     return f"{grid_id}-download-{part}"
-
-
-def nav(path: str) -> str:
-    """The id of the navbar link to ``path``."""
-    return "nav-" + (path.strip("/").replace("/", "-") or "home")
 
 
 def filter(key: str) -> str:

@@ -18,15 +18,18 @@ the browser carry aliases ("Anonymous donor N") and are mapped back on the serve
 
 from __future__ import annotations
 
-import functools
 import os
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from appeal import service
 from appeal.service import NoPlan, PlanRun, ResultCache
+from appeal.serving import AUTH_MODES, DEFAULT_AUTH_HEADER
 from models.plan import Plan
 from models.privacy import donor_aliases, rename_scenario_donors
 from models.scenario import Scenario, ScenarioError
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
     from appeal.register import Register
 
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+# Host headers answered when nothing else is configured (Flask's test client sends localhost).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,23 @@ class AppConfig:
     cache_dir: str
     upload_limit_bytes: int = UPLOAD_LIMIT_BYTES
     risk_workers: int = 2
+    auth_mode: str = "none"
+    auth_header: str = DEFAULT_AUTH_HEADER
+    # With --auth proxy, the addresses whose auth_header is believed (the reverse proxy's).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # The session cookie only over HTTPS (set when the app is served behind TLS).
+    secure_cookies: bool = False
+    # Every request's Host header must name one of these (port ignored); others get 400.
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    # Background jobs (the pledge-risk simulation) on Celery with this Redis as broker and
+    # result store; None runs them in subprocesses with a diskcache store.
+    redis_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.auth_mode not in AUTH_MODES:
+            raise ValueError(f"auth_mode must be one of {', '.join(AUTH_MODES)}")
+        if not self.allowed_hosts:
+            raise ValueError("allowed_hosts must name at least one host")
 
     @property
     def results_dir(self) -> str:
@@ -73,17 +95,9 @@ def get_config() -> AppConfig:
 
 def open_register(config: AppConfig) -> Register:
     """The register at ``config.db_url``, one handle (connection pool) per process."""
-    return _register(config.db_url, os.getpid())
-
-
-@functools.lru_cache(maxsize=8)
-def _register(url: str, pid: int) -> Register:
-    # A connection pool, not user state: shared by requests, and keyed by the process id so a
-    # forked background job never reuses its parent's SQLite connections.
     from appeal.register import Register
 
-    del pid
-    return Register(url)
+    return _handles.get(("register", config.db_url), lambda: Register(config.db_url))
 
 
 def load_plan(config: AppConfig) -> Plan:
@@ -100,14 +114,51 @@ def load_plan(config: AppConfig) -> Plan:
 
 def result_cache(config: AppConfig) -> ResultCache:
     """The result cache of this app, one handle per process (opening one costs ~40 ms)."""
-    return _result_cache(config.results_dir, os.getpid())
+    return _handles.get(("results", config.results_dir), lambda: ResultCache(config.results_dir))
 
 
-@functools.lru_cache(maxsize=8)
-def _result_cache(directory: str, pid: int) -> ResultCache:
-    # diskcache handles are thread-safe; keyed by pid so a forked job opens its own.
-    del pid
-    return ResultCache(directory)
+def release_handles() -> None:
+    """Close this process's register pools and result-cache handles (they reopen on next use).
+
+    Called before a server forks its workers: a SQLite connection, the register's or the
+    cache's, must never be carried into a forked child; each worker opens its own.
+    """
+    _handles.release()
+
+
+_H = TypeVar("_H")
+
+
+class _Handles:
+    """Connection pools and cache handles, not user state: shared by a process's requests and
+    keyed by the process id, so a forked worker or background job never reuses its parent's
+    connections. Bounded (tests make many apps in one process); an evicted handle is left to
+    the garbage collector, as a request may still be using it."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._open: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], make: Callable[[], _H]) -> _H:
+        full = (*key, os.getpid())
+        with self._lock:
+            handle = self._open.get(full)
+            if handle is None:
+                handle = self._open[full] = make()
+            self._open.move_to_end(full)
+            while len(self._open) > self._size:
+                self._open.popitem(last=False)
+            return cast(_H, handle)
+
+    def release(self) -> None:
+        with self._lock:
+            handles, self._open = list(self._open.values()), OrderedDict()
+        for handle in handles:
+            handle.close()
+
+
+_handles = _Handles(size=16)
 
 
 # -- scenarios in the browser ------------------------------------------------------------------
@@ -172,9 +223,23 @@ def solve(config: AppConfig, scenario_data: dict[str, Any] | None) -> Context:
     """
     plan = load_plan(config)
     aliases = aliases_for(plan)
-    scenario = scenario_from_browser(scenario_data, aliases)
+    scenario = shown_scenario(config, scenario_data, aliases)
     run = service.solve(plan, scenario, cache=result_cache(config))
     return Context(plan=plan, aliases=aliases, scenario=scenario, run=run)
+
+
+def shown_scenario(
+    config: AppConfig, scenario_data: dict[str, Any] | None, aliases: dict[str, str]
+) -> Scenario:
+    """The scenario a page shows: an analyst's working scenario when they are editing one,
+    else the official appeal (always, for viewers and focal points: whatever their browser
+    sends), else the defaults while no scenario is official."""
+    from appeal import workspace
+    from dashboards.roles import current_user
+
+    if scenario_data and current_user().can("analyst"):
+        return scenario_from_browser(scenario_data, aliases)
+    return workspace.official_scenario(open_register(config)) or Scenario()
 
 
 def solve_scenario(config: AppConfig, plan: Plan, scenario: Scenario) -> PlanRun:

@@ -11,9 +11,8 @@ stores the rows it already parsed and checked — the file is neither uploaded n
 - Entries live in a bounded disk cache (diskcache, like the result cache: shared by the
   server's processes, evicts the oldest past :data:`CACHE_BYTES`) and expire after
   :data:`KEEP_SECONDS`; an unknown or expired token is a clear :class:`UploadExpired`.
-- The secret comes from ``APPEAL_SECRET_KEY`` or, when unset, from a random key file created
-  once in the cache folder (readable by the server's user only), so every worker of one server
-  agrees on it.
+- The secret is the server's one secret (:mod:`dashboards.secret`), so every worker of one
+  server agrees on it.
 """
 
 from __future__ import annotations
@@ -23,18 +22,17 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import diskcache
 
+from dashboards.secret import server_secret
 from dashboards.state import AppConfig
 
 KEEP_SECONDS = 30 * 60
 CACHE_BYTES = 256 * 1024 * 1024
-SECRET_ENV = "APPEAL_SECRET_KEY"
 _TOKEN = re.compile(r"[0-9a-f]{64}")
 
 
@@ -56,9 +54,11 @@ class KeptUpload:
 
 
 def owner() -> str:
-    """Who is uploading. The app has no sign-in yet, so every upload belongs to one anonymous
-    user; with accounts this is the signed-in user, and tokens bind to them."""
-    return "anonymous"
+    """Who is uploading: the signed-in user (the local user without sign-in); tokens bind to
+    them."""
+    from dashboards.roles import current_user
+
+    return current_user().username
 
 
 def keep(
@@ -97,33 +97,7 @@ def discard(config: AppConfig, token: str) -> None:
 
 def _token(config: AppConfig, who: str, sha256: str) -> str:
     message = who.encode("utf-8") + b"\0" + sha256.encode("ascii")
-    return hmac.new(_secret(config.cache_dir), message, hashlib.sha256).hexdigest()
-
-
-@functools.lru_cache(maxsize=8)
-def _secret(cache_dir: str) -> bytes:
-    configured = os.environ.get(SECRET_ENV)
-    if configured:
-        return configured.encode("utf-8")
-    path = os.path.join(cache_dir, "upload-secret.key")
-    os.makedirs(cache_dir, exist_ok=True)
-    try:
-        # O_EXCL: of several workers starting at once, exactly one writes the key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(32))
-    deadline = time.monotonic() + 5
-    while True:  # another worker may be writing it this instant
-        with open(path, "rb") as f:
-            key = f.read()
-        if len(key) == 32:
-            return key
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{path} is not a 32-byte key; delete it and restart the server")
-        time.sleep(0.01)
+    return hmac.new(server_secret(config.cache_dir), message, hashlib.sha256).hexdigest()
 
 
 def _cache(config: AppConfig) -> diskcache.Cache:

@@ -44,6 +44,18 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_YEARS = 20
 #: Longest code (line_id, pledge_id, iati_org_id) and name (donor, programme name).
 CODE_LENGTH, NAME_LENGTH = 64, 200
+#: Largest sum of money in US dollars one pledge, tranche or requirement may hold: far above
+#: any real appeal, far below what breaks the arithmetic of the model (1e308 does).
+MAX_USD = 1e12
+#: Smallest pledge in US dollars: a cent (smaller amounts are typos or attacks on the solver's
+#: tolerances, never money).
+MIN_USD = 0.01
+#: Exchange rates accepted, in units of the currency per US dollar (real ones are between
+#: about 0.3 and 100,000; 1e-320 would turn a pledge into infinite dollars).
+MIN_UNITS_PER_USD, MAX_UNITS_PER_USD = 1e-6, 1e6
+#: Largest tranche in a pledge's own currency: MAX_USD at the weakest accepted rate. (A
+#: pledge's total is checked in US dollars, against MAX_USD, where its rate is known.)
+MAX_AMOUNT = MAX_USD * MAX_UNITS_PER_USD
 
 #: How a column's cells are read and its values typed. ``code``/``text``/``choice``/
 #: ``pillars``/``themes``/``currency``/``date`` hold text; ``int``/``year``/``priority`` whole
@@ -349,6 +361,25 @@ def _choice(name: str, vocabulary: Vocabulary, example: str, note: str = "", **k
     return Column(name, "choice", help, example, vocabulary=vocabulary, **kw)
 
 
+#: Longest narrative text of a budget line (summary, case for support ...).
+NARRATIVE_LENGTH = 4_000
+
+
+def _narrative(name: str, help: str, example: str, **kw: Any) -> Column:
+    """An optional free-text narrative column of a budget line."""
+    return Column(
+        name,
+        "text",
+        help,
+        example,
+        default="",
+        max_length=NARRATIVE_LENGTH,
+        nullable=True,
+        width=40,
+        **kw,
+    )
+
+
 PROGRAMMES = Table(
     "programmes",
     "Programmes",
@@ -439,6 +470,25 @@ PROGRAMMES = Table(
             minimum=0.0,
             maximum=1.0,
         ),
+        # The line's narrative (models.narrative reads it for the appeal document, the
+        # workbook's Programmes sheet and the focal points' editor).
+        _narrative("summary", "One paragraph: what the programme does.", "Illustrative: ..."),
+        _narrative(
+            "case_for_support",
+            "One paragraph: why a donor should fund it now.",
+            "Illustrative: ...",
+            aliases=("case for support", "case"),
+        ),
+        _narrative(
+            "expected_results",
+            "The results it promises, separated by ;.",
+            "12 States trained; 3 regional hubs",
+        ),
+        _narrative(
+            "indicators",
+            "Performance indicators separated by ;, each 'name: baseline -> target'.",
+            "States with API/PNR systems: 9 -> 21",
+        ),
     ),
     key=("line_id",),
     anchors=("line_id",),
@@ -452,6 +502,7 @@ PROGRAMMES = Table(
                 r"^(?:requsd|requirement)(\d{4})usd$",
             ),
             minimum=0.0,
+            maximum=MAX_USD,
         ),
         ColumnPattern(
             "score_{}",
@@ -490,7 +541,8 @@ REQUIREMENTS = Table(
             required=True,
             aliases=("requirement usd", "requirement", "amount usd", "need usd"),
             minimum=0.0,
-            rule="requirement must not be negative",
+            maximum=MAX_USD,
+            rule=f"requirement must not be negative nor above {MAX_USD:g} USD",
         ),
     ),
     key=("line_id", "year"),
@@ -691,7 +743,15 @@ TRANCHES = Table(
             max_length=CODE_LENGTH,
             references="pledges.pledge_id",
         ),
-        Column("year", "int", "The year the money is available.", 2027, required=True),
+        Column(
+            "year",
+            "int",
+            "The year the money is available.",
+            2027,
+            required=True,
+            minimum=FIRST_YEAR,
+            maximum=LAST_YEAR,
+        ),
         Column(
             "amount",
             "number",
@@ -699,7 +759,8 @@ TRANCHES = Table(
             5_000_000,
             required=True,
             minimum=0.0,
-            rule="tranche must not be negative",
+            maximum=MAX_AMOUNT,
+            rule=f"tranche must not be negative nor above {MAX_AMOUNT:g} in the pledge currency",
         ),
         Column(
             "gross_usd",
@@ -708,6 +769,7 @@ TRANCHES = Table(
             5_000_000,
             required=True,
             minimum=0.0,
+            maximum=MAX_USD,
         ),
         Column(
             "programmable_usd",
@@ -716,6 +778,7 @@ TRANCHES = Table(
             4_424_778.76,
             required=True,
             minimum=0.0,
+            maximum=MAX_USD,
         ),
     ),
     key=("pledge_id", "year"),
@@ -788,8 +851,10 @@ FX = Table(
             required=True,
             aliases=("units per usd", "rate", "un operational rate", "rate per usd"),
             hxl=("#value",),
-            minimum=0.0,
-            exclusive_minimum=True,
+            minimum=MIN_UNITS_PER_USD,
+            maximum=MAX_UNITS_PER_USD,
+            rule=f"units_per_usd must be greater than 0, from {MIN_UNITS_PER_USD:g} to "
+            f"{MAX_UNITS_PER_USD:g} units of the currency per USD",
         ),
         Column(
             "as_of",

@@ -1,10 +1,10 @@
-"""The allocation model: its sets, variables, constraints and objective, family by family.
+"""The allocation model: its sets, variables, constraints and objectives, family by family.
 
 Built from a :class:`~models.pooling.Pooling` into a :class:`~models.matrix.LinearModel` of
 plain numpy arrays, so the same model can be handed to HiGHS directly (fast path, in-place
 re-solves) or to PuLP (CBC). :func:`build_formulation` reads top to bottom: the model's sets,
 then one ``define_*`` function per variable family and per constraint family, then the
-objective. Every family is addressed by its name (``form.matrix.rows("balance")``), never by
+objectives. Every family is addressed by its name (``form.matrix.rows("balance")``), never by
 position. The model is a maximisation.
 
 Pools that differ only by the year their money arrives form a *group* (same eligible set,
@@ -20,7 +20,10 @@ Variable families (columns, in this order)
   ``second_tranche[l, t]``  the rest (y2)
   ``carry[g, t]``        group g's money carried from year t into t+1 (last year: unspent)
   ``viable[l]``          binary, line l is funded at or above its minimum viable share (MILP)
-  ``shortfall[h]``       shortfall of policy target h, USD >= 0
+  ``shortfall[h]``       shortfall of policy target h, USD >= 0 (one per target kind, active
+                         or not: see "Targets" below)
+  ``stability_up[l, t]``, ``stability_down[l, t]``  funding above / below the reference
+                         allocation (only with ``stability = "reference"`` and a reference)
 
 Constraint families (rows, in this order; line-year caps are column bounds)
   ``balance[g, t]``   sum_l spend[g,l,t] + carry[g,t] - carry[g,t-1] = money of group g
@@ -32,29 +35,48 @@ Constraint families (rows, in this order; line-year caps are column bounds)
   ``min_viable_floor[l]``       sum_t (y1+y2)[l,t] - m_l * Rtot_l * viable_l >= 0
   ``min_viable_ceiling[l,t,k]`` y_k[l,t] - bound_k[l,t] * viable_l <= 0  (0 or >= m of the
                                 multi-year need)
+  ``min_viable_money[g, l]``    sum_t spend[g,l,t] - min(S_g, Rtot_l) * viable_l <= 0: a
+                                group's money reaches a minimum-viable line only if it is
+                                viable, and then at most all of it (S_g: the group's money).
+                                Redundant for integer solutions; it makes the LP relaxation
+                                see that a cut line's earmarks are lost (measured: the XL
+                                benchmark's root relaxation becomes integral, 15x faster).
   ``target[h]``       achieved_h + shortfall[h] >= target_h (USD)
+  ``earmark_guard``   sum of earmarked groups' spending >= the most earmarked money a best
+                      allocation without targets uses (set by the targets stage; free
+                      otherwise), so targets never strand earmarked money
   ``donor_cap[d, l]`` sum_{g of donor d, t} spend[g,l,t] <= cap_share * Rtot_l
+  ``stability[l, t]`` y1 + y2 - stability_up + stability_down = reference funding
 
-Objective
-  maximise  sum_{l,t} w_l * c_t * (y1[l,t] + tranche_weight * y2[l,t]) - P * sum_h shortfall[h]
+Objectives (named cost vectors, maximised in stages by :mod:`models.stages`)
+  ``value``        sum_{l,t} w_l * (y1[l,t] + tranche_weight * y2[l,t]) - P * sum_h shortfall[h]
+  ``earmarks``     sum of earmarked (and tightly earmarked) groups' spending
+  ``early_years``  sum_{l,t} (n_years - t) * (y1 + y2)[l,t]: USD-years, earlier years first
+  ``stability``    - sum (stability_up + stability_down): distance to the reference
 
-``w_l`` is the line weight (:func:`line_weights`), ``c_t = 1 - early_year_preference * t``
-(t = 0 in the first horizon year) and ``P = 100 * max(w)``, so one dollar of target
-shortfall always outweighs any reallocation of that dollar between lines (targets are soft
-but dominant). Funding the first tranche of any line in a tier beats topping up another line
-of the same tier because ``tranche_weight < 1``; tiers are strict because topping up a tier
-still beats the next tier's first tranche: ``w_tier * tranche_weight > w_next_tier`` for the
-defaults (4.8 > 4, 2.4 > 2, 1.2 > 1).
+``w_l`` is the line weight (:func:`line_weights`) and ``P = 100 * max(w)``, so one dollar of
+target shortfall outweighs any reallocation of that dollar between lines (targets are soft but
+dominant; closing a dollar of shortfall moves at most a dollar between lines). Funding the first
+tranche of any line in a tier beats topping up another line of the same tier because
+``tranche_weight < 1``; tiers are strict because topping up a tier still beats the next tier's
+first tranche: ``w_tier * tranche_weight > w_next_tier`` for the defaults (4.8 > 4, 2.4 > 2,
+1.2 > 1).
 
-Policy target bases (USD constants, so targets never reward leaving money unallocated):
-the leadership + coordination target is a share of the flexible money the model can use
-(pooled unearmarked + softly earmarked supply); the theme targets (human rights, gender, civil
+Targets. Rows and shortfall columns exist for every target kind; a target with share 0 asks for
+USD 0. The first stage (value, deciding the minimum-viable binaries) runs with every target
+row free, so that stage, and with it which programmes are cut, is the same whether targets are
+on or off. Bases are USD constants, so targets never reward leaving money unallocated: the
+leadership + coordination target is a share of the flexible money the model can use (pooled
+unearmarked + softly earmarked supply); the theme targets (human rights, gender, civil
 society) are shares of all the money the model can use. Achievements count allocations to
-lines tagged with the category / theme (:func:`target_lines`).
+lines tagged with the category / theme (:func:`target_lines`); only flexible money counts for
+the leadership + coordination target, and the earmark guard keeps it from counting flexible
+money that merely replaced a line's own earmarked money.
 
-Right-hand sides that are money (each balance row's arriving money, each target's USD) come
-from :meth:`Formulation.money_bounds`, both when the model is built and when it is re-solved
-with other pool supplies.
+Money in the model (each balance row's arriving money, each target's USD, each
+``min_viable_money`` row's cap) comes from :meth:`Formulation.money_bounds`,
+:meth:`Formulation.target_bounds` and :meth:`Formulation.money_coefficients`, both when the
+model is built and when it is re-solved with other pool supplies.
 """
 
 from __future__ import annotations
@@ -67,20 +89,24 @@ import pandas as pd
 from models.eligibility import normalise_theme
 from models.matrix import INF, LinearModel, MatrixBuilder
 from models.plan import Plan, split_list
-from models.pooling import Pooling
+from models.pooling import Pooling, sum_by
 from models.scenario import CRITERIA, Scenario
 
 __all__ = [
     "LC_TARGET",
+    "OBJECTIVES",
+    "TARGET_SETTINGS",
     "TARGET_THEMES",
     "Formulation",
     "ModelSets",
     "Target",
     "active_targets",
+    "all_targets",
     "build_formulation",
     "line_weights",
     "target_bases",
     "target_lines",
+    "target_penalty",
 ]
 
 TARGET_THEMES = {
@@ -90,6 +116,11 @@ TARGET_THEMES = {
 }
 LC_TARGET = "leadership_coordination_share_of_flexible"
 LC_CATEGORIES = ("leadership", "coordination")
+# Every target kind, in the order of the ``target`` / ``shortfall`` families (the scenario's
+# ``targets.<name>`` settings).
+TARGET_SETTINGS = (LC_TARGET, "human_rights_share", "gender_share", "civil_society_share")
+# The named objectives, in the order they are defined (the first is the model's primary one).
+OBJECTIVES = ("value", "earmarks", "early_years", "stability")
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,6 +178,28 @@ class Target:
     def flexible_only(self) -> bool:
         return self.basis == "flexible"
 
+    @property
+    def active(self) -> bool:
+        return self.share > 0
+
+
+@dataclass(frozen=True)
+class MoneyCuts:
+    """The ``min_viable_money`` rows: row i caps group ``group[i]``'s spending on
+    minimum-viable line ``line[i]`` at ``min(group money, line need) * viable``."""
+
+    group: np.ndarray
+    line: np.ndarray
+    viable_pos: np.ndarray  # position of the line's column in the ``viable`` family
+
+    def caps(self, sets: ModelSets, pools: Pooling, supply: np.ndarray) -> np.ndarray:
+        """Each row's cap per unit of ``viable`` (USD) for these pool supplies. Never below
+        a cent: a group without money spends nothing anyway (its balance rows), and a zero
+        would drop the coefficient from the solver's matrix and put it back elsewhere on the
+        next re-solve, changing the solver's path through ties."""
+        money = sum_by(pools.pool_group, weights=supply, minlength=pools.n_groups)
+        return np.maximum(np.minimum(money[self.group], sets.line_total[self.line]), 0.01)
+
 
 @dataclass(frozen=True)
 class Formulation:
@@ -154,35 +207,58 @@ class Formulation:
 
     matrix: LinearModel
     sets: ModelSets
-    targets: list[Target]  # in the order of the ``target`` / ``shortfall`` families
+    targets: list[Target]  # every kind, in the order of the ``target`` / ``shortfall`` families
     penalty: float  # objective cost of one USD of target shortfall
     pool_balance: np.ndarray  # position in the balance family of each pool's arrival row
+    cuts: MoneyCuts  # the ``min_viable_money`` rows' (group, line) pairs
+    has_reference: bool = False  # stability columns and rows were built
 
     @property
     def arrival_rows(self) -> np.ndarray:
         """Row index of each pool's arrival (its balance row)."""
         return self.matrix.rows("balance")[self.pool_balance]
 
+    @property
+    def active_targets(self) -> list[Target]:
+        return [t for t in self.targets if t.active]
+
     def money_bounds(
         self, pools: Pooling, supply: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, lower, upper) of every row whose right-hand side is money, for these pool
-        supplies (USD per pool): the balance rows and the target rows."""
+        """(rows, lower, upper) of the balance rows for these pool supplies (USD per pool):
+        the money arriving in each (group, year)."""
         arriving = arriving_money(self.pool_balance, len(self.matrix.rows("balance")), supply)
-        target_usd = target_amounts(self.targets, pools, supply)
-        rows = np.concatenate([self.matrix.rows("balance"), self.matrix.rows("target")])
-        lower = np.concatenate([arriving, target_usd])
-        upper = np.concatenate([arriving, np.full(len(target_usd), INF)])
-        return rows, lower, upper
+        return self.matrix.rows("balance"), arriving, arriving
+
+    def target_bounds(
+        self, pools: Pooling, supply: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, lower, upper) of the target rows when the targets count: each target's USD
+        for these pool supplies (0 for a target that is off)."""
+        usd = target_amounts(self.targets, pools, supply)
+        return self.matrix.rows("target"), usd, np.full(len(usd), INF)
+
+    def money_coefficients(
+        self, pools: Pooling, supply: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, columns, values) of the coefficients that are money: each
+        ``min_viable_money`` row's cap on its line's ``viable`` column."""
+        rows = self.matrix.rows("min_viable_money")
+        cols = self.matrix.cols("viable")[self.cuts.viable_pos]
+        return rows, cols, -self.cuts.caps(self.sets, pools, supply)
 
 
 # --------------------------------------------------------------------------------------------
 # the pipeline
 # --------------------------------------------------------------------------------------------
-def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formulation:
-    """Create the model for one plan and scenario, family by family."""
+def build_formulation(
+    plan: Plan, scenario: Scenario, pools: Pooling, reference: np.ndarray | None = None
+) -> Formulation:
+    """Create the model for one plan and scenario, family by family. ``reference``: USD per
+    line-year (the sets' line-year order) of the allocation the stability stage stays close
+    to; the stability families exist only when it is given."""
     sets = model_sets(plan, scenario, pools)
-    targets = active_targets(plan.programmes, scenario)
+    targets = all_targets(plan.programmes, scenario)
     m = MatrixBuilder()
 
     define_spend_variables(m, sets)
@@ -190,18 +266,31 @@ def build_formulation(plan: Plan, scenario: Scenario, pools: Pooling) -> Formula
     define_carry_variables(m, sets)
     define_viable_variables(m, sets)
     define_shortfall_variables(m, targets)
+    define_stability_variables(m, sets, reference)
 
     pool_balance = define_balance_constraints(m, sets, pools)
     define_link_constraints(m, sets)
     define_line_year_caps(m, sets, scenario)
     define_min_viable_constraints(m, sets, scenario)
+    cuts = define_min_viable_money(m, sets, pools)
     define_target_constraints(m, sets, pools, targets)
+    define_earmark_guard(m, sets, pools)
     define_donor_caps(m, sets, pools, scenario)
+    define_stability_constraints(m, sets, reference)
 
     penalty = target_penalty(sets.weights)
-    define_objective(m, sets, scenario, penalty)
+    define_value_objective(m, sets, scenario, penalty)
+    define_earmark_objective(m, sets, pools)
+    define_early_year_objective(m, sets, len(pools.years))
+    define_stability_objective(m, reference)
     return Formulation(
-        matrix=m.build(), sets=sets, targets=targets, penalty=penalty, pool_balance=pool_balance
+        matrix=m.build(),
+        sets=sets,
+        targets=targets,
+        penalty=penalty,
+        pool_balance=pool_balance,
+        cuts=cuts,
+        has_reference=reference is not None,
     )
 
 
@@ -279,25 +368,22 @@ def line_weights(programmes: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     return np.asarray(2.0 ** (score / 5.0 * 3.0) + 1e-3 * tier_w / top, dtype=float)
 
 
-def active_targets(programmes: pd.DataFrame, scenario: Scenario) -> list[Target]:
-    """The soft policy targets with a share > 0, each with the lines it counts."""
-    t = scenario.targets
-    shares = {
-        LC_TARGET: t.leadership_coordination_share_of_flexible,
-        "human_rights_share": t.human_rights_share,
-        "gender_share": t.gender_share,
-        "civil_society_share": t.civil_society_share,
-    }
+def all_targets(programmes: pd.DataFrame, scenario: Scenario) -> list[Target]:
+    """Every soft policy target kind (share 0 when off), each with the lines it counts."""
     return [
         Target(
             name=name,
-            share=float(share),
+            share=float(getattr(scenario.targets, name)),
             basis="flexible" if name == LC_TARGET else "all",
             lines=target_lines(programmes, name),
         )
-        for name, share in shares.items()
-        if share > 0
+        for name in TARGET_SETTINGS
     ]
+
+
+def active_targets(programmes: pd.DataFrame, scenario: Scenario) -> list[Target]:
+    """The soft policy targets with a share > 0."""
+    return [t for t in all_targets(programmes, scenario) if t.active]
 
 
 def target_lines(programmes: pd.DataFrame, name: str) -> np.ndarray:
@@ -394,8 +480,18 @@ def define_viable_variables(m: MatrixBuilder, sets: ModelSets) -> None:
 
 
 def define_shortfall_variables(m: MatrixBuilder, targets: list[Target]) -> None:
-    """``shortfall[h]`` >= 0 USD, one per active target."""
+    """``shortfall[h]`` >= 0 USD, one per target kind."""
     m.add_variables("shortfall", len(targets))
+
+
+def define_stability_variables(
+    m: MatrixBuilder, sets: ModelSets, reference: np.ndarray | None
+) -> None:
+    """``stability_up[l, t]``, ``stability_down[l, t]`` >= 0: funding above and below the
+    reference (none without a reference)."""
+    n = sets.n_ly if reference is not None else 0
+    m.add_variables("stability_up", n)
+    m.add_variables("stability_down", n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,6 +558,32 @@ def define_min_viable_constraints(m: MatrixBuilder, sets: ModelSets, scenario: S
         m.add_terms(rows, viable[pos[sets.ly_line[sel]]], -part * sets.ly_req[sel])
 
 
+def define_min_viable_money(m: MatrixBuilder, sets: ModelSets, pools: Pooling) -> MoneyCuts:
+    """``min_viable_money[g, l]``: a group's spending on a minimum-viable line is at most
+    ``min(S_g, Rtot_l) * viable_l`` (one row per group and minimum-viable line it may fund).
+    Valid for every integer solution (a cut line gets nothing; a viable one at most the
+    group's money and its own need), and much tighter than the ceiling rows when a group has
+    less money than the line needs: the relaxation can no longer keep a line's earmarked
+    money at a fractional ``viable``."""
+    mv = sets.mv_lines
+    pos = np.full(len(sets.line_total), -1, dtype=np.int64)
+    pos[mv] = np.arange(len(mv))
+    col_line = sets.ly_line[sets.col_ly]
+    sel = np.nonzero(pos[col_line] >= 0)[0]
+    n_lines = len(sets.line_total)
+    key = sets.col_group[sel] * n_lines + col_line[sel]
+    pairs, inv = np.unique(key, return_inverse=True)
+    cuts = MoneyCuts(
+        group=(pairs // n_lines).astype(np.int64),
+        line=(pairs % n_lines).astype(np.int64),
+        viable_pos=pos[pairs % n_lines],
+    )
+    rows = m.add_constraints("min_viable_money", len(pairs), lower=-INF, upper=0.0)
+    m.add_terms(rows[inv], m.cols("spend")[sel], 1.0)
+    m.add_terms(rows, m.cols("viable")[cuts.viable_pos], -cuts.caps(sets, pools, pools.pool_supply))
+    return cuts
+
+
 def define_target_constraints(
     m: MatrixBuilder, sets: ModelSets, pools: Pooling, targets: list[Target]
 ) -> None:
@@ -481,6 +603,14 @@ def define_target_constraints(
             for tranche in (m.cols("first_tranche"), m.cols("second_tranche")):
                 m.add_terms(np.full(len(sel), rows[h]), tranche[sel], 1.0)
         m.add_terms(rows[h : h + 1], shortfall[h : h + 1], 1.0)
+
+
+def define_earmark_guard(m: MatrixBuilder, sets: ModelSets, pools: Pooling) -> None:
+    """``earmark_guard``: the earmarked groups' spending, one free row; the targets stage
+    gives it a lower bound (see :mod:`models.stages`)."""
+    row = m.add_constraints("earmark_guard", 1)
+    sel = np.nonzero(~pools.group_flexible[sets.col_group])[0]
+    m.add_terms(np.full(len(sel), row[0]), m.cols("spend")[sel], 1.0)
 
 
 def define_donor_caps(
@@ -506,11 +636,49 @@ def define_donor_caps(
 # --------------------------------------------------------------------------------------------
 # objective
 # --------------------------------------------------------------------------------------------
-def define_objective(m: MatrixBuilder, sets: ModelSets, scenario: Scenario, penalty: float) -> None:
-    """Per USD: line weight x early-year preference on the first tranche, times the tranche
-    weight on the second; minus the penalty per USD of target shortfall."""
-    early = 1.0 - scenario.weights.early_year_preference * sets.ly_year
-    base = sets.weights[sets.ly_line] * early
-    m.set_cost("first_tranche", base)
-    m.set_cost("second_tranche", base * scenario.weights.tranche_weight)
-    m.set_cost("shortfall", -penalty)
+def define_stability_constraints(
+    m: MatrixBuilder, sets: ModelSets, reference: np.ndarray | None
+) -> None:
+    """``stability[l, t]``: funding minus the reference is ``up - down``."""
+    if reference is None:
+        m.add_constraints("stability", 0)
+        return
+    rows = m.add_constraints("stability", sets.n_ly, lower=reference, upper=reference)
+    m.add_terms(rows, m.cols("first_tranche"), 1.0)
+    m.add_terms(rows, m.cols("second_tranche"), 1.0)
+    m.add_terms(rows, m.cols("stability_up"), -1.0)
+    m.add_terms(rows, m.cols("stability_down"), 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# objectives
+# --------------------------------------------------------------------------------------------
+def define_value_objective(
+    m: MatrixBuilder, sets: ModelSets, scenario: Scenario, penalty: float
+) -> None:
+    """``value``, per USD: the line weight on the first tranche, times the tranche weight on
+    the second; minus the penalty per USD of target shortfall."""
+    base = sets.weights[sets.ly_line]
+    m.set_cost("first_tranche", base, "value")
+    m.set_cost("second_tranche", base * scenario.weights.tranche_weight, "value")
+    m.set_cost("shortfall", -penalty, "value")
+
+
+def define_earmark_objective(m: MatrixBuilder, sets: ModelSets, pools: Pooling) -> None:
+    """``earmarks``: USD of earmarked money used (the earmark guard's row, as an objective)."""
+    m.set_cost("spend", (~pools.group_flexible[sets.col_group]).astype(float), "earmarks")
+
+
+def define_early_year_objective(m: MatrixBuilder, sets: ModelSets, n_years: int) -> None:
+    """``early_years``: each USD of line-year funding counts the years left in the horizon
+    from its year on (first year: all of them), so earlier years come first."""
+    years_left = (n_years - sets.ly_year).astype(float)
+    m.set_cost("first_tranche", years_left, "early_years")
+    m.set_cost("second_tranche", years_left, "early_years")
+
+
+def define_stability_objective(m: MatrixBuilder, reference: np.ndarray | None) -> None:
+    """``stability``: minus the USD by which line-year funding differs from the reference."""
+    if reference is not None:
+        m.set_cost("stability_up", -1.0, "stability")
+        m.set_cost("stability_down", -1.0, "stability")

@@ -3,10 +3,13 @@
 A small numpy stand-in for a labelled modelling layer (linopy, PyPSA's ``define_*`` style):
 a *family* of columns (variables) or rows (constraints) is added in one call with array
 bounds and keeps its name, so code reads ``model.rows("balance")`` instead of counting
-positions. Coefficients are COO triplets. :meth:`MatrixBuilder.build` freezes everything into
-a :class:`LinearModel`: the plain arrays a solver takes as they are (HiGHS's ``addCols`` /
-``addRows``, or PuLP), with the families kept for addressing rows and columns afterwards
-(right-hand sides on re-solves, duals, bound and cost ranging).
+positions. Coefficients are COO triplets. A model can carry several *named objectives*
+(cost vectors over all columns), optimised one after another by a lexicographic solve
+(:mod:`models.stages`); the first one defined is the model's primary objective.
+:meth:`MatrixBuilder.build` freezes everything into a :class:`LinearModel`: the plain arrays
+a solver takes as they are (HiGHS's ``addCols`` / ``addRows``, or PuLP), with the families
+kept for addressing rows and columns afterwards (right-hand sides on re-solves, duals, bound
+and cost ranging).
 
 A hand-written builder rather than linopy itself: the allocation model is built from
 vectorised numpy index arithmetic in tens of milliseconds even at 10,000 pledges, and the
@@ -35,9 +38,10 @@ class LinearModel:
     ``col_lo <= x <= col_hi``, ``x[j]`` integer where ``integer[j]``.
 
     ``A`` is in COO form (``a_row``, ``a_col``, ``a_val``). ``col_families`` /
-    ``row_families`` map each family's name to its range of indices."""
+    ``row_families`` map each family's name to its range of indices. ``objectives`` maps
+    each named objective to its cost vector (maximised); ``cost`` is the first of them."""
 
-    cost: np.ndarray
+    objectives: Mapping[str, np.ndarray]
     col_lo: np.ndarray
     col_hi: np.ndarray
     integer: np.ndarray  # bool per column
@@ -50,8 +54,13 @@ class LinearModel:
     row_families: Mapping[str, range]
 
     @property
+    def cost(self) -> np.ndarray:
+        """The primary objective (the first one defined)."""
+        return next(iter(self.objectives.values()))
+
+    @property
     def n_cols(self) -> int:
-        return len(self.cost)
+        return len(self.col_lo)
 
     @property
     def n_rows(self) -> int:
@@ -69,6 +78,10 @@ class LinearModel:
         """Row indices of a constraint family (KeyError for a family never defined)."""
         return _indices(self.row_families[family])
 
+    def objective(self, name: str) -> np.ndarray:
+        """Cost vector of a named objective (KeyError for one never defined)."""
+        return self.objectives[name]
+
 
 class MatrixBuilder:
     """Collects variable and constraint families, their bounds, costs and coefficients."""
@@ -76,7 +89,7 @@ class MatrixBuilder:
     def __init__(self) -> None:
         self._col_families: dict[str, range] = {}
         self._row_families: dict[str, range] = {}
-        self._cost: dict[str, np.ndarray] = {}
+        self._costs: dict[str, dict[str, np.ndarray]] = {}  # objective -> family -> costs
         self._col_lo: dict[str, np.ndarray] = {}
         self._col_hi: dict[str, np.ndarray] = {}
         self._integer: dict[str, bool] = {}
@@ -101,7 +114,6 @@ class MatrixBuilder:
             raise ValueError(f"variable family {family!r} defined twice")
         span = range(self.n_cols, self.n_cols + count)
         self._col_families[family] = span
-        self._cost[family] = np.zeros(count)
         self._col_lo[family] = _full(lower, count)
         self._col_hi[family] = _full(upper, count)
         self._integer[family] = integer
@@ -116,9 +128,11 @@ class MatrixBuilder:
         """Upper bounds of a whole variable family (e.g. a cap written as bounds)."""
         self._col_hi[family] = _full(upper, len(self._col_families[family]))
 
-    def set_cost(self, family: str, cost: float | np.ndarray) -> None:
-        """Objective coefficients of a whole variable family (per unit, maximised)."""
-        self._cost[family] = _full(cost, len(self._col_families[family]))
+    def set_cost(self, family: str, cost: float | np.ndarray, objective: str) -> None:
+        """Coefficients of a whole variable family (per unit, maximised) in the named
+        objective (created on first use; families not set cost 0 in it)."""
+        costs = self._costs.setdefault(objective, {})
+        costs[family] = _full(cost, len(self._col_families[family]))
 
     # -- constraints ------------------------------------------------------------------------
     def add_constraints(
@@ -164,8 +178,14 @@ class MatrixBuilder:
         else:
             a_row = a_col = np.zeros(0, dtype=np.int64)
             a_val = np.zeros(0)
+        objectives = {
+            name: _concat([costs.get(f, np.zeros(len(self._col_families[f]))) for f in families])
+            for name, costs in self._costs.items()
+        }
+        if not objectives:
+            objectives = {"objective": np.zeros(self.n_cols)}
         return LinearModel(
-            cost=_concat([self._cost[f] for f in families]),
+            objectives=objectives,
             col_lo=_concat([self._col_lo[f] for f in families]),
             col_hi=_concat([self._col_hi[f] for f in families]),
             integer=integer,

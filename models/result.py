@@ -6,14 +6,25 @@ Column contracts (all money programmable USD, unrounded):
                  (source_year: the tranche year the money arrived in; status of the pledge)
 ``unallocated``  pledge_id, donor, amount_usd, reason
 ``lines``        line_id, year, requirement_usd, funded_usd, firm_usd, gap_usd
-``explanations`` line_id, tier, weight, requirement_usd, funded_usd, coverage, reason, text
-                 (reason is one of REASONS; text is a sentence for people)
+``explanations`` line_id, tier, weight, requirement_usd, funded_usd, coverage, reason, text,
+                 value_per_usd, best_use_per_usd, viable_at_extra_usd (reason is one of
+                 REASONS; text is a sentence for people; the figures: see models.explain)
 ``line_marginal_value``  line_id, year, value_per_usd (objective value of one more USD of
                  requirement on that line-year)
 ``next_million`` line_id, year, amount_usd (where the next USD 1m of unearmarked money goes)
-``min_viable``   line_id, min_viable_share, requirement_usd, funded_usd, status
-                 (status: funded | cut | not_applicable)
-``targets``      name, target, achieved, shortfall_usd
+``min_viable``   line_id, min_viable_share, requirement_usd, funded_usd, status,
+                 viable_at_extra_usd (status: funded | cut | not_applicable; for a cut line,
+                 the extra unearmarked money at which it becomes viable, else empty)
+``targets``      name, target, achieved, shortfall_usd, limited_by (only targets that are
+                 on; limited_by says what keeps a short target short, one of
+                 TARGET_LIMITS, "" when it is met)
+``sensitivity``  parameter, value, lower, upper, domain_lower, domain_upper, note: for each
+                 tier weight, the tranche weight and each target share that is on, the range
+                 within which the allocation does not change (models.sensitivity)
+
+``stability`` (a dict, None without a reference): requested, applied, line_years,
+moved_usd_threshold, moved_without_stability, distance_without_stability_usd and, when the
+stage ran, moved_with_stability, distance_with_stability_usd.
 """
 
 from __future__ import annotations
@@ -32,6 +43,16 @@ REASONS = (
     "cut_below_min_viable",  # minimum-viable rule: 0 rather than less than m
     "carry_forward_limited",  # money arrived too late for early years
     "excluded",  # line has no requirement in horizon
+    "policy_target",  # the flexible money it could receive is held by a policy target
+    "donor_line_cap_reached",  # money is left, but donor caps keep it off the line
+)
+
+# What keeps a short policy target short.
+TARGET_LIMITS = (
+    "tagged_lines_fully_funded",  # the lines it counts have no unmet need left
+    "tagged_lines_cut",  # the unmet need left is on lines cut below minimum viable
+    "earmarked_money_kept",  # more would displace the lines' own earmarked money
+    "flexible_money_exhausted",  # no more money that counts for it reaches their needs
 )
 
 # Why money stayed unallocated.
@@ -57,6 +78,9 @@ class SolverInfo:
     message: str = ""
     is_mip: bool = False
     phases: dict[str, float] = field(default_factory=dict)  # seconds per pipeline phase
+    # The lexicographic stages run (models.stages): name, status, objective, seconds.
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    fallback: str | None = None  # why CBC solved instead of HiGHS, when it did
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +92,8 @@ class SolverInfo:
             "message": self.message,
             "is_mip": self.is_mip,
             "phases": dict(self.phases),
+            "stages": [dict(s) for s in self.stages],
+            "fallback": self.fallback,
         }
 
 
@@ -84,6 +110,8 @@ class AllocationResult:
     next_million: pd.DataFrame = field(default_factory=pd.DataFrame)
     min_viable: pd.DataFrame = field(default_factory=pd.DataFrame)
     pools: int = 0  # number of pools the model allocated
+    stability: dict[str, Any] | None = None  # line-years moved against the reference
+    sensitivity: pd.DataFrame | None = None  # ranges (models.sensitivity), when computed
 
     @property
     def ok(self) -> bool:

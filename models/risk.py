@@ -9,14 +9,17 @@ and the probability each minimum-viable programme reaches its minimum.
 
 How (and why):
 
-- **Reuse the model.** Each worker builds :class:`models.allocation.AllocationModel` once and
-  calls ``solve_scaled`` per draw (right-hand sides change, nothing is rebuilt). Identical
-  draws (same set of missing pledges) within a chunk are solved once.
+- **Reuse the model.** Each worker builds :class:`models.allocation.AllocationModel` once;
+  per draw only a factor vector changes (money per pool from it in numpy, then
+  ``solve_supply``: the money in the live model changes, every lexicographic stage re-runs
+  warm-started, nothing is rebuilt). Identical draws (same set of missing pledges) within a
+  chunk are solved once. ``benchmarks/bench_risk.py`` prints where a draw's time goes.
 - **Reproducible.** All random numbers are drawn up front in the parent from
   ``numpy.random.default_rng(seed)``, one uniform per pledge (in pledge_id order) per draw.
   Draws are cut into fixed chunks (their size depends on the number of draws only); each chunk
-  starts from a cold solver (warm-start state dropped) and its own cache, so the result depends
-  only on the seed and the draws — not on the number of workers or on timing. (Warm starts
+  starts from the same solver state (a fresh solver warm-started from the plan's own solve) and
+  its own cache, so the result depends only on the seed and the draws — not on the number of
+  workers or on timing. (Warm starts
   matter: lines of one tier are interchangeable, so an LP has several optima and a different
   starting basis may pick another one.)
 - **Both cores.** Draws are split into chunks handed to ``workers`` processes (a
@@ -47,6 +50,7 @@ import pandas as pd
 from models import allocation, money
 from models.gaps import to_records
 from models.plan import Plan
+from models.pooling import sum_by
 from models.scenario import Risk, Scenario
 
 QUANTILES = (0.10, 0.50, 0.90)
@@ -117,7 +121,17 @@ class _Worker:
         self.job = job
         self.model = allocation.AllocationModel.build(job.plan, job.scenario)
         self.cache: dict[bytes, tuple[str, np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._pos_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        reader = self.model.reader
+        # Per draw only a factor vector changes: the risky pledges' positions in it, and each
+        # engine line-year's output position, are looked up once.
+        self.codes = reader.pledge_codes(job.risky_ids)
+        self.factor = np.ones(reader.n_pledge_codes + 1)
+        self.positions = self._positions(reader.ly_frame)
+        # Every chunk starts from the plan's own solve (the same in every worker): a warm
+        # first draw, and still the same state for every chunk.
+        self.model.reset_warm_start()
+        self.model.solve_supply(self.model.pools.pool_supply, reader.firm_supply(), frame=False)
+        self.start = self.model.warm_start()
 
     def run(self, start: int, stop: int) -> _Chunk:
         job = self.job
@@ -127,11 +141,11 @@ class _Worker:
         mv = np.zeros((n, len(job.mv_lines)), dtype=bool)
         ok = np.zeros(n, dtype=bool)
         statuses: dict[str, int] = {}
-        # Each chunk starts cold and caches only its own draws: a chunk's results then depend
-        # on its draws alone, not on which worker ran it or what that worker did before (a
-        # warm-started LP can land on another of several optima: lines of one tier are
-        # interchangeable).
-        self.model.reset_warm_start()
+        # Each chunk starts from the same state and caches only its own draws: a chunk's
+        # results then depend on its draws alone, not on which worker ran it or what that
+        # worker did before (a warm-started LP can land on another of several optima: lines
+        # of one tier are interchangeable).
+        self.model.reset_warm_start(self.start)
         self.cache.clear()
         for i in range(n):
             row = job.materialised[start + i]
@@ -148,43 +162,31 @@ class _Worker:
 
     def _solve(self, row: np.ndarray) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         job = self.job
-        scale = {pid: 1.0 if got else 0.0 for pid, got in zip(job.risky_ids, row, strict=True)}
-        sol = self.model.solve_scaled(scale)
-        status, frame, mv_met = str(sol.status), sol.funded, sol.min_viable_funded
-        positions = self._positions(frame)
+        factor = self.factor
+        factor[:] = 1.0
+        factor[self.codes] = row.astype(float)
+        factor[-1] = 1.0  # pledges without pooled money
+        supply, firm_supply = self.model.reader.supply_for(factor)
+        sol = self.model.solve_supply(supply, firm_supply, frame=False)
         m = len(job.line_index)
-        funded = np.bincount(
-            positions, weights=frame["funded_usd"].to_numpy(dtype=float), minlength=m + 1
-        )[:m]
-        firm = np.bincount(
-            positions, weights=frame["firm_usd"].to_numpy(dtype=float), minlength=m + 1
-        )[:m]
-        mv = np.array([bool(mv_met.get(line, False)) for line in job.mv_lines], dtype=bool)
-        return status, funded, firm, mv
+        funded = np.zeros(m)
+        firm = np.zeros(m)
+        if sol.funded_ly is not None and sol.firm_ly is not None:
+            funded = sum_by(self.positions, weights=sol.funded_ly, minlength=m + 1)[:m]
+            firm = sum_by(self.positions, weights=sol.firm_ly, minlength=m + 1)[:m]
+        met = sol.min_viable_funded
+        mv = np.array([bool(met.get(line, False)) for line in job.mv_lines], dtype=bool)
+        return str(sol.status), funded, firm, mv
 
     def _positions(self, frame: pd.DataFrame) -> np.ndarray:
-        """Output position of each row of the engine's funded frame (m = outside the horizon).
-
-        The engine returns the same rows in the same order on every re-solve, so the lookup is
-        done once and only re-checked (cheaply) afterwards — pandas per draw is the bottleneck
-        otherwise."""
-        ids = frame["line_id"].to_numpy()
-        years = frame["year"].to_numpy()
-        cached = self._pos_cache
-        if (
-            cached is not None
-            and len(cached[0]) == len(ids)
-            and np.array_equal(cached[0], ids)
-            and np.array_equal(cached[1], years)
-        ):
-            return cached[2]
+        """Output position of each of the engine's line-years (m = outside the horizon): the
+        engine returns the same line-years in the same order on every re-solve."""
         keys = pd.MultiIndex.from_arrays(
-            [pd.Index(ids).astype(str), pd.Index(years).astype(int)], names=["line_id", "year"]
+            [pd.Index(frame["line_id"]).astype(str), pd.Index(frame["year"]).astype(int)],
+            names=["line_id", "year"],
         )
         pos = self.job.line_index.get_indexer(keys)
-        pos = np.where(pos < 0, len(self.job.line_index), pos).astype(np.intp)
-        self._pos_cache = (ids.copy(), years.copy(), pos)
-        return pos
+        return np.where(pos < 0, len(self.job.line_index), pos).astype(np.intp)
 
 
 # Set in each pool process by _init_worker (fork inherits the job from the parent).
@@ -416,7 +418,7 @@ def simulate(
 
     # Chunk size depends on the draws only (never on workers): chunks are the unit that makes
     # results independent of the worker count (see _Worker.run).
-    size = chunk_size or max(1, min(25, math.ceil(draws / 40)))
+    size = chunk_size or max(1, min(50, math.ceil(draws / 20)))
     bounds = [(s, min(draws, s + size)) for s in range(0, draws, size)]
     chunks, cancelled, used_workers = _execute(job, bounds, workers, draws, progress, should_stop)
 

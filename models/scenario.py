@@ -68,6 +68,10 @@ CRITERIA = (
 )
 Solver = Literal["auto", "highs", "cbc"]
 SOLVERS: tuple[str, ...] = get_args(Solver)
+# Third stage of the lexicographic objective (models/stages.py): "none", or "reference" for the
+# allocation closest to a reference allocation passed to the engine with the plan.
+Stability = Literal["none", "reference"]
+STABILITY: tuple[str, ...] = get_args(Stability)
 TIERS = (1, 2, 3, 4)
 # Long enough for any real name or note; bounded so hostile input stays small.
 NAME_MAX = 200
@@ -257,6 +261,11 @@ class Weights(_Part):
     are derived from scored criteria (programme columns ``score_<criterion>``, 0-5) instead of
     tiers; tiers still order lines with equal score. ``tranche_share`` of each line-year's
     requirement counts full weight, the rest ``tranche_weight`` of it.
+
+    ``early_year_preference``: > 0 turns on the earlier-years stage of the lexicographic
+    objective (among allocations of equal value, the one funding earlier years); 0 turns it
+    off. Its size no longer matters: the stage never gives up value (the key is kept so
+    stored scenarios keep loading).
     """
 
     SECTION: ClassVar[str] = "weights"
@@ -265,7 +274,7 @@ class Weights(_Part):
     criteria: dict[Criterion, Weight] = Field(default_factory=dict)
     tranche_share: Share = 0.5
     tranche_weight: Share = 0.6
-    # Per year of delay; above 0.1 the tie-break would outweigh the tiers on long horizons.
+    # A switch since the lexicographic stages (0 = off); the bound keeps stored files sane.
     early_year_preference: Annotated[Number, Field(ge=0, le=0.1)] = 1e-4
 
     @field_validator("tier", mode="before")
@@ -315,6 +324,14 @@ class Scenario(_Part):
     time_limit_seconds: Annotated[Number, Field(gt=0, le=86_400)] = 30.0
     mip_gap: Annotated[Number, Field(ge=0, le=1)] = 1e-6
     risk: Risk = Field(default_factory=Risk)
+    # Last stage of the lexicographic objective: "reference" picks, among allocations equally
+    # good on every earlier stage, the one closest to a reference allocation (line-year
+    # funding) handed to the engine with the plan, so small changes do not reshuffle lines
+    # that need not move. ``stability_reference`` names the reference for the application
+    # to load: "" for the official appeal, else a saved scenario's name (the engine itself
+    # takes the reference as a table).
+    stability: Stability = "none"
+    stability_reference: Annotated[StrictStr, Field(max_length=NAME_MAX)] = ""
 
     @model_validator(mode="after")
     def _horizon(self) -> Scenario:

@@ -26,6 +26,7 @@ __all__ = [
     "ALLOCATION_COLUMNS",
     "LINE_COLUMNS",
     "NOISE_USD",
+    "TARGET_COLUMNS",
     "UNALLOCATED_COLUMNS",
     "Flows",
     "SolutionReader",
@@ -47,6 +48,7 @@ ALLOCATION_COLUMNS = [
 ]
 UNALLOCATED_COLUMNS = ["pledge_id", "donor", "amount_usd", "reason"]
 LINE_COLUMNS = ["line_id", "year", "requirement_usd", "funded_usd", "firm_usd", "gap_usd"]
+TARGET_COLUMNS = ["name", "target", "achieved", "shortfall_usd", "limited_by"]
 
 
 @dataclass
@@ -91,6 +93,9 @@ class SolutionReader:
         self._tr_amount = pools.tranches["amount_usd"].to_numpy(dtype=float)[pooled]
         self._tr_pledge = pools.tranches["pledge_id"].to_numpy()[pooled]
         self._tr_firm = firm[pooled]
+        codes, uniques = pd.factorize(pd.Series(self._tr_pledge, dtype=object).astype(str))
+        self._tr_code = codes.astype(np.int64)
+        self._pledge_code = {str(p): i for i, p in enumerate(uniques)}
         self._lines_template: tuple[pd.DataFrame, np.ndarray] | None = None
         sets = form.sets
         self.ly_frame = pd.DataFrame(
@@ -101,19 +106,35 @@ class SolutionReader:
         )
 
     # -- money per pool ---------------------------------------------------------------------
+    def pledge_codes(self, pledge_ids: list[str]) -> np.ndarray:
+        """Position of each pledge id in :meth:`supply_for`'s factor vector (-1: the pledge
+        has no pooled money)."""
+        return np.array([self._pledge_code.get(str(p), -1) for p in pledge_ids], dtype=np.int64)
+
+    @property
+    def n_pledge_codes(self) -> int:
+        """Length of :meth:`supply_for`'s factor vector, less its last entry (a slot for
+        pledges without pooled money)."""
+        return len(self._pledge_code)
+
+    def supply_for(self, factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(supply, firm supply) per pool with each pledge's money multiplied by its factor
+        (``factor`` indexed by :meth:`pledge_codes`)."""
+        n_pools = self.pools.n_pools
+        scaled = self._tr_amount * factor[self._tr_code]
+        supply = sum_by(self._tr_pool, weights=scaled, minlength=n_pools)
+        firm_supply = sum_by(self._tr_pool, weights=scaled * self._tr_firm, minlength=n_pools)
+        return supply, firm_supply
+
     def scaled_supply(self, factors: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """(supply, firm supply) per pool with each listed pledge's money multiplied by its
         factor (missing = 1)."""
-        scale = (
-            pd.Series(self._tr_pledge).map(factors).fillna(1.0).to_numpy(dtype=float)
-            if factors
-            else np.ones(len(self._tr_pledge))
-        )
-        n_pools = self.pools.n_pools
-        scaled = self._tr_amount * scale
-        supply = sum_by(self._tr_pool, weights=scaled, minlength=n_pools).astype(float)
-        firm_supply = sum_by(self._tr_pool, weights=scaled * self._tr_firm, minlength=n_pools)
-        return supply, firm_supply
+        factor = np.ones(self.n_pledge_codes + 1)  # the last entry: pledges not pooled
+        ids = list(factors)
+        codes = self.pledge_codes(ids)
+        factor[codes] = np.array([float(factors[p]) for p in ids])
+        factor[-1] = 1.0
+        return self.supply_for(factor)
 
     def firm_supply(self) -> np.ndarray:
         """Firm (committed + paid) USD per pool at the plan's own money."""
@@ -200,10 +221,10 @@ class SolutionReader:
         self, flows: Flows, supply: np.ndarray, firm_supply: np.ndarray
     ) -> pd.DataFrame:
         """line_id, year, funded_usd, firm_usd per line-year with a need."""
-        funded_ly, firm_ly = self._funded_and_firm(flows, supply, firm_supply)
+        funded_ly, firm_ly = self.funded_and_firm(flows, supply, firm_supply)
         return self.ly_frame.assign(funded_usd=funded_ly, firm_usd=firm_ly)
 
-    def _funded_and_firm(
+    def funded_and_firm(
         self, flows: Flows, supply: np.ndarray, firm_supply: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """USD per line-year: funded, and its firm part (each pool's flows are firm in the
@@ -251,7 +272,7 @@ class SolutionReader:
         )
 
         # Unallocated: reasons decided before the model, plus each pool's leftover.
-        funded_ly, firm_ly = self._funded_and_firm(flows, supply, self.firm_supply())
+        funded_ly, firm_ly = self.funded_and_firm(flows, supply, self.firm_supply())
         pool_reason = explain_mod.pool_leftover_reasons(
             pools, self.form, funded_ly, cut, cap=self.scenario.donor_line_cap_share is not None
         )
@@ -280,7 +301,7 @@ class SolutionReader:
             allocations=allocations,
             unallocated=un,
             lines=self._lines_frame(funded_ly, firm_ly),
-            targets=self._targets_frame(flows, supply),
+            targets=self._targets_frame(flows, supply, funded_ly, cut),
             min_viable=self._min_viable_frame(funded_ly, cut),
             funded_ly=funded_ly,
             firm_ly=firm_ly,
@@ -313,25 +334,49 @@ class SolutionReader:
         out["gap_usd"] = (out["requirement_usd"] - out["funded_usd"]).clip(lower=0.0)
         return out[LINE_COLUMNS]
 
-    def _targets_frame(self, flows: Flows, supply: np.ndarray) -> pd.DataFrame:
-        form, pools = self.form, self.pools
+    def _targets_frame(
+        self, flows: Flows, supply: np.ndarray, funded_ly: np.ndarray, cut: np.ndarray
+    ) -> pd.DataFrame:
+        """The targets that are on: share asked, share achieved, shortfall and what limits
+        a short one (see :data:`models.result.TARGET_LIMITS`)."""
+        form, pools, sets = self.form, self.pools, self.form.sets
         bases = target_bases(pools, supply)
+        room = np.maximum(sets.ly_req - funded_ly, 0.0)
+        is_cut = np.zeros(len(pools.line_ids), dtype=bool)
+        is_cut[cut] = True
+        earmarked_ly = sum_by(
+            flows.ly, weights=flows.amount * ~pools.pool_flexible[flows.pool], minlength=sets.n_ly
+        )
         rows = []
-        for tg in form.targets:
-            tagged = tg.lines[form.sets.ly_line[flows.ly]]
+        for tg in form.active_targets:
+            tagged = tg.lines[sets.ly_line[flows.ly]]
             if tg.flexible_only:
                 tagged = tagged & pools.pool_flexible[flows.pool]
             achieved = float(flows.amount[tagged].sum())
             basis = bases[tg.basis]
+            shortfall = max(0.0, tg.share * basis - achieved)
+            limited_by = ""
+            if shortfall > 0.5:
+                tag_ly = tg.lines[sets.ly_line]
+                open_room = float(room[tag_ly & ~is_cut[sets.ly_line]].sum())
+                if open_room > 0.5:
+                    limited_by = "flexible_money_exhausted"
+                elif float(room[tag_ly].sum()) > 0.5:
+                    limited_by = "tagged_lines_cut"
+                elif tg.flexible_only and float(earmarked_ly[tag_ly].sum()) > 0.5:
+                    limited_by = "earmarked_money_kept"
+                else:
+                    limited_by = "tagged_lines_fully_funded"
             rows.append(
                 {
                     "name": tg.name,
                     "target": tg.share,
                     "achieved": achieved / basis if basis > 0 else 0.0,
-                    "shortfall_usd": max(0.0, tg.share * basis - achieved),
+                    "shortfall_usd": shortfall,
+                    "limited_by": limited_by,
                 }
             )
-        return pd.DataFrame(rows, columns=["name", "target", "achieved", "shortfall_usd"])
+        return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
     def _min_viable_frame(self, funded_ly: np.ndarray, cut: np.ndarray) -> pd.DataFrame:
         sets, pools = self.form.sets, self.pools

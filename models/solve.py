@@ -3,19 +3,24 @@
 Two back ends take a :class:`~models.matrix.LinearModel` (``make_backend`` picks one):
 
 - :class:`HighsModel` hands the arrays straight to HiGHS (highspy). It keeps the solver model
-  alive, so re-solves after changing right-hand sides (pool supplies, target constants) reuse
-  it and, for LPs, warm-start from the previous basis. A MILP is solved by the engine's own
-  branch and bound (:mod:`models.branch_and_bound`) over its LP relaxations, or by HiGHS's MIP
-  solver. Used for "highs" and "auto".
+  alive, so re-solves after changing right-hand sides (pool supplies, target constants),
+  coefficients or the objective reuse it and warm-start from the previous basis. A MILP is
+  solved by the engine's own branch and bound (:mod:`models.branch_and_bound`) over its LP
+  relaxations, or by HiGHS's MIP solver. Used for "highs" and "auto".
 - :class:`PulpModel` builds the same model as a PuLP problem (variables via
   ``add_variable_dicts``, every row one ``LpAffineExpression``) and solves it with CBC
   (``PULP_CBC_CMD``) or PuLP's own HiGHS interface. Re-solves change the constraints'
-  constants in place.
+  constants and coefficients in place. "cbc", and the fallback when HiGHS fails under
+  "auto" (:mod:`models.allocation`).
+
+Both offer what the lexicographic solve (:mod:`models.stages`) needs: another objective
+(``set_objective``), binaries fixed at a solution (``fix_binaries``), and "keep only
+solutions as good as this one" (``hold_optimum``: HiGHS fixes the optimal face from the
+duals, exactly; PuLP adds a constraint on the objective, within 1e-7 of it).
 
 Both minimise ``-objective`` internally so dual signs follow the textbook minimisation
 convention whatever the interface (PuLP's HiGHS interface returns maximisation duals with the
-wrong sign); :meth:`HighsModel.marginal_values` converts them back to "objective gained per
-extra unit".
+wrong sign); :meth:`HighsModel.duals` converts them back to "objective gained per extra unit".
 
 Status strings: ``optimal`` | ``time_limit_feasible`` (stopped on the time limit with a
 feasible allocation) | ``infeasible`` | ``error``. PuLP reports "Optimal" for a MILP stopped
@@ -29,8 +34,6 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version as _version
 from typing import Any, Protocol
@@ -80,15 +83,64 @@ class SolverBackend(Protocol):
     name: str
 
     def set_row_bounds(self, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-        """New right-hand sides (USD) for the given rows, in place."""
+        """New bounds (USD; infinite for none) for the given rows, in place."""
+        ...
+
+    def set_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        """New matrix coefficients (USD per unit of the column), in place."""
+        ...
+
+    def set_objective(self, cost: np.ndarray) -> None:
+        """Maximise ``cost @ x`` from now on (per unit of each column)."""
+        ...
+
+    def fix_binaries(self, values: np.ndarray | None) -> None:
+        """Fix the binaries at ``values`` (every column's value, rounded); None frees them."""
         ...
 
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
-        """Solve the model as it stands."""
+        """Solve the model as it stands: a MILP while the binaries are free (they stay fixed
+        at the solution afterwards), else an LP."""
         ...
 
-    def reset_warm_start(self) -> None:
-        """Forget warm-start state: the next solve starts cold, as on a fresh model."""
+    def solve_lp(self, time_limit: float, *, dual: bool = False) -> SolveOutcome:
+        """Re-optimise the LP (binaries fixed) after an objective change (primal simplex),
+        or after bound changes from a basis that is optimal for this objective (``dual``)."""
+        ...
+
+    def save_basis(self) -> object:
+        """The current basis, to restart from later (None when the back end has none)."""
+        ...
+
+    def restore_basis(self, basis: object) -> None:
+        """Restart the next solve from a basis :meth:`save_basis` gave."""
+        ...
+
+    def hold_optimum(self, objective: float | None = None) -> None:
+        """From now on keep only solutions as good as the last one on its objective
+        (``objective``: that optimum, USD units)."""
+        ...
+
+    def hold_columns(self, cols: np.ndarray, values: np.ndarray) -> None:
+        """From now on keep these columns at these values (USD units)."""
+        ...
+
+    def release_holds(self) -> None:
+        """Undo every :meth:`hold_optimum` and :meth:`hold_columns`."""
+        ...
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(row, column) marginal values of the last LP optimum, or None."""
+        ...
+
+    def reset_warm_start(self, start: object | None = None) -> None:
+        """Forget warm-start state: the next solve starts as on a fresh model (from
+        ``start``, a :meth:`warm_start` of an earlier solve, when given)."""
+        ...
+
+    def warm_start(self) -> object | None:
+        """What the next MILP solve would start from (a basis), to hand to
+        :meth:`reset_warm_start` later; None when the back end keeps none."""
         ...
 
 
@@ -195,8 +247,14 @@ class HighsModel:
       grows wide is handed to HiGHS's MIP solver with the incumbent.
     - ``branching="highs"``: HiGHS's own MIP solver.
 
-    As a :class:`~models.branch_and_bound.Relaxation` it exposes the LP with the binaries'
+    After a MILP solve the binaries stay fixed at the solution and the live model is the LP
+    with them fixed, solved: its duals are available and the next lexicographic stage starts
+    from its basis. ``fix_binaries(None)`` frees them. As a
+    :class:`~models.branch_and_bound.Relaxation` it exposes the LP with the binaries'
     bounds changeable.
+
+    Bounds are mirrored in ``col_lo`` / ``col_hi`` / ``row_lo`` / ``row_hi`` (solver units)
+    so :meth:`hold_optimum` can fix bounds and :meth:`release_holds` put them back.
     """
 
     name = f"HiGHS {_version('highspy')}"
@@ -204,57 +262,191 @@ class HighsModel:
     def __init__(self, model: LinearModel, *, branching: str = "own") -> None:
         self.model = model
         self.branching = branching if model.is_mip else "lp"
+        self.scaled = _scaled(model)
+        self.z = np.nonzero(model.integer)[0].astype(np.int32)
+        self.nodes = 0
+        if branching == "own":
+            self.name = f"HiGHS {_version('highspy')} (LP branch and bound)"
+        self._load()
+
+    def _load(self) -> None:
+        """A fresh HiGHS instance holding the model as built."""
+        model, sc = self.model, self.scaled
         h = _new_highs()
-        inf = highspy.kHighsInf
-        sc = self.scaled = _scaled(model)
-        lo = np.where(np.isinf(sc.col_lo), -inf, sc.col_lo)
-        hi = np.where(np.isinf(sc.col_hi), inf, sc.col_hi)
+        self.col_lo, self.col_hi = sc.col_lo.copy(), sc.col_hi.copy()
+        self.row_lo, self.row_hi = sc.row_lo.copy(), sc.row_hi.copy()
         empty = np.zeros(0, dtype=np.int32)
-        h.addCols(model.n_cols, -sc.cost, lo, hi, 0, empty, empty, np.zeros(0))
+        h.addCols(model.n_cols, -sc.cost, self.col_lo, self.col_hi, 0, empty, empty, np.zeros(0))
         h.addRows(
             model.n_rows,
-            np.where(np.isinf(sc.row_lo), -inf, sc.row_lo),
-            np.where(np.isinf(sc.row_hi), inf, sc.row_hi),
+            self.row_lo,
+            self.row_hi,
             len(sc.value),
             sc.starts,
             sc.index,
             sc.value,
         )
         self.h = h
-        self.z = np.nonzero(model.integer)[0].astype(np.int32)
+        self._cost_now = -sc.cost.copy()
+        self.binaries_fixed = False
         if self.branching == "highs":
             self._set_integrality(True)
-        self.nodes = 0
-        if branching == "own":
-            self.name = f"HiGHS {_version('highspy')} (LP branch and bound)"
+        self._holds: list[_Hold] = []
+        self._root_basis: highspy.HighsBasis | None = None
+        self._in_search = False
+        self._captured: _Captured | None = None  # the last optimum, when HiGHS forgot it
+
+    def _solution(self) -> _Captured | None:
+        """The last optimal LP solution: the live one, or the one kept when HiGHS forgot it
+        (bounds of the binaries changed after an integral root)."""
+        if self._captured is not None:
+            return self._captured
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return _Captured.of(self.h.getSolution())
 
     # -- the back-end surface ---------------------------------------------------------------
     def set_row_bounds(self, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-        """New right-hand sides (USD) for the given rows."""
-        inf = highspy.kHighsInf
+        """New bounds (USD) for the given rows."""
+        rows = np.asarray(rows, dtype=np.int32)
+        self.row_lo[rows] = np.asarray(lo, dtype=float) / MONEY
+        self.row_hi[rows] = np.asarray(hi, dtype=float) / MONEY
         self.h.changeRowsBounds(  # type: ignore[attr-defined]
-            len(rows),
-            np.asarray(rows, dtype=np.int32),
-            np.where(np.isinf(lo), -inf, np.asarray(lo, dtype=float) / MONEY),
-            np.where(np.isinf(hi), inf, np.asarray(hi, dtype=float) / MONEY),
+            len(rows), rows, self.row_lo[rows], self.row_hi[rows]
         )
 
-    def reset_warm_start(self) -> None:
-        """Drop the basis and solution HiGHS keeps (the model stays): a warm-started LP can
-        land on a different one of several optima (lines of one tier are interchangeable),
-        so callers that need results independent of what was solved before start cold."""
-        self.h.clearSolver()
+    def set_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        """New matrix coefficients (USD per unit of the column)."""
+        scale = self.scaled.col_scale
+        for i, j, v in zip(rows.tolist(), cols.tolist(), np.asarray(values).tolist(), strict=True):
+            self.h.changeCoeff(int(i), int(j), v * scale[j] / MONEY)
+
+    def set_objective(self, cost: np.ndarray) -> None:
+        """A new objective (per unit of each column, maximised); only the costs that change
+        are passed to HiGHS."""
+        scaled = -cost * self.scaled.col_scale / MONEY
+        changed = np.nonzero(scaled != self._cost_now)[0].astype(np.int32)
+        if len(changed):
+            self.h.changeColsCost(len(changed), changed, scaled[changed])
+            self._cost_now = scaled
+
+    def fix_binaries(self, values: np.ndarray | None) -> None:
+        """Fix the binaries at ``values`` (all columns' values, rounded), or free them."""
+        if not len(self.z):
+            return
+        if values is None:
+            lo, hi = np.zeros(len(self.z)), np.ones(len(self.z))
+        else:
+            lo = hi = np.round(values[self.z])
+        self.set_binary_bounds(lo, hi)
+        self.binaries_fixed = values is not None
+        if self.branching == "highs":
+            self._set_integrality(values is None)
+
+    def reset_warm_start(self, start: object | None = None) -> None:
+        """Start again from a fresh HiGHS instance holding the model as built: a warm-started
+        LP can land on a different one of several optima (lines of one tier are
+        interchangeable), and HiGHS keeps more than a basis across coefficient changes (its
+        scaling), so callers that need results independent of what was solved before start
+        from scratch, or from the same ``start`` basis every time. Every solve sets the money
+        it needs, so nothing else is lost."""
+        self._load()
+        if isinstance(start, highspy.HighsBasis):
+            self._root_basis = start
+
+    def warm_start(self) -> object | None:
+        """The root relaxation's basis of the last MILP solve (the next one starts there)."""
+        return self._root_basis
 
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
+        """The model as it stands: a MILP while the binaries are free, else an LP."""
         if self.model.n_cols == 0:  # nothing to allocate (HiGHS calls this model "Empty")
             return _empty(self.model)
+        if not len(self.z) or self.binaries_fixed:
+            return self._run(time_limit, mip_gap)
         if self.branching == "own":
             return self._branch_and_bound(time_limit, mip_gap)
-        return self._run(time_limit, mip_gap)
+        return self._highs_mip(time.perf_counter(), time_limit, mip_gap, None)
+
+    def solve_lp(self, time_limit: float, *, dual: bool = False) -> SolveOutcome:
+        """Re-optimise the LP as it stands (binaries fixed). After an objective change, with
+        primal simplex from the current basis: it stays primal feasible, so a lexicographic
+        stage takes a few iterations (measured on the XL benchmark: ~20 ms, against ~0.4 s
+        with dual simplex). With ``dual``, dual simplex: for bound changes from a basis
+        optimal for the objective (see :meth:`restore_basis`)."""
+        if self.model.n_cols == 0:
+            return _empty(self.model)
+        if dual:
+            return self._run(time_limit, 0.0)
+        self.h.setOptionValue("simplex_strategy", 4)
+        try:
+            return self._run(time_limit, 0.0)
+        finally:
+            self.h.setOptionValue("simplex_strategy", 1)
+
+    def save_basis(self) -> object:
+        return self.h.getBasis()
+
+    def restore_basis(self, basis: object) -> None:
+        if isinstance(basis, highspy.HighsBasis):
+            self.h.setBasis(basis)
+
+    def hold_optimum(self, objective: float | None = None) -> None:
+        """Keep only solutions as good as the current one on the objective just solved: its
+        optimal face (``objective``, the optimum, is not needed: the duals say it all).
+
+        Every column with a non-zero reduced cost stays at its bound and every inequality row
+        with a non-zero dual stays at its active bound (complementary slackness with the
+        current dual solution: exactly the set of optimal solutions, no tolerance on the
+        objective). :meth:`release_holds` undoes it."""
+        sol = self._solution()
+        if sol is None:
+            raise RuntimeError("hold_optimum needs an optimal LP solution")
+        x, d, y, act = sol.x, sol.d, sol.y, sol.act
+        cols = np.nonzero((np.abs(d) > _DUAL_ZERO) & (self.col_lo < self.col_hi))[0]
+        rows = np.nonzero((np.abs(y) > _DUAL_ZERO) & (self.row_lo < self.row_hi))[0]
+        self._holds.append(_Hold.of(self, cols, rows))
+        at_col = _nearer(x[cols], self.col_lo[cols], self.col_hi[cols])
+        at_row = _nearer(act[rows], self.row_lo[rows], self.row_hi[rows])
+        self._change_cols(cols, at_col, at_col)
+        self.row_lo[rows] = self.row_hi[rows] = at_row
+        self.h.changeRowsBounds(len(rows), rows.astype(np.int32), at_row, at_row)  # type: ignore[attr-defined]
+
+    def hold_columns(self, cols: np.ndarray, values: np.ndarray) -> None:
+        """Keep these columns at these values (USD units) until :meth:`release_holds`."""
+        cols = np.asarray(cols, dtype=np.int64)
+        self._holds.append(_Hold.of(self, cols, np.zeros(0, dtype=np.int64)))
+        at = np.clip(values / self.scaled.col_scale[cols], self.col_lo[cols], self.col_hi[cols])
+        self._change_cols(cols, at, at)
+
+    def release_holds(self) -> None:
+        """Undo every :meth:`hold_optimum` and :meth:`hold_columns`, latest first."""
+        while self._holds:
+            held = self._holds.pop()
+            cols, rows, rlo, rhi = held.cols, held.rows, held.row_lo, held.row_hi
+            self._change_cols(cols, held.col_lo, held.col_hi)
+            self.row_lo[rows], self.row_hi[rows] = rlo, rhi
+            self.h.changeRowsBounds(len(rows), rows.astype(np.int32), rlo, rhi)  # type: ignore[attr-defined]
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, columns) of the current LP optimum: objective gained per extra unit (USD)
+        of each row's right-hand side / each column's active bound, or None when the live
+        model holds no optimal LP solution. HiGHS minimises -objective, so its duals are
+        d(-obj)/d(rhs): negate them (money rows and columns' duals are unchanged by the
+        USD-million scaling)."""
+        if self.model.n_cols == 0:
+            return np.zeros(self.model.n_rows), np.zeros(0)
+        sol = self._solution()
+        if sol is None or not sol.dual_valid:
+            return None
+        return -sol.y, -sol.d
 
     # -- as a relaxation for branch and bound -----------------------------------------------
     def set_binary_bounds(self, lo: np.ndarray, hi: np.ndarray) -> None:
-        self.h.changeColsBounds(len(self.z), self.z, lo.astype(float), hi.astype(float))
+        lo, hi = lo.astype(float), hi.astype(float)
+        if np.array_equal(self.col_lo[self.z], lo) and np.array_equal(self.col_hi[self.z], hi):
+            return  # as they are (each change costs HiGHS ~70 us at M, eight per re-solve)
+        self._change_cols(self.z, lo, hi)
 
     def solve_relaxation(self, deadline: float) -> Relaxed:
         """Solve the current LP (warm-started); objective in USD, binaries' values."""
@@ -264,6 +456,10 @@ class HighsModel:
         status = h.getModelStatus()
         ms = highspy.HighsModelStatus
         if status == ms.kOptimal:
+            if self._in_search and self._root_basis is None:
+                # The root relaxation's basis: the next search starts from it (re-solves
+                # with other money change right-hand sides only, so it stays dual feasible).
+                self._root_basis = h.getBasis()
             values = np.asarray(h.getSolution().col_value, dtype=float)
             objective = -float(h.getInfo().objective_function_value) * MONEY
             return Relaxed("optimal", objective, values[self.z])
@@ -274,18 +470,24 @@ class HighsModel:
         return np.abs(np.asarray(self.h.getSolution().col_dual)[self.z]) * MONEY
 
     # -- solving ----------------------------------------------------------------------------
+    def _change_cols(self, cols: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.col_lo[cols], self.col_hi[cols] = lo, hi
+        self.h.changeColsBounds(len(cols), np.asarray(cols, dtype=np.int32), lo, hi)
+
     def _run(self, time_limit: float, mip_gap: float) -> SolveOutcome:
         """One HiGHS run of the model as it stands (LP, or MIP with integrality on)."""
         h = self.h
         _time_limit(h, time_limit)
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         start = time.perf_counter()
+        self._captured = None
         h.run()
         seconds = time.perf_counter() - start
         status = h.getModelStatus()
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        gap = float(info.mip_gap) if self.model.is_mip else None
+        mip = self.branching == "highs" and not self.binaries_fixed and len(self.z) > 0
+        gap = float(info.mip_gap) if mip else (0.0 if self.model.is_mip else None)
         ms = highspy.HighsModelStatus
         if status == ms.kOptimal:
             label = "optimal"
@@ -304,29 +506,47 @@ class HighsModel:
 
     def _branch_and_bound(self, time_limit: float, mip_gap: float) -> SolveOutcome:
         """Our branch and bound; the final LP with the binaries fixed gives exact values
-        (and the duals marginal values read)."""
+        (and the duals later stages and marginal values read). Starts from the previous
+        search's root basis when there is one."""
         start = time.perf_counter()
         deadline = start + time_limit
-        n = len(self.z)
-        zero, one = np.zeros(n), np.ones(n)
-        search = branch_and_bound(self, n, time_limit, mip_gap)
+        if self._root_basis is not None:
+            self.h.setBasis(self._root_basis)
+        self._root_basis = None
+        self._in_search = True
+        try:
+            search = branch_and_bound(self, len(self.z), time_limit, mip_gap)
+        finally:
+            self._in_search = False
         self.nodes = search.nodes
         if search.status == "handover":
-            return self._highs_mip(start, deadline, mip_gap, search.binaries)
+            return self._highs_mip(start, deadline - start, mip_gap, search.binaries)
         best_z = search.binaries
+        if search.status == "optimal" and best_z is not None and search.nodes == 1:
+            # The root relaxation was integral: it is the LP with the binaries fixed, solved.
+            # Keep its solution (fixing bounds makes HiGHS forget it, though not the basis)
+            # rather than re-run the same LP.
+            sol = self.h.getSolution()
+            self._captured = _Captured.of(sol)
+            objective = -float(self.h.getInfo().objective_function_value) * MONEY
+            self.set_binary_bounds(best_z, best_z)
+            self.binaries_fixed = True
+            values = self._captured.x * self.scaled.col_scale
+            return SolveOutcome("optimal", objective, values, 0.0, time.perf_counter() - start)
         if search.status in ("optimal", "time_limit") and best_z is not None:
             self.set_binary_bounds(best_z, best_z)
-            final = self.solve_relaxation(time.perf_counter() + max(time_limit, 1.0))
-            values = np.asarray(self.h.getSolution().col_value, dtype=float)
-            self.set_binary_bounds(zero, one)
-            seconds = time.perf_counter() - start
-            if final.status != "optimal":
-                return SolveOutcome("error", None, None, None, seconds, "final relaxation failed")
-            label = "time_limit_feasible" if search.status == "time_limit" else "optimal"
-            return SolveOutcome(
-                label, final.objective, values * self.scaled.col_scale, search.gap, seconds
-            )
-        self.set_binary_bounds(zero, one)
+            self.binaries_fixed = True
+            final = self._run(max(deadline - time.perf_counter(), 1.0), 0.0)
+            final.seconds = time.perf_counter() - start
+            if final.values is None:
+                self.fix_binaries(None)
+                final.message = f"final relaxation failed: {final.message}"
+                return final
+            if search.status == "time_limit":
+                final.status = "time_limit_feasible"
+            final.mip_gap = search.gap
+            return final
+        self.fix_binaries(None)
         seconds = time.perf_counter() - start
         if search.status == "no_solution":
             return SolveOutcome("error", None, None, None, seconds, _no_solution(time_limit))
@@ -335,18 +555,29 @@ class HighsModel:
         return SolveOutcome("error", None, None, None, seconds, search.message)
 
     def _highs_mip(
-        self, start: float, deadline: float, mip_gap: float, incumbent: np.ndarray | None
+        self, start: float, time_limit: float, mip_gap: float, incumbent: np.ndarray | None
     ) -> SolveOutcome:
-        """Finish with HiGHS's MIP solver (cuts, presolve), starting from our incumbent."""
+        """HiGHS's MIP solver (cuts, presolve), from our incumbent when there is one; then
+        the LP with the binaries fixed at its solution, as after our own search."""
         n = len(self.z)
         self._set_integrality(True)
         self.set_binary_bounds(np.zeros(n), np.ones(n))
         if incumbent is not None:
             self.h.setSolution(n, self.z, incumbent.astype(float))
-        try:
-            outcome = self._run(max(deadline - time.perf_counter(), 1e-3), mip_gap)
-        finally:
-            self._set_integrality(False)
+        outcome = self._run(max(start + time_limit - time.perf_counter(), 1e-3), mip_gap)
+        self._set_integrality(False)
+        if outcome.values is not None:
+            gap = outcome.mip_gap
+            self.fix_binaries(outcome.values)
+            final = self._run(max(start + time_limit - time.perf_counter(), 1.0), 0.0)
+            if final.values is not None:
+                final.status, final.mip_gap = outcome.status, gap
+                outcome = final
+            else:
+                self.fix_binaries(None)
+                outcome = final
+        elif self.branching == "highs":
+            self._set_integrality(True)
         outcome.seconds = time.perf_counter() - start
         return outcome
 
@@ -354,64 +585,64 @@ class HighsModel:
         kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
         self.h.changeColsIntegrality(len(self.z), self.z, np.full(len(self.z), kind))
 
-    # -- what-ifs on the solved model -------------------------------------------------------
-    def marginal_values(
-        self, fixed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """(rows, columns): objective gained per extra unit (USD) of each row's right-hand
-        side / each column's active bound, from the LP with the binaries fixed at ``fixed``
-        (the solution's values). Leaves the model as it found it.
 
-        HiGHS minimises -objective here, so its duals are d(-obj)/d(rhs): negate them.
-        """
-        h = self.h
-        if self.model.n_cols == 0:
-            return np.zeros(self.model.n_rows), np.zeros(0)
-        with self._binaries_fixed(fixed) as fix:
-            if fix:
-                _time_limit(h, 60.0)
-                h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return None
-            sol = h.getSolution()
-            if not sol.dual_valid:
-                return None
-            return -np.asarray(sol.row_dual, dtype=float), -np.asarray(sol.col_dual, dtype=float)
+@dataclass(frozen=True)
+class _Hold:
+    """The bounds some columns and rows had before a hold fixed them (solver units)."""
 
-    def solve_with_binaries_fixed(
-        self, fixed: np.ndarray | None, time_limit: float
-    ) -> np.ndarray | None:
-        """Column values (USD) of the LP with the binaries fixed at ``fixed``, warm-started
-        from the current basis, or None when it does not solve. Leaves the model as it found
-        it. Used for what-ifs that keep today's minimum-viable decisions: a warm start from
-        the current optimum moves only as far as the change requires, so the what-if shows
-        the change itself rather than a reshuffle between equally good allocations."""
-        if self.model.n_cols == 0:
-            return np.zeros(0)
-        with self._binaries_fixed(fixed):
-            _time_limit(self.h, time_limit)
-            self.h.run()
-            if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return None
-            return np.asarray(self.h.getSolution().col_value, dtype=float) * self.scaled.col_scale
+    cols: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    rows: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
 
-    @contextmanager
-    def _binaries_fixed(self, fixed: np.ndarray | None) -> Iterator[bool]:
-        """Fix the binaries at ``fixed`` (rounded) for the duration; yields whether it did."""
-        idx = self.z
-        fix = len(idx) > 0 and fixed is not None
-        if fix and fixed is not None:
-            vals = np.round(fixed[idx])
-            if self.branching == "highs":
-                self._set_integrality(False)
-            self.set_binary_bounds(vals, vals)
-        try:
-            yield fix
-        finally:
-            if fix:
-                self.set_binary_bounds(np.zeros(len(idx)), np.ones(len(idx)))
-                if self.branching == "highs":
-                    self._set_integrality(True)
+    @classmethod
+    def of(cls, model: HighsModel, cols: np.ndarray, rows: np.ndarray) -> _Hold:
+        return cls(
+            cols,
+            model.col_lo[cols].copy(),
+            model.col_hi[cols].copy(),
+            rows,
+            model.row_lo[rows].copy(),
+            model.row_hi[rows].copy(),
+        )
+
+
+@dataclass(frozen=True)
+class _Captured:
+    """An LP solution read out of HiGHS (solver units)."""
+
+    x: np.ndarray
+    d: np.ndarray
+    y: np.ndarray
+    act: np.ndarray
+    dual_valid: bool
+
+    @classmethod
+    def of(cls, sol: highspy.HighsSolution) -> _Captured:
+        return cls(
+            np.asarray(sol.col_value, dtype=float),
+            np.asarray(sol.col_dual, dtype=float),
+            np.asarray(sol.row_dual, dtype=float),
+            np.asarray(sol.row_value, dtype=float),
+            bool(sol.dual_valid),
+        )
+
+
+# Reduced costs and duals smaller than this (solver units: objective per USD million) count
+# as zero when holding an optimal face. HiGHS's dual feasibility tolerance is 1e-7; on these
+# models non-zero reduced costs are >= 1e-4 (criteria weights' tie-break term), most >= 0.1.
+_DUAL_ZERO = 1e-6
+
+
+# Bounds go to HiGHS as numpy infinities: highspy's kHighsInf is IEEE infinity.
+assert highspy.kHighsInf == np.inf
+
+
+def _nearer(value: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The bound nearer to each value (the bound a nonbasic column or active row sits at)."""
+    return np.where(np.abs(value - lo) <= np.abs(hi - value), lo, hi)
 
 
 def _time_limit(h: highspy.Highs, seconds: float) -> None:
@@ -438,7 +669,15 @@ _INFEASIBLE = (
 
 
 class PulpModel:
-    """The model as a PuLP problem, solved by CBC (or PuLP's HiGHS interface)."""
+    """The model as a PuLP problem, solved by CBC (or PuLP's HiGHS interface).
+
+    Every solve hands the whole problem to a fresh solver (no warm start). A row with no
+    finite bound (the earmark guard while it is off) stays in the problem as
+    ``expr >= -1e30``, which CBC reads as free (PuLP has no way to take a constraint out).
+    :meth:`hold_optimum` sets a constraint keeping the objective just solved within a
+    tolerance of its optimum (no duals to fix a face with; released holds stay as free rows
+    and are reused); duals are not read from CBC.
+    """
 
     def __init__(self, model: LinearModel, solver: str = "cbc") -> None:
         self.model = model
@@ -459,8 +698,10 @@ class PulpModel:
             made = prob.add_variable_dicts(f"v{g}", members, lowBound=glo, upBound=ghi, cat=cat)
             for j in members:
                 self.vars[j] = made[j]
-        nz = np.nonzero(sc.cost)[0]
-        prob.setObjective(pulp.LpAffineExpression([(self.vars[j], -float(sc.cost[j])) for j in nz]))
+        self.z = np.nonzero(model.integer)[0]
+        self.binaries_fixed = False
+        self.prob = prob
+        self.set_objective(model.cost)
         starts, index, value = sc.starts, sc.index, sc.value
         ends = np.append(starts[1:], len(index))
         self.rows: list[Any] = []
@@ -469,27 +710,54 @@ class PulpModel:
             expr = pulp.LpAffineExpression(
                 [(self.vars[int(c)], float(v)) for c, v in zip(index[s:e], value[s:e], strict=True)]
             )
-            rlo, rhi = sc.row_lo[i], sc.row_hi[i]
-            if rlo == rhi:
-                con = pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{i}", float(rhi))
-            elif np.isinf(rlo):
-                con = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{i}", float(rhi))
-            else:
-                con = pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{i}", float(rlo))
+            con = pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{i}", 0.0)
+            _set_bounds(con, sc.row_lo[i], sc.row_hi[i])
             prob.addConstraint(con)
             self.rows.append(con)
-        self.prob = prob
+        self._holds: list[Any] = []  # hold constraints, reused once released
+        self._active_holds = 0
+        self._held: list[tuple[Any, float | None, float | None]] = []
+        self._objective = np.asarray(model.cost, dtype=float)
+
+    def _bound_row(self, i: int, lo: float, hi: float) -> None:
+        """Give row i its sense and constant for bounds (solver units)."""
+        _set_bounds(self.rows[i], lo, hi)
 
     def set_row_bounds(self, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
         for i, rlo, rhi in zip(rows, lo, hi, strict=True):
-            # A PuLP constraint is expr + constant (sense) 0: the constant is -rhs.
-            rhs = rlo if np.isinf(rhi) else rhi
-            self.rows[int(i)].constant = -float(rhs) / MONEY
+            self._bound_row(int(i), float(rlo) / MONEY, float(rhi) / MONEY)
 
-    def reset_warm_start(self) -> None:
+    def set_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        scale = self.scaled.col_scale
+        for i, j, v in zip(rows.tolist(), cols.tolist(), np.asarray(values).tolist(), strict=True):
+            self.rows[int(i)].expr[self.vars[int(j)]] = v * scale[j] / MONEY
+
+    def set_objective(self, cost: np.ndarray) -> None:
+        scaled = cost * self.scaled.col_scale / MONEY
+        nz = np.nonzero(scaled)[0]
+        self.prob.setObjective(
+            pulp.LpAffineExpression([(self.vars[j], -float(scaled[j])) for j in nz])
+        )
+        self._objective = np.asarray(cost, dtype=float)
+
+    def fix_binaries(self, values: np.ndarray | None) -> None:
+        for j in self.z:
+            v = self.vars[int(j)]
+            if values is None:
+                v.lowBound, v.upBound = 0, 1
+            else:
+                v.lowBound = v.upBound = round(float(values[int(j)]))
+        self.binaries_fixed = values is not None
+
+    def reset_warm_start(self, start: object | None = None) -> None:
         """Nothing to forget: every PuLP solve hands the whole problem to a fresh solver."""
 
+    def warm_start(self) -> object | None:
+        return None
+
     def solve(self, time_limit: float, mip_gap: float) -> SolveOutcome:
+        """The model as it stands; after a MILP solve the binaries stay fixed at the
+        solution (as :class:`HighsModel` does)."""
         if self.model.n_cols == 0:
             return _empty(self.model)
         if self.solver == "cbc":
@@ -520,5 +788,69 @@ class PulpModel:
             return SolveOutcome("error", None, None, None, seconds, msg)
         values = np.array([v.varValue or 0.0 for v in self.vars], dtype=float)
         values *= self.scaled.col_scale
-        objective = float(np.dot(self.model.cost, values))
-        return SolveOutcome(label, objective, values, None, seconds)
+        if len(self.z) and not self.binaries_fixed:
+            self.fix_binaries(values)
+        objective = float(np.dot(self._objective, values))
+        gap = None if not self.model.is_mip else 0.0
+        return SolveOutcome(label, objective, values, gap, seconds)
+
+    def solve_lp(self, time_limit: float, *, dual: bool = False) -> SolveOutcome:
+        return self.solve(time_limit, 0.0)
+
+    def save_basis(self) -> object:
+        return None
+
+    def restore_basis(self, basis: object) -> None:
+        """Nothing to restore: every PuLP solve starts afresh."""
+
+    def hold_optimum(self, objective: float | None = None) -> None:
+        """Keep the objective just solved at least ``objective`` (its optimum, USD units)
+        less a tolerance of 1e-7 of it (and a cent): CBC's solutions come back rounded to
+        about its feasibility tolerance, so a tighter hold can be infeasible."""
+        if objective is None:
+            return
+        scaled = self._objective * self.scaled.col_scale / MONEY
+        nz = np.nonzero(scaled)[0]
+        level = objective / MONEY
+        expr = pulp.LpAffineExpression([(self.vars[j], float(scaled[j])) for j in nz])
+        tol = 1e-7 * max(abs(level), 1.0) + 0.01 / MONEY
+        if self._active_holds == len(self._holds):
+            con = pulp.LpConstraint(expr, pulp.LpConstraintGE, f"hold{len(self._holds)}", 0.0)
+            self.prob.addConstraint(con)
+            self._holds.append(con)
+        con = self._holds[self._active_holds]
+        con.expr = expr
+        _set_bounds(con, level - tol, np.inf)
+        self._active_holds += 1
+
+    def hold_columns(self, cols: np.ndarray, values: np.ndarray) -> None:
+        for j, v in zip(np.asarray(cols).tolist(), np.asarray(values).tolist(), strict=True):
+            var = self.vars[int(j)]
+            self._held.append((var, var.lowBound, var.upBound))
+            var.lowBound = var.upBound = float(v) / self.scaled.col_scale[j]
+
+    def release_holds(self) -> None:
+        for con in self._holds:
+            _set_bounds(con, -np.inf, np.inf)
+        self._active_holds = 0
+        while self._held:
+            var, lo, hi = self._held.pop()
+            var.lowBound, var.upBound = lo, hi
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Not read from CBC: callers take them from a HiGHS twin (or go without)."""
+        return None
+
+
+def _set_bounds(con: Any, lo: float, hi: float) -> None:
+    """A PuLP constraint's sense and constant for bounds (solver units); free as
+    ``expr >= -1e30``. A PuLP constraint is expr + constant (sense) 0: the constant is -rhs."""
+    if np.isinf(lo) and np.isinf(hi):
+        con.sense, rhs = pulp.LpConstraintGE, -1e30
+    elif lo == hi:
+        con.sense, rhs = pulp.LpConstraintEQ, hi
+    elif np.isinf(lo):
+        con.sense, rhs = pulp.LpConstraintLE, hi
+    else:
+        con.sense, rhs = pulp.LpConstraintGE, lo
+    con.constant = -float(rhs)

@@ -167,9 +167,9 @@ def donor_loss(
             "no pledge from donor(s) " + ", ".join(repr(d) for d in missing) + " in the plan"
         )
     if baseline is None:
-        baseline = allocation.allocate(plan, scenario)
+        baseline = allocation.allocate(plan, scenario, sensitivity=False)
     stressed_plan = plan.without_donors(removed)
-    stressed = allocation.allocate(stressed_plan, scenario)
+    stressed = allocation.allocate(stressed_plan, scenario, sensitivity=False)
 
     before_b = breadth(plan)
     after_b = breadth(stressed_plan)
@@ -231,7 +231,7 @@ def run(
     if top_k < 0:
         raise ValueError(f"top_k must be >= 0, got {top_k}")
     if baseline is None:
-        baseline = allocation.allocate(plan, scenario)
+        baseline = allocation.allocate(plan, scenario, sensitivity=False)
     cases: list[StressCase] = []
     ranked = top_donors(plan, top_k)
     for k in range(1, min(top_k, len(ranked)) + 1):

@@ -4,8 +4,9 @@ Usage::
 
     python sample_data/generate.py          # rewrites the files next to this script
 
-Produces programmes.xlsx (programmes sheet with req_YYYY and score_<criterion> columns, under a
-title row), donors.csv, fx_rates.csv (UN-operational-rate style), pledges.xlsx (title row,
+Produces programmes.xlsx (programmes sheet with req_YYYY and score_<criterion> columns and the
+illustrative narrative columns summary, case_for_support, expected_results and indicators,
+under a title row), donors.csv, fx_rates.csv (UN-operational-rate style), pledges.xlsx (title row,
 header, HXL row, explicit amount_YYYY columns for uneven tranches), pledges_entities.csv
 (a second, simpler pledge file as entities send them), scenarios/*.toml and the blank
 pledge_template.xlsx. All amounts are ILLUSTRATIVE, not real contributions.
@@ -525,6 +526,73 @@ def _round_amount(x: float) -> float:
     return max(step, round(x / step) * step)
 
 
+# What each category of line does, for the illustrative narratives: (what it does, what the
+# money buys now, expected results, indicators as (name, baseline, target-multiplier)).
+_NARRATIVE_BY_CATEGORY: dict[str, tuple[str, str, tuple[str, ...], tuple[tuple[str, int], ...]]] = {
+    "leadership": (
+        "gives the UN counter-terrorism architecture direction, partnerships and results",
+        "keeps UNOCT able to lead, plan and report on the whole appeal",
+        (
+            "A results framework shared by the Compact entities",
+            "Biennial reports on results to Member States",
+            "A broader, more flexible donor base",
+        ),
+        (("Compact entities reporting on common indicators", 2), ("Donors giving flexibly", 3)),
+    ),
+    "coordination": (
+        "brings the Compact entities together to plan, programme and report as one",
+        "turns coordination into joint programmes in the field",
+        (
+            "Joint programmes agreed by the working groups",
+            "Regional coordination meetings with national counterparts",
+            "Civil society voices heard in programme design",
+        ),
+        (("Joint programmes under way", 2), ("Countries with a coordination mechanism", 2)),
+    ),
+    "flagship": (
+        "delivers one of the appeal's flagship programmes to requesting Member States",
+        "extends the programme to the next group of requesting Member States",
+        (
+            "National capacity built in the beneficiary Member States",
+            "Tools and guidance adopted by national authorities",
+            "Human rights and gender safeguards applied throughout",
+        ),
+        (("Member States supported", 2), ("Officials trained", 3)),
+    ),
+    "entity": (
+        "brings a Compact entity's mandate and field presence to the appeal's aims",
+        "lets the entity answer requests it cannot meet from its own resources",
+        (
+            "Technical assistance delivered on request",
+            "Policies and practice aligned with international standards",
+        ),
+        (("Requests answered", 2), ("Practitioners trained", 3)),
+    ),
+}
+
+
+def narrative(
+    index: int, line: tuple[str, str, str, str, str, str, int, float, float]
+) -> list[str]:
+    """Illustrative narrative cells for one line (deterministic; draws nothing from the
+    random generator, so every other cell of the sample stays as it was)."""
+    _line_id, name, cat, entity, pillars, themes, _prio, _mvs, _musd = line
+    does, now, results, indicators = _NARRATIVE_BY_CATEGORY[cat]
+    tags = [t.replace("_", " ") for t in themes.split(";") if t]
+    focus = f", with {' and '.join(tags)} built in" if tags else ""
+    summary = (
+        f"Illustrative: {name} {does} (lead entity {entity}; Strategy pillar(s) "
+        f"{pillars.replace(';', ', ')}){focus}."
+    )
+    case = (
+        f"Illustrative: funding now {now}; every dollar is spent by the appeal's published "
+        "rules and reported on every two years."
+    )
+    base = 3 + index % 5
+    cells = [f"{n}: {base * k} -> {base * k * m}" for k, (n, m) in enumerate(indicators, 1)]
+    return [summary, case, "; ".join(results), "; ".join(cells)]
+
+
 def write_programmes(rng: random.Random, out: Path) -> None:
     wb = Workbook()
     ws = wb.active
@@ -539,7 +607,8 @@ def write_programmes(rng: random.Random, out: Path) -> None:
         *(contract.PROGRAMMES.pattern("score_{}").column_name(c) for c in CRITERIA),
     ]
     ws.append(header)
-    for line_id, name, cat, entity, pillars, themes, prio, mvs, musd in LINES:
+    for index, line in enumerate(LINES):
+        line_id, name, cat, entity, pillars, themes, prio, mvs, musd = line
         # Requirements ramp up a little over the appeal and vary by line.
         base = musd * 1e6
         reqs = [
@@ -557,6 +626,7 @@ def write_programmes(rng: random.Random, out: Path) -> None:
                 themes.replace(";", "; "),
                 prio,
                 mvs if mvs else None,
+                *narrative(index, line),  # the contract's column order
                 *reqs,
                 *scores,
             ]

@@ -1,21 +1,39 @@
-"""Shared fixtures: the bundled sample plan, a throwaway register URL, tiny file writers.
+"""Shared fixtures: the bundled sample plan, a fresh register on each database backend, tiny
+file writers.
 
 ``sample_plan`` / ``sample_loaded`` are loaded once per session and shared: treat them as
 read-only (derive changed plans with ``plan.replace(...)`` on copies of the tables).
+
+Registers (``register_url``, ``tmp_db_url``, ``register``): every test that uses one runs on
+SQLite and on PostgreSQL. The PostgreSQL database is the one ``APPEAL_TEST_POSTGRES_URL``
+names (``postgresql+psycopg://user:password@127.0.0.1:5432/db``; ``.ci/run`` starts one); the
+tests may empty it: every table in it is dropped before and after each test. Without that
+variable the PostgreSQL cases are skipped on a developer's machine and FAIL in CI (``CI`` set),
+so CI can never pass without testing the register on PostgreSQL.
+
+``redis_url``: the Redis ``APPEAL_TEST_REDIS_URL`` names (``redis://127.0.0.1:6379/0``), its
+database emptied before each test; skipped or failed like PostgreSQL when unset.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
 
 from appeal.importer import ImportReport, load_sample_plan
+from appeal.register import Register
 from models.plan import Plan
+
+POSTGRES_ENV = "APPEAL_TEST_POSTGRES_URL"
+REDIS_ENV = "APPEAL_TEST_REDIS_URL"
+BACKENDS = ("sqlite", "postgresql")
 
 Rows = Sequence[Sequence[Any]]
 
@@ -31,10 +49,68 @@ def sample_plan(sample_loaded: tuple[Plan, ImportReport]) -> Plan:
     return sample_loaded[0]
 
 
+def service_url(env: str, what: str) -> str:
+    """The URL of a test service named by the environment variable ``env``: skipped when
+    unset on a developer's machine, a failure in CI (which must run every test)."""
+    url = os.environ.get(env, "").strip()
+    if url:
+        return url
+    message = f"{env} is not set: the {what} tests need it ({what} started by .ci/run)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def empty_database(url: str) -> None:
+    """Drop every table in the database at ``url`` (the register's and any other)."""
+    engine = sa.create_engine(url)
+    try:
+        tables = sa.MetaData()
+        tables.reflect(engine)
+        tables.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty register: a SQLite file, then the PostgreSQL test database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'register.sqlite'}"
+        return
+    url = service_url(POSTGRES_ENV, "PostgreSQL")
+    empty_database(url)
+    yield url
+    empty_database(url)
+
+
 @pytest.fixture
-def tmp_db_url(tmp_path: Path) -> str:
-    """A SQLite URL for a fresh register file in the test's temp folder."""
-    return f"sqlite:///{tmp_path / 'register.sqlite'}"
+def redis_url() -> str:
+    """The test Redis, its database emptied (see the module docstring)."""
+    import redis
+
+    url = service_url(REDIS_ENV, "Redis")
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def empty_register(register_url: str) -> Callable[[], None]:
+    """Empties the test's register database (every table dropped), as a new one would be."""
+    return lambda: empty_database(register_url)
+
+
+@pytest.fixture
+def tmp_db_url(register_url: str) -> str:
+    """A fresh register's URL, on each backend (see :func:`register_url`)."""
+    return register_url
+
+
+@pytest.fixture
+def register(register_url: str) -> Iterator[Register]:
+    """A fresh register, on each backend."""
+    with Register(register_url) as reg:
+        yield reg
 
 
 @pytest.fixture

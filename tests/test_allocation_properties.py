@@ -1,8 +1,10 @@
 """Invariants of the allocation over hundreds of random small plans (hypothesis).
 
 Every plan: conservation per pledge to the cent, eligibility never violated, no line-year
-over its requirement, no money used before it arrives, and the pooled optimum equals the
-straightforward per-pledge reference model's optimum.
+over its requirement, no money used before it arrives; the pooled optimum equals the
+straightforward per-pledge reference model's at every lexicographic stage; switching targets
+on never leaves more earmarked money unallocated; value is never given up for earlier years
+or stability; with itself as the reference nothing moves.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from hypothesis import strategies as st
 from benchmarks.reference_model import solve_reference
 from models.allocation import AllocationModel
 from models.eligibility import eligible_lines
+from models.formulation import TARGET_SETTINGS
 from models.plan import Plan, make_plan
+from models.result import AllocationResult
 from models.scenario import Scenario, Targets
 
 YEARS = [2027, 2028, 2029]
@@ -127,12 +131,83 @@ def test_allocation_invariants(case: tuple[Plan, Scenario]) -> None:
     assert not set(alloc["donor"]) & set(scenario.excluded_donors)
 
 
+def changed(scenario: Scenario, **settings: Any) -> Scenario:
+    """The scenario with some settings replaced (through its public dict form, which any
+    scenario implementation keeps)."""
+    data = scenario.to_dict()
+    for key, value in settings.items():
+        data[key] = value
+    return Scenario.from_dict(data)
+
+
+def stage_objectives(r: AllocationResult) -> dict[str, float]:
+    return {s["name"]: float(s["objective"]) for s in r.solver.stages}
+
+
+def binaries(r: AllocationResult) -> dict[str, int]:
+    mv = r.min_viable
+    mv = mv[mv["status"] != "not_applicable"]
+    return {
+        str(lid): int(st == "funded") for lid, st in zip(mv["line_id"], mv["status"], strict=True)
+    }
+
+
+def earmarked_unallocated(plan: Plan, r: AllocationResult) -> float:
+    kind = plan.pledges.set_index("pledge_id")["earmarking"]
+    un = r.unallocated
+    tight = un["pledge_id"].map(kind).isin(["earmarked", "tightly_earmarked"])
+    return float(un.loc[tight, "amount_usd"].sum())
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plans())
-def test_pooled_optimum_equals_per_pledge_reference(case: tuple[Plan, Scenario]) -> None:
+def test_pooled_stages_equal_the_per_pledge_reference(case: tuple[Plan, Scenario]) -> None:
+    """Stage 1 (value, deciding the binaries) equals the reference's MILP; given the same
+    minimum-viable decisions (ties between decisions are legitimate), every later stage's
+    optimum equals the reference's."""
     plan, scenario = case
     r = AllocationModel.build(plan, scenario).solve(explain=False)
-    ref = solve_reference(plan, scenario)
+    ref = solve_reference(plan, scenario, binaries=binaries(r))
     assert ref.status == "Optimal"
-    assert r.solver.objective is not None and ref.objective is not None
+    mine = stage_objectives(r)
+    assert mine["value"] == pytest.approx(ref.stages["value_milp"], rel=1e-6, abs=1e-3)
+    assert set(mine) == set(ref.stages) - {"value_milp"}
+    for name, value in mine.items():
+        assert value == pytest.approx(ref.stages[name], rel=1e-6, abs=1e-3), name
     assert r.solver.objective == pytest.approx(ref.objective, rel=1e-6, abs=1e-3)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans(), st.sampled_from(TARGET_SETTINGS))
+def test_switching_a_target_on_never_strands_earmarked_money(
+    case: tuple[Plan, Scenario], target: str
+) -> None:
+    plan, scenario = case
+    no_targets = dict.fromkeys(TARGET_SETTINGS, 0.0)
+    off = AllocationModel.build(plan, changed(scenario, targets=no_targets)).solve(explain=False)
+    for targets in (scenario.to_dict()["targets"], {**no_targets, target: 0.5}):
+        on = AllocationModel.build(plan, changed(scenario, targets=targets)).solve(explain=False)
+        assert on.ok and off.ok
+        assert earmarked_unallocated(plan, on) <= earmarked_unallocated(plan, off) + 0.01
+        # Targets never change which programmes are cut.
+        assert binaries(on) == binaries(off)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans())
+def test_value_is_never_given_up_for_earlier_years_or_stability(
+    case: tuple[Plan, Scenario],
+) -> None:
+    """The final allocation is worth exactly the value stage's optimum (no target: stage 1;
+    with targets: stage 3), whatever the tie-break stages chose; with itself as the
+    reference, the stability stage moves nothing."""
+    plan, scenario = case
+    first = AllocationModel.build(plan, scenario).solve(explain=False)
+    stages = stage_objectives(first)
+    defining = stages.get("targets", stages["value"])
+    assert first.solver.objective == pytest.approx(defining, rel=1e-9, abs=1e-6)
+    stable = changed(scenario, stability="reference")
+    again = AllocationModel.build(plan, stable, reference=first.lines).solve(explain=False)
+    assert again.solver.objective == pytest.approx(first.solver.objective, rel=1e-9, abs=1e-6)
+    assert again.stability is not None and again.stability["moved_with_stability"] == 0
+    assert again.stability["moved_with_stability"] <= again.stability["moved_without_stability"]

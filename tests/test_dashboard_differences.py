@@ -1,4 +1,5 @@
-"""Differences explained, filters in the address, table downloads and words for codes: the
+"""Differences explained (the engine's attribution in words), sensitivity ranges and the
+stability report, filters in the address, table downloads and words for codes: the
 pieces behind the comparison, the shared filters and every grid's CSV / Excel download."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ import csv
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +16,10 @@ from hypothesis import strategies as st
 from appeal import service
 from dashboards.downloads import table_bytes
 from dashboards.logic import filters, words
+from dashboards.logic import scenarios as logic
 from models import gaps
+from models.allocation import allocate
+from models.analytics import PlanRun
 from models.plan import Plan
 from models.scenario import Scenario
 
@@ -31,27 +36,40 @@ def _with(**changes: object) -> Scenario:
     return Scenario.from_dict(data)
 
 
-def test_each_line_change_is_split_into_its_causes_exactly(sample_plan: Plan) -> None:
+def _funded(run: service.PlanRun) -> pd.Series:
+    return gaps.line_years(run.plan, run.result).groupby("line_id")["funded_usd"].sum()
+
+
+def test_each_line_change_is_split_into_its_causes_to_the_cent(sample_plan: Plan) -> None:
     b = _with(weights__tier__2=7.0, targets__human_rights_share=0.25)
     diff = service.explain_differences(sample_plan, Scenario(), b)
-    assert set(diff.settings["key"]) == {"weights.tier.2", "targets.human_rights_share"}
-    causes = [c for c in diff.causes["cause"]]
-    assert causes[-1] == service.INTERACTION
-    # Per line and in total, the causes (each setting on its own, plus the interaction) add up
-    # to the change; money is neither made nor lost by the explanation.
-    parts = diff.lines[causes].sum(axis=1)
-    assert parts.to_numpy() == pytest.approx(diff.lines["change"].to_numpy(), abs=1e-6)
-    assert diff.causes["funded_change"].sum() == pytest.approx(diff.lines["change"].sum(), abs=1e-3)
-    # Each setting's own column is what re-solving A with only that setting changed gives.
-    alone = service.solve(sample_plan, _with(weights__tier__2=7.0))
-    base = service.solve(sample_plan, Scenario())
-    moved = (
-        gaps.line_years(alone.plan, alone.result).groupby("line_id")["funded_usd"].sum()
-        - gaps.line_years(base.plan, base.result).groupby("line_id")["funded_usd"].sum()
+    settings = logic.settings_table(diff)
+    assert len(settings) == 2 and "Name" not in set(settings["setting"])  # labels are no setting
+    causes = logic.causes(diff)
+    assert [c for c, _ in causes] == ["weights.tier.2", "targets.human_rights_share", "interaction"]
+    lines, columns = logic.attributed_lines(diff, logic.line_names(diff.run_a))
+    assert len(columns) == len(causes)
+    # Per line and in total, the parts (each setting on its own, plus the interaction) add up
+    # to the change to the cent: money is neither made nor lost by the explanation.
+    assert lines[columns].sum(axis=1).to_numpy() == pytest.approx(
+        lines["change"].to_numpy(), abs=0.01
     )
-    by_line = diff.lines.set_index("line_id")["weights.tier.2"]
-    assert by_line.to_numpy() == pytest.approx(moved.reindex(by_line.index).to_numpy(), abs=1e-6)
-    assert by_line.abs().max() > 1e5  # the tier weight really moves money
+    assert sum(v for _, v in causes) == pytest.approx(lines["change"].sum(), abs=0.01)
+    # B's side is B's allocation held closest to A among B's best ones: the same total.
+    assert lines["funded_b"].sum() - lines["funded_a"].sum() == pytest.approx(
+        _funded(diff.run_b).sum() - _funded(diff.run_a).sum(), abs=0.01
+    )
+    # The tier weight's column is what re-solving A with only that setting changed gives
+    # (held closest to A among its best allocations).
+    reference = diff.run_a.result.lines[["line_id", "year", "funded_usd"]]
+    one = _with(weights__tier__2=7.0, stability="reference")
+    held = allocate(sample_plan, one, reference=reference, sensitivity=False)
+    alone = _funded(PlanRun(plan=sample_plan, scenario=one, result=held))
+    base = _funded(diff.run_a)
+    tier = lines.set_index("line_id")[columns[0]]
+    assert tier.to_numpy() == pytest.approx((alone - base).reindex(tier.index).to_numpy(), abs=1.0)
+    assert tier.abs().max() > 1e5  # the tier weight really moves money
+    assert "tier 2" in lines.loc[0, "moved_by"]
 
 
 def test_one_setting_explains_everything_and_a_met_target_has_no_effect(
@@ -62,29 +80,48 @@ def test_one_setting_explains_everything_and_a_met_target_has_no_effect(
     met = _with(targets__gender_share=round(achieved - 0.05, 4))  # below what is achieved
     diff = service.explain_differences(sample_plan, Scenario(), met)
     assert list(diff.targets["already_met"]) == [True]
-    assert diff.lines["change"].abs().max() < 1.0
+    assert list(logic.settings_table(diff)["note"]) == ["already met — no effect"]
+    assert diff.attribution.lines["total_change"].abs().max() < 1.0
     unmet = _with(targets__human_rights_share=0.6)
     diff = service.explain_differences(sample_plan, Scenario(), unmet)
     assert list(diff.targets["already_met"]) == [False]
-    assert diff.lines[service.INTERACTION].abs().max() < 1e-6  # one setting: no interaction
+    assert logic.settings_table(diff)["note"].tolist() == [""]
+    assert diff.attribution.lines["interaction"].abs().max() < 0.01  # one setting: none
 
 
 def test_settings_that_never_move_money_are_listed_but_not_re_solved(sample_plan: Plan) -> None:
     b = _with(risk__draws=17, time_limit_seconds=12.0)
     diff = service.explain_differences(sample_plan, Scenario(), b)
-    assert set(diff.settings["key"]) == {"risk.draws", "time_limit_seconds"}
-    assert not diff.settings["attributed"].any()
-    assert list(diff.causes["cause"]) == [service.INTERACTION]
+    settings = logic.settings_table(diff)
+    assert len(settings) == 2
+    assert set(settings["note"]) == {"does not change the allocation"}
+    assert settings["effect_usd"].isna().all()
+    assert [c for c, _ in logic.causes(diff)] == ["interaction"]
 
 
-def test_criteria_weights_are_one_cause(sample_plan: Plan) -> None:
-    b = service.load_scenario("sample_data/scenarios/criteria_scored.toml")
-    diff = service.explain_differences(sample_plan, Scenario(), b)
-    keys = list(diff.settings.loc[diff.settings["key"].str.startswith("weights.criteria."), "key"])
-    assert len(keys) > 1
-    assert [c for c in diff.causes["cause"] if c.startswith("weights.criteria")] == [
-        "weights.criteria"
-    ]
+def test_sensitivity_ranges_and_the_stability_report_in_words(sample_plan: Plan) -> None:
+    run = service.solve(sample_plan, Scenario())
+    table = logic.sensitivity_table(run)
+    ranges = run.result.sensitivity
+    assert len(table) == len(ranges) and len(table) >= 5  # four tiers, the tranche, targets
+    tier2 = table.loc[table["setting"].str.contains("tier 2")].iloc[0]
+    row = ranges.set_index("parameter").loc["weights.tier.2"]
+    assert tier2["lower"] == f"{row['lower']:,.3g}" and tier2["upper"] == f"{row['upper']:,.3g}"
+    open_end = ranges.loc[~ranges["upper_bounded"]]
+    assert len(open_end) and all(
+        "end of the searched range" in u
+        for u in table.loc[open_end.index, "upper"]  # an end the allocation never changes at
+    )
+    assert logic.stability_text(run) is None  # stability not asked for: no report
+    stable = _with(stability="reference")
+    no_reference = service.solve(sample_plan, stable)
+    assert "no reference" in str(logic.stability_text(no_reference))
+    reference = run.result.lines[["line_id", "year", "funded_usd"]]
+    held = allocate(sample_plan, stable, reference=reference, sensitivity=False)
+    text = logic.stability_text(PlanRun(plan=sample_plan, scenario=stable, result=held))
+    report = held.stability or {}
+    assert f"Of {report['line_years']:,} line-years" in str(text)
+    assert f"with it {report['moved_with_stability']:,} move" in str(text)
 
 
 # -- filters in the address ------------------------------------------------------------------

@@ -19,7 +19,7 @@ from appeal import service
 from appeal.importer import SAMPLE_DIR, ImportReport
 from appeal.register import Register
 from appeal.service import PlanRun
-from dashboards import ids, state, uploads
+from dashboards import ids, secret, state, uploads
 from dashboards.logic import appeal_page, donors, editor, overview, pledges, scenarios
 from models.plan import Plan
 from models.privacy import donor_aliases, rename_scenario_donors
@@ -359,6 +359,25 @@ def test_check_upload_lists_every_rejected_row(sample_plan: Plan) -> None:
     assert colour == "warning" and "3 rejected" in sentence and "Nothing is stored" in sentence
 
 
+def test_the_upload_check_tells_new_updated_and_refused_ids_apart(sample_plan: Plan) -> None:
+    text = (
+        "pledge_id,donor,amount,currency,year,years,earmarking,earmark_to,status\n"
+        "P-SAME,Norway,1000000,USD,2027,1,unearmarked,,paid\n"
+        "P-OTHER,Chile,1000,USD,2027,1,unearmarked,,paid\n"
+        "P-NEW,Peru,1000,USD,2027,1,unearmarked,,paid\n"
+    )
+    check = pledges.check_upload(text.encode(), "mine.csv", sample_plan)
+    stored = pd.DataFrame(
+        {
+            "pledge_id": ["P-SAME", "P-OTHER", "P-ELSE"],
+            "source_file": ["mine.csv", "theirs.xlsx", "x"],
+        }
+    )
+    # Same id from the same file: an update; from another file: refused by the register.
+    assert pledges.new_and_updated(check, stored) == (1, 1, 1)
+    assert pledges.new_and_updated(check, stored.iloc[0:0]) == (3, 0, 0)
+
+
 def test_check_upload_unreadable_file_is_fatal(sample_plan: Plan) -> None:
     check = pledges.check_upload(b"PK\x03\x04 not really a zip", "fake.xlsx", sample_plan)
     assert check.fatal and not check.can_store
@@ -440,7 +459,7 @@ def test_kept_uploads_are_bound_to_their_owner(tmp_path: Any) -> None:
     uploads.discard(config, token)
     with pytest.raises(uploads.UploadExpired, match="drop the file again"):
         uploads.take(config, token, who="alice")
-    key = tmp_path / "cache" / "upload-secret.key"
+    key = tmp_path / "cache" / secret.KEY_FILE  # the server's one secret, shared with sign-in
     assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
 
 

@@ -37,6 +37,7 @@ from tests.test_e2e_dashboard import (  # noqa: F401 - fixtures shared with the 
     root,
     server,
     shot,
+    solved,
     stored,
 )
 
@@ -64,7 +65,13 @@ def axe_violations(p: Page) -> list[dict[str, Any]]:
     """axe-core's serious and critical WCAG 2.1 A/AA violations of the page as it is."""
     if not AXE.exists():
         pytest.fail(f"axe-core is not installed: run `npm ci` in {AXE.parents[2]}")
-    p.add_script_tag(path=str(AXE))
+    # The app's CSP allows same-origin scripts only (no inline ones): serve axe-core from the
+    # page's own origin, so the policy stays on while axe runs.
+    origin = re.match(r"https?://[^/]+", p.url)
+    assert origin is not None
+    url = origin.group(0) + "/__e2e_axe.js"
+    p.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+    p.add_script_tag(url=url)
     found = p.evaluate(
         """async () => {
             const r = await axe.run(document, {
@@ -159,6 +166,13 @@ def test_the_comparison_lists_every_setting_and_attributes_each_line(page: Page)
     expect(page.locator(f"#{ids.COMPARE_LINES} .ag-row").first).to_be_visible()
     moved_by = page.locator(f'#{ids.COMPARE_LINES} .ag-row [col-id="moved_by"]').first
     expect(moved_by).to_contain_text("tier 2")
+    # The interaction remainder has its own column, after one column per setting.
+    headers = page.evaluate(
+        "async (id) => (await dash_ag_grid.getApiAsync(id)).getColumnDefs().map(c => c.headerName)",
+        ids.COMPARE_LINES,
+    )
+    assert "Settings acting together (USD)" in headers
+    assert any("tier 2" in h for h in headers[headers.index("Change (USD)") + 1 :])
     # Every line's change is split exactly into its causes (the grid's own numbers).
     rows = page.evaluate(
         "async (id) => { const api = await dash_ag_grid.getApiAsync(id); const out = [];"
@@ -170,6 +184,28 @@ def test_the_comparison_lists_every_setting_and_attributes_each_line(page: Page)
         assert parts == pytest.approx(row["change"], abs=len(row))  # rounded to the dollar
     no_failure(page)
     shot(page, "scenarios_differences")
+
+
+def test_the_scenarios_page_shows_sensitivity_ranges_and_the_stability_report(
+    page: Page, root: Path
+) -> None:
+    drawn(page, "/scenarios")
+    ranges = solved(root).result.sensitivity
+    table = page.locator(f"#{ids.SC_SENSITIVITY}")
+    expect(table.locator("tbody tr")).to_have_count(len(ranges))
+    tier2 = ranges.set_index("parameter").loc["weights.tier.2"]
+    row = table.locator("tbody tr", has_text="tier 2")
+    expect(row).to_contain_text(f"{tier2['lower']:,.3g}")
+    expect(row).to_contain_text(f"{tier2['upper']:,.3g}")
+    expect(page.locator(f"#{ids.SC_STABILITY_REPORT}")).to_have_count(0)  # stability is off
+    page.locator(f"#{editor.BY_PATH['name'].id}").fill("e2e-stable")
+    page.get_by_role("button", name="Solver and horizon").click()  # a folded group
+    page.select_option(f"#{editor.BY_PATH['stability'].id}", "reference")
+    page.locator(f"#{ids.SC_RUN}").click()
+    expect(page.locator(f"#{ids.SC_RESULT_CARD}")).to_contain_text("e2e-stable")
+    report = page.locator(f"#{ids.SC_STABILITY_REPORT}")
+    expect(report).to_contain_text(re.compile(r"Of [\d,]+ line-years|no reference allocation"))
+    no_failure(page)
 
 
 def test_unallocated_money_is_shown_by_reason_and_donor(page: Page, root: Path) -> None:
@@ -384,18 +420,40 @@ def test_upload_messages_tell_the_truth(page: Page, tmp_path: Path, root: Path) 
     expect(page.locator(f"#{ids.UPLOAD_CHECK}")).to_contain_text("only .xlsx and .csv files")
     expect(page.locator(f"#{ids.UPLOAD_CONFIRM}")).to_be_disabled()
 
+    header = "pledge_id,donor,amount,currency,year,years,earmarking,earmark_to,status\n"
     existing = stored(root).pledges.iloc[0]
-    mixed = tmp_path / "mixed.csv"
-    mixed.write_text(
-        "pledge_id,donor,amount,currency,year,years,earmarking,earmark_to,status\n"
+    # One file name (pledges are updated only from the file they came from), a new copy of it
+    # for each upload (a browser sends no new file when the same one is chosen again).
+    copies = iter(range(3))
+
+    def version_of_mixed(text: str) -> Path:
+        folder = tmp_path / f"v{next(copies)}"
+        folder.mkdir()
+        path = folder / "ux-mixed.csv"
+        path.write_text(header + text, encoding="utf-8")
+        return path
+
+    # A stored pledge's id from another file: said before anything is stored.
+    mixed = version_of_mixed(
         f"{existing['pledge_id']},{existing['donor']},{existing['amount']},"
         f"{existing['currency']},{existing['first_year']},1,unearmarked,,paid\n"
-        "UX-NEW-1,Chile,250000,USD,2028,1,unearmarked,,pledged\n"
-        "UX-NEW-2,Peru,150000,USD,2028,1,unearmarked,,pledged\n",
-        encoding="utf-8",
     )
     upload.set_input_files(str(mixed))
     plan_line = page.locator(f"#{ids.UPLOAD_PLAN}")
+    expect(plan_line).to_contain_text("1 row reuses the pledge id of a pledge stored from another")
+    upload.set_input_files(
+        str(version_of_mixed("UX-OLD-1,Chile,100000,USD,2028,1,unearmarked,,pledged\n"))
+    )
+    expect(plan_line).to_contain_text("1 new pledge and updates 0 stored pledges")
+    page.locator(f"#{ids.UPLOAD_CONFIRM}").click()
+    expect(page.locator(f"#{ids.UPLOAD_STORED}")).to_contain_text("1 new")
+    # The same file again: one pledge updated, two new.
+    mixed = version_of_mixed(
+        "UX-OLD-1,Chile,100000,USD,2028,1,unearmarked,,paid\n"
+        "UX-NEW-1,Chile,250000,USD,2028,1,unearmarked,,pledged\n"
+        "UX-NEW-2,Peru,150000,USD,2028,1,unearmarked,,pledged\n"
+    )
+    upload.set_input_files(str(mixed))
     expect(plan_line).to_contain_text("2 new pledges")
     expect(plan_line).to_contain_text("updates 1 stored pledge")
     page.locator(f"#{ids.UPLOAD_CONFIRM}").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from models.allocation import AllocationModel, allocate
@@ -144,3 +145,61 @@ def test_next_million_on_the_sample_is_the_change_itself_not_a_reshuffle(sample_
     # It goes to tier-1 gaps first.
     tiers = sample_plan.programmes.set_index("line_id")["priority"]
     assert set(tiers[nm["line_id"]]) == {1}
+
+
+def test_a_line_short_because_a_target_holds_the_money_says_so() -> None:
+    """X (tier 1) and the coordination line C (tier 4) share USD 100 of flexible money; the
+    target takes 30 for C, so X's gap is the target's doing, not C's tier."""
+    lines = [
+        line("X", {2027: 100}, priority=1),
+        line("C", {2027: 100}, priority=4, category="coordination"),
+    ]
+    r = allocate(
+        make_plan(lines, [{"donor": "D", "amount": 100}]), Scenario(targets=Targets(0.3, 0, 0, 0))
+    )
+    ex = r.explanations.set_index("line_id")
+    assert ex.loc["X", "funded_usd"] == pytest.approx(70)
+    assert ex.loc["X", "reason"] == "policy_target"
+    assert ex.loc["X", "value_per_usd"] == pytest.approx(8 * 0.6)
+    assert ex.loc["X", "best_use_per_usd"] > 100  # the target's penalty per USD
+    assert "policy target" in ex.loc["X", "text"]
+
+
+def test_a_donor_cap_keeping_money_off_a_line_is_named() -> None:
+    lines = [line("A", {2027: 100}, priority=1), line("B", {2027: 1000}, priority=4)]
+    r = allocate(
+        make_plan(lines, [{"donor": "D", "amount": 200}]),
+        Scenario(targets=NO_TARGETS, donor_line_cap_share=0.5),
+    )
+    ex = r.explanations.set_index("line_id")
+    assert ex.loc["A", "funded_usd"] == pytest.approx(50)
+    assert ex.loc["A", "reason"] == "donor_line_cap_reached"
+
+
+def test_the_extra_amount_at_which_a_cut_programme_becomes_viable() -> None:
+    """M (tier 2, viable at 50% of 10m) has 2m earmarked; T (tier 1) needs 10m; 3m of
+    flexible money. Cut, T takes it (8 per USD); viable, M would need all 3m at 4 per USD.
+    With X more: value cut = 8 x 5m + 4.8 x (X - 2m), value viable = 4 x 5m + 8 x X (X in
+    2m..5m): equal at X = 3.25m."""
+    m = 1e6
+    lines = [
+        line("M", {2027: 10 * m}, priority=2, min_viable_share=0.5),
+        line("T", {2027: 10 * m}, priority=1),
+    ]
+    pledges = [
+        {"donor": "E", "amount": 2 * m, "earmarking": "earmarked", "earmark_to": "M"},
+        {"donor": "F", "amount": 3 * m},
+    ]
+    sc = Scenario(targets=NO_TARGETS, mip_gap=1e-9)
+    r = allocate(make_plan(lines, pledges), sc)
+    mv = r.min_viable.set_index("line_id")
+    assert mv.loc["M", "status"] == "cut"
+    at = mv.loc["M", "viable_at_extra_usd"]
+    assert 3.25 * m <= at <= 3.25 * m * 1.01 + 1_000
+    assert mv.loc["T", "status"] == "not_applicable" and pd.isna(mv.loc["T", "viable_at_extra_usd"])
+    assert "becomes viable with USD 3.2" in r.explanations.set_index("line_id").loc["M", "text"]
+    # Re-solving with that much more unearmarked money (binaries decided afresh) makes it
+    # viable; a little less does not.
+    for extra, status in ((at, "funded"), (3.2 * m, "cut")):
+        more = make_plan(lines, [*pledges, {"donor": "N", "amount": extra}])
+        assert allocate(more, sc).min_viable.set_index("line_id").loc["M", "status"] == status

@@ -218,13 +218,14 @@ def test_generated_ids_are_stable_and_duplicates_flagged(
 def test_status_change_keeps_generated_id(
     make_csv: Maker, small_programmes: Path, small_fx: Path
 ) -> None:
+    # The same file, edited: the pledge moved from pledged to paid.
     a = make_csv(
         [PLEDGE_HEADER, ["A", 100, "USD", 2027, 1, "unearmarked", "", "pledged"]], name="a.csv"
     )
-    b = make_csv(
-        [PLEDGE_HEADER, ["A", 100, "USD", 2027, 1, "unearmarked", "", "paid"]], name="b.csv"
-    )
     pa, _ = _load(small_programmes, small_fx, a)
+    b = make_csv(
+        [PLEDGE_HEADER, ["A", 100, "USD", 2027, 1, "unearmarked", "", "paid"]], name="a.csv"
+    )
     pb, _ = _load(small_programmes, small_fx, b)
     assert pa.pledges["pledge_id"].iloc[0] == pb.pledges["pledge_id"].iloc[0]
 

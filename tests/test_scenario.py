@@ -69,6 +69,8 @@ def test_toml_round_trip(
         ("[weights.criteria]\nbeauty = 1", "weights.criteria.beauty"),
         ("[risk.status_probability]\npledged = 2", "risk.status_probability.pledged"),
         ("donor_line_cap_share = 0", "donor_line_cap_share"),
+        ('stability = "closest"', "stability"),
+        ("[weights]\nearly_year_preference = -1", "weights.early_year_preference"),
         ("name = ", "not valid TOML"),
     ],
 )
@@ -117,6 +119,8 @@ KEYS: dict[str, tuple[str, float | None, float | None, bool]] = {
     "solver": ("choice", None, None, False),
     "time_limit_seconds": ("number", 0, 86_400, True),
     "mip_gap": ("number", 0, 1, False),
+    "stability": ("choice", None, None, False),
+    "stability_reference": ("text", None, None, False),
     **{f"risk.status_probability.{s}": ("number", 0, 1, False) for s in STATUSES},
     "risk.donor_probability.Norway": ("number", 0, 1, False),
     "risk.draws": ("integer", 1, 1_000_000, False),
@@ -353,3 +357,10 @@ def test_appeal_plan_refuses_a_wrong_type_with_exit_2_naming_the_key(
     assert main([*args, "--scenario", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "wrong_type.toml" in err and key in err and "Traceback" not in err
+
+
+def test_stability_keys_round_trip_and_default_off() -> None:
+    assert Scenario().stability == "none"
+    sc = Scenario.from_toml('stability = "reference"\nstability_reference = "official 2027"\n')
+    assert (sc.stability, sc.stability_reference) == ("reference", "official 2027")
+    assert Scenario.from_toml(sc.to_toml()) == sc

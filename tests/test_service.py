@@ -1,9 +1,6 @@
-"""The application service: the plan cache follows every register write (SQLite, and PostgreSQL
-when APPEAL_TEST_POSTGRES_URL is set), solves through the result cache, scenarios, imports.
-
-The PostgreSQL cases need a database the tests may empty: every table of the register is
-dropped before and after each test (``APPEAL_TEST_POSTGRES_URL=postgresql+psycopg://...``).
-"""
+"""The application service: the plan cache follows every register write (on SQLite and
+PostgreSQL: the ``register`` fixtures of conftest.py), solves through the result cache,
+scenarios, imports."""
 
 from __future__ import annotations
 
@@ -12,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -21,40 +18,11 @@ import sqlalchemy as sa
 
 from appeal import service
 from appeal.importer import ImportFailed, ImportReport, load_plan, load_pledges
-from appeal.register import Register, RegisterError, metadata
+from appeal.register import Register, RegisterError
 from models.plan import STATUSES, Plan
 from models.scenario import Scenario
 
-POSTGRES_ENV = "APPEAL_TEST_POSTGRES_URL"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _drop_all(url: str) -> None:
-    engine = sa.create_engine(url)
-    try:
-        metadata.drop_all(engine)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty register: a SQLite file, or the PostgreSQL database of the environment."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'register.sqlite'}"
-        return
-    url = os.environ.get(POSTGRES_ENV, "").strip()
-    if not url:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    _drop_all(url)
-    yield url
-    _drop_all(url)
-
-
-@pytest.fixture
-def register(register_url: str) -> Iterator[Register]:
-    with Register(register_url) as reg:
-        yield reg
 
 
 def _other_status(status: str) -> str:
@@ -171,17 +139,17 @@ def test_a_failed_write_bumps_nothing_and_keeps_the_cache(
 
 
 def test_a_register_made_again_at_the_same_place_is_a_new_register(
-    tmp_path: Path, sample_loaded: tuple[Plan, ImportReport]
+    register_url: str,
+    empty_register: Callable[[], None],
+    sample_loaded: tuple[Plan, ImportReport],
 ) -> None:
     sample, report = sample_loaded
-    path = tmp_path / "register.sqlite"
-    url = f"sqlite:///{path}"
-    with Register(url) as first:
+    with Register(register_url) as first:
         first.import_plan(sample, report)
         old = first.revision()
         assert service.plan_from_register(first).title == sample.title
-    path.unlink()
-    with Register(url) as second:
+    empty_register()  # the SQLite file deleted, the PostgreSQL database re-created
+    with Register(register_url) as second:
         second.import_plan(sample.replace(title="Another appeal"), report)
         new = second.revision()
         assert new.number == old.number  # the counter alone could not tell them apart
@@ -190,16 +158,15 @@ def test_a_register_made_again_at_the_same_place_is_a_new_register(
 
 
 def test_a_register_from_before_the_revision_counter_opens_and_counts(
-    tmp_path: Path, sample_loaded: tuple[Plan, ImportReport]
+    register_url: str, sample_loaded: tuple[Plan, ImportReport]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'register.sqlite'}"
-    with Register(url) as reg:
+    with Register(register_url) as reg:
         reg.import_plan(*sample_loaded)
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(register_url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE register_revision")
     engine.dispose()
-    with Register(url) as reg:
+    with Register(register_url) as reg:
         start = reg.revision()
         plan = service.plan_from_register(reg)
         assert len(plan.pledges) == len(sample_loaded[0].pledges)

@@ -292,6 +292,26 @@ def data_rows(ws: Any, header_row: int, stop: str = "Total") -> list[int]:
     return rows
 
 
+def checks(wb: Any) -> dict[tuple[str, str, str], tuple[Any, Any, Any]]:
+    """The Checks sheet: (table, key, figure) -> (cell ref, live formula/value, at export)."""
+    ws = wb["Checks"]
+    header, labels = table(ws, "Table")
+    out = {}
+    for r in data_rows(ws, header, stop=""):
+        get = {name: ws.cell(r, i + 1).value for i, name in enumerate(labels)}
+        out[(str(get["Table"]), str(get["Key"]), str(get["Figure"]))] = (
+            get["Cell"],
+            get["Live"],
+            get["At export"],
+        )
+    return out
+
+
+def at_export(wb: Any, table_name: str, key: object, figure: str) -> Any:
+    """The planner's figure at export for one live cell (from the Checks sheet)."""
+    return checks(wb)[(table_name, str(key), figure)][2]
+
+
 def all_text(path: Path) -> str:
     """Every XML part of the workbook as one string (cells, charts, names, properties)."""
     with zipfile.ZipFile(path) as zf:
@@ -322,11 +342,18 @@ EXPECTED_SHEETS = [
     "Requirements",
     "Funding status",
     "Allocation plan",
+    "Explanations",
+    "Programmes",
     "Priorities and asks",
     "Donor base",
     "Pledges",
+    "Notes",
     "Scenario and assumptions",
+    "Technical",
+    "Checks",
 ]
+# Sheets for the working group (solver details; live figures against the planner's).
+HIDDEN_SHEETS = ["Technical", "Checks"]
 
 
 def test_every_sheet_is_there_in_order(wb: Any) -> None:
@@ -335,6 +362,8 @@ def test_every_sheet_is_there_in_order(wb: Any) -> None:
     for ws in wb.worksheets:
         assert ws.max_row > 3, ws.title
         assert ws.cell(1, 1).value, f"{ws.title} has no title"
+    hidden = [ws.title for ws in wb.worksheets if ws.sheet_state != "visible"]
+    assert hidden == HIDDEN_SHEETS
 
 
 def test_presentation_frozen_headers_page_setup_and_formats(wb: Any) -> None:
@@ -378,6 +407,19 @@ def test_summary_has_two_native_charts(book_path: Path) -> None:
     assert len(charts) == 2
     assert "Requirements vs funding by year" in text and "Gap by category" in text
     assert "'Summary'!$B$" in text  # series refer to the live formula cells
+    # Both value axes in USD million: the format divides by a million and says so.
+    assert text.count('formatCode="#,##0,,&quot;m&quot;"') == 2
+    assert text.count("USD million") >= 4  # two chart titles, two axis titles
+
+
+def test_one_hhi_convention_with_its_source(wb: Any) -> None:
+    from models.concentration import HHI_NOTE, HHI_SOURCE
+
+    assert "1,500" in HHI_NOTE and "2,500" in HHI_NOTE and HHI_SOURCE in HHI_NOTE
+    for name in ("Summary", "Donor base"):
+        notes = [str(c.value) for row in wb[name].iter_rows() for c in row if c.value]
+        assert any(HHI_NOTE in n for n in notes), name
+        assert not any("above 2,500: highly" in n for n in notes)  # the old, lone note
 
 
 def test_hxl_rows_sit_under_every_table_header(run: PlanRun, tmp_path: Path) -> None:
@@ -414,7 +456,7 @@ def test_funding_status_cells_are_formulas_over_requirements_and_allocation(
         cov = fs.cell(r, column(labels, "Coverage")).value
         assert re.fullmatch(r"='Requirements'!\$[A-Z]+\$\d+", req)
         assert funded.startswith("=SUMIFS('Allocation plan'!$H:$H,'Allocation plan'!$C:$C,")
-        assert '"committed"' in firm and '"paid"' in firm
+        assert '"committed"' in firm.lower() and '"paid"' in firm.lower()
         assert gap == f"=F{r}-G{r}"
         assert cov == f"=IF(F{r}>0,G{r}/F{r},0)"
 
@@ -424,10 +466,10 @@ def test_requirements_subtotals_are_live_formulas(wb: Any) -> None:
     cat_row, cat_labels = table(ws, "Category")
     rows = data_rows(ws, cat_row, stop="")
     assert [ws.cell(r, 1).value for r in rows[:4]] == [
-        "leadership",
-        "coordination",
-        "flagship",
-        "entity",
+        "UNOCT leadership",
+        "Compact coordination",
+        "Flagship programme",
+        "Compact entity programme",
     ]
     year_col = column(cat_labels, "2027 (USD)")
     assert ws.cell(rows[0], year_col).value.startswith("=SUMIFS(")
@@ -440,6 +482,7 @@ def test_requirements_subtotals_are_live_formulas(wb: Any) -> None:
 
 def test_values_at_export_match_the_json_result_to_the_cent(run: PlanRun, wb: Any) -> None:
     data = result_json(run)
+    found = checks(wb)
     fs = wb["Funding status"]
     header, labels = table(fs, "Line ID")
     by_key = {(d["line_id"], d["year"]): d for d in data["lines"]}
@@ -448,27 +491,29 @@ def test_values_at_export_match_the_json_result_to_the_cent(run: PlanRun, wb: An
         key = (fs.cell(r, 1).value, fs.cell(r, column(labels, "Year")).value)
         line = by_key[key]
         seen.add(key)
-        for label, field in (
-            ("Requirement at export", "requirement_usd"),
-            ("Funded at export", "funded_usd"),
-            ("Firm at export", "firm_usd"),
-            ("Gap at export", "gap_usd"),
+        for label, col_label, field in (
+            ("Requirement (USD)", "Requirement (USD)", "requirement_usd"),
+            ("Funded (USD)", "Funded (USD)", "funded_usd"),
+            ("Firm (USD)", "Firm: committed + paid (USD)", "firm_usd"),
+            ("Gap (USD)", "Gap (USD)", "gap_usd"),
         ):
-            assert fs.cell(r, column(labels, label)).value == pytest.approx(line[field], abs=CENT)
+            cell, live, value = found[("Funding status", f"{key[0]} {key[1]}", label)]
+            # The check points at the live formula cell of this row and column ...
+            letter = openpyxl.utils.get_column_letter(column(labels, col_label))
+            assert cell == f"'Funding status'!${letter}${r}" and live == f"={cell}"
+            # ... and holds the JSON's figure, unrounded.
+            assert value == pytest.approx(line[field], abs=CENT)
     assert seen == set(by_key)
 
-    summary = wb["Summary"]
-    row, labels = table(summary, "Year")
-    total_row = next(r for r in range(row, row + 20) if summary.cell(r, 1).value == "Total")
     totals = data["totals"]
-    for label, field in (
-        ("Requirement at export", "requirement_usd"),
-        ("Funded at export", "funded_usd"),
-        ("Firm at export", "firm_usd"),
-        ("Gap at export", "gap_usd"),
-        ("Coverage at export", "coverage"),
+    for figure, field in (
+        ("Requirement (USD)", "requirement_usd"),
+        ("Funded (USD)", "funded_usd"),
+        ("Firm (USD)", "firm_usd"),
+        ("Gap (USD)", "gap_usd"),
+        ("Coverage", "coverage"),
     ):
-        got = summary.cell(total_row, column(labels, label)).value
+        got = found[("Summary by year", "Total", figure)][2]
         assert got == pytest.approx(totals[field], abs=CENT if "usd" in field else 1e-9)
     assert totals["funded_usd"] > 0  # the example really allocates money
 
@@ -542,20 +587,33 @@ def test_priorities_and_asks(run: PlanRun, wb: Any) -> None:
     cut = mv.loc[mv["status"] == "cut"]
     assert len(cut)  # the example has a line cut below its minimum
     assert shown == {
-        m.line_id: ("cut", pytest.approx(m.min_viable_share * m.requirement_usd - m.funded_usd))
+        m.line_id: (
+            "Cut: below its minimum",
+            pytest.approx(m.min_viable_share * m.requirement_usd - m.funded_usd),
+        )
         for m in cut.itertuples(index=False)
     }
 
 
 def test_scenario_and_assumptions(run: PlanRun, wb: Any) -> None:
+    tech = wb["Technical"]
+    raw = {tech.cell(r, 1).value: tech.cell(r, 2).value for r in range(1, tech.max_row + 1)}
+    assert raw["name"] == "test"
+    assert raw["weights.tier.1"] == 8
+    assert raw["targets.gender_share"] == 0.15
+    assert raw["excluded_donors"] == "Anonymous donor 1"
+    assert raw["solver.status"] == "optimal" and raw["solver.name"] == "greedy-test"
+    assert raw["flexible_marginal_value"] == 2
     ws = wb["Scenario and assumptions"]
     pairs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
-    assert pairs["name"] == "test"
-    assert pairs["weights.tier.1"] == 8
-    assert pairs["targets.gender_share"] == 0.15
-    assert pairs["excluded_donors"] == "Anonymous donor 1"
-    assert pairs["solver.status"] == "optimal" and pairs["solver.name"] == "greedy-test"
-    assert pairs["rows_read"] == 5
+    # The same parameters in words, for readers.
+    assert pairs["Scenario"] == "test"
+    assert pairs["Weight of priority tier 1 (critical)"] == 8
+    assert pairs["Target: gender-tagged share of all money"] == 0.15
+    assert pairs["Donors left out"] == "Anonymous donor 1"
+    assert pairs["Minimum viable funding rule"] == "on"
+    assert pairs["Rows read"] == 5
+    assert not any(str(k).startswith("solver") for k in pairs)
     assert re.match(r"appeal-planner \S+", pairs["Software"])
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", pairs["Generated"])
     assert pairs["Illustrative figures"] == "no"
@@ -714,9 +772,7 @@ def test_a_plan_without_pledges_still_gives_a_workbook(tmp_path: Path) -> None:
     path = write_appeal_workbook(tmp_path / "empty.xlsx", run)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == list(SHEETS)
-    fs = wb["Funding status"]
-    header, labels = table(fs, "Line ID")
-    assert fs.cell(header + 1, column(labels, "Gap at export")).value == 10.0
+    assert at_export(wb, "Funding status", "A 2027", "Gap (USD)") == 10.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -735,12 +791,9 @@ def test_sample_plan_workbook(sample_run: PlanRun, tmp_path: Path) -> None:
     assert "ILLUSTRATIVE" in notes
     assert "ILLUSTRATIVE" in wb["Summary"]["A2"].value
     data = result_json(sample_run)
-    summary = wb["Summary"]
-    row, labels = table(summary, "Year")
-    total_row = next(r for r in range(row, row + 20) if summary.cell(r, 1).value == "Total")
-    got = summary.cell(total_row, column(labels, "Requirement at export")).value
+    got = at_export(wb, "Summary by year", "Total", "Requirement (USD)")
     assert got == pytest.approx(data["totals"]["requirement_usd"], abs=CENT)
-    got = summary.cell(total_row, column(labels, "Funded at export")).value
+    got = at_export(wb, "Summary by year", "Total", "Funded (USD)")
     assert got == pytest.approx(data["totals"]["funded_usd"], abs=CENT)
     confidential = set(
         sample_run.plan.pledges.loc[sample_run.plan.pledges["confidential"], "donor"]
@@ -809,7 +862,7 @@ def test_export_command_from_the_register(
     out = tmp_path / "reg.xlsx"
     code = cli.main(["--db", str(db), "export", "--scenario", "flexible", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
-    ws = openpyxl.load_workbook(out)["Scenario and assumptions"]
+    ws = openpyxl.load_workbook(out)["Technical"]
     pairs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
     assert pairs["name"] == "flexible" and pairs["min_viable"] == "no"
     written = out.read_bytes()
@@ -932,6 +985,28 @@ def test_the_fast_path_is_taken_whichever_xml_library_openpyxl_uses(
     assert proc.stdout.split() == [library]  # openpyxl really ran on that library
     here = write_appeal_workbook(tmp_path / "here.xlsx", run, hxl=True)
     assert assert_same_cells(out, here) > 1000
+
+
+def test_programme_narratives_are_on_their_own_sheet(run: PlanRun, tmp_path: Path) -> None:
+    programmes = run.plan.programmes.assign(
+        summary=["What L1 does.", "", "", ""],
+        case_for_support=[f"{SECRET} helped; fund it now.", "", "", ""],
+        expected_results=["First result; second result", "", "", ""],
+        indicators=["Countries reached: 3 -> 9; Reports: -> 2", "", "", ""],
+    )
+    told = PlanRun(run.plan.replace(programmes=programmes), run.scenario, run.result, {})
+    ws = openpyxl.load_workbook(write_appeal_workbook(tmp_path / "n.xlsx", told))["Programmes"]
+    header, labels = table(ws, "Line ID")
+    rows = data_rows(ws, header, stop="")
+    assert [ws.cell(r, 1).value for r in rows] == ["L1"]  # only lines with a narrative
+    row = {name: ws.cell(rows[0], i + 1).value for i, name in enumerate(labels)}
+    assert row["Summary"] == "What L1 does."
+    assert row["Case for support"] == "Anonymous donor 1 helped; fund it now."  # scrubbed
+    assert row["Expected results"] == "First result\nsecond result"
+    assert row["Indicators (baseline -> target)"] == "Countries reached: 3 -> 9\nReports: - -> 2"
+    assert ws.row_dimensions[rows[0]].height > 12.75  # as tall as its wrapped text
+    empty = openpyxl.load_workbook(write_appeal_workbook(tmp_path / "e.xlsx", run))["Programmes"]
+    assert "No programme has a narrative yet" in str(empty["A4"].value)
 
 
 def test_every_cell_is_in_one_of_the_workbooks_named_styles(wb: Any) -> None:

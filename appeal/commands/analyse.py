@@ -332,8 +332,9 @@ def summary(data: dict[str, Any]) -> str:
 # -- command ------------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
     from appeal import service
-    from appeal.report import json_safe, write_json
+    from appeal.report import for_outside_readers, json_safe, write_json
     from models.allocation import AllocationInputError
+    from models.privacy import donor_aliases
     from models.risk import RiskError
     from models.scenario import ScenarioError
     from models.stress import UnknownDonor
@@ -368,6 +369,8 @@ def run(args: argparse.Namespace) -> int:
     data = json_safe(analysis.to_dict(reveal=bool(args.reveal_confidential)))
     if import_report:
         data["import_report"] = json_safe(import_report)
+    if not args.reveal_confidential:
+        data = for_outside_readers(data, donor_aliases(plan))
     if args.json == "-":
         write_json(data, "-")
         print(summary(data), file=sys.stderr)

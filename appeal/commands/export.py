@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         out = service.check_export_target(args.out)
         if args.scenario and args.scenario_file:
             raise service.InputError("give --scenario NAME or --scenario-file FILE, not both")
+        notes = None
         if args.programmes or args.pledges:
             plan, report = plan_from_files(args)
             scenario = _scenario(args)
@@ -69,11 +70,13 @@ def run(args: argparse.Namespace) -> int:
             with open_register(args.db) as register:
                 plan, report = plan_from_register(register), {}
                 scenario = _scenario(args, register)
+                notes = register.notes()
         if args.title:
             plan = plan.replace(title=args.title)
+        service.check_scenario_donors(plan, scenario, args.scenario_file)
         planned = service.solve(plan, scenario, report)
         path = service.export_workbook(
-            out, planned, reveal_confidential=args.reveal_confidential, hxl=args.hxl
+            out, planned, reveal_confidential=args.reveal_confidential, hxl=args.hxl, notes=notes
         )
     except (service.InputError, ScenarioError) as exc:
         print(f"appeal export: error: {exc}", file=sys.stderr)

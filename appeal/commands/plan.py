@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             raise service.InputError(f"scenario: {exc}") from None
         plan, report = plan_from_files(args)
+        service.check_scenario_donors(plan, scenario, args.scenario)
     except service.InputError as exc:
         print(f"appeal plan: error: {exc}", file=sys.stderr)
         return 2

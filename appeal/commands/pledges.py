@@ -1,6 +1,8 @@
 """``appeal pledges``: list the pledges stored in the register (table, csv or json).
 
-Confidential donors are shown as "Anonymous donor N" unless ``--reveal-confidential``.
+Confidential donors are shown as "Anonymous donor N" unless ``--reveal-confidential``. Text a
+spreadsheet would run as a formula (a donor, sheet or file name starting with ``= + - @``...) is
+written quote-prefixed in csv and JSON (:mod:`appeal.inert`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def pledge_listing(register: Register, *, reveal: bool = False) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from appeal.inert import inert_frame
     from appeal.report import records, write_json
     from appeal.service import InputError
 
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         write_json(records(frame), "-")
     elif args.format == "csv":
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        inert_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
     elif frame.empty:
         print("the register holds no pledges yet; add some with: appeal import FILE")
     else:

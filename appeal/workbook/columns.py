@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 LINE_ID = Column("Line ID", "#activity+code", "text")
-PROGRAMME = Column("Programme", "#activity+name", "text")
+PROGRAMME = Column("Programme", "#activity+name", "wrap")  # names wrap, never cut
 CATEGORY = Column("Category", "#activity+category", "text")
 ENTITY = Column("Entity", "#org+impl", "text")
 PRIORITY = Column("Priority", "#priority", "int")

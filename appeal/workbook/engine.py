@@ -153,14 +153,22 @@ class SheetStream(Generic[Key]):
         self.row = 0
         self._writer: _SheetFileWriter | None = None
 
-    def append(self, values: Sequence[CellValue], styles: Sequence[Key | None] = ()) -> int:
-        """Write one row; ``styles`` gives a style key per column (None: default). Returns
-        the row number."""
+    def append(
+        self,
+        values: Sequence[CellValue],
+        styles: Sequence[Key | None] = (),
+        height: float | None = None,
+    ) -> int:
+        """Write one row; ``styles`` gives a style key per column (None: default), ``height``
+        the row's height in points (None: the sheet's default). Returns the row number.
+
+        The reference path (openpyxl's cells) leaves heights out: write-only sheets cannot set
+        them there."""
         if self.row == 0 and self.engine.fast:
             self._writer = _SheetFileWriter.install(self.ws)
         self.row += 1
         if self._writer is not None:
-            self._writer.write_row(self._render(values, styles))
+            self._writer.write_row(self._render(values, styles, height))
         else:
             n_styles = len(styles)
             self.ws.append(
@@ -168,7 +176,9 @@ class SheetStream(Generic[Key]):
             )
         return self.row
 
-    def _render(self, values: Sequence[CellValue], styles: Sequence[Key | None]) -> str:
+    def _render(
+        self, values: Sequence[CellValue], styles: Sequence[Key | None], height: float | None
+    ) -> str:
         """One row of sheet XML."""
         engine = self.engine
         s_attr = engine.styles.attrs
@@ -177,7 +187,7 @@ class SheetStream(Generic[Key]):
         cache = engine.text_cache
         r = self.row
         n_styles = len(styles)
-        parts = [f'<row r="{r}">']
+        parts = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
         for i, value in enumerate(values):
             if value is None:
                 continue

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.metadata
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from models import donor_base, gaps
+from models.asks import GAP_COLUMNS, line_gaps
+from models.narrative import Narrative, line_narratives
 from models.plan import Plan
-from models.privacy import donor_aliases
+from models.privacy import donor_aliases, name_scrubber
 from models.result import AllocationResult
 from models.scenario import Scenario
 
@@ -33,17 +34,7 @@ __all__ = ["SOFTWARE", "BookModel", "book_model"]
 SOFTWARE = "appeal-planner"
 
 # Columns of the ranked gaps (one row per line with unmet requirement over the horizon).
-_RANKED_COLUMNS = [
-    "line_id",
-    "name",
-    "category",
-    "entity",
-    "priority",
-    "requirement_usd",
-    "funded_usd",
-    "gap_usd",
-    "coverage",
-]
+_RANKED_COLUMNS = [*GAP_COLUMNS, "coverage"]
 # Explanation columns an engine may leave out, with the value a missing one shows.
 _EXPLANATION_DEFAULTS: dict[str, str | None] = {
     "tier": None,
@@ -76,8 +67,12 @@ class BookModel:
     lines: pd.DataFrame  # models.gaps.line_years with the result's own gap_usd
     ranked_gaps: pd.DataFrame  # lines with unmet need, by priority tier then largest gap
     explanations: pd.DataFrame  # result.explanations with every column the sheet shows
+    narratives: Mapping[str, Narrative]  # line_id -> its narrative (models.narrative)
     generated: str  # "YYYY-MM-DD HH:MM:SS UTC"
     version: str  # the software's version
+    # The settings an unsaved scenario changes against its saved version ("draft" when any).
+    draft: tuple[str, ...] = ()
+    notes: pd.DataFrame | None = None  # the working group's notes (kind, target, author, at, text)
 
     def donor(self, name: object) -> str:
         """The name the workbook shows for donor ``name``."""
@@ -85,7 +80,13 @@ class BookModel:
 
 
 def book_model(
-    run: PlanRun, *, analysis: Analysis | None = None, reveal: bool = False, hxl: bool = False
+    run: PlanRun,
+    *,
+    analysis: Analysis | None = None,
+    reveal: bool = False,
+    hxl: bool = False,
+    draft: tuple[str, ...] = (),
+    notes: pd.DataFrame | None = None,
 ) -> BookModel:
     """The model of the workbook for ``run``."""
     plan = run.plan
@@ -103,7 +104,7 @@ def book_model(
         hxl=hxl,
         reveal=reveal,
         aliases=aliases,
-        scrub=_scrubber(aliases),
+        scrub=name_scrubber(aliases),
         breadth=donor_base.anonymise_breadth(breadth, aliases),
         by_category=_breakdown(run, analysis, "category"),
         by_pillar=_breakdown(run, analysis, "pillar"),
@@ -113,30 +114,12 @@ def book_model(
         lines=lines,
         ranked_gaps=_ranked_gaps(lines),
         explanations=_explanations(run.result.explanations),
+        narratives=line_narratives(programmes),
         generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         version=_software_version(),
+        draft=tuple(draft),
+        notes=notes,
     )
-
-
-def _scrubber(aliases: Mapping[str, str]) -> Callable[[str], str]:
-    """Replace every confidential donor name (one whose alias differs) inside any text.
-
-    Longest names first, so a name containing another is replaced whole. Plain substring
-    matching on purpose: privacy wins over the rare mangled word.
-    """
-    hidden = {name: alias for name, alias in aliases.items() if name != alias and name}
-    if not hidden:
-        return lambda s: s
-    pattern = re.compile(
-        "|".join(re.escape(n) for n in sorted(hidden, key=lambda n: (-len(n), n))),
-        flags=re.IGNORECASE,
-    )
-    folded = {n.casefold(): a for n, a in hidden.items()}
-
-    def scrub(text: str) -> str:
-        return pattern.sub(lambda m: folded.get(m.group(0).casefold(), "Anonymous donor"), text)
-
-    return scrub
 
 
 def _software_version() -> str:
@@ -181,15 +164,7 @@ def _ranked_gaps(lines: pd.DataFrame) -> pd.DataFrame:
     """Lines with unmet requirement over the horizon, by priority tier then largest gap."""
     if not len(lines):
         return pd.DataFrame(columns=_RANKED_COLUMNS)
-    grouped = lines.groupby("line_id", as_index=False).agg(
-        name=("name", "first"),
-        category=("category", "first"),
-        entity=("entity", "first"),
-        priority=("priority", "first"),
-        requirement_usd=("requirement_usd", "sum"),
-        funded_usd=("funded_usd", "sum"),
-        gap_usd=("gap_usd", "sum"),
-    )
+    grouped = line_gaps(lines)
     grouped["coverage"] = [
         f / r if r > 0 else 0.0
         for f, r in zip(grouped["funded_usd"], grouped["requirement_usd"], strict=True)
@@ -197,7 +172,7 @@ def _ranked_gaps(lines: pd.DataFrame) -> pd.DataFrame:
     grouped = grouped.loc[grouped["gap_usd"] > 0.005]
     return grouped.sort_values(
         ["priority", "gap_usd", "line_id"], ascending=[True, False, True], kind="stable"
-    ).reset_index(drop=True)
+    ).reset_index(drop=True)[_RANKED_COLUMNS]
 
 
 def _explanations(frame: pd.DataFrame) -> pd.DataFrame:

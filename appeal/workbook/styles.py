@@ -12,12 +12,15 @@ from typing import Literal, cast, get_args
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 
 __all__ = [
+    "FONT_NAME",
+    "FONT_SIZE",
     "NUMBER",
     "PERCENT",
     "TEXT_FALLBACK",
     "TEXT_STYLES",
     "USD",
     "StyleKey",
+    "default_font",
     "named_styles",
     "style_key",
 ]
@@ -65,44 +68,80 @@ def style_key(name: str) -> StyleKey:
 
 _THIN = Side(style="thin", color="8EA9C1")
 _GREY = "595959"
+# Arial: on every office computer, and LibreOffice on Linux prints it with Liberation Sans,
+# which has the same widths, so wrapped lines and pages are the same wherever it is printed.
+FONT_NAME = "Arial"
+FONT_SIZE = 10.0
+
+
+def _font(**kw: object) -> Font:
+    return Font(name=FONT_NAME, **{"size": FONT_SIZE, **kw})
+
+
+# Every cell aligns to the top: a row made taller by wrapped text keeps its cells level.
+def _top() -> Alignment:
+    return Alignment(vertical="top")
+
+
+def default_font() -> Font:
+    """The workbook's default font (its "Normal" style and every unstyled cell)."""
+    return _font(family=2)
 
 
 def named_styles() -> dict[StyleKey, NamedStyle]:
     """A fresh set of the workbook's NamedStyles (a NamedStyle binds to one workbook), in the
     order they are registered."""
-    bold_total = {"font": Font(bold=True), "border": Border(top=_THIN)}
+    bold_total = {"font": _font(bold=True), "border": Border(top=_THIN), "alignment": _top()}
     return {
-        "title": NamedStyle("Appeal title", font=Font(bold=True, size=14, color="1F3864")),
-        "block": NamedStyle("Appeal block", font=Font(bold=True, size=12, color="1F3864")),
-        "note": NamedStyle("Appeal note", font=Font(italic=True, color=_GREY)),
+        "title": NamedStyle("Appeal title", font=_font(bold=True, size=14, color="1F3864")),
+        "block": NamedStyle("Appeal block", font=_font(bold=True, size=12, color="1F3864")),
+        "note": NamedStyle(
+            "Appeal note",
+            font=_font(italic=True, color=_GREY),
+            alignment=Alignment(wrap_text=True, vertical="top"),
+        ),
         "header": NamedStyle(
             "Appeal header",
-            font=Font(bold=True, color="FFFFFF"),
+            font=_font(bold=True, color="FFFFFF"),
             fill=PatternFill("solid", fgColor="1F4E79"),
             alignment=Alignment(wrap_text=True, vertical="center"),
             border=Border(bottom=_THIN),
         ),
-        "hxl": NamedStyle("Appeal HXL", font=Font(italic=True, size=9, color="7F7F7F")),
+        "hxl": NamedStyle("Appeal HXL", font=_font(italic=True, size=9, color="7F7F7F")),
         # "@" (Text) so a value typed into the cell later stays text too.
-        "text": NamedStyle("Appeal text", number_format="@"),
+        "text": NamedStyle("Appeal text", font=_font(), number_format="@", alignment=_top()),
         "wrap": NamedStyle(
-            "Appeal wrap", number_format="@", alignment=Alignment(wrap_text=True, vertical="top")
+            "Appeal wrap",
+            font=_font(),
+            number_format="@",
+            alignment=Alignment(wrap_text=True, vertical="top"),
         ),
-        "label": NamedStyle("Appeal label", font=Font(bold=True), number_format="@"),
-        "usd": NamedStyle("Appeal USD", number_format=USD),
+        "label": NamedStyle(
+            "Appeal label", font=_font(bold=True), number_format="@", alignment=_top()
+        ),
+        "usd": NamedStyle("Appeal USD", font=_font(), number_format=USD, alignment=_top()),
         "usd_exact": NamedStyle(
-            "Appeal USD exact", number_format=USD_EXACT, font=Font(color=_GREY)
+            "Appeal USD exact",
+            number_format=USD_EXACT,
+            font=_font(color=_GREY),
+            alignment=_top(),
         ),
         "usd_total": NamedStyle("Appeal USD total", number_format=USD, **bold_total),
-        "pct": NamedStyle("Appeal percent", number_format=PERCENT),
+        "pct": NamedStyle("Appeal percent", font=_font(), number_format=PERCENT, alignment=_top()),
         "pct_exact": NamedStyle(
-            "Appeal percent exact", number_format="0.00%", font=Font(color=_GREY)
+            "Appeal percent exact",
+            number_format="0.00%",
+            font=_font(color=_GREY),
+            alignment=_top(),
         ),
         "pct_total": NamedStyle("Appeal percent total", number_format=PERCENT, **bold_total),
-        "num": NamedStyle("Appeal number", number_format=NUMBER),
-        "int": NamedStyle("Appeal integer", number_format="0"),
+        "num": NamedStyle("Appeal number", font=_font(), number_format=NUMBER, alignment=_top()),
+        "int": NamedStyle("Appeal integer", font=_font(), number_format="0", alignment=_top()),
         # Key/value rows hold numbers of any size (1e-06, 20270101): General shows them as is.
         "general": NamedStyle(
-            "Appeal general", number_format="General", alignment=Alignment(horizontal="left")
+            "Appeal general",
+            font=_font(),
+            number_format="General",
+            alignment=Alignment(horizontal="left", vertical="top"),
         ),
     }

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import pandas as pd
 
 from appeal.workbook.engine import CellValue
 
-__all__ = ["as_float", "as_int", "horizon", "number", "plain", "scalar", "strings"]
+__all__ = ["as_float", "as_int", "flatten", "horizon", "number", "plain", "scalar", "strings"]
 
 
 def as_float(value: Any) -> float:
@@ -78,3 +78,20 @@ def horizon(years: Sequence[int]) -> str:
     if not years:
         return "no requirements"
     return f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested settings as dotted keys ("weights.tier.1"); lists joined with "; "."""
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            if value:
+                out.extend(flatten(value, name + "."))
+            else:
+                out.append((name, "(none)"))
+        elif isinstance(value, list | tuple | set):
+            out.append((name, "; ".join(str(v) for v in value) if value else "(none)"))
+        else:
+            out.append((name, value))
+    return out

@@ -1,27 +1,30 @@
 """Writing the appeal workbook, top to bottom: check the target, build the book model, open a
-streamed workbook with the named styles, write every sheet, name the key totals, save
-atomically."""
+streamed workbook with its font and named styles, write every sheet (and finish it for print:
+print area, page breaks), name the key totals, save atomically."""
 
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 
+from appeal.atomic import check_target as _check_target
+from appeal.atomic import write_atomically
 from appeal.workbook import sheets
 from appeal.workbook.book import Book
 from appeal.workbook.engine import CellStyles, Engine
 from appeal.workbook.layout import Sheet
 from appeal.workbook.model import book_model
-from appeal.workbook.styles import TEXT_FALLBACK, TEXT_STYLES, named_styles
+from appeal.workbook.styles import TEXT_FALLBACK, TEXT_STYLES, default_font, named_styles
 from appeal.workbook.xlsx_safety import safe_sheet_name
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from appeal.pipeline import PlanRun
     from models.analytics import Analysis
 
@@ -35,15 +38,9 @@ class WorkbookError(ValueError):
 def check_target(path: str | Path) -> Path:
     """The workbook path, or :class:`WorkbookError` when it cannot be one (missing folder, not
     .xlsx). Commands call it before the long work, so a typo fails at once."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise WorkbookError(f"{target}: folder {folder} does not exist")
-    if target.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(f"{target}: the appeal workbook must be an .xlsx file")
-    if target.is_dir():
-        raise WorkbookError(f"{target}: is a folder, not a file")
-    return target
+    return _check_target(
+        path, (".xlsx", ".xlsm"), WorkbookError, "the appeal workbook must be an .xlsx file"
+    )
 
 
 def write_appeal_workbook(
@@ -53,18 +50,33 @@ def write_appeal_workbook(
     reveal_confidential: bool = False,
     hxl: bool = False,
     analysis: Analysis | None = None,
+    draft: tuple[str, ...] | list[str] = (),
+    notes: pd.DataFrame | None = None,
 ) -> Path:
     """Write the multiyear appeal workbook for ``run`` to ``path`` and return the path.
 
     ``reveal_confidential`` shows confidential donors' names (internal use only); ``hxl`` adds
     an HXL hashtag row under every table header; ``analysis`` (a
     :class:`models.analytics.Analysis` of the same run) supplies precomputed donor-base
-    figures and breakdowns. The file appears complete or not at all. Raises
+    figures and breakdowns; ``draft`` lists the settings of an unsaved scenario that differ
+    from its saved version (the Summary then says "draft — unsaved changes" and lists them);
+    ``notes`` are the working group's notes (the Notes sheet). The file appears complete or
+    not at all. Raises
     :class:`WorkbookError` when the folder is missing or not writable.
     """
     target = check_target(path)
-    model = book_model(run, analysis=analysis, reveal=reveal_confidential, hxl=hxl)
+    model = book_model(
+        run,
+        analysis=analysis,
+        reveal=reveal_confidential,
+        hxl=hxl,
+        draft=tuple(draft),
+        notes=notes,
+    )
     wb = Workbook(write_only=True)
+    # The workbook's default font (its Normal style) is the house font too: column widths
+    # and default row heights are measured in it (openpyxl keeps it as font 0).
+    wb._fonts = IndexedList([default_font()])
     styles = CellStyles(
         wb, named_styles().items(), text_styles=TEXT_STYLES, text_fallback=TEXT_FALLBACK
     )
@@ -73,7 +85,9 @@ def write_appeal_workbook(
     book = Book(model, _open_sheets(engine, hxl))
     try:
         for spec in sheets.WRITE_ORDER:
-            spec.write(book.sheets[spec.name], book)
+            sheet = book.sheets[spec.name]
+            spec.write(sheet, book)
+            sheet.finish()
         for name, ref in book.defined_names.items():
             wb.defined_names[name] = DefinedName(name, attr_text=ref)
         return _save_atomically(wb, target)
@@ -108,23 +122,4 @@ def _discard(wb: Workbook) -> None:
 
 
 def _save_atomically(wb: Workbook, target: Path) -> Path:
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        # mkstemp makes the file private (0600); give it the permissions a plainly created
-        # file would have, so the appeal can be shared like any other document.
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise WorkbookError(f"{target}: cannot write the workbook: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(target, wb.save, WorkbookError)

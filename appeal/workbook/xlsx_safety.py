@@ -5,9 +5,9 @@ a formula or a hyperlink in a spreadsheet. openpyxl turns any string starting wi
 formula and strings such as ``#N/A`` into error values, so every user string goes through
 :func:`text_cell`, which forces the cell's data type to a plain string and, when the text starts
 with a character a spreadsheet program would read as the start of a formula (``= + - @``, tab,
-carriage return), also sets the cell's *quote prefix* so the text stays text when someone edits
-the cell later. Control characters a workbook cannot hold are dropped rather than failing the
-export.
+carriage return and their full-width forms: the one rule of :mod:`appeal.inert`), also sets the
+cell's *quote prefix* so the text stays text when someone edits the cell later. Control
+characters a workbook cannot hold are dropped rather than failing the export.
 
 Sheet names: :func:`safe_sheet_name` makes any text a valid, unique sheet name (at most 31
 characters, none of ``[]:*?/\\``, no leading/trailing apostrophe); :func:`sheet_ref` quotes a
@@ -24,10 +24,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles.cell_style import StyleArray
 
-# First characters that make spreadsheet programs read a typed or pasted value as a formula
-# (OWASP "CSV injection" list; tab and CR because some programs strip them and re-parse).
-# A newline is added because XML turns a stored CR into LF (see clean_text).
-FORMULA_TRIGGERS: frozenset[str] = frozenset({"=", "+", "-", "@", "\t", "\r", "\n"})
+# The one rule for formula-trigger text (OWASP "CSV injection"), shared with the csv and JSON
+# writers; FORMULA_TRIGGERS is re-exported for the workbook's readers.
+from appeal.inert import FORMULA_TRIGGERS as FORMULA_TRIGGERS
+from appeal.inert import starts_formula
+
 MAX_CELL_TEXT = 32_767  # Excel's limit on characters in one cell
 # Characters XML 1.0 cannot carry at all (lone surrogates would not even encode as UTF-8).
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
@@ -39,7 +40,7 @@ _QUOTE_PREFIX_INDEX = 7
 
 def needs_quote_prefix(text: str) -> bool:
     """True when ``text`` starts with a character a spreadsheet would read as a formula."""
-    return bool(text) and text[0] in FORMULA_TRIGGERS
+    return starts_formula(text)
 
 
 def clean_text(value: object) -> str:

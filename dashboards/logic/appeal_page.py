@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pandas as pd
 
@@ -65,17 +66,22 @@ def top_asks(run: PlanRun, n: int = TOP_ASKS) -> pd.DataFrame:
     return asks[columns].head(n).reset_index(drop=True)
 
 
-def workbook_filename(run: PlanRun) -> str:
-    """A download name from the scenario name (letters, digits, dashes only)."""
+def workbook_filename(run: PlanRun, *, draft: bool = False) -> str:
+    """A download name from the scenario name (letters, digits, dashes only); a scenario with
+    unsaved changes is named a draft."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in run.scenario.name)
-    return f"appeal-{safe.strip('-') or 'scenario'}.xlsx"
+    label = "-draft-unsaved-changes" if draft else ""
+    return f"appeal-{safe.strip('-') or 'scenario'}{label}.xlsx"
 
 
-def workbook_bytes(run: PlanRun) -> bytes:
-    """The appeal workbook of ``run`` (confidential donors anonymised) as bytes."""
+def workbook_bytes(
+    run: PlanRun, *, draft: tuple[str, ...] | list[str] = (), notes: Any = None
+) -> bytes:
+    """The appeal workbook of ``run`` (confidential donors anonymised) as bytes; ``draft``
+    lists the unsaved settings (the Summary then says so), ``notes`` fills the Notes sheet."""
     path = write_temp_path(".xlsx")
     try:
-        write_appeal_workbook(path, run, reveal_confidential=False)
+        write_appeal_workbook(path, run, reveal_confidential=False, draft=draft, notes=notes)
         return path.read_bytes()
     finally:
         os.unlink(path)

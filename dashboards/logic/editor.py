@@ -205,6 +205,28 @@ CONTROLS: tuple[Control, ...] = (
         unit="s",
     ),
     Control(ids.editor("mip-gap"), "mip_gap", "MIP gap", "number", "solver", width=4),
+    Control(
+        ids.editor("stability"),
+        "stability",
+        "Stability",
+        "select",
+        "solver",
+        width=4,
+        blank="none",
+        help="reference: among equally good allocations, the one that moves fewest lines "
+        "from the reference",
+    ),
+    Control(
+        ids.editor("stability-reference"),
+        "stability_reference",
+        "Stability reference",
+        "text",
+        "solver",
+        width=8,
+        blank="",
+        placeholder="the official appeal",
+        help="A saved scenario's name; blank: the official appeal",
+    ),
     *(
         Control(
             ids.editor(f"{end}-year"),

@@ -21,6 +21,7 @@ import pandas as pd
 
 from dashboards.logic import words
 from models.analytics import PlanRun
+from models.labels import Kind
 from models.plan import Plan, split_list
 
 
@@ -29,7 +30,7 @@ class Field:
     key: str  # query-string name
     label: str
     side: str  # "line" or "donor"
-    words: str = ""  # the words kind of its values ("" shows them as they are)
+    words: Kind | None = None  # the words kind of its values (None: shown as they are)
 
 
 FIELDS: tuple[Field, ...] = (

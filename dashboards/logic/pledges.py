@@ -187,15 +187,31 @@ def store_checked(register: Register, check: UploadCheck, data: bytes) -> str:
     return text + "."
 
 
-def new_and_updated(check: UploadCheck, stored: pd.DataFrame) -> tuple[int, int]:
-    """How many of the checked rows would be new pledges and how many would update a stored
-    pledge (the same pledge id), before anything is stored."""
+def new_and_updated(check: UploadCheck, stored: pd.DataFrame) -> tuple[int, int, int]:
+    """Before anything is stored: how many of the checked rows would be new pledges, how many
+    would update a stored pledge of the same file (the same pledge id), and how many reuse the
+    id of a pledge stored from another file (the register refuses those)."""
     if check.fatal or check.pledges.empty:
-        return 0, 0
-    known = set(stored["pledge_id"].astype(str)) if len(stored) else set()
-    ids = check.pledges["pledge_id"].astype(str)
-    updated = int(ids.isin(known).sum())
-    return len(ids) - updated, updated
+        return 0, 0, 0
+    origin = (
+        dict(zip(stored["pledge_id"].astype(str), stored["source_file"].astype(str), strict=True))
+        if len(stored)
+        else {}
+    )
+    rows = zip(
+        check.pledges["pledge_id"].astype(str),
+        check.pledges["source_file"].astype(str),
+        strict=True,
+    )
+    new = updated = taken = 0
+    for pid, source in rows:
+        if pid not in origin:
+            new += 1
+        elif origin[pid] == source:
+            updated += 1
+        else:
+            taken += 1
+    return new, updated, taken
 
 
 # Money columns the grid adds to the stored pledges: in USD, from the plan's tranches.

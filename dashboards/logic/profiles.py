@@ -11,6 +11,7 @@ import pandas as pd
 from appeal.service import PlanRun
 from dashboards.logic import words
 from models import donor_base, gaps
+from models.labels import Kind
 
 PLEDGE_COLUMNS = [
     "pledge_id", "first_year", "last_year", "earmarking", "earmark_to", "status", "amount",
@@ -52,7 +53,7 @@ def donor_years(run: PlanRun, donor: str) -> pd.DataFrame:
     )
 
 
-def shares(frame: pd.DataFrame, column: str, kind: str) -> list[tuple[str, float]]:
+def shares(frame: pd.DataFrame, column: str, kind: Kind) -> list[tuple[str, float]]:
     """(label, share of the donor's programmable money) per value of ``column``."""
     total = float(frame["programmable_usd"].sum())
     if total <= 0:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from appeal.service import INTERACTION, Differences, PlanRun
+from appeal.service import Differences, PlanRun
 from dashboards.logic import words
 from models import gaps
 from models.privacy import anonymise
@@ -143,6 +143,75 @@ def targets_table(run: PlanRun) -> pd.DataFrame:
     return out[["name", "target", "achieved", "shortfall_usd"]]
 
 
+def _setting_value(key: str, value: float) -> str:
+    if key.startswith("targets.") or key.endswith("_share"):
+        return f"{100 * value:.1f}%"
+    return f"{value:,.3g}"
+
+
+SENSITIVITY_HEADERS = {
+    "setting": "Setting",
+    "value": "Now",
+    "lower": "Allocation unchanged from",
+    "upper": "to",
+    "note": "",
+}
+
+
+def sensitivity_table(run: PlanRun) -> pd.DataFrame:
+    """The engine's sensitivity ranges in words: for each tier weight, the tranche weight and
+    each target share that is on, the interval within which the allocation does not change.
+    An end the allocation does not change at (the end of the searched range) says so."""
+    columns = list(SENSITIVITY_HEADERS)
+    sens = run.result.sensitivity
+    if sens is None or sens.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for rec in sens.to_dict("records"):
+        key = str(rec["parameter"])
+
+        def end(value: float, bounded: bool, key: str = key) -> str:
+            text = _setting_value(key, float(value))
+            return text if bounded else f"{text} (end of the searched range)"
+
+        rows.append(
+            {
+                "setting": words.parameter_label(key),
+                "value": _setting_value(key, float(rec["value"])),
+                "lower": end(rec["lower"], bool(rec["lower_bounded"])),
+                "upper": end(rec["upper"], bool(rec["upper_bounded"])),
+                "note": str(rec.get("note") or ""),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def stability_text(run: PlanRun) -> str | None:
+    """The stability report in a sentence when the scenario asks for stability (None when it
+    does not): how many line-years moved from the reference with and without it."""
+    if run.scenario.stability != "reference":
+        return None
+    report = run.result.stability
+    if not report:
+        return (
+            "Stability is on, but this solve had no reference allocation to stay close to, "
+            "so no line-year was held."
+        )
+    total = int(report["line_years"])
+    without = report.get("moved_without_stability")
+    text = (
+        f"Of {total:,} line-years, {int(without or 0):,} would move from the reference "
+        f"(by more than USD {float(report['moved_usd_threshold']):,.0f}) without stability"
+    )
+    if report.get("applied") and "moved_with_stability" in report:
+        return (
+            text + f"; with it {int(report['moved_with_stability']):,} move "
+            f"(distance USD {float(report['distance_without_stability_usd']) / 1e6:,.2f}m "
+            f"without, USD {float(report['distance_with_stability_usd']) / 1e6:,.2f}m with)."
+        )
+    return text + "; the stability stage did not run, so that is also the result."
+
+
 def unallocated_table(run: PlanRun, aliases: dict[str, str]) -> pd.DataFrame:
     """Money left unallocated by reason (in words) and donor (aliases): reason, donor,
     pledges, amount_usd; largest first."""
@@ -181,6 +250,12 @@ def _value_text(key: str, value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+# The engine's name for what the settings do together beyond their separate effects.
+INTERACTION = "interaction"
+# Labels of a scenario, not settings: never listed as differences.
+LABELS = ("name", "description")
+
+
 def cause_label(cause: str) -> str:
     if cause == INTERACTION:
         return "Settings acting together"
@@ -189,45 +264,60 @@ def cause_label(cause: str) -> str:
 
 def settings_table(diff: Differences) -> pd.DataFrame:
     """Every setting that differs, in words: setting, a, b, effect (the change in total
-    funded when that setting alone changes)."""
-    effect = dict(zip(diff.causes["cause"], diff.causes["funded_change"], strict=True))
+    funded when that setting alone changes), note."""
+    att = diff.attribution
+    totals = att.totals
     met = set(diff.targets.loc[diff.targets["already_met"], "name"]) if len(diff.targets) else set()
     rows = []
-    for rec in diff.settings.to_dict("records"):
-        key = str(rec["key"])
+    for change in att.changes:
+        if change.kind != "setting" or change.key in LABELS:
+            continue
+        key = change.key
         note = ""
-        if not rec["attributed"]:
+        if not change.affects:
             note = "does not change the allocation"
         elif key.startswith("targets.") and key.split(".", 1)[1] in met:
             note = "already met — no effect"
         rows.append(
             {
                 "setting": words.parameter_label(key),
-                "a": _value_text(key, rec["a"]),
-                "b": _value_text(key, rec["b"]),
-                "effect_usd": effect.get(str(rec["cause"])) if rec["attributed"] else None,
+                "a": _value_text(key, change.before),
+                "b": _value_text(key, change.after),
+                "effect_usd": totals.get(key) if change.affects else None,
                 "note": note,
             }
         )
     return pd.DataFrame(rows, columns=["setting", "a", "b", "effect_usd", "note"])
 
 
+def causes(diff: Differences) -> list[tuple[str, float]]:
+    """(cause, change in total funded): each measured setting alone, in the engine's order,
+    then the interaction; they add up to the change in total funded."""
+    totals = diff.attribution.totals
+    return [(c, float(totals[c])) for c in [*diff.attribution.order, INTERACTION]]
+
+
 def attributed_lines(diff: Differences, names: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
-    """Lines that moved, each with the part of its change every cause made and a sentence
-    naming the causes that moved it (largest first). Returns (frame, cause columns)."""
-    causes = [c for c in diff.causes["cause"]]
-    lines = diff.lines[diff.lines["change"].abs() > 0.5].copy()
+    """Lines that moved: funded in A and B, the change, the part of it each setting made on
+    its own and the interaction remainder (one column each, adding up to the change), and a
+    sentence naming what moved the line (largest first). Returns (frame, cause columns)."""
+    att = diff.attribution
+    keys = [*att.order, INTERACTION]
+    frame = att.lines.rename(
+        columns={"funded_before": "funded_a", "funded_after": "funded_b", "total_change": "change"}
+    )
+    lines = frame[frame["change"].abs() > 0.5].copy()
     lines["name"] = lines["line_id"].map(names).fillna(lines["line_id"])
 
     def because(rec: dict[Any, Any]) -> str:
-        parts = sorted(((c, float(rec[c])) for c in causes if abs(float(rec[c])) >= 0.5),
+        parts = sorted(((c, float(rec[c])) for c in keys if abs(float(rec[c])) >= 0.5),
                        key=lambda kv: -abs(kv[1]))  # fmt: skip
         return "; ".join(f"{cause_label(c)} {v / 1e6:+,.2f}m" for c, v in parts)
 
     lines["moved_by"] = [because(r) for r in lines.to_dict("records")]
     lines = lines.reindex(lines["change"].abs().sort_values(ascending=False).index)
-    renamed = {c: f"cause_{i}" for i, c in enumerate(causes)}
-    return lines.rename(columns=renamed).reset_index(drop=True), [renamed[c] for c in causes]
+    renamed = {c: f"cause_{i}" for i, c in enumerate(keys)}
+    return lines.rename(columns=renamed).reset_index(drop=True), [renamed[c] for c in keys]
 
 
 def solver_text(run: PlanRun) -> str:

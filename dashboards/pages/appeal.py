@@ -10,6 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from appeal import workspace
 from appeal.service import NoPlan
 from dashboards import downloads, figures, ids
 from dashboards.components import (
@@ -28,6 +29,7 @@ from dashboards.logic import appeal_page as logic
 from dashboards.logic import filters
 from dashboards.logic.overview import year_summary
 from dashboards.logic.scenarios import next_million_table, solver_text
+from dashboards.roles import current_user
 from dashboards.state import (
     Context,
     aliases_for,
@@ -35,6 +37,7 @@ from dashboards.state import (
     load_plan,
     open_register,
     scenario_from_browser,
+    shown_scenario,
     solve_scenario,
 )
 from models import gaps
@@ -45,6 +48,16 @@ dash.register_page(
 )
 log = logging.getLogger(__name__)
 WORKING = "__working__"
+OFFICIAL = "__official__"
+
+
+def _unsaved(scenario: Any) -> list[str]:
+    """The settings of the working scenario that differ from its saved version."""
+    try:
+        saved = open_register(get_config()).get_scenario(scenario.name)
+    except ValueError:
+        saved = None
+    return workspace.unsaved_changes(scenario, saved)
 
 
 def layout(**_: Any) -> Any:
@@ -98,13 +111,27 @@ def layout(**_: Any) -> Any:
     Output(ids.APPEAL_SCENARIO, "value"),
     Input(ids.WORKING_SCENARIO, "data"),
 )
-def scenario_options(_: Any) -> tuple[list[dict[str, str]], str]:
-    frame = open_register(get_config()).list_scenarios()
+def scenario_options(working: Any) -> tuple[list[dict[str, str]], str]:
+    """The official appeal (the default) and, for analysts, their working scenario and every
+    saved one; viewers and focal points get the official appeal only."""
+    register = open_register(get_config())
+    mark = workspace.official(register)
+    official = [
+        {"label": f"Official appeal (“{mark['name']}” v{mark['version']})", "value": OFFICIAL}
+        if mark
+        else {"label": "Official appeal (none marked yet: the defaults)", "value": OFFICIAL}
+    ]
+    if not current_user().can("analyst"):
+        return official, OFFICIAL
+    frame = register.list_scenarios()
     names = [str(n) for n in frame["name"]] if len(frame) else []
     return (
-        [{"label": "Working scenario (from the Scenarios page)", "value": WORKING}]
-        + [{"label": n, "value": n} for n in names],
-        WORKING,
+        [
+            *official,
+            {"label": "Working scenario (from the Scenarios page)", "value": WORKING},
+            *({"label": n, "value": n} for n in names),
+        ],
+        WORKING if working else OFFICIAL,
     )
 
 
@@ -112,7 +139,9 @@ def _context(choice: str | None, working: dict[str, Any] | None) -> Context:
     config = get_config()
     plan = load_plan(config)
     aliases = aliases_for(plan)
-    if not choice or choice == WORKING:
+    if not current_user().can("analyst") or not choice or choice == OFFICIAL:
+        scenario = shown_scenario(config, None, aliases)  # the official appeal
+    elif choice == WORKING:
         scenario = scenario_from_browser(working, aliases)
     else:
         scenario = open_register(config).get_scenario(choice)
@@ -248,12 +277,15 @@ def download(n: int | None, choice: str | None, working: dict[str, Any] | None) 
             return None, error_alert(
                 solver_text(ctx.run), title="No workbook: the allocation did not solve"
             )
-        data = logic.workbook_bytes(ctx.run)
+        draft = (
+            _unsaved(ctx.scenario) if choice == WORKING and current_user().can("analyst") else []
+        )
+        data = logic.workbook_bytes(ctx.run, draft=draft, notes=open_register(get_config()).notes())
     except NoPlan as exc:
         return None, info_alert(str(exc), color="warning")
     except (ScenarioError, ValueError, OSError) as exc:
         return None, error_alert(str(exc), title="No workbook")
-    name = logic.workbook_filename(ctx.run)
+    name = logic.workbook_filename(ctx.run, draft=bool(draft))
     return dcc.send_bytes(data, name), html.Span(
         f"Downloaded {name}.", className="text-success small", id=ids.APPEAL_DOWNLOAD_DONE
     )

@@ -35,6 +35,7 @@ from dashboards.components import (
 from dashboards.logic import donors as logic
 from dashboards.logic import words
 from dashboards.state import get_config, solve
+from models.concentration import HHI_NOTE
 from models.risk import RiskError
 from models.scenario import ScenarioError
 
@@ -293,7 +294,7 @@ def render(scenario_data: dict[str, Any] | None, search: str | None = None) -> t
             "1 / sum of squared shares",
             tone="secondary",
         ),
-        card("HHI", f"{b['hhi']:,.0f}", "0-10,000; above 1,500 is concentrated", tone="secondary"),
+        card("HHI", f"{b['hhi']:,.0f}", HHI_NOTE, tone="secondary"),
         card(
             "Top 1 / top 3",
             f"{pct(b['top1_share'], 0)} / {pct(b['top3_share'], 0)}",

@@ -10,31 +10,26 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from appeal import service
-from dashboards import downloads, figures, ids
+from dashboards import figures, ids
+from dashboards.changes import changes_panel
 from dashboards.components import (
-    Col,
     ViewRefused,
     card,
     chart,
     count,
     error_alert,
     filter_note,
-    frame_table,
-    grid,
-    info_alert,
     page_header,
     pct,
     section,
-    signed_usd,
     usd,
     view,
     working_store,
 )
 from dashboards.logic import overview as logic
-from dashboards.logic.scenarios import line_names, solver_text
-from dashboards.state import get_config, open_register, solve_scenario
+from dashboards.logic.scenarios import solver_text
 from models import donor_base, gaps
+from models.concentration import hhi_band
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview · Appeal planner", order=0)
 log = logging.getLogger(__name__)
@@ -53,6 +48,7 @@ def layout(**_: Any) -> Any:
                 html.Div(id=ids.OVERVIEW_BODY),
                 type="dot",
             ),
+            changes_panel(),
         ]
     )
 
@@ -70,7 +66,7 @@ def headline_cards(h: logic.Headline) -> Any:
         card(
             "HHI",
             f"{h.hhi:,.0f}",
-            "concentrated" if h.hhi >= 1500 else "unconcentrated",
+            hhi_band(h.hhi),
             tone="secondary",
         ),
         card(
@@ -85,71 +81,6 @@ def headline_cards(h: logic.Headline) -> Any:
         className="g-3 mb-2",
         id=ids.OVERVIEW_CARDS,
     )
-
-
-def changes_section(ctx_run: Any, plan: Any) -> Any:
-    """What changed since the last saved scenario, or a hint when nothing is saved."""
-    config = get_config()
-    reg = open_register(config)
-    row = logic.last_saved(reg.list_scenarios())
-    if row is None:
-        return info_alert(
-            "No scenario has been saved yet. Save one on the Scenarios page; this panel will "
-            "then show what changed since (new pledges, status changes, edits).",
-            color="light",
-        )
-    name = str(row["name"])
-    saved_summary = logic.parse_summary(row.get("summary"))
-    scenario = reg.get_scenario(name)
-    now_run = solve_scenario(config, plan, scenario)
-    now = service.run_summary(now_run)
-    when = logic.saved_at_text(row)
-    if saved_summary is None:
-        return info_alert(f"Scenario {name!r} was saved without a summary; nothing to compare.")
-    head, lines = logic.changes_since(saved_summary, now, line_names(ctx_run))
-    moved = head[head["change"].abs() > 1e-9]
-    intro = f"Scenario “{name}”" + (f", saved {when}" if when else "") + ", solved on today's plan."
-    if moved.empty and lines.empty:
-        return html.Div(
-            [html.P(intro), info_alert("Nothing changed since it was saved.", color="success")]
-        )
-    items = []
-    for rec in head.to_dict("records"):
-        if rec["kind"] == "money":
-            saved_text, now_text, change = (
-                usd(rec["saved"]),
-                usd(rec["now"]),
-                signed_usd(rec["change"]),
-            )
-        elif rec["kind"] == "share":
-            saved_text, now_text = pct(rec["saved"]), pct(rec["now"])
-            change = f"{100 * rec['change']:+.1f} pts"
-        else:
-            saved_text, now_text = f"{rec['saved']:,.0f}", f"{rec['now']:,.0f}"
-            change = f"{rec['change']:+,.0f}"
-        items.append(
-            {"figure": rec["figure"], "saved": saved_text, "now": now_text, "change": change}
-        )
-    import pandas as pd
-
-    table = frame_table(pd.DataFrame(items), headers={"saved": "when saved", "now": "today"})
-    parts: list[Any] = [html.P(intro), table]
-    if len(lines):
-        parts += [
-            html.H3("Lines whose funding moved", className="subhead mt-3"),
-            grid(ids.OVERVIEW_MOVED, lines, MOVED_COLUMNS, label="Lines whose funding moved"),
-        ]
-    return html.Div(parts)
-
-
-MOVED_COLUMNS = (
-    Col("line_id", "Line", pinned=True),
-    Col("name", "Name", width=200),
-    Col("funded_saved", "Funded then (USD)", "money"),
-    Col("funded_now", "Funded now (USD)", "money"),
-    Col("funded_delta", "Change (USD)", "signed"),
-)
-downloads.register(ids.OVERVIEW_MOVED, "Lines whose funding moved")
 
 
 @callback(
@@ -175,11 +106,6 @@ def render(scenario_data: dict[str, Any] | None, search: str | None = None) -> A
     cat_year = gaps.breakdown(run.plan, run.result, ("category", "year"))
     years = gaps.breakdown(run.plan, run.result, "year")
     heat = logic.line_year_table(run)
-    try:
-        changes = changes_section(ctx.run, ctx.plan)
-    except Exception as exc:  # the panel is optional: never let it break the page
-        log.exception("what-changed panel failed")
-        changes = error_alert(str(exc), title="Could not compare with the last saved scenario")
     illustrative = (
         [dbc.Badge("Illustrative sample data", color="warning", className="ms-2 text-dark")]
         if ctx.plan.illustrative
@@ -237,9 +163,6 @@ def render(scenario_data: dict[str, Any] | None, search: str | None = None) -> A
                     title="Funded share of each budget line's requirement, by year",
                     summary=logic.heatmap_summary(heat),
                 ),
-            ),
-            section(
-                "What changed since the last saved scenario", changes, id_=ids.OVERVIEW_CHANGES
             ),
         ]
     )

@@ -41,6 +41,7 @@ from dashboards.components import (
 )
 from dashboards.logic import filters, words
 from dashboards.logic import pledges as logic
+from dashboards.notes_panel import pledge_notes
 from dashboards.state import aliases_for, get_config, load_plan, open_register
 from models.plan import EARMARKING, STATUSES
 
@@ -259,6 +260,7 @@ def layout(**_: Any) -> Any:
                 ],
                 subtitle="Confidential donors are shown as “Anonymous donor N”.",
             ),
+            pledge_notes(),
         ]
     )
 
@@ -291,15 +293,18 @@ def check(contents: str | None, filename: str | None) -> tuple[Any, ...]:
     errors = logic.error_frame(result.report)
     parts: list[Any] = [dbc.Alert(sentence, color=colour, id=ids.UPLOAD_SUMMARY)]
     if result.can_store:
-        new, updated = logic.new_and_updated(result, open_register(config).pledges())
-        parts.append(
-            html.P(
-                f"Confirming stores {new} new pledge{'s' if new != 1 else ''} and updates "
-                f"{updated} stored pledge{'s' if updated != 1 else ''} (same pledge id).",
-                id=ids.UPLOAD_PLAN,
-                className="small",
-            )
+        new, updated, taken = logic.new_and_updated(result, open_register(config).pledges())
+        plan_text = (
+            f"Confirming stores {new} new pledge{'s' if new != 1 else ''} and updates "
+            f"{updated} stored pledge{'s' if updated != 1 else ''} (same pledge id, same file)."
         )
+        if taken:
+            plan_text += (
+                f" {taken} row{'s' if taken != 1 else ''} reuse{'s' if taken == 1 else ''} the "
+                "pledge id of a pledge stored from another file: nothing will be stored until "
+                "they have their own ids."
+            )
+        parts.append(html.P(plan_text, id=ids.UPLOAD_PLAN, className="small"))
     if len(errors):
         parts.append(html.H3(f"Rejected rows and problems ({len(errors)})", className="subhead"))
         parts.append(

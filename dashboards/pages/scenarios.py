@@ -32,7 +32,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from appeal import service
+from appeal import service, workspace
 from appeal.service import NoPlan
 from dashboards import downloads, figures, ids
 from dashboards.components import (
@@ -54,6 +54,7 @@ from dashboards.logic import editor
 from dashboards.logic import overview as overview_logic
 from dashboards.logic import scenarios as logic
 from dashboards.logic.donors import donor_options
+from dashboards.roles import shows
 from dashboards.state import (
     FROM_EDITOR,
     ORIGIN_KEY,
@@ -180,8 +181,102 @@ def _editor() -> Any:
     )
     return section(
         "Scenario editor",
-        [*open_parts, folded, buttons, html.Div(id=ids.SC_MESSAGE, className="mt-3")],
-        subtitle="Change any parameter, then Run. Save stores it under its name.",
+        [
+            *open_parts,
+            folded,
+            buttons,
+            _save_as(),
+            _replace_modal(),
+            html.Div(id=ids.SC_MESSAGE, className="mt-3"),
+        ],
+        subtitle="Change any parameter, then Run. Save stores it under its name as a new "
+        "version (it asks before replacing); Save as stores it under a new name.",
+    )
+
+
+def _save_as() -> Any:
+    return html.Div(
+        [
+            # A placeholder is no name (WCAG 4.1.2): the field has its own label.
+            dbc.Label(
+                "Name to save the scenario as",
+                html_for=ids.SC_SAVE_AS_NAME,
+                class_name="visually-hidden",
+            ),
+            dbc.InputGroup(
+                [
+                    dbc.Input(
+                        id=ids.SC_SAVE_AS_NAME,
+                        placeholder="New scenario name",
+                        maxlength=80,
+                        size="sm",
+                    ),
+                    dbc.Button("Save as", id=ids.SC_SAVE_AS, color="success", size="sm"),
+                ],
+                size="sm",
+            ),
+        ],
+        id="save-as",
+        className="mt-2",
+    )
+
+
+def _replace_modal() -> Any:
+    """Save asks before replacing a saved scenario (which then gets a new version)."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.SC_REPLACE_PENDING),
+            dbc.Modal(
+                [
+                    dbc.ModalHeader(dbc.ModalTitle("Replace the saved scenario?")),
+                    dbc.ModalBody(html.Div(id=ids.SC_REPLACE_TEXT)),
+                    dbc.ModalFooter(
+                        [
+                            dbc.Button(
+                                "Cancel", id=ids.SC_REPLACE_CANCEL, color="secondary", outline=True
+                            ),
+                            dbc.Button("Replace", id=ids.SC_REPLACE_CONFIRM, color="danger"),
+                        ]
+                    ),
+                ],
+                id=ids.SC_REPLACE_MODAL,
+                is_open=False,
+            ),
+        ]
+    )
+
+
+def _versions() -> Any:
+    """The chosen scenario's versions: restore any; an admin marks one the official appeal."""
+    buttons = [
+        dbc.Col(
+            dbc.Button("Restore this version", id=ids.VERSION_RESTORE, size="sm", outline=True),
+            width="auto",
+        )
+    ]
+    if shows("admin"):
+        buttons.append(
+            dbc.Col(
+                dbc.Button(
+                    "Mark as the official appeal", id=ids.MARK_OFFICIAL, size="sm", color="dark"
+                ),
+                width="auto",
+            )
+        )
+    return html.Div(
+        [
+            html.H6("Versions", className="mt-3"),
+            html.Div(id=ids.SC_OFFICIAL, className="small mb-2"),
+            html.Div(id=ids.VERSIONS_TABLE),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Dropdown(id=ids.VERSION_SELECT, placeholder="Version"), md=4),
+                    *buttons,
+                ],
+                className="g-2 mt-1 align-items-center",
+            ),
+            html.Div(id=ids.VERSION_MESSAGE, className="mt-2"),
+        ]
     )
 
 
@@ -216,6 +311,7 @@ def layout(**_: Any) -> Any:
                 className="g-2 mt-2 align-items-center",
             ),
             html.Div(id=ids.SAVED_MESSAGE, className="mt-2"),
+            _versions(),
         ],
     )
     compare = section(
@@ -533,6 +629,28 @@ def _unallocated(run_: PlanRun, aliases: dict[str, str]) -> Any:
     ]
 
 
+def _sensitivity(run_: PlanRun) -> Any:
+    """The sensitivity ranges and, when the scenario asks for stability, its report."""
+    table = logic.sensitivity_table(run_)
+    parts: list[Any] = [
+        html.P(
+            "How far each setting can move before the allocation changes (ranges from the "
+            "solved model, minimum-viable decisions held).",
+            className="help small",
+        ),
+        frame_table(table, headers=logic.SENSITIVITY_HEADERS, id_=ids.SC_SENSITIVITY)
+        if len(table)
+        else html.P("No ranges for this scenario.", className="small"),
+    ]
+    stability = logic.stability_text(run_)
+    if stability is not None:
+        parts += [
+            html.H3("Stability", className="subhead mt-3"),
+            html.P(stability, className="small", id=ids.SC_STABILITY_REPORT),
+        ]
+    return section("Sensitivity ranges", parts, id_=ids.SC_SENSITIVITY_CARD)
+
+
 def result_panel(run_: PlanRun, aliases: dict[str, str] | None = None) -> Any:
     """The result of one solved scenario: solver status, headline cards, targets, where the
     next USD 1m goes, gaps by line, unallocated money by reason and donor, and why each line
@@ -586,6 +704,7 @@ def result_panel(run_: PlanRun, aliases: dict[str, str] | None = None) -> Any:
                     ),
                 ]
             ),
+            _sensitivity(run_),
             section(
                 "Unallocated money",
                 _unallocated(run_, aliases or {}),
@@ -602,61 +721,118 @@ def result_panel(run_: PlanRun, aliases: dict[str, str] | None = None) -> Any:
     )
 
 
-# -- store: save, list, load, delete --------------------------------------------------------
-@callback(
-    [
-        Output(ids.SAVED_VERSION, "data"),
-        Output(ids.SC_MESSAGE, "children", allow_duplicate=True),
-        Output(ids.WORKING_SCENARIO, "data", allow_duplicate=True),
-        Output(ids.SC_RESULT, "children", allow_duplicate=True),
-        Output(ids.SC_RESULT_VALUES, "data", allow_duplicate=True),
-        *FEEDBACK_AGAIN,
-    ],
-    Input(ids.SC_SAVE, "n_clicks"),
-    *CONTROL_VALUES,
-    State(ids.WORKING_SCENARIO, "data"),
-    State(ids.SAVED_VERSION, "data"),
-    prevent_initial_call=True,
+# -- store: save (asks before replacing), save as, list, load, delete, versions -------------
+SAVE_OUTPUTS = (
+    Output(ids.SAVED_VERSION, "data", allow_duplicate=True),
+    Output(ids.SC_MESSAGE, "children", allow_duplicate=True),
+    Output(ids.WORKING_SCENARIO, "data", allow_duplicate=True),
+    Output(ids.SC_RESULT, "children", allow_duplicate=True),
+    Output(ids.SC_RESULT_VALUES, "data", allow_duplicate=True),
+    Output(ids.SC_REPLACE_MODAL, "is_open", allow_duplicate=True),
+    Output(ids.SC_REPLACE_TEXT, "children", allow_duplicate=True),
+    Output(ids.SC_REPLACE_PENDING, "data", allow_duplicate=True),
+    *FEEDBACK_AGAIN,
 )
-def save(n: int | None, *args: Any) -> list[Any]:
-    """Read the editor (one validation), solve, store under the scenario's name, show it."""
-    *values, current, version = args
-    if not n:
-        return [no_update] * 5 + KEEP_FEEDBACK
 
-    def refused(alert: Any, feedback: list[Any] = NO_FEEDBACK) -> list[Any]:
-        return [no_update, alert, no_update, no_update, no_update, *feedback]
 
+def _saving(
+    message: Any = no_update,
+    *,
+    modal: Any = no_update,
+    question: Any = no_update,
+    pending: Any = no_update,
+    feedback: list[Any] = KEEP_FEEDBACK,
+) -> tuple[Any, ...]:
+    """The answer of a save that stored nothing: a message, the dialog's state, and the
+    problems beside the controls."""
+    return (
+        no_update,
+        message,
+        no_update,
+        no_update,
+        no_update,
+        modal,
+        question,
+        pending,
+        *feedback,
+    )
+
+
+NOTHING = _saving()
+
+
+def _store(
+    values: list[Any],
+    current: dict[str, Any] | None,
+    version: int | None,
+    *,
+    name: str | None = None,
+    replace: bool | None = None,
+    expect: int | None = None,
+) -> tuple[Any, ...]:
+    """Read the editor (one validation), solve and store: a new name at once; an existing name
+    only with ``replace`` (the first Save asks, showing the dialog); Save as
+    (``replace=False``) never replaces."""
     config = get_config()
     try:
         plan = load_plan(config)
         aliases = aliases_for(plan)
         scenario = _from_editor(values, current, aliases)
-        name = logic.check_name(scenario.name)
+        target = logic.check_name(name if name is not None else scenario.name)
+        if target != scenario.name:
+            scenario = Scenario.from_dict({**scenario.to_dict(), "name": target})
     except NoPlan as exc:
-        return refused(info_alert(str(exc), color="warning"))
+        return _saving(info_alert(str(exc), color="warning"), feedback=NO_FEEDBACK)
     except ScenarioError as exc:
-        return refused(_problems_alert(exc, "Not saved"), _feedback(exc))
+        return _saving(_problems_alert(exc, "Not saved"), feedback=_feedback(exc))
+    register = open_register(config)
+    stored = register.list_scenarios()
+    row = stored.loc[stored["name"] == target]
+    if len(row) and replace is None:
+        rec = row.iloc[0]
+        question = [
+            html.P(
+                f"A scenario named “{target}” is saved already (version {int(rec['version'])}"
+                + (f", by {rec['saved_by']}" if rec["saved_by"] else "")
+                + f", {overview_logic.saved_at_text({'saved_at': rec['saved_at']})})."
+            ),
+            html.P(
+                "Replacing it saves your settings as its next version; every earlier version "
+                "stays in its history and can be restored. To keep both, Cancel and use Save as."
+            ),
+        ]
+        pending = {"name": target, "version": int(rec["version"])}
+        return _saving(modal=True, question=question, pending=pending, feedback=NO_FEEDBACK)
     run_ = solve_scenario(config, plan, scenario)
     if not run_.result.ok:
-        return refused(
-            error_alert(logic.solver_text(run_), title="Not saved: the allocation did not solve")
+        alert = error_alert(
+            logic.solver_text(run_), title="Not saved: the allocation did not solve"
         )
+        return _saving(alert, modal=False, pending=None, feedback=NO_FEEDBACK)
     try:
-        service.save_scenario(open_register(config), name, run_)
+        saved_as = workspace.save_scenario(
+            register, target, run_, replace=bool(replace), expect_version=expect
+        )
     except ValueError as exc:
-        return refused(error_alert(str(exc), title="Not saved"))
+        alert = error_alert(str(exc), title="Not saved")
+        return _saving(alert, modal=False, pending=None, feedback=NO_FEEDBACK)
     message = dbc.Alert(
-        f"Saved scenario “{name}”.", color="success", id=ids.SC_SAVED_ALERT, dismissable=True
+        f"Saved scenario “{target}” (version {saved_as}).",
+        color="success",
+        id=ids.SC_SAVED_ALERT,
+        dismissable=True,
     )
-    return [
+    return (
         int(version or 0) + 1,
         message,
         scenario_to_browser(scenario, aliases, from_editor=True),
         result_panel(run_, aliases),
         _shown_values(scenario, aliases),
+        False,
+        no_update,
+        None,
         *NO_FEEDBACK,
-    ]
+    )
 
 
 # The result panel greys out while the editor shows other values than it was solved from
@@ -667,6 +843,67 @@ clientside_callback(
     Input(ids.SC_RESULT_VALUES, "data"),
     *(Input(c, "value") for c in editor.IDS),
 )
+
+
+@callback(
+    *SAVE_OUTPUTS,
+    Input(ids.SC_SAVE, "n_clicks"),
+    *CONTROL_VALUES,
+    State(ids.WORKING_SCENARIO, "data"),
+    State(ids.SAVED_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def save(n: int | None, *args: Any) -> tuple[Any, ...]:
+    """Save under the editor's name: at once when the name is new, else ask first."""
+    *values, current, version = args
+    if not n:
+        return NOTHING
+    return _store(values, current, version)
+
+
+@callback(
+    *SAVE_OUTPUTS,
+    Input(ids.SC_REPLACE_CONFIRM, "n_clicks"),
+    Input(ids.SC_REPLACE_CANCEL, "n_clicks"),
+    *CONTROL_VALUES,
+    State(ids.WORKING_SCENARIO, "data"),
+    State(ids.SAVED_VERSION, "data"),
+    State(ids.SC_REPLACE_PENDING, "data"),
+    prevent_initial_call=True,
+)
+def confirm_replace(confirm: int | None, cancel: int | None, *args: Any) -> tuple[Any, ...]:
+    """Replace (as a new version, refused if someone saved meanwhile) or cancel."""
+    *values, current, version, pending = args
+    if dash.ctx.triggered_id == ids.SC_REPLACE_CANCEL or not confirm or not pending:
+        message = info_alert("Not saved.", color="light")
+        return _saving(message, modal=False, pending=None)
+    return _store(
+        values,
+        current,
+        version,
+        name=str(pending["name"]),
+        replace=True,
+        expect=int(pending["version"]),
+    )
+
+
+@callback(
+    *SAVE_OUTPUTS,
+    Input(ids.SC_SAVE_AS, "n_clicks"),
+    State(ids.SC_SAVE_AS_NAME, "value"),
+    *CONTROL_VALUES,
+    State(ids.WORKING_SCENARIO, "data"),
+    State(ids.SAVED_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def save_as(n: int | None, name: str | None, *args: Any) -> tuple[Any, ...]:
+    """Save under a new name (an existing name is refused, never replaced)."""
+    *values, current, version = args
+    if not n:
+        return NOTHING
+    if not str(name or "").strip():
+        return _saving(error_alert("type the new scenario's name", title="Not saved"))
+    return _store(values, current, version, name=str(name), replace=False)
 
 
 @callback(
@@ -698,6 +935,8 @@ def list_saved(_: int) -> tuple[Any, Any, Any, Any]:
                 "saved": overview_logic.saved_at_text(
                     {str(k): v for k, v in rec.items()}, short=True
                 ),
+                "version": int(rec.get("version") or 1),
+                "by": str(rec.get("saved_by") or ""),
                 "funded_usd": summary.get("funded_usd"),
                 "coverage": summary.get("coverage"),
             }
@@ -753,6 +992,100 @@ def delete_saved(n: int | None, name: str | None, version: int) -> tuple[Any, An
     except ValueError as exc:
         return no_update, error_alert(str(exc), title="Nothing deleted")
     return int(version or 0) + 1, info_alert(f"Deleted “{name}”.", color="light")
+
+
+@callback(
+    Output(ids.VERSIONS_TABLE, "children"),
+    Output(ids.VERSION_SELECT, "options"),
+    Output(ids.SC_OFFICIAL, "children"),
+    Input(ids.SAVED_SELECT, "value"),
+    Input(ids.SAVED_VERSION, "data"),
+)
+def show_versions(name: str | None, _: int) -> tuple[Any, Any, Any]:
+    """The chosen scenario's history, and which version is the official appeal."""
+    register = open_register(get_config())
+    mark = workspace.official(register)
+    official = (
+        html.Span(
+            [
+                "Official appeal: ",
+                html.Strong(f"“{mark['name']}” version {mark['version']}"),
+                f" (marked by {mark['marked_by']})",
+            ]
+        )
+        if mark
+        else html.Span("No scenario is the official appeal yet.", className="text-muted")
+    )
+    if not name:
+        return (
+            html.Div("Choose a saved scenario to see its versions.", className="text-muted small"),
+            [],
+            official,
+        )
+    frame = register.scenario_versions(name)
+    rows = [
+        {
+            "version": int(rec["version"]),
+            "saved": overview_logic.saved_at_text({"saved_at": rec["saved_at"]}, short=True),
+            "by": str(rec["saved_by"] or ""),
+            "note": str(rec["note"] or ""),
+            "funded_usd": (rec["summary"] or {}).get("funded_usd"),
+        }
+        for rec in frame.to_dict("records")
+    ]
+    table = frame_table(pd.DataFrame(rows), money=("funded_usd",), headers={"funded_usd": "funded"})
+    options = [{"label": f"version {r['version']}", "value": r["version"]} for r in rows]
+    return table, options, official
+
+
+@callback(
+    Output(ids.SAVED_VERSION, "data", allow_duplicate=True),
+    Output(ids.VERSION_MESSAGE, "children"),
+    Input(ids.VERSION_RESTORE, "n_clicks"),
+    State(ids.SAVED_SELECT, "value"),
+    State(ids.VERSION_SELECT, "value"),
+    State(ids.SAVED_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def restore(n: int | None, name: str | None, version: int | None, counter: int) -> tuple[Any, Any]:
+    """Make an old version the current one again (as a new version: nothing is lost)."""
+    if not n:
+        return no_update, no_update
+    if not name or not version:
+        return no_update, error_alert("choose a scenario and a version", title="Nothing restored")
+    try:
+        new = workspace.restore_version(open_register(get_config()), name, int(version))
+    except ValueError as exc:
+        return no_update, error_alert(str(exc), title="Nothing restored")
+    return int(counter or 0) + 1, info_alert(
+        f"Version {version} of “{name}” is now its current version ({new}).", color="success"
+    )
+
+
+@callback(
+    Output(ids.SAVED_VERSION, "data", allow_duplicate=True),
+    Output(ids.VERSION_MESSAGE, "children", allow_duplicate=True),
+    Input(ids.MARK_OFFICIAL, "n_clicks"),
+    State(ids.SAVED_SELECT, "value"),
+    State(ids.VERSION_SELECT, "value"),
+    State(ids.SAVED_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def mark_official(
+    n: int | None, name: str | None, version: int | None, counter: int
+) -> tuple[Any, Any]:
+    """Admins: this version (default: the current one) is the official appeal."""
+    if not n:
+        return no_update, no_update
+    if not name:
+        return no_update, error_alert("choose a saved scenario first", title="Not marked")
+    try:
+        mark = open_register(get_config()).mark_official(name, int(version) if version else None)
+    except ValueError as exc:
+        return no_update, error_alert(str(exc), title="Not marked")
+    return int(counter or 0) + 1, info_alert(
+        f"“{name}” version {mark['version']} is the official appeal.", color="success"
+    )
 
 
 # -- compare --------------------------------------------------------------------------------
@@ -812,8 +1145,8 @@ def comparison(diff: service.Differences, label_a: str, label_b: str) -> Any:
     settings = logic.settings_table(diff)
     names = logic.line_names(diff.run_a)
     lines, cause_cols = logic.attributed_lines(diff, names)
-    causes = diff.causes[diff.causes["funded_change"].abs() >= 0.5]
-    total_change = float(diff.lines["change"].sum())
+    causes = logic.causes(diff)
+    total_change = float(diff.attribution.totals["total_change"])
     if settings.empty:
         settings_part: Any = info_alert(
             "The two scenarios have the same settings; any difference comes from the plan.",
@@ -829,8 +1162,7 @@ def comparison(diff: service.Differences, label_a: str, label_b: str) -> Any:
             )
         )
     split = [
-        html.Li(f"{logic.cause_label(str(c))}: {signed_usd(float(v))}")
-        for c, v in zip(causes["cause"], causes["funded_change"], strict=True)
+        html.Li(f"{logic.cause_label(c)}: {signed_usd(v)}") for c, v in causes if abs(v) >= 0.5
     ] or [
         html.Li(
             "Total funded does not change: the settings only move money between lines "
@@ -845,11 +1177,10 @@ def comparison(diff: service.Differences, label_a: str, label_b: str) -> Any:
         Col("change", "Change (USD)", "signed"),
         Col("moved_by", "Moved by (USD m, each setting on its own)", width=320),
         *(
-            Col(col, logic.cause_label(str(cause)) + " (USD)", "signed")
-            for col, cause in zip(cause_cols, diff.causes["cause"], strict=True)
+            Col(col, logic.cause_label(cause) + " (USD)", "signed")
+            for col, (cause, _) in zip(cause_cols, causes, strict=True)
         ),
     )
-    moved = lines.rename(columns={"funded_a": "funded_a", "funded_b": "funded_b"})
     return html.Div(
         [
             frame_table(pd.DataFrame(fmt), id_=ids.COMPARE_TOTALS),
@@ -869,6 +1200,15 @@ def comparison(diff: service.Differences, label_a: str, label_b: str) -> Any:
                 summary=logic.deltas_summary(lines, label_a, label_b),
             ),
             html.H3(f"Lines that moved ({len(lines)}) and why", className="subhead mt-2"),
-            grid(ids.COMPARE_LINES, moved, line_columns, label="Lines that moved and why"),
+            html.P(
+                "Each setting's part is A re-solved with that one setting of B, minus A; "
+                "“Settings acting together” is what the settings do together beyond "
+                "their separate parts, so the parts add up to each line's change. Where a "
+                "scenario has several equally good allocations, each re-solve and B keep the "
+                "one closest to A, so a line's figure for B can differ from B run on its own; "
+                "the totals are the same.",
+                className="help small",
+            ),
+            grid(ids.COMPARE_LINES, lines, line_columns, label="Lines that moved and why"),
         ]
     )

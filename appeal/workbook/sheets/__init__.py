@@ -3,7 +3,8 @@
 Each sheet module declares its ``NAME`` and a ``write(sheet, book)``; the columns other sheets'
 formulas refer to are declared in the module of the sheet that holds them. :data:`ORDER` is
 the order of the sheets in the workbook; :data:`WRITE_ORDER` the order they are written in (a
-sheet after the ones whose cells it refers to). Adding a sheet: a module here and one entry in
+sheet after the ones whose cells it refers to; Checks last, once every other sheet has
+registered its checks and counted its pages). Adding a sheet: a module here and one entry in
 each.
 """
 
@@ -17,15 +18,20 @@ from appeal.workbook.layout import Sheet
 from appeal.workbook.sheets import (
     allocation,
     assumptions,
+    checks,
     donors,
+    explanations,
     funding,
+    narratives,
+    notes,
     pledges,
     priorities,
     requirements,
     summary,
+    technical,
 )
 
-__all__ = ["NAMES", "ORDER", "WRITE_ORDER", "SheetSpec"]
+__all__ = ["HIDDEN", "NAMES", "ORDER", "WRITE_ORDER", "SheetSpec"]
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,48 @@ SUMMARY = SheetSpec(summary.NAME, summary.write)
 REQUIREMENTS = SheetSpec(requirements.NAME, requirements.write)
 FUNDING = SheetSpec(funding.NAME, funding.write)
 ALLOCATION = SheetSpec(allocation.NAME, allocation.write)
+EXPLANATIONS = SheetSpec(explanations.NAME, explanations.write)
+PROGRAMMES = SheetSpec(narratives.NAME, narratives.write)
 PRIORITIES = SheetSpec(priorities.NAME, priorities.write)
 DONORS = SheetSpec(donors.NAME, donors.write)
 PLEDGES = SheetSpec(pledges.NAME, pledges.write)
+NOTES = SheetSpec(notes.NAME, notes.write)
 ASSUMPTIONS = SheetSpec(assumptions.NAME, assumptions.write)
+TECHNICAL = SheetSpec(technical.NAME, technical.write)
+CHECKS = SheetSpec(checks.NAME, checks.write)
 
-ORDER = (SUMMARY, REQUIREMENTS, FUNDING, ALLOCATION, PRIORITIES, DONORS, PLEDGES, ASSUMPTIONS)
+ORDER = (
+    SUMMARY,
+    REQUIREMENTS,
+    FUNDING,
+    ALLOCATION,
+    EXPLANATIONS,
+    PROGRAMMES,
+    PRIORITIES,
+    DONORS,
+    PLEDGES,
+    NOTES,
+    ASSUMPTIONS,
+    TECHNICAL,
+    CHECKS,
+)
 NAMES: tuple[str, ...] = tuple(s.name for s in ORDER)
-# Funding status refers to the requirement cells Requirements publishes.
-WRITE_ORDER = (REQUIREMENTS, FUNDING, ALLOCATION, SUMMARY, PRIORITIES, DONORS, PLEDGES, ASSUMPTIONS)
+# Sheets for the working group, hidden from readers (and from print).
+HIDDEN: tuple[str, ...] = (technical.NAME, checks.NAME)
+# Funding status refers to the requirement cells Requirements publishes; Checks lists what
+# every other sheet registered.
+WRITE_ORDER = (
+    REQUIREMENTS,
+    FUNDING,
+    ALLOCATION,
+    SUMMARY,
+    EXPLANATIONS,
+    PROGRAMMES,
+    PRIORITIES,
+    DONORS,
+    PLEDGES,
+    NOTES,
+    ASSUMPTIONS,
+    TECHNICAL,
+    CHECKS,
+)

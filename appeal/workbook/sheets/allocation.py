@@ -1,5 +1,5 @@
 """The Allocation plan sheet: money from each pledge to a budget line in a year (programmable
-USD), and beside it why each line got what it got and the money left unallocated.
+USD). Why each line got what it got is on the Explanations sheet.
 
 Funding status adds the allocation rows up by line, year and status (SUMIFS over the columns
 declared here), so editing an amount here flows through to Funding status and Summary.
@@ -15,10 +15,10 @@ import pandas as pd
 from appeal.workbook import columns
 from appeal.workbook.book import Book
 from appeal.workbook.engine import CellValue
-from appeal.workbook.layout import Column, Sheet, labels, position, repeat, styles, tags
+from appeal.workbook.layout import Column, Sheet, fit_width, position, styles
 from appeal.workbook.model import BookModel
-from appeal.workbook.styles import StyleKey
-from appeal.workbook.values import as_float, number, strings
+from appeal.workbook.values import strings
+from models.labels import label
 
 __all__ = ["AMOUNT", "LINE", "NAME", "STATUS", "YEAR", "write"]
 
@@ -39,75 +39,39 @@ LINE = position(COLUMNS, columns.LINE_ID)
 YEAR = position(COLUMNS, columns.YEAR)
 STATUS = position(COLUMNS, columns.STATUS)
 AMOUNT = position(COLUMNS, columns.AMOUNT)
-SIDE = 10  # first column of the explanations / unallocated side tables
-EXPLANATION_COLUMNS = [
-    columns.LINE_ID,
-    columns.PROGRAMME,
-    Column("Tier", "#priority", "int"),
-    columns.REQUIREMENT,
-    columns.FUNDED,
-    columns.COVERAGE,
-    Column("Reason", "#status+reason", "text"),
-    Column("Explanation", "#description", "wrap"),
-]
-UNALLOCATED_COLUMNS = [
-    Column("Pledge ID", style="text"),
-    Column("Donor", style="text"),
-    Column(""),
-    Column("Amount (USD)", style="usd"),
-    Column(""),
-    Column(""),
-    Column("Reason", style="text"),
-]
-WIDTHS = [14, 26, 14, 34, 8, 9, 11, 16, 3, 14, 34, 7, 16, 16, 10, 24, 70]
-
-SideRow = tuple[list[CellValue], list[StyleKey | None]]
+WIDTHS = [16, 28, 12, 36, 7, 8, 11, 17]
 
 
 def write(sh: Sheet, book: Book) -> None:
     m = book.model
-    sh.table_setup(WIDTHS, freeze_col="A")
+    rows = list(_allocation_rows(m))
+    widths: list[float] = list(WIDTHS)
+    widths[0] = fit_width(sorted({str(r[0]) for r in rows}), minimum=12, maximum=24)
+    widths[1] = fit_width(sorted({str(r[1]) for r in rows}), minimum=16, maximum=34)
+    widths[3] = fit_width(list(m.names.values()), minimum=24, maximum=50)
+    sh.table_setup(widths, freeze_col="A")
     sh.title_rows(
         f"Allocation plan — {m.plan.title}",
-        "Each row: money from a pledge to a budget line in a year (programmable USD). "
-        "Edit amounts here and Funding status and Summary follow. Right: why each line got "
-        "what it got, and money left unallocated.",
+        "Each row: money from a pledge to a budget line in a year (programmable USD). Edit "
+        "amounts here and Funding status and Summary follow. Why each line got what it got: "
+        "the Explanations sheet.",
     )
-    gap: list[CellValue] = [""] * (SIDE - 1 - len(COLUMNS))
-    no_style = repeat(None, len(gap))
-    n_side = len(EXPLANATION_COLUMNS)
-    sh.append(
-        [*labels(COLUMNS), *gap, *labels(EXPLANATION_COLUMNS)],
-        repeat("header", len(COLUMNS)) + no_style + repeat("header", n_side),
-    )
-    if m.hxl:
-        sh.append(
-            [*tags(COLUMNS), *gap, *tags(EXPLANATION_COLUMNS)],
-            repeat("hxl", len(COLUMNS)) + no_style + repeat("hxl", n_side),
-        )
-
+    sh.table_header(COLUMNS)
     row_styles = styles(COLUMNS)
-    side = iter(side_rows(m))
-    for pid, donor, line_id, year, source, status, amount in _allocation_rows(m):
-        row: list[CellValue] = [
+    for pid, donor, line_id, year, source, status, amount in rows:
+        values: list[CellValue] = [
             pid,
             donor,
             line_id,
             m.names.get(line_id, line_id),
             year,
             None if pd.isna(source) else int(source),
-            str(status),
+            status,
             amount,
         ]
-        row_style = list(row_styles)
-        extra = next(side, None)
-        if extra is not None:
-            row += [None] * len(gap) + extra[0]
-            row_style += no_style + extra[1]
-        sh.append(row, row_style)
-    lead: list[CellValue] = [None] * (SIDE - 1)
-    for values, value_styles in side:
-        sh.append(lead + values, repeat(None, SIDE - 1) + value_styles)
+        sh.append(values, row_styles)
+    if not rows:
+        sh.note("Nothing is allocated in this plan.")
 
 
 def _allocation_rows(m: BookModel) -> Iterable[tuple[Any, ...]]:
@@ -118,46 +82,15 @@ def _allocation_rows(m: BookModel) -> Iterable[tuple[Any, ...]]:
         return []
     alloc = alloc.sort_values(["pledge_id", "line_id", "year"], kind="stable")
     donors = {d: m.donor(d) for d in alloc["donor"].unique()}
+    statuses = strings(alloc["status"]) if "status" in alloc else [""] * len(alloc)
+    shown = {s: label("status", s) if s else "" for s in set(statuses)}
     return zip(
         strings(alloc["pledge_id"]),
         [donors[d] for d in alloc["donor"].to_numpy(dtype=object)],
         strings(alloc["line_id"]),
         alloc["year"].astype(int).tolist(),
         (alloc["source_year"] if "source_year" in alloc else alloc["year"]).tolist(),
-        strings(alloc["status"]) if "status" in alloc else [""] * len(alloc),
+        [shown[s] for s in statuses],
         alloc["amount_usd"].astype(float).tolist(),
         strict=True,
     )
-
-
-def side_rows(m: BookModel) -> list[SideRow]:
-    """Rows of the explanations and unallocated tables shown beside the allocations."""
-    rows: list[SideRow] = []
-    if len(m.explanations):
-        explanation_styles = styles(EXPLANATION_COLUMNS)
-        for e in m.explanations.itertuples(index=False):
-            line_id = str(e.line_id)
-            values: list[CellValue] = [
-                line_id,
-                m.names.get(line_id, line_id),
-                number(e.tier),
-                number(e.requirement_usd),
-                number(e.funded_usd),
-                number(e.coverage),
-                str(e.reason),
-                str(e.text),
-            ]
-            rows.append((values, explanation_styles))
-    else:
-        rows.append((["No explanations: the allocation engine gave none for this run."], ["note"]))
-    rows.append(([], []))
-    rows.append((["Unallocated money"], ["block"]))
-    rows.append(([*labels(UNALLOCATED_COLUMNS)], repeat("header", len(UNALLOCATED_COLUMNS))))
-    unallocated_styles = styles(UNALLOCATED_COLUMNS)
-    unallocated = m.result.unallocated
-    for u in unallocated.itertuples(index=False):
-        values = [str(u.pledge_id), m.donor(u.donor), None, as_float(u.amount_usd), None, None]
-        rows.append(([*values, str(u.reason)], unallocated_styles))
-    if not len(unallocated):
-        rows.append((["Every programmable dollar is allocated."], ["note"]))
-    return rows

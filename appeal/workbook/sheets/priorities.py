@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from appeal.workbook import columns
 from appeal.workbook.book import Book
 from appeal.workbook.formulas import sum_of
-from appeal.workbook.layout import Column, Sheet, styles
+from appeal.workbook.layout import Column, Sheet, fit_width, styles
 from appeal.workbook.model import BookModel
 from appeal.workbook.sheets import funding
 from appeal.workbook.sheets.gap_table import gap_rows, write_gap_table
 from appeal.workbook.values import as_float, as_int, number
+from models.labels import label
 
 __all__ = ["NAME", "write"]
 
 NAME = "Priorities and asks"
-EXPORT_COLUMN = 11  # where the "at export" figures start (column K)
-WIDTHS = [14, 16, 36, 14, 12, 16, 16, 16, 12, 3, 20, 20, 20]
+# Columns shared by tables of different shapes: each wide enough for all it holds.
+WIDTHS = [12, 22, 36, 24, 17, 17, 17, 17, 10]
 
 RANKED = [
     columns.RANK,
@@ -46,7 +47,9 @@ BELOW_MIN_VIABLE = [
 
 def write(sh: Sheet, book: Book) -> None:
     m = book.model
-    sh.summary_setup(WIDTHS)
+    widths: list[float] = list(WIDTHS)
+    widths[2] = fit_width(list(m.names.values()), minimum=24, maximum=50)
+    sh.summary_setup(widths)
     sh.title_rows(
         f"Priorities and asks — {m.plan.title}",
         "Unmet requirement by priority tier (live formulas over Funding status), every unmet "
@@ -60,22 +63,21 @@ def write(sh: Sheet, book: Book) -> None:
 
 
 def _by_tier(sh: Sheet, book: Book) -> None:
-    sh.block("Unmet requirement by priority tier (1 = critical)")
     by_tier = book.model.lines.groupby("priority")[["requirement_usd", "funded_usd"]].sum()
     tiers = sorted({1, 2, 3, 4} | {int(t) for t in by_tier.index if int(t) > 0})
+    sh.block("Unmet requirement by priority tier (1 = critical)", rows=len(tiers) + 1)
     write_gap_table(
         sh,
         book,
+        "Priorities by tier",
         Column("Tier", "#priority", "int"),
         funding.PRIORITY,
         gap_rows(by_tier, tiers),
-        export_column=EXPORT_COLUMN,
-        export_coverage=False,
     )
 
 
 def _ranked(sh: Sheet, m: BookModel) -> None:
-    sh.block("Unmet requirement, ranked by priority tier then size of gap")
+    sh.block("Unmet requirement, ranked by priority tier then size of gap", rows=6)
     sh.table_header(RANKED)
     row_styles = styles(RANKED)
     for rank, g in enumerate(m.ranked_gaps.itertuples(index=False), start=1):
@@ -84,7 +86,7 @@ def _ranked(sh: Sheet, m: BookModel) -> None:
                 rank,
                 str(g.line_id),
                 str(g.name),
-                str(g.category),
+                label("category", g.category),
                 as_int(g.priority),
                 str(g.entity),
                 as_float(g.requirement_usd),
@@ -99,7 +101,9 @@ def _ranked(sh: Sheet, m: BookModel) -> None:
 
 def _next_million(sh: Sheet, m: BookModel) -> None:
     result = m.result
-    sh.block("What USD 1 million of unearmarked money would fund")
+    sh.block(
+        "What USD 1 million of unearmarked money would fund", rows=len(result.next_million) + 2
+    )
     sh.table_header(NEXT_MILLION)
     nm = result.next_million
     prios = m.programmes["priority"].to_dict() if len(m.programmes) else {}
@@ -125,17 +129,6 @@ def _next_million(sh: Sheet, m: BookModel) -> None:
         )
     else:
         sh.note("The allocation engine reported no use for more unearmarked money.")
-    if result.flexible_marginal_value is not None:
-        sh.append(
-            [
-                "Objective value of one more flexible dollar",
-                None,
-                None,
-                None,
-                number(result.flexible_marginal_value),
-            ],
-            ["text", None, None, None, "num"],
-        )
 
 
 @dataclass(frozen=True)
@@ -149,15 +142,15 @@ class _BelowMinimum:
 
 
 def _below_min_viable(sh: Sheet, m: BookModel) -> None:
-    sh.block("Programmes below minimum viable funding")
-    sh.table_header(BELOW_MIN_VIABLE)
     below = _below_minimum(m)
+    sh.block("Programmes below minimum viable funding", rows=len(below) + 1)
+    sh.table_header(BELOW_MIN_VIABLE)
     row_styles = styles(BELOW_MIN_VIABLE)
     for b in below:
         sh.append(
             [
                 b.line_id,
-                b.status,
+                label("min_viable", b.status),
                 m.names.get(b.line_id, b.line_id),
                 b.share,
                 b.requirement,

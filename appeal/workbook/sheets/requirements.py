@@ -2,8 +2,9 @@
 
 Requirements are data; each line's share in each pillar, its total, the column totals and the
 subtotals by category (SUMIFS) and by pillar (SUMPRODUCT over the share columns, the even
-split of :mod:`models.gaps`) are formulas. The sheet publishes each requirement cell
-(``book.requirement_cells``) for Funding status to refer to.
+split of :mod:`models.gaps`) are formulas, checked against the planner's figures on the
+Checks sheet. The sheet publishes each requirement cell (``book.requirement_cells``) for
+Funding status to refer to.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from appeal.workbook import columns
 from appeal.workbook.book import Book
 from appeal.workbook.engine import CellValue, Formula
 from appeal.workbook.formulas import col, pillar_share, sum_of, sumifs
-from appeal.workbook.layout import Column, Sheet, labels, position, repeat, styles
+from appeal.workbook.layout import Column, Sheet, fit_width, labels, position, repeat, styles
 from appeal.workbook.styles import StyleKey
 from appeal.workbook.values import as_float, as_int
+from models.labels import label
+from models.labels import labels as label_list
 from models.plan import CATEGORIES, PILLARS, split_list
 
 __all__ = ["NAME", "write"]
@@ -24,12 +27,12 @@ NAME = "Requirements"
 PILLARS_COLUMN = Column("Pillars", "#sector+pillar", "text")
 # The line's attributes, with their column widths.
 FIXED: list[tuple[Column, float]] = [
-    (columns.LINE_ID, 14),
+    (columns.LINE_ID, 12),
     (columns.PROGRAMME, 40),
-    (columns.CATEGORY, 13),
-    (columns.ENTITY, 12),
+    (columns.CATEGORY, 23),
+    (columns.ENTITY, 11),
     (PILLARS_COLUMN, 9),
-    (Column("Themes", "#sector+theme", "text"), 26),
+    (Column("Themes", "#sector+theme", "wrap"), 26),
     (columns.PRIORITY, 9),
     (columns.MIN_VIABLE, 10),
 ]
@@ -50,12 +53,15 @@ def write(sh: Sheet, book: Book) -> None:
     share_cols = list(range(len(fixed) + 1, n_lead + 1))
     year_cols = list(range(n_lead + 1, n_lead + 1 + len(years)))
     total_col = n_lead + len(years) + 1
-    widths = [w for _, w in FIXED] + [8.0] * len(PILLARS) + [15.0] * len(years) + [16, 18]
-    sh.table_setup(widths, freeze_col="C")
+    widths = [w for _, w in FIXED] + [8.0] * len(PILLARS) + [15.0] * len(years) + [16]
+    widths[1] = fit_width(list(m.names.values()), minimum=24, maximum=44)
+    # The pillar-share columns feed the pillar subtotals; hidden, they do not crowd the page.
+    sh.table_setup(widths, freeze_col="C", hidden_columns=share_cols)
     sh.title_rows(
         f"Requirements by budget line and year (USD) — {m.plan.title}",
-        "Requirements are data; pillar shares, totals and subtotals are live formulas. "
-        "A line in k pillars counts 1/k in each, so pillar subtotals add up to the total.",
+        "Requirements are data; totals and subtotals are live formulas. A line in k pillars "
+        f"counts 1/k in each (hidden columns {col(share_cols[0])}-{col(share_cols[-1])} hold "
+        "the shares), so pillar subtotals add up to the total.",
     )
     sh.table_header(table)
 
@@ -72,10 +78,10 @@ def write(sh: Sheet, book: Book) -> None:
         values: list[CellValue] = [
             line_id,
             str(prog.name),
-            str(prog.category),
+            label("category", prog.category),
             str(prog.entity),
             ";".join(split_list(prog.pillars)),
-            "; ".join(split_list(prog.themes)),
+            label_list("theme", split_list(prog.themes)),
             as_int(prog.priority),
             as_float(prog.min_viable_share or 0.0),
         ]
@@ -96,29 +102,36 @@ def write(sh: Sheet, book: Book) -> None:
     first, last = data_rows[0], data_rows[-1]
     lead_blank: list[CellValue] = [None] * (n_lead - 1)
     lead_styles: list[StyleKey | None] = [None] * (n_lead - 1)
+    total_letter = col(total_col)
     sh.append(
         [
             "Total",
             *lead_blank,
             *[sum_of(f"{col(c)}{first}", f"{col(c)}{last}") for c in [*year_cols, total_col]],
-            float(req["requirement_usd"].sum()),
         ],
-        ["label", *lead_styles, *repeat("usd_total", len(years) + 1), "usd_exact"],
+        ["label", *lead_styles, *repeat("usd_total", len(years) + 1)],
     )
-    subtotal_styles = ["text", *lead_styles, *repeat("usd", len(years) + 1), "usd_exact"]
-    head_tail = [*labels(table[n_lead:]), "Total at export (USD)"]
+    book.check(
+        sh,
+        "Requirements",
+        "Total",
+        {"Total (USD)": (total_letter, float(req["requirement_usd"].sum()))},
+    )
+    subtotal_styles = ["text", *lead_styles, *repeat("usd", len(years) + 1)]
+    head_tail = labels(table[n_lead:])
 
-    def subtotal(key: str, per_year: list[Formula], at_export: float) -> None:
+    def subtotal(table_name: str, key: str, per_year: list[Formula], at_export: float) -> None:
         r = sh.row + 1
         row_total = sum_of(f"{col(year_cols[0])}{r}", f"{col(year_cols[-1])}{r}")
-        sh.append([key, *lead_blank, *per_year, row_total, at_export], subtotal_styles)
+        sh.append([key, *lead_blank, *per_year, row_total], subtotal_styles)
+        book.check(sh, table_name, key, {"Total (USD)": (total_letter, at_export)})
 
     # Category subtotals: SUMIFS on the Category column (criterion: the label cell).
-    sh.block("Subtotals by category")
-    sh.header(["Category", *[""] * (n_lead - 1), *head_tail], ["#activity+category"])
     by_cat = m.by_category.set_index("category")["requirement_usd"]
     cat = col(CATEGORY_COL)
     categories = list(CATEGORIES) + sorted(set(map(str, by_cat.index)) - set(CATEGORIES))
+    sh.block("Subtotals by category", rows=len(categories) + 1)
+    sh.header(["Category", *[""] * (n_lead - 1), *head_tail], ["#activity+category"])
     for category in categories:
         r = sh.row + 1
         per_year = [
@@ -130,10 +143,15 @@ def write(sh: Sheet, book: Book) -> None:
             )
             for c in year_cols
         ]
-        subtotal(category, per_year, float(by_cat.get(category, 0.0)))
+        subtotal(
+            "Requirements by category",
+            label("category", category),
+            per_year,
+            float(by_cat.get(category, 0.0)),
+        )
 
     # Pillar subtotals: requirement x share in the pillar (SUMPRODUCT over the share column).
-    sh.block("Subtotals by pillar")
+    sh.block("Subtotals by pillar", rows=len(PILLARS) + 1)
     sh.header(["Pillar", *[""] * (n_lead - 1), *head_tail], ["#sector+pillar"])
     by_pillar = m.by_pillar.set_index("pillar")["requirement_usd"]
     for pillar, share_col in zip(PILLARS, share_cols, strict=True):
@@ -142,4 +160,4 @@ def write(sh: Sheet, book: Book) -> None:
             Formula(f"=SUMPRODUCT({col(c)}${first}:{col(c)}${last},{s}${first}:{s}${last})")
             for c in year_cols
         ]
-        subtotal(pillar, per_year, float(by_pillar.get(pillar, 0.0)))
+        subtotal("Requirements by pillar", pillar, per_year, float(by_pillar.get(pillar, 0.0)))
