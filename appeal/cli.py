@@ -23,6 +23,7 @@ COMMANDS = (
     "pledges",
     "analyse",
     "export",
+    "compare",
     "document",
     "asks",
     "template",

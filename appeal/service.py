@@ -6,7 +6,8 @@ Read top to bottom, as a run goes:
    :func:`plan_from_register` (the stored plan, cached per register :class:`Revision`);
 2. a scenario — :func:`load_scenario` (a TOML file) or :func:`stored_scenario` (by name);
 3. :func:`solve` — the allocation, through a :class:`ResultCache` when one is given, keyed on
-   :func:`plan_fingerprint` and :func:`scenario_digest`;
+   :func:`plan_fingerprint`, :func:`scenario_digest` and the stability reference's content
+   (:mod:`appeal.stability`, loaded from the register when the scenario asks for one);
 4. :func:`analyse` — gaps, donor base, stress and risk on top of a solved allocation;
 5. out — :func:`check_export_target` and :func:`export_workbook` (the appeal workbook), the
    JSON of :mod:`appeal.report`, and :func:`run_summary` (the digest saved with a scenario,
@@ -264,17 +265,25 @@ class ResultCache:
 
         self._cache = diskcache.Cache(directory, size_limit=size_limit)
 
-    def key(self, plan: Plan, scenario: Scenario) -> str:
+    def key(self, plan: Plan, scenario: Scenario, reference: pd.DataFrame | None = None) -> str:
         raw = plan_fingerprint(plan) + "|" + scenario_digest(scenario)
+        if reference is not None:
+            # The reference's content, not its name: a changed reference is another solve.
+            from appeal.stability import reference_digest
+
+            raw += "|reference:" + reference_digest(reference)
         return hashlib.sha256(raw.encode()).hexdigest()
 
-    def result(self, plan: Plan, scenario: Scenario) -> AllocationResult:
-        """The allocation, from the cache when it was solved before."""
-        key = self.key(plan, scenario)
+    def result(
+        self, plan: Plan, scenario: Scenario, reference: pd.DataFrame | None = None
+    ) -> AllocationResult:
+        """The allocation (with the stability ``reference`` when given), from the cache when
+        it was solved before."""
+        key = self.key(plan, scenario, reference)
         hit = self._cache.get(key)
         if isinstance(hit, AllocationResult):
             return hit
-        result = allocate(plan, scenario)
+        result = allocate(plan, scenario, reference=reference)
         # Failed solves are not cached: a retry (e.g. with a longer time limit) must re-solve.
         if result.ok:
             self._cache.set(key, result)
@@ -294,9 +303,23 @@ def solve(
     import_report: dict[str, Any] | None = None,
     *,
     cache: ResultCache | None = None,
+    register: Register | None = None,
 ) -> PlanRun:
-    """Allocate one plan under one scenario (through ``cache`` when given)."""
-    result = cache.result(plan, scenario) if cache is not None else allocate(plan, scenario)
+    """Allocate one plan under one scenario (through ``cache`` when given).
+
+    With ``register`` and ``scenario.stability == "reference"``, the allocation stays closest
+    to the reference ``scenario.stability_reference`` names (:mod:`appeal.stability`; an
+    :class:`InputError` naming the key when it does not resolve). Without a register the
+    stability stage has no reference and does not run."""
+    reference = None
+    if register is not None and scenario.stability == "reference":
+        from appeal.stability import reference_table
+
+        reference = reference_table(register, plan, scenario.stability_reference, cache=cache)
+    if cache is not None:
+        result = cache.result(plan, scenario, reference)
+    else:
+        result = allocate(plan, scenario, reference=reference)
     return PlanRun(plan=plan, scenario=scenario, result=result, import_report=import_report or {})
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "reference_label",
     "restore_version",
     "save_scenario",
+    "show_value",
     "unsaved_changes",
 ]
 
@@ -131,11 +132,12 @@ def unsaved_changes(working: Scenario, saved: Scenario | None) -> list[str]:
         if key == "name":
             continue
         if now.get(key) != then.get(key):
-            changes.append(f"{key}: {_show(then.get(key))} -> {_show(now.get(key))}")
+            changes.append(f"{key}: {show_value(then.get(key))} -> {show_value(now.get(key))}")
     return changes
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A setting's value as people read it: "(none)", "[a, b]" or the value."""
     if value is None:
         return "(none)"
     if isinstance(value, list | tuple):
@@ -389,7 +391,7 @@ def _pledge_changes(
     compared = [c for c in _COMPARED if c != "pledge_id"]
     for pid in a.index.intersection(b.index, sort=False):
         diffs = [
-            f"{c}: {_show(a.at[pid, c])} -> {_show(b.at[pid, c])}"
+            f"{c}: {show_value(a.at[pid, c])} -> {show_value(b.at[pid, c])}"
             for c in compared
             if not _same(a.at[pid, c], b.at[pid, c])
         ]

@@ -85,6 +85,9 @@ CALLBACK_ROLES: dict[str, str] = {
     "pages.appeal:scenario_options": VIEWER,
     "pages.appeal:preview": VIEWER,
     "pages.appeal:download": VIEWER,
+    "pages.appeal:download_document": VIEWER,
+    "pages.appeal:brief_options": VIEWER,
+    "pages.appeal:download_brief": VIEWER,
     # Pledges: imports and status edits
     "pages.pledges:check": ANALYST,
     "pages.pledges:confirm": ANALYST,

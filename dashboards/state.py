@@ -32,7 +32,7 @@ from appeal.service import NoPlan, PlanRun, ResultCache
 from appeal.serving import AUTH_MODES, DEFAULT_AUTH_HEADER
 from models.plan import Plan
 from models.privacy import donor_aliases, rename_scenario_donors
-from models.scenario import Scenario, ScenarioError
+from models.scenario import Problem, Scenario, ScenarioError
 
 if TYPE_CHECKING:
     from appeal.register import Register
@@ -224,7 +224,7 @@ def solve(config: AppConfig, scenario_data: dict[str, Any] | None) -> Context:
     plan = load_plan(config)
     aliases = aliases_for(plan)
     scenario = shown_scenario(config, scenario_data, aliases)
-    run = service.solve(plan, scenario, cache=result_cache(config))
+    run = solve_scenario(config, plan, scenario)
     return Context(plan=plan, aliases=aliases, scenario=scenario, run=run)
 
 
@@ -243,5 +243,13 @@ def shown_scenario(
 
 
 def solve_scenario(config: AppConfig, plan: Plan, scenario: Scenario) -> PlanRun:
-    """One more solve on an already loaded plan, through the result cache."""
-    return service.solve(plan, scenario, cache=result_cache(config))
+    """One more solve on an already loaded plan, through the result cache; a scenario with
+    ``stability = "reference"`` stays closest to the reference the register holds."""
+    try:
+        return service.solve(
+            plan, scenario, cache=result_cache(config), register=open_register(config)
+        )
+    except service.InputError as exc:
+        # A stability reference that does not resolve is a setting to fix, shown like any
+        # other invalid setting of the scenario.
+        raise ScenarioError([Problem("stability_reference", str(exc))]) from None

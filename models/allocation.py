@@ -71,6 +71,7 @@ from models.stages import LexOutcome, Money, StagePlan, solve_lexicographic, val
 
 __all__ = [
     "MOVED_USD",
+    "REFERENCE_COLUMNS",
     "AllocationInputError",
     "AllocationModel",
     "ScaledSolution",

@@ -265,6 +265,8 @@ def _expected_usd(row: dict[str, object]) -> float | None:
         not row["donor"]
         or value <= 0
         or row["currency"] not in RATES
+        # The contract's smallest pledge is a cent (gross, in USD): 1 JPY is refused.
+        or value / RATES[str(row["currency"])] < 0.01
         or not 1 <= int(row["years"]) <= 20  # type: ignore[call-overload]
         or row["status"] == "lost"
         or float(row["psc_rate"]) >= 1  # type: ignore[arg-type]

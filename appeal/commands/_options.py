@@ -1,5 +1,6 @@
 """What the commands that read a plan (plan, analyse, export, import) share: their file
-options, and reading the plan those options name with every problem reported on stderr.
+options, reading the plan those options name with every problem reported on stderr, and the
+solve (with the register's stability reference when the scenario asks for one).
 
 Light on purpose: ``appeal --help`` imports every command module, so nothing here imports the
 importer, pandas or the solver until a command runs.
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
     from appeal.importer import ImportReport
     from appeal.register import Register
     from appeal.service import PlanFiles
+    from models.analytics import PlanRun
     from models.plan import Plan
+    from models.scenario import Scenario
 
 
 def add_plan_file_options(target: Any, *, required_note: str = "") -> None:
@@ -133,3 +136,34 @@ def plan_from_register(register: Register) -> Plan:
         ) from None
     except RegisterError as exc:
         raise service.InputError(str(exc)) from None
+
+
+def solve_run(
+    args: argparse.Namespace,
+    plan: Plan,
+    scenario: Scenario,
+    report: dict[str, Any] | None = None,
+    register: Register | None = None,
+) -> PlanRun:
+    """The command's solve. A scenario with ``stability = "reference"`` needs the register
+    for its reference (:mod:`appeal.stability`): ``register`` when the command has one open,
+    else the one --db names, opened for the solve only."""
+    from appeal import service
+
+    if scenario.stability != "reference" or register is not None:
+        return service.solve(plan, scenario, report, register=register)
+    with open_register(args.db) as opened:
+        return service.solve(plan, scenario, report, register=opened)
+
+
+def wrote_json(command: str, data: Any, target: str) -> bool:
+    """Write ``data`` as the command's JSON to ``target`` (a file, or "-" for stdout); False,
+    with the reason on stderr, when the file cannot be written."""
+    from appeal.report import write_json
+
+    try:
+        write_json(data, target)
+    except OSError as exc:
+        print(f"appeal {command}: error: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return False
+    return True

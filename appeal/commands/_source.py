@@ -19,6 +19,7 @@ from appeal.commands._options import (
     open_register,
     plan_from_files,
     plan_from_register,
+    solve_run,
 )
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def load_run(args: argparse.Namespace) -> tuple[PlanRun, bool]:
                 scenario, saved = service.load_scenario(name or None), False
     if args.title:
         plan = plan.replace(title=args.title)
-    run = service.solve(plan, scenario, report)
+    run = solve_run(args, plan, scenario, report)
     if not run.result.ok:
         solver = run.result.solver
         raise service.InputError(

@@ -26,6 +26,7 @@ from appeal.commands._options import (
     add_reveal_option,
     open_register,
     plan_from_register,
+    wrote_json,
 )
 from appeal.terminal import pct, table, usd
 
@@ -377,12 +378,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(summary(data))
     if args.json:
-        try:
-            write_json(data, args.json)
-        except OSError as exc:
-            print(
-                f"appeal analyse: error: cannot write {args.json}: {exc.strerror}", file=sys.stderr
-            )
+        if not wrote_json("analyse", data, args.json):
             return 2
         print(f"\nwrote {args.json}")
     return 0

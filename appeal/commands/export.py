@@ -27,6 +27,7 @@ from appeal.commands._options import (
     open_register,
     plan_from_files,
     plan_from_register,
+    solve_run,
 )
 from appeal.terminal import pct, usd
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         if args.title:
             plan = plan.replace(title=args.title)
         service.check_scenario_donors(plan, scenario, args.scenario_file)
-        planned = service.solve(plan, scenario, report)
+        planned = solve_run(args, plan, scenario, report)
         path = service.export_workbook(
             out, planned, reveal_confidential=args.reveal_confidential, hxl=args.hxl, notes=notes
         )

@@ -1,5 +1,8 @@
 """``appeal plan``: the main job — import the plan's files, allocate, write JSON and workbook.
 
+The files are the plan; the register (``--db``) is opened only when the scenario asks for
+``stability = "reference"``, to load the reference it names (:mod:`appeal.stability`).
+
 Exit codes: 0 success; 2 invalid input (every error on stderr with file, sheet, row, column and
 reason; nothing is produced unless ``--skip-invalid``, which keeps the valid rows and lists the
 rejected ones); 1 anything else (a clear message from appeal.cli).
@@ -10,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from appeal.commands._options import add_plan_file_options, add_reveal_option
+from appeal.commands._options import add_plan_file_options, add_reveal_option, solve_run
 
 HELP = "import programmes and pledges, allocate, and write the appeal (JSON / workbook)"
 
@@ -50,10 +53,10 @@ def run(args: argparse.Namespace) -> int:
             raise service.InputError(f"scenario: {exc}") from None
         plan, report = plan_from_files(args)
         service.check_scenario_donors(plan, scenario, args.scenario)
+        run = solve_run(args, plan, scenario, report)
     except service.InputError as exc:
         print(f"appeal plan: error: {exc}", file=sys.stderr)
         return 2
-    run = service.solve(plan, scenario, report)
     data = result_json(run, reveal_confidential=args.reveal_confidential)
     out = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON
     if args.json:

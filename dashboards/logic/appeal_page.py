@@ -1,4 +1,5 @@
-"""Appeal page logic: preview tables of the appeal and the workbook download."""
+"""Appeal page logic: preview tables of the appeal and its downloads (the workbook, the
+narrative document, a donor's one-page brief), confidential donors always anonymised."""
 
 from __future__ import annotations
 
@@ -66,12 +67,45 @@ def top_asks(run: PlanRun, n: int = TOP_ASKS) -> pd.DataFrame:
     return asks[columns].head(n).reset_index(drop=True)
 
 
-def workbook_filename(run: PlanRun, *, draft: bool = False) -> str:
+def workbook_filename(run: PlanRun, *, draft: bool = False, suffix: str = ".xlsx") -> str:
     """A download name from the scenario name (letters, digits, dashes only); a scenario with
     unsaved changes is named a draft."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in run.scenario.name)
     label = "-draft-unsaved-changes" if draft else ""
-    return f"appeal-{safe.strip('-') or 'scenario'}{label}.xlsx"
+    return f"appeal-{_safe(run.scenario.name)}{label}{suffix}"
+
+
+def _safe(name: str) -> str:
+    """``name`` with letters, digits, dashes and underscores only (a file name part)."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-") or "x"
+
+
+def document_bytes(run: PlanRun, suffix: str, *, draft: bool = False) -> bytes:
+    """The narrative appeal document of ``run`` as a ``.pdf`` or ``.docx`` file's bytes."""
+    from appeal.document import appeal_document, render
+
+    return render(appeal_document(run, draft=draft, reveal=False), suffix)
+
+
+def brief_choices(run: PlanRun) -> list[str]:
+    """The donors a brief can be made for, largest first, as shown (confidential ones by alias)."""
+    from appeal.asks import donor_profiles
+
+    return [p.shown for p in donor_profiles(run, reveal=False)]
+
+
+def brief_bytes(run: PlanRun, shown: str, *, draft: bool = False) -> tuple[str, bytes]:
+    """The one-page brief (PDF) for the donor shown as ``shown``, and its download name.
+
+    Matched on the shown names only, so a confidential donor's real name finds no one, exactly
+    like an unknown name (:class:`appeal.asks.AsksError`): the browser cannot confirm a guess.
+    """
+    from appeal.asks import AsksError, brief_pdf, donor_profiles
+
+    profile = next((p for p in donor_profiles(run, reveal=False) if p.shown == shown), None)
+    if profile is None:
+        raise AsksError("choose a donor from the list")
+    data = brief_pdf(run, profile, draft=draft, reveal=False)
+    return f"brief-{_safe(profile.shown)}-{_safe(run.scenario.name)}.pdf", data
 
 
 def workbook_bytes(

@@ -1,5 +1,6 @@
 """Appeal page: preview the appeal's key tables for a chosen scenario and download the
-multiyear appeal workbook (Excel), confidential donors anonymised."""
+multiyear appeal workbook (Excel), the narrative appeal document (PDF to send, Word to edit)
+and a donor's one-page brief, confidential donors anonymised in each."""
 
 from __future__ import annotations
 
@@ -100,6 +101,62 @@ def layout(**_: Any) -> Any:
                 subtitle="The workbook has Summary, Requirements, Funding status, Allocation plan, "
                 "Priorities and asks, Donor base, Pledges and Scenario sheets; it is always the "
                 "whole appeal (the filters narrow only the preview).",
+            ),
+            section(
+                "The appeal document and donor briefs",
+                [
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                [
+                                    dbc.Label("Document format", html_for=ids.APPEAL_DOC_FORMAT),
+                                    dbc.Select(
+                                        id=ids.APPEAL_DOC_FORMAT,
+                                        options=[
+                                            {"label": "PDF, to send", "value": ".pdf"},
+                                            {"label": "Word, to edit", "value": ".docx"},
+                                        ],
+                                        value=".pdf",
+                                    ),
+                                ],
+                                md=3,
+                            ),
+                            dbc.Col(
+                                dbc.Button(
+                                    "Download the appeal document",
+                                    id=ids.APPEAL_DOC_BUTTON,
+                                    color="primary",
+                                ),
+                                width="auto",
+                                className="align-self-end",
+                            ),
+                            dbc.Col(
+                                [
+                                    dbc.Label("Donor", html_for=ids.APPEAL_BRIEF_DONOR),
+                                    dcc.Dropdown(id=ids.APPEAL_BRIEF_DONOR, clearable=False),
+                                ],
+                                md=3,
+                            ),
+                            dbc.Col(
+                                dbc.Button(
+                                    "Download the donor's brief (.pdf)",
+                                    id=ids.APPEAL_BRIEF_BUTTON,
+                                    color="primary",
+                                ),
+                                width="auto",
+                                className="align-self-end",
+                            ),
+                            dcc.Download(id=ids.APPEAL_DOC_DOWNLOAD),
+                            dcc.Download(id=ids.APPEAL_BRIEF_DOWNLOAD),
+                        ],
+                        className="g-2",
+                    ),
+                    html.Div(id=ids.APPEAL_DOC_MESSAGE, className="mt-2"),
+                    html.Div(id=ids.APPEAL_BRIEF_MESSAGE, className="mt-1"),
+                ],
+                subtitle="The document: strategic priorities, requirements and funding, the gaps "
+                "and asks, the donor base, a page per programme. A brief: the open gaps one donor "
+                "could fund, where its money would matter most.",
             ),
             dcc.Loading(html.Div(id=ids.APPEAL_PREVIEW), type="dot"),
         ]
@@ -277,9 +334,7 @@ def download(n: int | None, choice: str | None, working: dict[str, Any] | None) 
             return None, error_alert(
                 solver_text(ctx.run), title="No workbook: the allocation did not solve"
             )
-        draft = (
-            _unsaved(ctx.scenario) if choice == WORKING and current_user().can("analyst") else []
-        )
+        draft = _draft(choice, ctx)
         data = logic.workbook_bytes(ctx.run, draft=draft, notes=open_register(get_config()).notes())
     except NoPlan as exc:
         return None, info_alert(str(exc), color="warning")
@@ -288,4 +343,91 @@ def download(n: int | None, choice: str | None, working: dict[str, Any] | None) 
     name = logic.workbook_filename(ctx.run, draft=bool(draft))
     return dcc.send_bytes(data, name), html.Span(
         f"Downloaded {name}.", className="text-success small", id=ids.APPEAL_DOWNLOAD_DONE
+    )
+
+
+def _draft(choice: str | None, ctx: Context) -> list[str]:
+    """The unsaved settings when an analyst downloads the working scenario (else none)."""
+    if choice == WORKING and current_user().can("analyst"):
+        return _unsaved(ctx.scenario)
+    return []
+
+
+@callback(
+    Output(ids.APPEAL_DOC_DOWNLOAD, "data"),
+    Output(ids.APPEAL_DOC_MESSAGE, "children"),
+    Input(ids.APPEAL_DOC_BUTTON, "n_clicks"),
+    State(ids.APPEAL_DOC_FORMAT, "value"),
+    State(ids.APPEAL_SCENARIO, "value"),
+    State(ids.WORKING_SCENARIO, "data"),
+    prevent_initial_call=True,
+)
+def download_document(
+    n: int | None, suffix: str | None, choice: str | None, working: dict[str, Any] | None
+) -> tuple[Any, Any]:
+    """The narrative appeal document of the chosen scenario, PDF or Word."""
+    if not n:
+        return no_update, no_update
+    suffix = suffix if suffix in (".pdf", ".docx") else ".pdf"
+    try:
+        ctx = _context(choice, working)
+        if not ctx.run.result.ok:
+            return None, error_alert(
+                solver_text(ctx.run), title="No document: the allocation did not solve"
+            )
+        draft = bool(_draft(choice, ctx))
+        data = logic.document_bytes(ctx.run, suffix, draft=draft)
+    except NoPlan as exc:
+        return None, info_alert(str(exc), color="warning")
+    except (ScenarioError, ValueError, OSError) as exc:
+        return None, error_alert(str(exc), title="No document")
+    name = logic.workbook_filename(ctx.run, draft=draft, suffix=suffix)
+    return dcc.send_bytes(data, name), html.Span(
+        f"Downloaded {name}.", className="text-success small"
+    )
+
+
+@callback(
+    Output(ids.APPEAL_BRIEF_DONOR, "options"),
+    Output(ids.APPEAL_BRIEF_DONOR, "value"),
+    Input(ids.APPEAL_SCENARIO, "value"),
+    State(ids.WORKING_SCENARIO, "data"),
+)
+def brief_options(choice: str | None, working: dict[str, Any] | None) -> tuple[Any, Any]:
+    """The donors of the chosen scenario's plan, largest first, confidential ones by alias."""
+    try:
+        names = logic.brief_choices(_context(choice, working).run)
+    except (NoPlan, ScenarioError, ValueError):
+        return [], None
+    return [{"label": n, "value": n} for n in names], (names[0] if names else None)
+
+
+@callback(
+    Output(ids.APPEAL_BRIEF_DOWNLOAD, "data"),
+    Output(ids.APPEAL_BRIEF_MESSAGE, "children"),
+    Input(ids.APPEAL_BRIEF_BUTTON, "n_clicks"),
+    State(ids.APPEAL_BRIEF_DONOR, "value"),
+    State(ids.APPEAL_SCENARIO, "value"),
+    State(ids.WORKING_SCENARIO, "data"),
+    prevent_initial_call=True,
+)
+def download_brief(
+    n: int | None, donor: str | None, choice: str | None, working: dict[str, Any] | None
+) -> tuple[Any, Any]:
+    """One donor's one-page brief for the chosen scenario."""
+    if not n:
+        return no_update, no_update
+    try:
+        ctx = _context(choice, working)
+        if not ctx.run.result.ok:
+            return None, error_alert(
+                solver_text(ctx.run), title="No brief: the allocation did not solve"
+            )
+        name, data = logic.brief_bytes(ctx.run, str(donor or ""), draft=bool(_draft(choice, ctx)))
+    except NoPlan as exc:
+        return None, info_alert(str(exc), color="warning")
+    except (ScenarioError, ValueError, OSError) as exc:
+        return None, error_alert(str(exc), title="No brief")
+    return dcc.send_bytes(data, name), html.Span(
+        f"Downloaded {name}.", className="text-success small"
     )
