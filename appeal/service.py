@@ -37,7 +37,6 @@ import pandas as pd
 from models import gaps
 from models.allocation import allocate
 from models.analytics import PlanRun, analyse
-from models.attribution import Attribution, attribute
 from models.plan import Plan
 from models.result import AllocationResult
 from models.scenario import Scenario, ScenarioError
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
     from appeal.register import Register, Revision
 
 __all__ = [
-    "Differences",
     "ImportOutcome",
     "InputError",
     "NoPlan",
@@ -57,7 +55,6 @@ __all__ = [
     "analyse",
     "check_export_target",
     "check_scenario_donors",
-    "explain_differences",
     "export_workbook",
     "import_files",
     "load_scenario",
@@ -327,70 +324,6 @@ def solve(
 # :func:`models.analytics.analyse` is the use case as it stands: a plan, its scenario and the
 # allocation when already solved (``solve(...).result``) in, the run with gaps, donor base,
 # stress cases and the pledge-risk simulation out.
-
-
-# -- 4b. differences between two scenarios ------------------------------------------------------
-@dataclass(frozen=True)
-class Differences:
-    """What differs between scenarios A and B on one plan, and what each difference did.
-
-    ``run_a`` / ``run_b``: the two scenarios solved (through the cache), for their totals and
-    solver status. ``attribution``: the engine's change attribution
-    (:func:`models.attribution.attribute`): every setting that differs, and per line the part
-    of the change each setting makes on its own, plus the interaction remainder (the parts add
-    up to the line's change). ``targets``: name, target_a, target_b, achieved_b, already_met
-    (the target's own change moves no line: it asks for no more than the allocation already
-    gives, so it has no effect).
-    """
-
-    run_a: PlanRun
-    run_b: PlanRun
-    attribution: Attribution
-    targets: pd.DataFrame
-
-
-def explain_differences(
-    plan: Plan, a: Scenario, b: Scenario, *, cache: ResultCache | None = None
-) -> Differences:
-    """Compare B with A on one plan (see :class:`Differences`)."""
-    run_a = solve(plan, a, cache=cache)
-    run_b = solve(plan, b, cache=cache)
-    attribution = attribute((plan, a), (plan, b))
-    return Differences(
-        run_a=run_a,
-        run_b=run_b,
-        attribution=attribution,
-        targets=_target_effects(run_a, run_b, attribution.lines),
-    )
-
-
-def _target_effects(run_a: PlanRun, run_b: PlanRun, lines: pd.DataFrame) -> pd.DataFrame:
-    """Each policy target that differs between A and B, with what B achieves. A target whose
-    own change moves no line by a dollar is ``already_met``: it asks for no more than the
-    allocation already gives, so it has no effect."""
-    achieved = (
-        dict(zip(run_b.result.targets["name"], run_b.result.targets["achieved"], strict=True))
-        if len(run_b.result.targets)
-        else {}
-    )
-    target_a = run_a.scenario.to_dict().get("targets", {})
-    target_b = run_b.scenario.to_dict().get("targets", {})
-    rows = []
-    for name in dict.fromkeys([*target_a, *target_b]):
-        want_a, want_b = float(target_a.get(name) or 0.0), float(target_b.get(name) or 0.0)
-        key = f"targets.{name}"
-        if want_a == want_b or key not in lines.columns:
-            continue
-        rows.append(
-            {
-                "name": name,
-                "target_a": want_a,
-                "target_b": want_b,
-                "achieved_b": achieved.get(name),
-                "already_met": bool(lines[key].abs().max() < 1.0),
-            }
-        )
-    return pd.DataFrame(rows, columns=["name", "target_a", "target_b", "achieved_b", "already_met"])
 
 
 # -- 5. out -------------------------------------------------------------------------------------

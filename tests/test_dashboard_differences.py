@@ -36,18 +36,23 @@ def _with(**changes: object) -> Scenario:
     return Scenario.from_dict(data)
 
 
+def _diff(plan: Plan, b: Scenario) -> logic.Differences:
+    """B against the defaults, as the Scenarios page compares them."""
+    return logic.explain(plan, Scenario(), b, ("A", "B"), service.solve)
+
+
 def _funded(run: service.PlanRun) -> pd.Series:
     return gaps.line_years(run.plan, run.result).groupby("line_id")["funded_usd"].sum()
 
 
 def test_each_line_change_is_split_into_its_causes_to_the_cent(sample_plan: Plan) -> None:
     b = _with(weights__tier__2=7.0, targets__human_rights_share=0.25)
-    diff = service.explain_differences(sample_plan, Scenario(), b)
+    diff = _diff(sample_plan, b)
     settings = logic.settings_table(diff)
     assert len(settings) == 2 and "Name" not in set(settings["setting"])  # labels are no setting
     causes = logic.causes(diff)
     assert [c for c, _ in causes] == ["weights.tier.2", "targets.human_rights_share", "interaction"]
-    lines, columns = logic.attributed_lines(diff, logic.line_names(diff.run_a))
+    lines, columns = logic.attributed_lines(diff)
     assert len(columns) == len(causes)
     # Per line and in total, the parts (each setting on its own, plus the interaction) add up
     # to the change to the cent: money is neither made nor lost by the explanation.
@@ -78,12 +83,12 @@ def test_one_setting_explains_everything_and_a_met_target_has_no_effect(
     base = service.solve(sample_plan, Scenario())
     achieved = float(base.result.targets.set_index("name").loc["gender_share", "achieved"])
     met = _with(targets__gender_share=round(achieved - 0.05, 4))  # below what is achieved
-    diff = service.explain_differences(sample_plan, Scenario(), met)
+    diff = _diff(sample_plan, met)
     assert list(diff.targets["already_met"]) == [True]
     assert list(logic.settings_table(diff)["note"]) == ["already met — no effect"]
     assert diff.attribution.lines["total_change"].abs().max() < 1.0
     unmet = _with(targets__human_rights_share=0.6)
-    diff = service.explain_differences(sample_plan, Scenario(), unmet)
+    diff = _diff(sample_plan, unmet)
     assert list(diff.targets["already_met"]) == [False]
     assert logic.settings_table(diff)["note"].tolist() == [""]
     assert diff.attribution.lines["interaction"].abs().max() < 0.01  # one setting: none
@@ -91,7 +96,7 @@ def test_one_setting_explains_everything_and_a_met_target_has_no_effect(
 
 def test_settings_that_never_move_money_are_listed_but_not_re_solved(sample_plan: Plan) -> None:
     b = _with(risk__draws=17, time_limit_seconds=12.0)
-    diff = service.explain_differences(sample_plan, Scenario(), b)
+    diff = _diff(sample_plan, b)
     settings = logic.settings_table(diff)
     assert len(settings) == 2
     assert set(settings["note"]) == {"does not change the allocation"}

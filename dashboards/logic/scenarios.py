@@ -6,15 +6,18 @@ The editor's controls and their mapping to the scenario are in :mod:`dashboards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from appeal.service import Differences, PlanRun
+from appeal.comparison import ChangeAttribution, Side, explain_difference
+from appeal.service import PlanRun
 from dashboards.logic import words
 from models import gaps
 from models.privacy import anonymise
-from models.scenario import ScenarioError
+from models.scenario import Scenario, ScenarioError
 
 
 def line_names(run: PlanRun) -> dict[str, str]:
@@ -256,6 +259,60 @@ INTERACTION = "interaction"
 LABELS = ("name", "description")
 
 
+@dataclass(frozen=True)
+class Differences:
+    """B compared with A on one plan: both solved (their totals and solver status), the
+    change attribution (:func:`appeal.comparison.explain_difference`: per line, each changed
+    setting alone and the interaction remainder, in cents) and ``targets``: name, target_a,
+    target_b, achieved_b, already_met (the target's own change moves no line: it asks for no
+    more than the allocation already gives, so it has no effect)."""
+
+    run_a: PlanRun
+    run_b: PlanRun
+    attribution: ChangeAttribution
+    targets: pd.DataFrame
+
+
+def explain(
+    plan: Any,
+    a: Scenario,
+    b: Scenario,
+    labels: tuple[str, str],
+    solve: Callable[[Any, Scenario], PlanRun],
+) -> Differences:
+    """Compare B with A: ``solve`` (the page's cached solve) for each side's own result, the
+    use case's attribution for what moved each line."""
+    run_a, run_b = solve(plan, a), solve(plan, b)
+    attribution = explain_difference(Side(labels[0], plan, a), Side(labels[1], plan, b))
+    return Differences(run_a, run_b, attribution, _target_effects(run_a, run_b, attribution))
+
+
+def _target_effects(run_a: PlanRun, run_b: PlanRun, att: ChangeAttribution) -> pd.DataFrame:
+    achieved = (
+        dict(zip(run_b.result.targets["name"], run_b.result.targets["achieved"], strict=True))
+        if len(run_b.result.targets)
+        else {}
+    )
+    target_a = run_a.scenario.to_dict().get("targets", {})
+    target_b = run_b.scenario.to_dict().get("targets", {})
+    rows = []
+    for name in dict.fromkeys([*target_a, *target_b]):
+        want_a, want_b = float(target_a.get(name) or 0.0), float(target_b.get(name) or 0.0)
+        key = f"targets.{name}"
+        if want_a == want_b or key not in att.lines.columns:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "target_a": want_a,
+                "target_b": want_b,
+                "achieved_b": achieved.get(name),
+                "already_met": bool(att.lines[key].abs().max() < 1.0),
+            }
+        )
+    return pd.DataFrame(rows, columns=["name", "target_a", "target_b", "achieved_b", "already_met"])
+
+
 def cause_label(cause: str) -> str:
     if cause == INTERACTION:
         return "Settings acting together"
@@ -270,20 +327,21 @@ def settings_table(diff: Differences) -> pd.DataFrame:
     met = set(diff.targets.loc[diff.targets["already_met"], "name"]) if len(diff.targets) else set()
     rows = []
     for change in att.changes:
-        if change.kind != "setting" or change.key in LABELS:
+        key = str(change["key"])
+        if change["kind"] != "setting" or key in LABELS:
             continue
-        key = change.key
+        affects = bool(change["affects_allocation"])
         note = ""
-        if not change.affects:
+        if not affects:
             note = "does not change the allocation"
         elif key.startswith("targets.") and key.split(".", 1)[1] in met:
             note = "already met — no effect"
         rows.append(
             {
                 "setting": words.parameter_label(key),
-                "a": _value_text(key, change.before),
-                "b": _value_text(key, change.after),
-                "effect_usd": totals.get(key) if change.affects else None,
+                "a": _value_text(key, change["before"]),
+                "b": _value_text(key, change["after"]),
+                "effect_usd": totals.get(key) if affects else None,
                 "note": note,
             }
         )
@@ -291,13 +349,13 @@ def settings_table(diff: Differences) -> pd.DataFrame:
 
 
 def causes(diff: Differences) -> list[tuple[str, float]]:
-    """(cause, change in total funded): each measured setting alone, in the engine's order,
-    then the interaction; they add up to the change in total funded."""
+    """(cause, change in total funded): each measured setting alone, in the stated order,
+    then the interaction; they add up to the change in total funded, to the cent."""
     totals = diff.attribution.totals
     return [(c, float(totals[c])) for c in [*diff.attribution.order, INTERACTION]]
 
 
-def attributed_lines(diff: Differences, names: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
+def attributed_lines(diff: Differences) -> tuple[pd.DataFrame, list[str]]:
     """Lines that moved: funded in A and B, the change, the part of it each setting made on
     its own and the interaction remainder (one column each, adding up to the change), and a
     sentence naming what moved the line (largest first). Returns (frame, cause columns)."""
@@ -307,7 +365,6 @@ def attributed_lines(diff: Differences, names: dict[str, str]) -> tuple[pd.DataF
         columns={"funded_before": "funded_a", "funded_after": "funded_b", "total_change": "change"}
     )
     lines = frame[frame["change"].abs() > 0.5].copy()
-    lines["name"] = lines["line_id"].map(names).fillna(lines["line_id"])
 
     def because(rec: dict[Any, Any]) -> str:
         parts = sorted(((c, float(rec[c])) for c in keys if abs(float(rec[c])) >= 0.5),

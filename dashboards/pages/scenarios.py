@@ -32,7 +32,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from appeal import service, workspace
+from appeal import workspace
 from appeal.service import NoPlan
 from dashboards import downloads, figures, ids
 from dashboards.components import (
@@ -62,7 +62,6 @@ from dashboards.state import (
     get_config,
     load_plan,
     open_register,
-    result_cache,
     scenario_from_browser,
     scenario_to_browser,
     solve_scenario,
@@ -1113,20 +1112,20 @@ def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any]
                 return scenario_from_browser(working, aliases)
             return reg.get_scenario(name)
 
-        # One function of the service explains the differences (the engine may swap in its
-        # own attribution there; the page only shows it).
-        diff = service.explain_differences(plan, pick(a), pick(b), cache=result_cache(config))
+        labels = ("working" if a == WORKING else a, "working" if b == WORKING else b)
+        diff = logic.explain(
+            plan, pick(a), pick(b), labels, lambda p, s: solve_scenario(config, p, s)
+        )
     except (NoPlan, ValueError) as exc:
         return error_alert(str(exc), title="Cannot compare")
-    label_a = "working" if a == WORKING else a
-    label_b = "working" if b == WORKING else b
+    label_a, label_b = labels
     for label, r in ((label_a, diff.run_a), (label_b, diff.run_b)):
         if not r.result.ok:
             return error_alert(logic.solver_text(r), title=f"“{label}” did not solve")
     return comparison(diff, label_a, label_b)
 
 
-def comparison(diff: service.Differences, label_a: str, label_b: str) -> Any:
+def comparison(diff: logic.Differences, label_a: str, label_b: str) -> Any:
     """The comparison of B with A: totals, every setting that differs with what it did on
     its own, the change in total funded split into its causes, and each line that moved
     with the settings that moved it."""
@@ -1143,8 +1142,7 @@ def comparison(diff: service.Differences, label_a: str, label_b: str) -> Any:
             }
         )
     settings = logic.settings_table(diff)
-    names = logic.line_names(diff.run_a)
-    lines, cause_cols = logic.attributed_lines(diff, names)
+    lines, cause_cols = logic.attributed_lines(diff)
     causes = logic.causes(diff)
     total_change = float(diff.attribution.totals["total_change"])
     if settings.empty:
