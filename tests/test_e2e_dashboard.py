@@ -31,6 +31,7 @@ from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 from appeal import pipeline
 from appeal.pipeline import PlanRun
 from appeal.register import Register
+from benchmarks.bench_browser import CHROMIUM, CHROMIUM_ARGS  # Debian's, headless flags
 from dashboards import ids
 from dashboards.components import usd
 from dashboards.logic import editor
@@ -42,15 +43,6 @@ from models.scenario import Scenario, Weights
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
 SAMPLE = ROOT / "sample_data"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # The machine may be shared and busy: generous waits for content, never timed assertions.
 WAIT_MS = 120_000
 expect.set_options(timeout=WAIT_MS)
