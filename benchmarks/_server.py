@@ -48,14 +48,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def started(
-    args: Sequence[str], *, log: Path, env: Mapping[str, str] | None = None
+    args: Sequence[str],
+    *,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path = ROOT,
 ) -> Iterator[Process]:
-    """``python -m appeal ARGS`` in its own session, stopped on exit (SIGTERM, then SIGKILL
-    for the whole process group it made)."""
+    """``python -m appeal ARGS`` in its own session, from checkout ``cwd``, stopped on exit
+    (SIGTERM, then SIGKILL for the whole process group it made)."""
     out = log.open("wb")
     popen = subprocess.Popen(
         [sys.executable, "-m", "appeal", *args],
-        cwd=ROOT,
+        cwd=cwd,
         stdout=out,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
@@ -76,24 +80,26 @@ def served(
     cache_dir: Path,
     log: Path,
     env: Mapping[str, str] | None = None,
+    cwd: Path = ROOT,
+    ready: str = "/",
 ) -> Iterator[Server]:
-    """``appeal --db DB serve --port FREE --cache-dir DIR SERVE_ARGS`` on 127.0.0.1, yielded
-    once ``/`` answers 200."""
+    """``appeal --db DB serve --port FREE --cache-dir DIR SERVE_ARGS`` on 127.0.0.1 from
+    checkout ``cwd``, yielded once ``ready`` (a path) answers 200."""
     port = free_port()
     args = ["--db", db, "serve", "--port", str(port), "--cache-dir", str(cache_dir), *serve_args]
     url = f"http://127.0.0.1:{port}"
-    with started(args, log=log, env=env) as process:
-        _wait_until_up(process, url)
+    with started(args, log=log, env=env, cwd=cwd) as process:
+        _wait_until_up(process, url, ready)
         yield Server(process.popen, process.log, url)
 
 
-def _wait_until_up(process: Process, url: str) -> None:
+def _wait_until_up(process: Process, url: str, ready: str = "/") -> None:
     deadline = time.monotonic() + START_SECONDS
     while True:
         if process.popen.poll() is not None:
             raise RuntimeError(f"appeal serve exited early:\n{process.output()}")
         try:
-            with urllib.request.urlopen(url + "/", timeout=5) as response:
+            with urllib.request.urlopen(url + ready, timeout=5) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):

@@ -109,11 +109,7 @@ class User:
         self.upload = upload
         self._fill = self.client.primary(f"{editor.IDS[0]}.value")
         self._show = self.client.primary(f"{ids.SC_RESULT}.children")
-        self._run = self.client.find(
-            f"{ids.WORKING_SCENARIO}.data",
-            f"{ids.SC_MESSAGE}.children",
-            f"{ids.SC_RESULT}.children",
-        )
+        self._run = self.client.started_by(f"{ids.SC_RUN}.n_clicks")
         filled = self.client.call(self._fill, {})
         self.controls = {f"{c}.value": filled[f"{c}.value"] for c in editor.IDS}
 

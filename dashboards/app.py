@@ -23,6 +23,12 @@ workers answer their first request quickly and never share a database connection
 Component ids come from :mod:`dashboards.ids`; ``suppress_callback_exceptions`` is off, so Dash
 builds a validation layout of every page, and tests/test_dashboard_ids.py checks every
 callback against it.
+
+Accessibility (WCAG 2.1 AA) of the frame: the page's language, a skip link to the ``main``
+landmark, header / nav / main / footer landmarks, visible focus (``assets/app.css``) and ARIA
+names for Dash's own widgets (``assets/a11y.js``). The filters every page shares live in the
+address's query string (:mod:`dashboards.logic.filters`): the filter bar writes it, the navbar
+links carry it, and each page reads it, so a filtered view is a link.
 """
 
 from __future__ import annotations
@@ -35,11 +41,12 @@ import dash
 import dash_bootstrap_components as dbc
 import diskcache
 import flask
-from dash import Dash, html, set_props
+from dash import Dash, dcc, html, set_props
 
 from dashboards import (
     auth,
     changes,
+    downloads,
     figures,
     ids,
     jobs,
@@ -49,6 +56,7 @@ from dashboards import (
     shell_parts,
     state,
 )
+from dashboards.logic import filters
 from dashboards.state import AppConfig
 
 HERE = Path(__file__).resolve().parent
@@ -73,11 +81,46 @@ def _on_error(err: Exception) -> None:
     )
 
 
+# The page's language for screen readers and hyphenation (WCAG 3.1.1); the rest is Dash's own.
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
+
+
+def _nav_pages() -> list[dict[str, Any]]:
+    """The pages of the navbar: those this user may open."""
+    return [
+        page
+        for page in dash.page_registry.values()
+        if not page.get("hidden") and roles.may_see(str(page["path"]))
+    ]
+
+
 def navbar() -> Any:
     links = [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
-        for page in dash.page_registry.values()
-        if roles.may_see(str(page["path"]))  # the pages this user may open
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"],
+                href=page["relative_path"],
+                active="exact",
+                id={"type": ids.NAV_LINK, "path": page["relative_path"]},
+            )
+        )
+        for page in _nav_pages()
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -90,7 +133,15 @@ def navbar() -> Any:
                     href="/",
                     className="d-flex align-items-center text-decoration-none",
                 ),
-                dbc.NavbarToggler(id=ids.NAVBAR_TOGGLER, n_clicks=0),
+                # Bootstrap's toggler takes no label: a plain button with the same look does.
+                html.Button(
+                    html.Span(className="navbar-toggler-icon"),
+                    id=ids.NAVBAR_TOGGLER,
+                    n_clicks=0,
+                    className="navbar-toggler",
+                    type="button",
+                    **{"aria-label": "Menu", "aria-controls": ids.NAVBAR_COLLAPSE},  # type: ignore[arg-type]
+                ),
                 dbc.Collapse(
                     [dbc.Nav(links, className="ms-auto", navbar=True), shell_parts.user_area()],
                     id=ids.NAVBAR_COLLAPSE,
@@ -105,16 +156,72 @@ def navbar() -> Any:
     )
 
 
+def filter_bar() -> Any:
+    """The filters every page shares; their values come from the address (see
+    :func:`_sync_filters`)."""
+    try:
+        choices = filters.options(state.load_plan(state.get_config()))
+    except Exception:  # no plan yet (or no request): the bar is drawn empty
+        choices = {f.key: [] for f in filters.FIELDS}
+    cols = [
+        dbc.Col(
+            [
+                dbc.Label(f.label, html_for=ids.filter(f.key), className="control-label"),
+                dcc.Dropdown(
+                    id=ids.filter(f.key),
+                    options=choices[f.key],
+                    placeholder="All",
+                    clearable=True,
+                    className="filter-dropdown",
+                ),
+            ],
+            xs=6,
+            md=4,
+            xl=2,
+        )
+        for f in filters.FIELDS
+    ]
+    return html.Section(
+        [
+            html.H2("Filters", className="visually-hidden"),
+            dbc.Row(cols, className="g-2"),
+            html.Div(
+                [
+                    html.Span(
+                        "Line filters choose budget lines, donor filters choose donors; the "
+                        "address keeps them, so a filtered view can be sent as a link.",
+                        className="help",
+                    ),
+                    dbc.Button(
+                        "Clear filters",
+                        id=ids.FILTER_CLEAR,
+                        color="link",
+                        size="sm",
+                        className="ms-2 p-0 align-baseline",
+                    ),
+                ],
+                className="mt-1",
+            ),
+        ],
+        className="filter-bar mb-3",
+        **{"aria-label": "Filters"},  # type: ignore[arg-type]
+    )
+
+
 def shell() -> Any:
-    """The frame around every page."""
+    """The frame around every page: skip link, header with the navbar, the filters, the main
+    landmark holding the page, and the footer."""
     return html.Div(
         [
-            navbar(),
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            html.A("Skip to main content", href="#main", className="skip-link"),
+            html.Header(navbar()),
             dbc.Container(
                 [
                     dbc.Alert(id=ids.GLOBAL_ALERT, color="danger", is_open=False, dismissable=True),
                     shell_parts.banner(),
-                    dash.page_container,
+                    filter_bar(),
+                    html.Main(dash.page_container, id="main", tabIndex="-1"),
                 ],
                 fluid=True,
                 className="pb-5 app-body",
@@ -122,7 +229,7 @@ def shell() -> Any:
             html.Footer(
                 "Multi-year appeal planner · UNOCT / Global Counter-Terrorism Coordination "
                 "Compact · figures from the pledge register",
-                className="app-footer text-muted small",
+                className="app-footer small",
             ),
         ]
     )
@@ -160,19 +267,22 @@ def create_app(config: AppConfig) -> Dash:
         background_callback_manager=background,
         on_error=_on_error,
     )
+    app.index_string = INDEX
+
+    @server.before_request
+    def _validation_layout() -> None:
+        """Grids drawn by callbacks (with their download buttons) are not in any page's
+        layout: add them to the validation layout Dash has just built from the pages."""
+        layout = app.validation_layout
+        if layout is not None and not getattr(layout, "dynamic_parts_added", False):
+            whole = html.Div([layout, html.Div(downloads.validation_components())])
+            whole.dynamic_parts_added = True
+            app.validation_layout = whole
+
     app.layout = shell
     figures.warm_up()
-
-    @app.callback(
-        dash.Output(ids.NAVBAR_COLLAPSE, "is_open"),
-        dash.Input(ids.NAVBAR_TOGGLER, "n_clicks"),
-        dash.State(ids.NAVBAR_COLLAPSE, "is_open"),
-        prevent_initial_call=True,
-    )
-    def _toggle(n: int, is_open: bool) -> bool:
-        return not is_open
-
-    for shared in (shell_parts, changes, notes_panel):
+    _shell_callbacks(app)
+    for shared in (shell_parts, changes, notes_panel, downloads):
         shared.callbacks.register(app)
     security.install(app, config)
     # Who is asking (sign-in, or the local admin without it), then what they may do: the
@@ -180,6 +290,55 @@ def create_app(config: AppConfig) -> Dash:
     auth.install(app, config)
     roles.install(app)
     return app
+
+
+def _shell_callbacks(app: Dash) -> None:
+    @app.callback(
+        dash.Output(ids.NAVBAR_COLLAPSE, "is_open"),
+        dash.Input(ids.NAVBAR_TOGGLER, "n_clicks"),
+        dash.Input(ids.URL, "pathname"),
+        dash.State(ids.NAVBAR_COLLAPSE, "is_open"),
+        prevent_initial_call=True,
+    )
+    def _toggle(n: int, _path: str, is_open: bool) -> bool:
+        """The phone menu opens with its button and closes when the user navigates."""
+        return dash.ctx.triggered_id == ids.NAVBAR_TOGGLER and not is_open
+
+    filter_ids = [ids.filter(f.key) for f in filters.FIELDS]
+
+    @app.callback(
+        [dash.Output(ids.URL, "search"), *(dash.Output(i, "value") for i in filter_ids)],
+        [
+            dash.Input(ids.URL, "search"),
+            dash.Input(ids.FILTER_CLEAR, "n_clicks"),
+            *(dash.Input(i, "value") for i in filter_ids),
+        ],
+    )
+    def _sync_filters(search: str | None, _clear: int | None, *values: Any) -> Any:
+        """Address -> filter bar when the address changes (a link opened, a page visited);
+        filter bar -> address when a filter changes (the page then redraws with it)."""
+        trigger = dash.ctx.triggered_id
+        if trigger is None or trigger == ids.URL:
+            parsed = filters.parse(search)
+            return [dash.no_update, *(parsed.get(f.key) for f in filters.FIELDS)]
+        chosen = {} if trigger == ids.FILTER_CLEAR else dict(zip(filters.KEYS, values, strict=True))
+        new = filters.query(chosen, search)
+        keep = [dash.no_update] * len(filter_ids)
+        if new == (search or ""):
+            return [dash.no_update, *keep]
+        cleared = [None] * len(filter_ids) if trigger == ids.FILTER_CLEAR else keep
+        return [new, *cleared]
+
+    @app.callback(
+        dash.Output({"type": ids.NAV_LINK, "path": dash.ALL}, "href"),
+        dash.Input(ids.URL, "search"),
+        dash.State({"type": ids.NAV_LINK, "path": dash.ALL}, "id"),
+    )
+    def _nav_links(search: str | None, links: list[dict[str, str]]) -> list[str]:
+        """Navbar links (those of the pages this user may open) keep the filters, and only
+        the filters, of the address."""
+        kept = filters.query(filters.parse(search))
+        return [link["path"] + kept for link in links]
 
 
 def warm_up(app: Dash) -> None:

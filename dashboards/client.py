@@ -166,6 +166,15 @@ class CallbackClient:
         near = [cb.output for cb in self.callbacks if wanted & set(cb.outputs)]
         raise LookupError(f"no callback writes exactly {sorted(outputs)}; callbacks near: {near}")
 
+    def started_by(self, trigger: str) -> Callback:
+        """The callback that ``trigger`` (``"id.property"``, e.g. a button's ``n_clicks``)
+        sets off: found by its input, so it survives outputs being added to it."""
+        wanted = tuple(trigger.rsplit(".", 1))
+        for cb in self.callbacks:
+            if wanted in cb.inputs:
+                return cb
+        raise LookupError(f"no callback is started by {trigger}")
+
     def call(
         self,
         callback: Callback | str,

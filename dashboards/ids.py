@@ -13,8 +13,14 @@ from __future__ import annotations
 
 # -- the shell around every page -------------------------------------------------------------
 GLOBAL_ALERT = "global-alert"
+# The address bar (its query string holds the filters every page shares).
+URL = "url"
+FILTER_CLEAR = "filter-clear"
+FILTER_NOTE = "filter-note"
 NAVBAR_TOGGLER = "navbar-toggler"
 NAVBAR_COLLAPSE = "navbar-collapse"
+# The navbar's links: pattern ids {"type": NAV_LINK, "path": the page's path}.
+NAV_LINK = "nav-link"
 # The scenario this browser tab is editing (a dcc.Store each page carries; aliases only).
 WORKING_SCENARIO = "working-scenario"
 # Who is signed in, and the sign-out form (dashboards/shell.py).
@@ -43,6 +49,7 @@ UPLOAD_SIZE_MESSAGE = "upload-size-message"
 UPLOAD_CHECK = "upload-check"
 UPLOAD_SUMMARY = "upload-summary"
 UPLOAD_ERRORS = "upload-errors"
+UPLOAD_PLAN = "upload-plan"
 # The server-side token of the checked upload (the file itself stays on the server).
 UPLOAD_TOKEN = "upload-token"
 UPLOAD_CONFIRM = "upload-confirm"
@@ -73,6 +80,15 @@ SC_SOLVER_STATUS = "sc-solver-status"
 SC_NEXT_MILLION = "sc-next-million"
 SC_GAPS = "sc-gaps"
 SC_EXPLANATIONS = "sc-explanations"
+SC_UNALLOCATED = "sc-unallocated"
+SC_UNALLOCATED_CARD = "sc-unallocated-card"
+SC_SENSITIVITY_CARD = "sc-sensitivity-card"
+SC_SENSITIVITY = "sc-sensitivity"
+SC_STABILITY_REPORT = "sc-stability-report"
+# The result panel's wrapper (greyed out when the editor no longer matches it) and the editor
+# values the shown result was solved from.
+SC_RESULT_WRAP = "sc-result-wrap"
+SC_RESULT_VALUES = "sc-result-values"
 SAVED_VERSION = "saved-version"
 SAVED_TABLE = "saved-table"
 SAVED_LIST = "saved-list"
@@ -87,6 +103,8 @@ COMPARE_RESULT = "compare-result"
 COMPARE_TOTALS = "compare-totals"
 COMPARE_CHART = "compare-chart"
 COMPARE_LINES = "compare-lines"
+COMPARE_SETTINGS = "compare-settings"
+COMPARE_CAUSES = "compare-causes"
 # The scenario lifecycle: Save asks before replacing, Save as, versions, official appeal.
 SC_REPLACE_MODAL = "sc-replace-modal"
 SC_REPLACE_TEXT = "sc-replace-text"
@@ -105,6 +123,10 @@ VERSION_MESSAGE = "version-message"
 # -- Donor base -------------------------------------------------------------------------------
 DONORS_BODY = "donors-body"
 DONORS_SANKEY = "donors-sankey"
+DONORS_SANKEY_LINES = "donors-sankey-lines"
+DONORS_SANKEY_SUMMARY = "donors-sankey-summary"
+DONORS_MORE = "donors-more"
+DONORS_TABLE = "donors-table"
 DONORS_LORENZ = "donors-lorenz"
 DONORS_TREEMAP = "donors-treemap"
 DONORS_EARMARKING = "donors-earmarking"
@@ -114,6 +136,9 @@ STRESS_DONORS = "stress-donors"
 STRESS_RUN = "stress-run"
 STRESS_RESULT = "stress-result"
 STRESS_SUMMARY = "stress-summary"
+STRESS_REMOVED = "stress-removed"
+STRESS_CHART = "stress-chart"
+STRESS_FIGURES = "stress-figures"
 RISK_DRAWS = "risk-draws"
 RISK_SEED = "risk-seed"
 RISK_RUN = "risk-run"
@@ -122,6 +147,21 @@ RISK_PROGRESS = "risk-progress"
 RISK_STATUS = "risk-status"
 RISK_RESULT = "risk-result"
 RISK_SUMMARY = "risk-summary"
+RISK_HISTOGRAM = "risk-histogram"
+RISK_BANDS = "risk-bands"
+
+# -- Donor profile ----------------------------------------------------------------------------
+PROFILE_DONOR = "profile-donor"
+PROFILE_BODY = "profile-body"
+PROFILE_PLEDGES = "profile-pledges"
+PROFILE_FUNDS = "profile-funds"
+PROFILE_YEARS = "profile-years"
+
+# -- Entities -----------------------------------------------------------------------------------
+ENTITY_BODY = "entity-body"
+ENTITY_CHART = "entity-chart"
+ENTITY_YEARS = "entity-years"
+ENTITY_LINES = "entity-lines"
 
 # -- Appeal -----------------------------------------------------------------------------------
 APPEAL_SCENARIO = "appeal-scenario"
@@ -140,6 +180,7 @@ APPEAL_BRIEF_DOWNLOAD = "appeal-brief-download"
 APPEAL_PREVIEW = "appeal-preview"
 APPEAL_YEARS = "appeal-years"
 APPEAL_ASKS = "appeal-asks"
+APPEAL_YEAR_CHART = "appeal-year-chart"
 
 # -- Editions ---------------------------------------------------------------------------------
 EDITIONS_VERSION = "editions-version"
@@ -193,3 +234,19 @@ ACTIVITY_DOWNLOAD = "activity-download"
 def editor(name: str) -> str:
     """The id of the Scenarios editor's control ``name`` (e.g. ``"tier-1"`` -> ``sc-tier-1``)."""
     return EDITOR_PREFIX + name
+
+
+def download(grid_id: str, part: str) -> str:
+    """The id of a grid's download control: ``part`` is "csv", "xlsx" or "file" (the
+    dcc.Download)."""
+    return f"{grid_id}-download-{part}"
+
+
+def filter(key: str) -> str:
+    """The id of the shared filter bar's control for filter ``key`` (see logic/filters.py)."""
+    return "filter-" + key.replace("_", "-")
+
+
+def editor_feedback(control_id: str) -> str:
+    """The id of the message beside an editor control that is invalid."""
+    return control_id + "-feedback"

@@ -48,6 +48,8 @@ PAGE_ROLES: dict[str, str] = {
     "/donors": VIEWER,
     "/appeal": VIEWER,
     "/editions": VIEWER,
+    "/donor": VIEWER,
+    "/entities": VIEWER,
     "/programmes": FOCAL_POINT,
     "/pledges": ANALYST,
     "/scenarios": ANALYST,
@@ -58,8 +60,12 @@ CALLBACK_ROLES: dict[str, str] = {
     # Dash's own: the page router and the background jobs' cancel.
     "dash.dash:Dash.enable_pages.<locals>.router_sync.<locals>.update": VIEWER,
     "dash.dash:Dash._setup_server.<locals>.cancel_call": VIEWER,
-    # the shell
-    "app:create_app.<locals>._toggle": VIEWER,
+    # the shell: the phone menu, the shared filters in the address, the navbar's links
+    "app:_shell_callbacks.<locals>._toggle": VIEWER,
+    "app:_shell_callbacks.<locals>._sync_filters": VIEWER,
+    "app:_shell_callbacks.<locals>._nav_links": VIEWER,
+    # every grid's CSV / Excel download: turns the rows the browser sends back into a file
+    "downloads:register.<locals>._download": VIEWER,
     "shell_parts:banner_state": VIEWER,
     "shell_parts:discard": ANALYST,
     # Overview, Donor base, Appeal: reads (viewers see the official appeal only, server-side)
@@ -67,6 +73,11 @@ CALLBACK_ROLES: dict[str, str] = {
     "changes:references": VIEWER,
     "changes:show_changes": VIEWER,
     "pages.donors:render": VIEWER,
+    "pages.donors:draw_sankey": VIEWER,
+    # Donor profile (confidential donors by alias only) and Entities
+    "pages.donor_profile:choose": VIEWER,
+    "pages.donor_profile:render": VIEWER,
+    "pages.entities:render": VIEWER,
     "pages.donors:run_stress": VIEWER,
     "pages.donors:run_risk": VIEWER,
     "pages.donors:cancelled": VIEWER,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from models.risk import ProgressCallback, RiskResult, StopCheck
     from models.stress import StressReport
 
-__all__ = ["GAP_VIEWS", "Analysis", "PlanRun", "analyse"]
+__all__ = ["GAP_VIEWS", "PlanRun", "analyse"]
 
 GAP_VIEWS = ("line", "category", "entity", "pillar", "theme", "year", "category_year")
 
@@ -120,11 +120,6 @@ class PlanRun:
             else [],
             "warnings": self.warnings,
         }
-
-
-#: The name this holder had before it absorbed ``appeal.pipeline.PlanRun`` (kept while other
-#: branches still import it; one class, two names).
-Analysis = PlanRun
 
 
 def analyse(

@@ -23,9 +23,8 @@ import openpyxl
 import pytest
 from dash import Dash
 
-from appeal import pipeline
+from appeal import service
 from appeal.importer import SAMPLE_DIR, ImportReport, sample_paths
-from appeal.pipeline import PlanRun
 from appeal.register import Register
 from appeal.service import run_summary
 from dashboards import client as wire
@@ -35,7 +34,9 @@ from dashboards.components import usd
 from dashboards.logic import editor
 from dashboards.logic import pledges as pledges_logic
 from dashboards.state import AppConfig
-from models import gaps
+from models import gaps, stress
+from models.analytics import PlanRun
+from models.attribution import attribute
 from models.plan import Plan
 from models.privacy import donor_aliases
 from models.scenario import Scenario
@@ -44,7 +45,14 @@ EDITOR_VALUES = [f"{c}.value" for c in editor.IDS]
 EDITOR_OPTIONS = [f"{c.id}.options" for c in editor.CONTROLS if c.widget in ("donors", "year")]
 SHOW_WORKING = (*EDITOR_VALUES, *EDITOR_OPTIONS)
 SHOW_RESULT = f"{ids.SC_RESULT}.children"
-RUN = (f"{ids.WORKING_SCENARIO}.data", f"{ids.SC_MESSAGE}.children", f"{ids.SC_RESULT}.children")
+FEEDBACK = tuple(f"{ids.editor_feedback(c)}.children" for c in editor.IDS)
+RUN = (
+    f"{ids.WORKING_SCENARIO}.data",
+    f"{ids.SC_MESSAGE}.children",
+    f"{ids.SC_RESULT}.children",
+    f"{ids.SC_RESULT_VALUES}.data",
+    *FEEDBACK,
+)
 CHECK = (
     f"{ids.UPLOAD_CHECK}.children",
     f"{ids.UPLOAD_CONFIRM}.disabled",
@@ -58,6 +66,8 @@ CONFIRM = (
     f"{ids.UPLOAD_CONFIRM}.disabled",
     f"{ids.PLEDGES_VERSION}.data",
     f"{ids.UPLOAD_TOKEN}.data",
+    f"{ids.UPLOAD_CHECK}.children",
+    f"{ids.GRID_MESSAGE}.children",
 )
 
 
@@ -66,8 +76,8 @@ def _app(root: Path, sample: tuple[Plan, ImportReport]) -> Dash:
     reg = Register(url)
     reg.import_plan(*sample)
     for path in sample_paths()["scenarios"]:  # as ``appeal serve --demo`` does
-        scenario = pipeline.load_scenario(path)
-        summary = run_summary(pipeline.run(sample[0], scenario))
+        scenario = service.load_scenario(path)
+        summary = run_summary(service.solve(sample[0], scenario))
         reg.save_scenario(scenario.name, scenario, summary)
     reg.close()
     return create_app(AppConfig(db_url=url, cache_dir=str(root / "cache"), risk_workers=1))
@@ -100,7 +110,7 @@ def stored_plan(app: Dash) -> Plan:
 @pytest.fixture(scope="module")
 def baseline(stored_plan: Plan) -> PlanRun:
     """The default scenario solved directly, without the dashboard."""
-    return pipeline.run(stored_plan, Scenario())
+    return service.solve(stored_plan, Scenario())
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +125,31 @@ def _traces(tree: Any, graph_id: str) -> list[dict[str, Any]]:
     traces = list(figure["data"])
     assert traces, f"{graph_id} has no traces"
     return traces
+
+
+def _figure(tree: Any, graph_id: str) -> dict[str, Any]:
+    return dict(wire.component(tree, graph_id)["props"]["figure"])
+
+
+def _alt_text(tree: Any, graph_id: str) -> str:
+    """The text alternative of a chart: the aria-label of the image holding the graph."""
+
+    def walk(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, dict):
+            if "props" in node:
+                yield node
+                yield from walk(node["props"].get("children"))
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    for node in walk(tree):
+        props = node["props"]
+        if props.get("role") == "img" and any(
+            n["props"].get("id") == graph_id for n in walk(props.get("children"))
+        ):
+            return str(props["aria-label"])
+    raise AssertionError(f"{graph_id} has no text alternative")
 
 
 @contextlib.contextmanager
@@ -198,16 +233,22 @@ def test_overview_shows_the_models_figures_and_no_confidential_name(
 
     # The gap chart stacks every category's gap per year: it adds up to the total gap.
     gap_traces = _traces(body, ids.OVERVIEW_GAP_CHART)
-    shown_gap = sum(float(wire.trace_values(t, "y").astype(float).sum()) for t in gap_traces)
+    # Axes are in USD millions.
+    shown_gap = 1e6 * sum(float(wire.trace_values(t, "y").astype(float).sum()) for t in gap_traces)
     assert shown_gap == pytest.approx(totals["gap_usd"], rel=1e-9)
     by_year = gaps.breakdown(stored_plan, baseline.result, "year")
     year_traces = {t["name"]: t for t in _traces(body, ids.OVERVIEW_YEAR_CHART)}
     np.testing.assert_allclose(
-        wire.trace_values(year_traces["Gap"], "y").astype(float), by_year["gap_usd"]
+        1e6 * wire.trace_values(year_traces["Gap"], "y").astype(float), by_year["gap_usd"]
     )
+    assert _figure(body, ids.OVERVIEW_YEAR_CHART)["layout"]["yaxis"]["title"]["text"] == "USD m"
+    # Each chart has a title and a one-sentence summary, which is also its text alternative.
+    for graph in (ids.OVERVIEW_GAP_CHART, ids.OVERVIEW_YEAR_CHART, ids.OVERVIEW_HEATMAP):
+        assert _alt_text(body, graph).endswith(".")
 
     # One heat-map cell per line and year, each the line-year's coverage.
     heat = _traces(body, ids.OVERVIEW_HEATMAP)[0]
+    assert heat["texttemplate"] == "%{z:.0%}" and heat["colorscale"][0][1] != "#c73e1d"
     z = wire.trace_values(heat, "z").astype(float)
     assert z.shape == (len(stored_plan.line_ids), len(stored_plan.years))
     lines = baseline.result.lines
@@ -290,8 +331,10 @@ def test_upload_is_checked_once_and_stored_from_its_token(
     stored = upload_client.call(
         confirm, {f"{ids.UPLOAD_CONFIRM}.n_clicks": 1, f"{ids.UPLOAD_TOKEN}.data": token}
     )
-    result = wire.text(stored[f"{ids.UPLOAD_RESULT}.children"])
-    assert "Stored 1 pledge rows from bad.csv" in result
+    # The stored message replaces the check's "nothing is stored yet" (no stale message).
+    result = wire.text(stored[f"{ids.UPLOAD_CHECK}.children"])
+    assert "Stored 1 pledge rows from bad.csv" in result and "Nothing is stored" not in result
+    assert stored[f"{ids.UPLOAD_RESULT}.children"] is None
     assert stored[f"{ids.PLEDGES_VERSION}.data"] == 1 and stored[f"{ids.UPLOAD_TOKEN}.data"] is None
     assert len(reg.pledges()) == before + 1
     assert parsed == ["bad.csv"]  # parsed once, by the check
@@ -420,10 +463,11 @@ def test_a_fresh_editor_shows_the_default_scenario_and_its_result(
     card = wire.text(wire.component(panel, ids.SC_RESULT_CARD))
     assert "Result of “baseline”" in card
     assert f"Funded {usd(gaps.totals(stored_plan, baseline.result)['funded_usd'])}" in card
-    explained = wire.text(wire.component(panel, ids.SC_EXPLANATIONS))
-    assert all(line_id in explained for line_id in stored_plan.line_ids)
+    explained = wire.component(panel, ids.SC_EXPLANATIONS)["props"]["rowData"]
+    assert [r["line_id"] for r in explained] == stored_plan.line_ids
+    assert not any("_" in r["reason"] for r in explained)  # reasons in words, not codes
     bars = _traces(panel, ids.SC_NEXT_MILLION)[0]
-    moved = wire.trace_values(bars, "x").astype(float)
+    moved = 1e6 * wire.trace_values(bars, "x").astype(float)
     expected = baseline.result.next_million
     assert moved.sum() == pytest.approx(
         expected.loc[expected["amount_usd"] > 0.5, "amount_usd"].sum()
@@ -460,7 +504,7 @@ def test_one_click_that_changes_one_number_validates_once(
     assert [c.status for c in chained] == [204, 204]
     assert len(calls) == 1, calls
     assert data["weights"]["tier"]["1"] == 11.5
-    expected = pipeline.run(
+    expected = service.solve(
         stored_plan, Scenario.from_dict({"weights": {"tier": data["weights"]["tier"]}})
     )
     card = wire.text(wire.component(reply[f"{ids.SC_RESULT}.children"], ids.SC_RESULT_CARD))
@@ -526,13 +570,14 @@ def test_run_save_load_and_compare(
     reg = _register(app)
     a, b = reg.get_scenario("baseline"), reg.get_scenario("heavy-tier-1")
     reg.close()
-    before = pipeline.run(stored_plan, a).result.lines.groupby("line_id")["funded_usd"].sum()
-    after = pipeline.run(stored_plan, b).result.lines.groupby("line_id")["funded_usd"].sum()
-    moved = (after - before)[(after - before).abs() > 0.5]
+    # B held closest to A among its best allocations (the engine's attribution), so only the
+    # lines the change needs to move move.
+    change = attribute((stored_plan, a), (stored_plan, b)).lines.set_index("line_id")
+    moved = change["total_change"][change["total_change"].abs() > 0.5]
     shown = dict(
         zip(
             (str(label).split(" · ")[0] for label in wire.trace_values(bars, "y")),
-            wire.trace_values(bars, "x").astype(float),
+            1e6 * wire.trace_values(bars, "x").astype(float),
             strict=True,
         )
     )
@@ -567,7 +612,11 @@ def test_an_invalid_control_is_named_and_nothing_changes(
     assert f"{ids.WORKING_SCENARIO}.data" not in reply  # the working scenario is kept
     assert f"{ids.SC_RESULT}.children" not in reply  # and so is the result shown
     message = wire.text(reply[f"{ids.SC_MESSAGE}.children"])
-    assert "Check the scenario" in message and expected in message
+    assert "Not run" in message and expected in message
+    # ... and said beside the control itself, and beside no other.
+    beside = {c: reply[f"{ids.editor_feedback(c)}.children"] for c in editor.IDS}
+    assert expected in wire.text(beside[editor.BY_PATH[path].id])
+    assert [c for c, v in beside.items() if v] == [editor.BY_PATH[path].id]
 
 
 def test_a_confidential_donors_real_name_from_the_browser_is_refused_like_an_unknown(
@@ -594,12 +643,19 @@ def test_donor_base_figures_follow_the_allocation(
     client: wire.CallbackClient, baseline: PlanRun, hidden: list[str]
 ) -> None:
     reply = client.call(f"{ids.DONORS_BODY}.children", {f"{ids.WORKING_SCENARIO}.data": None})
-    body = reply[f"{ids.DONORS_BODY}.children"]
-    sankey = _traces(body, ids.DONORS_SANKEY)[0]
-    flows = wire.trace_values(sankey["link"], "value").astype(float)
+    body = reply[f"{ids.DONORS_MORE}.children"]
     allocated = float(baseline.result.allocations["amount_usd"].sum())
-    # Donor -> category links and category -> line links each carry every allocated dollar.
-    assert flows.sum() == pytest.approx(2 * allocated, rel=1e-9)
+    for lines, hops in ((False, 1), (True, 2)):
+        drawn = client.call(
+            f"{ids.DONORS_SANKEY}.figure",
+            {f"{ids.WORKING_SCENARIO}.data": None, f"{ids.DONORS_SANKEY_LINES}.value": lines},
+        )[f"{ids.DONORS_SANKEY}.figure"]
+        flows = wire.trace_values(drawn["data"][0]["link"], "value").astype(float)
+        # Donor -> category links (and category -> line links) each carry every dollar.
+        assert flows.sum() == pytest.approx(hops * allocated, rel=1e-9)
+        labels = drawn["data"][0]["node"]["label"]
+        assert all("USD" in label for label in labels)  # every node says its amount
+        assert len(labels) <= 8 + 1 + 4 + (13 + 4 if lines else 0)  # grouped, never 40 lines
     lorenz = _traces(body, ids.DONORS_LORENZ)[1]
     assert wire.trace_values(lorenz, "y").astype(float)[-1] == pytest.approx(1.0)
     options = reply[f"{ids.STRESS_DONORS}.options"]
@@ -607,7 +663,9 @@ def test_donor_base_figures_follow_the_allocation(
     assert not any(name in json.dumps(reply.raw) for name in hidden)
 
 
-def test_stress_test_removes_the_largest_donor(client: wire.CallbackClient) -> None:
+def test_stress_test_removes_the_largest_donor(
+    client: wire.CallbackClient, stored_plan: Plan
+) -> None:
     reply = client.call(
         f"{ids.STRESS_RESULT}.children",
         {
@@ -620,6 +678,11 @@ def test_stress_test_removes_the_largest_donor(client: wire.CallbackClient) -> N
     )
     summary = wire.text(wire.component(reply[f"{ids.STRESS_RESULT}.children"], ids.STRESS_SUMMARY))
     assert summary.startswith("Without the top 1 donor") and "of pledges lost" in summary
+    largest = stress.top_donors(stored_plan, 1)[0]
+    assert f"{donor_aliases(stored_plan)[largest]}: USD" in summary  # who, and how much
+    case = stress.donor_loss(stored_plan, Scenario(), [largest])
+    rises = case.breadth_after["hhi"] > case.breadth_before["hhi"]
+    assert ("is more concentrated" if rises else "spread more evenly") in summary
 
 
 def test_appeal_download_is_the_workbook_of_the_chosen_scenario(

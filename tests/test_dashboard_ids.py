@@ -6,6 +6,7 @@ failing test here instead of a callback that silently never fires."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -46,9 +47,15 @@ def layout_of(app: Dash) -> Layout:
     found: Layout = {}
     for component in app.validation_layout._traverse():  # type: ignore[union-attr]
         ident = getattr(component, "id", None)
+        if isinstance(ident, dict):  # a pattern-matching id: known by its type
+            ident = _pattern(ident)
         if isinstance(ident, str):
             found.setdefault(ident, set()).update(component._prop_names)
     return found
+
+
+def _pattern(ident: Mapping[str, Any]) -> str:
+    return f"pattern:{ident.get('type')}"
 
 
 def _pairs(dep: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
@@ -59,14 +66,19 @@ def _pairs(dep: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
     )
     for part in parts:
         ident, prop = part.split("@")[0].rsplit(".", 1)
-        yield "output", ident, prop
+        yield "output", _named(ident), prop
     for role in ("inputs", "state"):
         for item in dep.get(role, []):
-            yield role, item["id"], item["property"]
+            yield role, _named(item["id"]), item["property"]
     running = dep.get("running") or {}
     for key in {**running.get("running", {}), **running.get("runningOff", {})}:
         ident, prop = key.rsplit(".", 1)
         yield "running", ident, prop
+
+
+def _named(ident: str) -> str:
+    """A dependency's id as :func:`layout_of` knows it (pattern-matching ids by their type)."""
+    return _pattern(json.loads(ident)) if ident.startswith("{") else ident
 
 
 def unknown_dependencies(dependencies: Sequence[Mapping[str, Any]], layout: Layout) -> list[str]:

@@ -359,6 +359,25 @@ def test_check_upload_lists_every_rejected_row(sample_plan: Plan) -> None:
     assert colour == "warning" and "3 rejected" in sentence and "Nothing is stored" in sentence
 
 
+def test_the_upload_check_tells_new_updated_and_refused_ids_apart(sample_plan: Plan) -> None:
+    text = (
+        "pledge_id,donor,amount,currency,year,years,earmarking,earmark_to,status\n"
+        "P-SAME,Norway,1000000,USD,2027,1,unearmarked,,paid\n"
+        "P-OTHER,Chile,1000,USD,2027,1,unearmarked,,paid\n"
+        "P-NEW,Peru,1000,USD,2027,1,unearmarked,,paid\n"
+    )
+    check = pledges.check_upload(text.encode(), "mine.csv", sample_plan)
+    stored = pd.DataFrame(
+        {
+            "pledge_id": ["P-SAME", "P-OTHER", "P-ELSE"],
+            "source_file": ["mine.csv", "theirs.xlsx", "x"],
+        }
+    )
+    # Same id from the same file: an update; from another file: refused by the register.
+    assert pledges.new_and_updated(check, stored) == (1, 1, 1)
+    assert pledges.new_and_updated(check, stored.iloc[0:0]) == (3, 0, 0)
+
+
 def test_check_upload_unreadable_file_is_fatal(sample_plan: Plan) -> None:
     check = pledges.check_upload(b"PK\x03\x04 not really a zip", "fake.xlsx", sample_plan)
     assert check.fatal and not check.can_store

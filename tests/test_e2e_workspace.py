@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
@@ -137,7 +138,9 @@ def test_sign_in_and_out(contexts: dict[str, BrowserContext]) -> None:
     page.wait_for_url("**/scenarios")
     expect(page.locator(f"#{ids.USER_AREA}")).to_contain_text("viewer1 (viewer)")
     nav = page.locator(".app-navbar .nav-link")
-    expect(nav).to_have_text(["Overview", "Donor base", "Appeal", "Editions"])
+    expect(nav).to_have_text(
+        ["Overview", "Donor base", "Donor profile", "Entities", "Appeal", "Editions"]
+    )
     shot(page, "workspace-viewer-not-available")
     page.click(f"#{ids.SIGNOUT_BUTTON}")
     page.wait_for_url("**/signin")
@@ -155,7 +158,8 @@ def test_nothing_a_viewers_browser_receives_names_a_confidential_donor(
         plan = reg.load_plan()
     from models.privacy import donor_aliases
 
-    hidden = [d for d, a in donor_aliases(plan).items() if d != a]
+    aliases = {d: a for d, a in donor_aliases(plan).items() if d != a}
+    hidden = list(aliases)
     assert hidden
     page = signed_in(contexts, "viewer1")
     bodies: list[bytes] = []
@@ -165,9 +169,16 @@ def test_nothing_a_viewers_browser_receives_names_a_confidential_donor(
             bodies.append(response.body())
 
     page.on("response", keep)
-    for path in ("/", "/donors", "/appeal", "/editions"):
+    # A confidential donor's profile (by its alias), and filtered views from the address.
+    profile = "/donor?" + urlencode({"donor": aliases[hidden[0]]})
+    for path in ("/", "/donors", "/appeal", "/editions", "/entities?category=flagship", profile):
         page.goto(path)
         page.wait_for_load_state("networkidle")
+    expect(page.locator(f"#{ids.PROFILE_BODY}")).to_contain_text(aliases[hidden[0]])
+    with page.expect_download() as table:
+        page.click(f"#{ids.download(ids.PROFILE_PLEDGES, 'csv')}")
+    csv_bytes = Path(table.value.path()).read_bytes()
+    assert len(csv_bytes.splitlines()) > 1  # the donor's pledges, under their headers
     page.goto("/donors")
     page.click(f"#{ids.STRESS_RUN}")
     expect(page.locator(f"#{ids.STRESS_RESULT}")).not_to_be_empty()
@@ -182,6 +193,7 @@ def test_nothing_a_viewers_browser_receives_names_a_confidential_donor(
     texts = [str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value]
     for name in hidden:
         assert name.encode() not in raw, name
+        assert name.encode() not in csv_bytes, name
         assert not any(name in t for t in texts), name
     page.close()
 
@@ -204,7 +216,7 @@ def test_a_viewer_cannot_import_edit_or_save(
     contexts: dict[str, BrowserContext], root: Path
 ) -> None:
     page = signed_in(contexts, "viewer1", "/pledges")
-    expect(page.locator("main, body")).to_contain_text("Not available")
+    expect(page.locator("main")).to_contain_text("Not available")
     expect(page.locator(f"#{ids.PLEDGE_UPLOAD}")).to_have_count(0)
     page.goto("/scenarios")
     expect(page.locator("body")).to_contain_text("Not available")

@@ -256,9 +256,7 @@ def _run_request(client: CallbackClient, weight: float) -> tuple[Any, dict[str, 
     values = {f"{c}.value": filled[f"{c}.value"] for c in editor.IDS}
     values[f"{editor.BY_PATH['weights.tier.1'].id}.value"] = weight
     values[f"{ids.SC_RUN}.n_clicks"] = 1
-    run = client.find(
-        f"{ids.WORKING_SCENARIO}.data", f"{ids.SC_MESSAGE}.children", f"{ids.SC_RESULT}.children"
-    )
+    run = client.started_by(f"{ids.SC_RUN}.n_clicks")
     return run, values
 
 

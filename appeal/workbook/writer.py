@@ -56,9 +56,9 @@ def write_appeal_workbook(
 
     ``reveal_confidential`` shows confidential donors' names (internal use only); ``hxl`` adds
     an HXL hashtag row under every table header; ``analysis`` (the same
-    run with its analytics computed, :func:`models.analytics.analyse`) supplies precomputed donor-base
-    figures and breakdowns; ``draft`` lists the settings of an unsaved scenario that differ
-    from its saved version (the Summary then says "draft — unsaved changes" and lists them);
+    run with its analytics computed, :func:`models.analytics.analyse`) supplies precomputed
+    donor-base figures and breakdowns; ``draft`` lists the settings of an unsaved scenario that
+    differ from its saved version (the Summary then says "draft — unsaved changes" and lists them);
     ``notes`` are the working group's notes (the Notes sheet). The file appears complete or
     not at all. Raises
     :class:`WorkbookError` when the folder is missing or not writable.

@@ -10,6 +10,7 @@ import pandas as pd
 
 from appeal.service import PlanRun
 from appeal.workbook import write_appeal_workbook
+from dashboards.logic import words
 from dashboards.state import write_temp_path
 from models import gaps
 
@@ -24,13 +25,19 @@ def year_table(run: PlanRun) -> pd.DataFrame:
 
 
 def category_table(run: PlanRun) -> pd.DataFrame:
-    return gaps.breakdown(run.plan, run.result, "category")[
+    """Requirement, funded, gap and coverage by category (categories in words)."""
+    out = gaps.breakdown(run.plan, run.result, "category")[
         ["category", "requirement_usd", "funded_usd", "gap_usd", "coverage"]
-    ]
+    ].copy()
+    out["category"] = [words.label("category", c) for c in out["category"]]
+    return out
 
 
 def top_asks(run: PlanRun, n: int = TOP_ASKS) -> pd.DataFrame:
-    """The largest unmet requirements, highest priority first (tier, then gap)."""
+    """The asks worth most: lines with a gap ranked by what the next dollar buys there (the
+    objective value of one more USD in its unmet years, from the solved model), then by the
+    size of the gap — not by priority tier alone, since a half-funded tier-1 line's next
+    dollar can be worth less than an unfunded tier-2 line's."""
     lines = gaps.breakdown(run.plan, run.result, "line")
     tiers = dict(
         zip(
@@ -40,8 +47,24 @@ def top_asks(run: PlanRun, n: int = TOP_ASKS) -> pd.DataFrame:
         )
     )
     lines["tier"] = lines["line_id"].astype(str).map(tiers)
-    asks = lines[lines["gap_usd"] > 0.5].sort_values(["tier", "gap_usd"], ascending=[True, False])
-    return asks[["line_id", "name", "tier", "requirement_usd", "gap_usd", "coverage"]].head(n)
+    ly = gaps.line_years(run.plan, run.result)
+    open_years = ly[ly["gap_usd"] > 0.5][["line_id", "year"]]
+    mv = run.result.line_marginal_value
+    if mv is not None and len(mv):
+        value = (
+            open_years.merge(mv.astype({"line_id": str}), on=["line_id", "year"], how="left")
+            .groupby("line_id")["value_per_usd"]
+            .max()
+        )
+    else:  # no duals (a failed solve): the tier's weight
+        weights = run.scenario.weights.tier
+        value = lines.set_index("line_id")["tier"].map(lambda t: float(weights.get(int(t), 1.0)))
+    lines["value_per_usd"] = lines["line_id"].astype(str).map(value).fillna(0.0)
+    asks = lines[lines["gap_usd"] > 0.5].sort_values(
+        ["value_per_usd", "gap_usd"], ascending=[False, False]
+    )
+    columns = ["line_id", "name", "tier", "value_per_usd", "requirement_usd", "gap_usd", "coverage"]
+    return asks[columns].head(n).reset_index(drop=True)
 
 
 def workbook_filename(run: PlanRun, *, draft: bool = False, suffix: str = ".xlsx") -> str:

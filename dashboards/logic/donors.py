@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from appeal.service import PlanRun
+from dashboards.logic import words
 from models import donor_base, risk, stress
 from models.plan import Plan
 from models.privacy import anonymise
@@ -77,7 +78,36 @@ def stress_case(
         )
     )
     out["below_min_viable_names"] = [f"{lid} {names.get(lid, '')}" for lid in case.below_min_viable]
+    amounts = {d["donor"]: d["programmable_usd"] for d in donor_base.breadth(run.plan)["donors"]}
+    out["removed"] = [(aliases.get(d, d), float(amounts.get(d, 0.0))) for d in donors]
+    out["breadth_before"] = {k: case.breadth_before[k] for k, _, _ in STRESS_FIGURES}
     return out
+
+
+# (figure key, label, kind) of the donor-base figures a stress test reports, in that order.
+STRESS_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("donor_count", "Donors", "count"),
+    ("hhi", "HHI (0-10,000)", "number"),
+    ("effective_donors", "Effective donors", "number"),
+    ("top1_share", "Largest donor's share", "share"),
+    ("flexible_share", "Flexible share", "share"),
+)
+
+
+def concentration_sentence(before: float, after: float) -> str:
+    """What a change of HHI means, worded the right way round: a higher HHI is a more
+    concentrated donor base (a smaller base usually is)."""
+    if after > before + 0.5:
+        return (
+            f"HHI rises from {before:,.0f} to {after:,.0f}: the smaller donor base is more "
+            "concentrated, so the appeal depends more on its largest donors."
+        )
+    if after < before - 0.5:
+        return (
+            f"HHI falls from {before:,.0f} to {after:,.0f}: the money left is spread more "
+            "evenly, though there is less of it."
+        )
+    return f"HHI stays at {after:,.0f}: concentration does not change."
 
 
 def simulate(
@@ -109,3 +139,63 @@ def risk_summary(result: risk.RiskResult) -> dict[str, Any]:
         "min_viable": data["min_viable"],
         "total_funded_draws": list(result.total_funded_draws),
     }
+
+
+# -- one-sentence summaries of the charts (their text alternatives too) -----------------------
+def sankey_summary(flows: pd.DataFrame, programmes: pd.DataFrame) -> str:
+    if flows.empty:
+        return "Nothing is allocated yet."
+    by_donor = flows.groupby("donor")["amount_usd"].sum().sort_values(ascending=False)
+    cats = (
+        flows.merge(
+            programmes[["line_id", "category"]].astype({"line_id": str}), on="line_id", how="left"
+        )
+        .groupby("category")["amount_usd"]
+        .sum()
+    )
+    top_cat = str(cats.idxmax())
+    total = float(by_donor.sum())
+    largest = float(by_donor.iloc[0])
+    return (
+        f"{len(by_donor)} donors fund {words.usd_m(total)}; the largest, {by_donor.index[0]}, "
+        f"gives {words.usd_m(largest)} ({largest / total:.0%}); "
+        f"{words.label('category', top_cat)} receives the most "
+        f"({words.usd_m(float(cats.max()))})."
+    )
+
+
+def lorenz_summary(b: dict[str, Any]) -> str:
+    return (
+        f"The largest donor gives {b['top1_share']:.0%} and the three largest "
+        f"{b['top3_share']:.0%} of the money (Gini {b['gini']:.2f}; 0 would be equal giving)."
+    )
+
+
+def treemap_summary(b: dict[str, Any]) -> str:
+    types = b.get("by_donor_type") or {}
+    if not types:
+        return "No pledges in the horizon."
+    top, share = next(iter(types.items()))
+    return (
+        f"{words.label('donor_type', top)}s give {share:.0%} of the money; each box shows a "
+        "donor type, region or donor with its amount."
+    )
+
+
+def earmarking_summary(b: dict[str, Any]) -> str:
+    verdict = "meets" if b["flexible_share"] >= b["grand_bargain_target"] else "falls short of"
+    return (
+        f"Flexible money is {b['flexible_share']:.0%} of the total, which {verdict} the "
+        f"{b['grand_bargain_target']:.0%} aim."
+    )
+
+
+def stress_summary(frame: pd.DataFrame) -> str:
+    hit = frame[frame["gap_change"] > 0.5]
+    if hit.empty:
+        return "No line loses funding."
+    worst = hit.sort_values("gap_change", ascending=False).iloc[0]
+    return (
+        f"{len(hit)} line(s) lose funding; the gap grows most for {worst['line_id']} "
+        f"({words.usd_m(float(worst['gap_change']))})."
+    )

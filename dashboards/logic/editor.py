@@ -385,11 +385,12 @@ def _blank(control: Control, problems: list[Problem]) -> Any:
     return control.blank  # Blank.UNSET or a fixed value
 
 
-def apply_controls(values: Mapping[str, Any], base: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``base`` (a scenario dict, browser form; ``None``: the defaults) with every control's
-    value written in. Not validated here; :class:`ScenarioError` only for values that are
-    not even of the control's kind (text in a number box, a required control left blank),
-    each named by the control's label."""
+def read_controls(
+    values: Mapping[str, Any], base: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """``base`` with every readable control's value written in, and the problems of the
+    controls that could not even be read (they keep ``base``'s value), so the caller can
+    validate the rest and report every problem at once."""
     data = dict(_DEFAULTS if base is None else base)
     problems: list[Problem] = []
     for control in CONTROLS:
@@ -398,6 +399,15 @@ def apply_controls(values: Mapping[str, Any], base: Mapping[str, Any] | None) ->
             _put(data, control.path, None, unset=True)
         elif value is not _KEEP:
             _put(data, control.path, value)
+    return data, problems
+
+
+def apply_controls(values: Mapping[str, Any], base: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``base`` (a scenario dict, browser form; ``None``: the defaults) with every control's
+    value written in. Not validated here; :class:`ScenarioError` only for values that are
+    not even of the control's kind (text in a number box, a required control left blank),
+    each named by the control's label."""
+    data, problems = read_controls(values, base)
     if problems:
         raise ScenarioError(problems)
     return data
@@ -434,3 +444,17 @@ def _bounds_text(low: float | None, high: float | None, open_low: bool, unit: st
     if lower and upper and not open_low:
         return f"between {low:g} and {high:g}{unit}"
     return " and ".join(p for p in (lower + ("" if upper else unit), upper) if p)
+
+
+def problems_by_control(error: ScenarioError) -> dict[str, list[str]]:
+    """The problems of ``error`` by the id of the control each concerns (a problem with no
+    control of its own goes to the first control of its section, else to none)."""
+    found: dict[str, list[str]] = {}
+    for problem in error.problems:
+        control = BY_PATH.get(problem.path)
+        if control is None:
+            head = problem.path.split(".")[0]
+            control = next((c for c in CONTROLS if c.path.split(".")[0] == head), None)
+        if control is not None:
+            found.setdefault(control.id, []).append(problem.message)
+    return found

@@ -18,6 +18,7 @@ import pandas as pd
 
 from appeal import terminal
 from appeal.service import PlanRun
+from dashboards.logic import words
 from models import donor_base, gaps
 from models.plan import Plan
 
@@ -194,3 +195,48 @@ def overdue_text(plan: Plan, today: dt.date) -> str:
     donors = plan.pledges.loc[plan.pledges["pledge_id"].isin(late["pledge_id"]), "donor"].nunique()
     noun = "instalment" if len(late) == 1 else "instalments"
     return f"{len(late)} {noun} overdue (USD {terminal.usd(usd)}, {donors} donor(s))"
+
+
+# -- one-sentence summaries of the Overview's charts (their text alternatives too) ------------
+def gap_summary(cat_year: pd.DataFrame) -> str:
+    """The gap chart in one sentence: total, the year it is largest and who carries it."""
+    if cat_year.empty or float(cat_year["gap_usd"].sum()) <= 0.5:
+        return "No gap: every requirement shown is funded."
+    by_year = cat_year.groupby("year")["gap_usd"].sum()
+    year = int(by_year.sort_values().index[-1])
+    in_year = cat_year[cat_year["year"] == year].set_index("category")["gap_usd"]
+    top = str(in_year.idxmax())
+    share = float(in_year.max()) / float(by_year.max())
+    return (
+        f"The gap is {words.usd_m(float(by_year.sum()))} over the horizon, largest in {year} "
+        f"({words.usd_m(float(by_year.max()))}), {share:.0%} of it in "
+        f"{words.label('category', top)} lines."
+    )
+
+
+def year_summary(years: pd.DataFrame) -> str:
+    """The funding-by-year chart in one sentence (shares of the requirement)."""
+    req = float(years["requirement_usd"].sum()) if len(years) else 0.0
+    if req <= 0:
+        return "No requirement in the years shown."
+    firm = float(years["firm_usd"].sum()) / req
+    pledged = float(years["pledged_only_usd"].sum()) / req
+    gap = float(years["gap_usd"].sum()) / req
+    return (
+        f"Firm money covers {firm:.0%} of the requirement and pledged-only money another "
+        f"{pledged:.0%}; {gap:.0%} ({words.usd_m(float(years['gap_usd'].sum()))}) is still missing."
+    )
+
+
+def heatmap_summary(frame: pd.DataFrame) -> str:
+    """The coverage heat-map in one sentence: how many line-years are full and empty."""
+    need = frame[frame["requirement_usd"] > 0]
+    if need.empty:
+        return "No requirement in the lines shown."
+    full = int((need["coverage"] >= 0.995).sum())
+    none = int((need["funded_usd"] <= 0.5).sum())
+    lines = need["line_id"].nunique()
+    return (
+        f"Of {len(need)} line-years ({lines} lines), {full} are fully covered and {none} "
+        "receive nothing; each cell shows the percentage covered."
+    )

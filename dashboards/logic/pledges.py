@@ -21,6 +21,7 @@ import pandas as pd
 
 from appeal.formats import ReadOptions
 from appeal.importer import ImportFailed, ImportReport, read_pledge_file
+from dashboards.logic import words
 from models.plan import INSTALMENT_COLUMNS, PLEDGE_COLUMNS, STATUSES, Plan
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def decode_upload(contents: str | None, filename: str | None, limit: int) -> byt
     name = os.path.basename(filename)
     if not name.lower().endswith(ALLOWED_SUFFIXES):
         raise UploadError(
-            f"{name}: only .xlsx and .csv pledge files can be uploaded (got "
+            f"{name}: only .xlsx and .csv files can be uploaded as pledges (this one is "
             f"{os.path.splitext(name)[1] or 'no extension'})"
         )
     header, sep, payload = contents.partition(",")
@@ -229,8 +230,42 @@ def store_checked(register: Register, check: UploadCheck, data: bytes) -> str:
     return text + "."
 
 
-def grid_rows(pledges: pd.DataFrame, aliases: dict[str, str]) -> list[dict[str, Any]]:
-    """Stored pledges as AG Grid rows, donors anonymised, JSON-safe."""
+def new_and_updated(check: UploadCheck, stored: pd.DataFrame) -> tuple[int, int, int]:
+    """Before anything is stored: how many of the checked rows would be new pledges, how many
+    would update a stored pledge of the same file (the same pledge id), and how many reuse the
+    id of a pledge stored from another file (the register refuses those)."""
+    if check.fatal or check.pledges.empty:
+        return 0, 0, 0
+    origin = (
+        dict(zip(stored["pledge_id"].astype(str), stored["source_file"].astype(str), strict=True))
+        if len(stored)
+        else {}
+    )
+    rows = zip(
+        check.pledges["pledge_id"].astype(str),
+        check.pledges["source_file"].astype(str),
+        strict=True,
+    )
+    new = updated = taken = 0
+    for pid, source in rows:
+        if pid not in origin:
+            new += 1
+        elif origin[pid] == source:
+            updated += 1
+        else:
+            taken += 1
+    return new, updated, taken
+
+
+# Money columns the grid adds to the stored pledges: in USD, from the plan's tranches.
+USD_COLUMNS = ("gross_usd", "programmable_usd")
+
+
+def grid_rows(
+    pledges: pd.DataFrame, aliases: dict[str, str], tranches: pd.DataFrame | None = None
+) -> list[dict[str, Any]]:
+    """Stored pledges as AG Grid rows, donors anonymised, JSON-safe; with ``tranches`` (the
+    plan's), each pledge's gross and programmable USD."""
     if pledges.empty:
         return []
     frame = pledges.copy()
@@ -238,7 +273,13 @@ def grid_rows(pledges: pd.DataFrame, aliases: dict[str, str]) -> list[dict[str, 
         if col not in frame.columns:
             frame[col] = ""
     frame = frame[GRID_COLUMNS]
+    if tranches is not None and len(tranches):
+        usd = tranches.groupby(tranches["pledge_id"].astype(str))[list(USD_COLUMNS)].sum()
+        for col in USD_COLUMNS:
+            frame[col] = frame["pledge_id"].astype(str).map(usd[col]).round(0)
     frame["donor"] = frame["donor"].astype(str).map(lambda d: aliases.get(d, d))
+    # Words, not codes (the status stays a code: it is edited in place, shown in words).
+    frame["earmarking"] = [words.label("earmarking", e) for e in frame["earmarking"]]
     rows: list[dict[str, Any]] = []
     for rec in frame.to_dict("records"):
         clean: dict[str, Any] = {}

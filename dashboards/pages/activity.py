@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from appeal import workspace
 from dashboards import ids
-from dashboards.components import frame_table, page_header, section, working_store
+from dashboards.components import frame_table, labelled, page_header, section, working_store
 from dashboards.state import get_config, open_register
 
 dash.register_page(
@@ -36,16 +36,22 @@ ACTIONS = (
 def layout(**_: Any) -> Any:
     filters = dbc.Row(
         [
-            dbc.Col(dcc.Dropdown(id=ids.ACTIVITY_USER, placeholder="Any user"), md=3),
             dbc.Col(
-                dcc.Dropdown(
-                    id=ids.ACTIVITY_ACTION,
-                    options=[{"label": a, "value": a} for a in ACTIONS],
-                    placeholder="Any action",
+                labelled("User", dcc.Dropdown(id=ids.ACTIVITY_USER, placeholder="Any user")),
+                md=3,
+            ),
+            dbc.Col(
+                labelled(
+                    "Action",
+                    dcc.Dropdown(
+                        id=ids.ACTIVITY_ACTION,
+                        options=[{"label": a, "value": a} for a in ACTIONS],
+                        placeholder="Any action",
+                    ),
                 ),
                 md=3,
             ),
-            dbc.Col(dbc.Input(id=ids.ACTIVITY_SINCE, type="date"), md=3),
+            dbc.Col(labelled("Since (date)", dbc.Input(id=ids.ACTIVITY_SINCE, type="date")), md=3),
             dbc.Col(
                 dbc.Button("Download (.xlsx)", id=ids.ACTIVITY_DOWNLOAD_BUTTON, outline=True),
                 md=3,

@@ -5,6 +5,7 @@ and a donor's one-page brief, confidential donors anonymised in each."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -13,16 +14,22 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from appeal import workspace
 from appeal.service import NoPlan
-from dashboards import figures, ids
+from dashboards import downloads, figures, ids
 from dashboards.components import (
+    Col,
+    chart,
     error_alert,
+    filter_note,
     frame_table,
+    grid,
     info_alert,
     page_header,
     section,
     working_store,
 )
 from dashboards.logic import appeal_page as logic
+from dashboards.logic import filters
+from dashboards.logic.overview import year_summary
 from dashboards.logic.scenarios import next_million_table, solver_text
 from dashboards.roles import current_user
 from dashboards.state import (
@@ -39,7 +46,7 @@ from models import gaps
 from models.scenario import ScenarioError
 
 dash.register_page(
-    __name__, path="/appeal", name="Appeal", title="Appeal · Appeal planner", order=4
+    __name__, path="/appeal", name="Appeal", title="Appeal · Appeal planner", order=6
 )
 log = logging.getLogger(__name__)
 WORKING = "__working__"
@@ -68,7 +75,17 @@ def layout(**_: Any) -> Any:
                 "Scenario",
                 dbc.Row(
                     [
-                        dbc.Col(dcc.Dropdown(id=ids.APPEAL_SCENARIO, clearable=False), md=6),
+                        dbc.Col(
+                            [
+                                dbc.Label(
+                                    "Scenario of the appeal",
+                                    html_for=ids.APPEAL_SCENARIO,
+                                    className="control-label",
+                                ),
+                                dcc.Dropdown(id=ids.APPEAL_SCENARIO, clearable=False),
+                            ],
+                            md=6,
+                        ),
                         dbc.Col(
                             dbc.Button(
                                 "Download the appeal workbook (.xlsx)",
@@ -80,10 +97,11 @@ def layout(**_: Any) -> Any:
                         dbc.Col(html.Div(id=ids.APPEAL_DOWNLOAD_MESSAGE), width=True),
                         dcc.Download(id=ids.APPEAL_DOWNLOAD),
                     ],
-                    className="g-2 align-items-center",
+                    className="g-2 align-items-end",
                 ),
                 subtitle="The workbook has Summary, Requirements, Funding status, Allocation plan, "
-                "Priorities and asks, Donor base, Pledges and Scenario sheets.",
+                "Priorities and asks, Donor base, Pledges and Scenario sheets; it is always the "
+                "whole appeal (the filters narrow only the preview).",
             ),
             section(
                 "The appeal document and donor briefs",
@@ -189,19 +207,33 @@ def _context(choice: str | None, working: dict[str, Any] | None) -> Context:
     return Context(plan=plan, aliases=aliases, scenario=scenario, run=run)
 
 
+ASK_COLUMNS = (
+    Col("line_id", "Line", pinned=True),
+    Col("name", "Name", width=200),
+    Col("tier", "Tier", "count"),
+    Col("value_per_usd", "Value of the next USD", "number"),
+    Col("gap_usd", "Gap (USD)", "money"),
+    Col("requirement_usd", "Requirement (USD)", "money"),
+    Col("coverage", "Coverage", "percent"),
+)
+downloads.register(ids.APPEAL_ASKS, "Top asks")
+
+
 @callback(
     Output(ids.APPEAL_PREVIEW, "children"),
     Input(ids.APPEAL_SCENARIO, "value"),
     State(ids.WORKING_SCENARIO, "data"),
+    State(ids.URL, "search"),
 )
-def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
+def preview(choice: str | None, working: dict[str, Any] | None, search: str | None = None) -> Any:
     try:
         ctx = _context(choice, working)
     except NoPlan as exc:
         return info_alert(str(exc), color="warning")
     except (ScenarioError, ValueError) as exc:
         return error_alert(str(exc), title="Cannot prepare the appeal")
-    run = ctx.run
+    chosen = filters.parse(search)
+    run = filters.apply(ctx.run, chosen)
     if not run.result.ok:
         return error_alert(solver_text(run), title="The allocation did not solve")
     years = logic.year_table(run)
@@ -219,6 +251,7 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                 ],
                 className="mb-3",
             ),
+            filter_note(chosen, run.plan, ctx.plan),
             dbc.Row(
                 [
                     dbc.Col(
@@ -231,9 +264,11 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                                     percent=("coverage",),
                                     id_=ids.APPEAL_YEARS,
                                 ),
-                                dcc.Graph(
-                                    figure=figures.year_totals(year_money),
-                                    config={"displaylogo": False},
+                                chart(
+                                    ids.APPEAL_YEAR_CHART,
+                                    figures.year_totals(year_money),
+                                    title="Firm money, pledged-only money and the gap (USD m)",
+                                    summary=year_summary(year_money),
                                 ),
                             ],
                         ),
@@ -257,13 +292,11 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
                     dbc.Col(
                         section(
                             "Top asks",
-                            frame_table(
-                                logic.top_asks(run),
-                                money=("requirement_usd", "gap_usd"),
-                                percent=("coverage",),
-                                id_=ids.APPEAL_ASKS,
+                            grid(
+                                ids.APPEAL_ASKS, logic.top_asks(run), ASK_COLUMNS, label="Top asks"
                             ),
-                            subtitle="Largest unmet requirements, highest priority first",
+                            subtitle="Ranked by what the next dollar buys there (the model's "
+                            "value of one more USD), then by the size of the gap",
                         ),
                         lg=7,
                     ),
@@ -285,6 +318,42 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
     )
 
 
+def _draft(choice: str | None, ctx: Context) -> list[str]:
+    """The unsaved settings when an analyst downloads the working scenario (else none)."""
+    if choice == WORKING and current_user().can("analyst"):
+        return _unsaved(ctx.scenario)
+    return []
+
+
+def _send(
+    what: str,
+    choice: str | None,
+    working: dict[str, Any] | None,
+    make: Callable[[Context, list[str]], tuple[str, bytes]],
+    done_id: str | None = None,
+) -> tuple[Any, Any]:
+    """One download of the page for the chosen scenario: ``make(context, draft)`` gives the
+    file's name and bytes; every refusal is a message beside the button, never a traceback."""
+    try:
+        ctx = _context(choice, working)
+        if not ctx.run.result.ok:
+            return None, error_alert(
+                solver_text(ctx.run), title=f"No {what}: the allocation did not solve"
+            )
+        name, data = make(ctx, _draft(choice, ctx))
+    except NoPlan as exc:
+        return None, info_alert(str(exc), color="warning")
+    except (ScenarioError, ValueError, OSError) as exc:
+        return None, error_alert(str(exc), title=f"No {what}")
+    text, style = f"Downloaded {name}.", "text-success small"
+    done = (
+        html.Span(text, className=style, id=done_id)
+        if done_id
+        else html.Span(text, className=style)
+    )
+    return dcc.send_bytes(data, name), done
+
+
 @callback(
     Output(ids.APPEAL_DOWNLOAD, "data"),
     Output(ids.APPEAL_DOWNLOAD_MESSAGE, "children"),
@@ -294,31 +363,16 @@ def preview(choice: str | None, working: dict[str, Any] | None) -> Any:
     prevent_initial_call=True,
 )
 def download(n: int | None, choice: str | None, working: dict[str, Any] | None) -> tuple[Any, Any]:
+    """The appeal workbook of the chosen scenario."""
     if not n:
         return no_update, no_update
-    try:
-        ctx = _context(choice, working)
-        if not ctx.run.result.ok:
-            return None, error_alert(
-                solver_text(ctx.run), title="No workbook: the allocation did not solve"
-            )
-        draft = _draft(choice, ctx)
-        data = logic.workbook_bytes(ctx.run, draft=draft, notes=open_register(get_config()).notes())
-    except NoPlan as exc:
-        return None, info_alert(str(exc), color="warning")
-    except (ScenarioError, ValueError, OSError) as exc:
-        return None, error_alert(str(exc), title="No workbook")
-    name = logic.workbook_filename(ctx.run, draft=bool(draft))
-    return dcc.send_bytes(data, name), html.Span(
-        f"Downloaded {name}.", className="text-success small", id=ids.APPEAL_DOWNLOAD_DONE
-    )
 
+    def workbook(ctx: Context, draft: list[str]) -> tuple[str, bytes]:
+        notes = open_register(get_config()).notes()
+        data = logic.workbook_bytes(ctx.run, draft=draft, notes=notes)
+        return logic.workbook_filename(ctx.run, draft=bool(draft)), data
 
-def _draft(choice: str | None, ctx: Context) -> list[str]:
-    """The unsaved settings when an analyst downloads the working scenario (else none)."""
-    if choice == WORKING and current_user().can("analyst"):
-        return _unsaved(ctx.scenario)
-    return []
+    return _send("workbook", choice, working, workbook, ids.APPEAL_DOWNLOAD_DONE)
 
 
 @callback(
@@ -336,23 +390,13 @@ def download_document(
     """The narrative appeal document of the chosen scenario, PDF or Word."""
     if not n:
         return no_update, no_update
-    suffix = suffix if suffix in (".pdf", ".docx") else ".pdf"
-    try:
-        ctx = _context(choice, working)
-        if not ctx.run.result.ok:
-            return None, error_alert(
-                solver_text(ctx.run), title="No document: the allocation did not solve"
-            )
-        draft = bool(_draft(choice, ctx))
-        data = logic.document_bytes(ctx.run, suffix, draft=draft)
-    except NoPlan as exc:
-        return None, info_alert(str(exc), color="warning")
-    except (ScenarioError, ValueError, OSError) as exc:
-        return None, error_alert(str(exc), title="No document")
-    name = logic.workbook_filename(ctx.run, draft=draft, suffix=suffix)
-    return dcc.send_bytes(data, name), html.Span(
-        f"Downloaded {name}.", className="text-success small"
-    )
+    kind = suffix if suffix in (".pdf", ".docx") else ".pdf"
+
+    def document(ctx: Context, draft: list[str]) -> tuple[str, bytes]:
+        data = logic.document_bytes(ctx.run, kind, draft=bool(draft))
+        return logic.workbook_filename(ctx.run, draft=bool(draft), suffix=kind), data
+
+    return _send("document", choice, working, document)
 
 
 @callback(
@@ -385,17 +429,8 @@ def download_brief(
     """One donor's one-page brief for the chosen scenario."""
     if not n:
         return no_update, no_update
-    try:
-        ctx = _context(choice, working)
-        if not ctx.run.result.ok:
-            return None, error_alert(
-                solver_text(ctx.run), title="No brief: the allocation did not solve"
-            )
-        name, data = logic.brief_bytes(ctx.run, str(donor or ""), draft=bool(_draft(choice, ctx)))
-    except NoPlan as exc:
-        return None, info_alert(str(exc), color="warning")
-    except (ScenarioError, ValueError, OSError) as exc:
-        return None, error_alert(str(exc), title="No brief")
-    return dcc.send_bytes(data, name), html.Span(
-        f"Downloaded {name}.", className="text-success small"
-    )
+
+    def brief(ctx: Context, draft: list[str]) -> tuple[str, bytes]:
+        return logic.brief_bytes(ctx.run, str(donor or ""), draft=bool(draft))
+
+    return _send("brief", choice, working, brief)

@@ -12,20 +12,28 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from appeal.service import NoPlan
-from dashboards import figures, ids
+from dashboards import downloads, figures, ids
 from dashboards.components import (
+    Col,
+    ViewRefused,
     card,
+    chart,
+    count,
     error_alert,
+    filter_note,
     frame_table,
+    grid,
     info_alert,
     page_header,
     pct,
     section,
     signed_usd,
     usd,
+    view,
     working_store,
 )
 from dashboards.logic import donors as logic
+from dashboards.logic import words
 from dashboards.state import get_config, solve
 from models.concentration import HHI_NOTE
 from models.risk import RiskError
@@ -46,6 +54,7 @@ def layout(**_: Any) -> Any:
                 "re-solved without their pledges under the current scenario.",
                 className="small text-muted",
             ),
+            dbc.Label("Which donors withdraw", html_for=ids.STRESS_MODE, className="control-label"),
             dbc.RadioItems(
                 id=ids.STRESS_MODE,
                 options=[
@@ -59,16 +68,34 @@ def layout(**_: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(
-                        dbc.Select(
-                            id=ids.STRESS_TOP,
-                            options=[{"label": f"Top {k}", "value": str(k)} for k in (1, 2, 3, 5)],
-                            value="1",
-                            size="sm",
-                        ),
+                        [
+                            dbc.Label(
+                                "How many largest",
+                                html_for=ids.STRESS_TOP,
+                                className="control-label",
+                            ),
+                            dbc.Select(
+                                id=ids.STRESS_TOP,
+                                options=[
+                                    {"label": f"Top {k}", "value": str(k)} for k in (1, 2, 3, 4, 5)
+                                ],
+                                value="1",
+                                size="sm",
+                            ),
+                        ],
                         md=3,
                     ),
                     dbc.Col(
-                        dcc.Dropdown(id=ids.STRESS_DONORS, multi=True, placeholder="Pick donors"),
+                        [
+                            dbc.Label(
+                                "Donors I pick",
+                                html_for=ids.STRESS_DONORS,
+                                className="control-label",
+                            ),
+                            dcc.Dropdown(
+                                id=ids.STRESS_DONORS, multi=True, placeholder="Pick donors"
+                            ),
+                        ],
                         md=6,
                     ),
                     dbc.Col(
@@ -78,7 +105,7 @@ def layout(**_: Any) -> Any:
                         md=3,
                     ),
                 ],
-                className="g-2 mb-3 align-items-center",
+                className="g-2 mb-3 align-items-end",
             ),
             dcc.Loading(html.Div(id=ids.STRESS_RESULT), type="dot"),
         ],
@@ -95,7 +122,7 @@ def layout(**_: Any) -> Any:
                 [
                     dbc.Col(
                         [
-                            html.Div("Draws", className="control-label"),
+                            dbc.Label("Draws", html_for=ids.RISK_DRAWS, className="control-label"),
                             dbc.Input(
                                 id=ids.RISK_DRAWS,
                                 type="number",
@@ -110,7 +137,7 @@ def layout(**_: Any) -> Any:
                     ),
                     dbc.Col(
                         [
-                            html.Div("Seed", className="control-label"),
+                            dbc.Label("Seed", html_for=ids.RISK_SEED, className="control-label"),
                             dbc.Input(
                                 id=ids.RISK_SEED,
                                 type="number",
@@ -146,13 +173,17 @@ def layout(**_: Any) -> Any:
                 ],
                 className="g-2 mb-3",
             ),
-            dbc.Progress(
-                id=ids.RISK_PROGRESS,
-                value=0,
-                label="",
-                striped=True,
-                animated=True,
-                className="mb-3",
+            html.Div(
+                dbc.Progress(
+                    id=ids.RISK_PROGRESS,
+                    value=0,
+                    label="",
+                    striped=True,
+                    animated=True,
+                    className="mb-3",
+                ),
+                # assets/a11y.js names the progress bar from this.
+                **{"data-label": "Simulation progress"},  # type: ignore[arg-type]
             ),
             html.Div(id=ids.RISK_STATUS),
             html.Div(id=ids.RISK_RESULT),
@@ -167,27 +198,96 @@ def layout(**_: Any) -> Any:
                 "review asks to widen the donor base and move to mostly unearmarked money.",
             ),
             dcc.Loading(html.Div(id=ids.DONORS_BODY), type="dot"),
+            section("Who funds what", _sankey_figure()),
+            dcc.Loading(html.Div(id=ids.DONORS_MORE), type="dot"),
             dbc.Row([dbc.Col(stress, lg=6), dbc.Col(risk, lg=6)]),
         ]
     )
 
 
+SANKEY_TITLE = "Money from the largest donors to each category (and lines, on demand)"
+
+
+def _sankey_figure() -> Any:
+    """The Sankey, with its switch for budget lines; drawn by :func:`draw_sankey`."""
+    return [
+        dbc.Switch(
+            id=ids.DONORS_SANKEY_LINES,
+            label="Show the largest budget lines",
+            value=False,
+            className="mb-2",
+        ),
+        html.Figure(
+            [
+                html.Figcaption(
+                    [
+                        html.Div(SANKEY_TITLE, className="chart-title"),
+                        html.P(id=ids.DONORS_SANKEY_SUMMARY, className="chart-summary"),
+                    ]
+                ),
+                html.Div(
+                    dcc.Graph(id=ids.DONORS_SANKEY, config={"displayModeBar": False}),
+                    role="img",
+                    **{  # type: ignore[arg-type]
+                        "aria-label": SANKEY_TITLE,
+                        "aria-describedby": ids.DONORS_SANKEY_SUMMARY,
+                    },
+                ),
+            ],
+            className="chart mb-0",
+        ),
+    ]
+
+
+@callback(
+    Output(ids.DONORS_SANKEY, "figure"),
+    Output(ids.DONORS_SANKEY_SUMMARY, "children"),
+    Input(ids.WORKING_SCENARIO, "data"),
+    Input(ids.DONORS_SANKEY_LINES, "value"),
+    State(ids.URL, "search"),
+)
+def draw_sankey(scenario_data: Any, lines: bool | None, search: str | None = None) -> Any:
+    """Donors grouped (the largest, then the rest) to categories, lines on demand."""
+    try:
+        ctx, run, _ = view(scenario_data, search)
+    except ViewRefused:
+        return figures.empty("Nothing to draw: see the message above"), ""
+    flows = logic.flows(run, ctx.aliases)
+    figure = figures.sankey(flows, run.plan.programmes, lines=bool(lines))
+    return figure, logic.sankey_summary(flows, run.plan.programmes)
+
+
+DONOR_COLUMNS = (
+    Col("donor", "Donor", pinned=True, width=170),
+    Col("donor_type", "Type", width=150),
+    Col("region", "Region"),
+    Col("programmable_usd", "Programmable (USD)", "money"),
+    Col("share", "Share", "percent"),
+    Col("flexible_usd", "Flexible (USD)", "money"),
+)
+downloads.register(ids.DONORS_TABLE, "Donors")
+
+
 @callback(
     Output(ids.DONORS_BODY, "children"),
+    Output(ids.DONORS_MORE, "children"),
     Output(ids.STRESS_DONORS, "options"),
     Input(ids.WORKING_SCENARIO, "data"),
+    State(ids.URL, "search"),
 )
-def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
+def render(scenario_data: dict[str, Any] | None, search: str | None = None) -> tuple[Any, ...]:
     try:
-        ctx = solve(get_config(), scenario_data)
-    except NoPlan as exc:
-        return info_alert(str(exc), color="warning"), []
-    except ScenarioError as exc:
-        return error_alert(str(exc), title="The scenario is invalid"), []
-    b = logic.breadth_view(ctx.plan, ctx.aliases)
+        ctx, run, chosen = view(scenario_data, search)
+    except ViewRefused as refused:
+        return refused.alert, None, []
+    b = logic.breadth_view(run.plan, ctx.aliases)
     flex_ok = b["flexible_share"] >= b["grand_bargain_target"]
     cards = [
-        card("Donors", str(b["donor_count"]), f"{b['flexible_donor_count']} give flexible money"),
+        card(
+            "Donors",
+            count(b["donor_count"]),
+            f"{count(b['flexible_donor_count'])} give flexible money",
+        ),
         card(
             "Effective donors",
             f"{b['effective_donors']:.1f}",
@@ -217,40 +317,42 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
     ]
     body = html.Div(
         [
+            filter_note(chosen, run.plan, ctx.plan),
             dbc.Row(
                 [dbc.Col(c, xs=6, md=4, xl=True, className="mb-3") for c in cards], className="g-3"
             ),
-            section(
-                "Who funds what",
-                dcc.Graph(
-                    id=ids.DONORS_SANKEY,
-                    figure=figures.sankey(logic.flows(ctx.run, ctx.aliases), ctx.plan.programmes),
-                    config={"displaylogo": False},
-                ),
-                subtitle=f"Donor → category → budget line under “{ctx.scenario.name}”; "
-                "the 15 largest donors shown, the rest grouped",
-            ),
+        ]
+    )
+    donors_table = pd.DataFrame(b["donors"])
+    if len(donors_table):
+        donors_table["donor_type"] = [
+            words.label("donor_type", t) for t in donors_table["donor_type"]
+        ]
+    more = html.Div(
+        [
             dbc.Row(
                 [
                     dbc.Col(
                         section(
                             "Concentration",
-                            dcc.Graph(
-                                id=ids.DONORS_LORENZ,
-                                figure=figures.lorenz(b["lorenz"], b["gini"]),
-                                config={"displaylogo": False},
+                            chart(
+                                ids.DONORS_LORENZ,
+                                figures.lorenz(b["lorenz"], b["gini"]),
+                                title="Lorenz curve of giving (further from the diagonal = "
+                                "more concentrated)",
+                                summary=logic.lorenz_summary(b),
                             ),
-                            subtitle="Lorenz curve: further from the diagonal = more concentrated",
                         ),
                         lg=5,
                     ),
                     dbc.Col(
                         section(
                             "Donors by type and region",
-                            dcc.Graph(
-                                id=ids.DONORS_TREEMAP,
-                                figure=figures.donor_treemap(b["donors"]),
-                                config={"displaylogo": False},
+                            chart(
+                                ids.DONORS_TREEMAP,
+                                figures.donor_treemap(b["donors"]),
+                                title="Programmable money by donor type, region and donor",
+                                summary=logic.treemap_summary(b),
                             ),
                             subtitle="Click a box to zoom in",
                         ),
@@ -260,18 +362,24 @@ def render(scenario_data: dict[str, Any] | None) -> tuple[Any, Any]:
             ),
             section(
                 "Earmarking mix against the 30% aim",
-                dcc.Graph(
-                    id=ids.DONORS_EARMARKING,
-                    figure=figures.earmarking_mix(
+                chart(
+                    ids.DONORS_EARMARKING,
+                    figures.earmarking_mix(
                         b["by_earmarking"], b["flexible_share"], b["grand_bargain_target"]
                     ),
-                    config={"displaylogo": False},
+                    title="Share of money by earmarking (Grand Bargain / UN Funding Compact aim: "
+                    "30% unearmarked or softly earmarked)",
+                    summary=logic.earmarking_summary(b),
                 ),
-                subtitle="Grand Bargain / UN Funding Compact: 30% unearmarked or softly earmarked",
+            ),
+            section(
+                "Every donor",
+                grid(ids.DONORS_TABLE, donors_table, DONOR_COLUMNS, label="Donors", totals=True),
+                subtitle="Open a donor's profile from the Donor profile page",
             ),
         ]
     )
-    return body, logic.donor_options(ctx.plan, ctx.aliases)
+    return body, more, logic.donor_options(ctx.plan, ctx.aliases)
 
 
 @callback(
@@ -298,21 +406,22 @@ def run_stress(
         return error_alert(str(exc), title="Cannot run the stress test")
     t = case["totals"]
     below = case["below_min_viable_names"]
-    change = pd.DataFrame(
-        [
-            {"figure": k.replace("_", " "), "after": case["breadth_after"][k], "change": v}
-            for k, v in case["breadth_change"].items()
-            if k in ("donor_count", "hhi", "effective_donors", "top1_share", "flexible_share")
-        ]
+    before, after = case["breadth_before"], case["breadth_after"]
+    rows = []
+    for key, label_, kind in logic.STRESS_FIGURES:
+        old, new = float(before[key]), float(after[key])
+        if kind == "share":
+            shown = (pct(old), pct(new), f"{100 * (new - old):+.1f} pts")
+        elif kind == "count":
+            shown = (count(old), count(new), f"{round(new - old):+,}")
+        else:
+            shown = (f"{old:,.1f}", f"{new:,.1f}", f"{new - old:+,.1f}")
+        rows.append({"figure": label_, "before": shown[0], "after": shown[1], "change": shown[2]})
+    removed = html.Ul(
+        [html.Li(f"{who}: {usd(amount)} programmable") for who, amount in case["removed"]],
+        className="mb-1",
+        id=ids.STRESS_REMOVED,
     )
-    change["after"] = [
-        pct(v) if "share" in f else f"{v:,.1f}"
-        for f, v in zip(change["figure"], change["after"], strict=True)
-    ]
-    change["change"] = [
-        f"{100 * v:+.1f} pts" if "share" in f else f"{v:+,.1f}"
-        for f, v in zip(change["figure"], change["change"], strict=True)
-    ]
     return html.Div(
         [
             dbc.Alert(
@@ -321,6 +430,9 @@ def run_stress(
                     f"{usd(case['removed_usd'])} of pledges lost; funded falls from "
                     f"{usd(t['funded_before'])} to {usd(t['funded_after'])}, the gap grows by "
                     f"{signed_usd(t['gap_after'] - t['gap_before'])}.",
+                    html.Div("The donors removed:", className="mt-2"),
+                    removed,
+                    html.Div(logic.concentration_sentence(before["hhi"], after["hhi"])),
                 ],
                 color="warning",
                 id=ids.STRESS_SUMMARY,
@@ -339,9 +451,14 @@ def run_stress(
                     className="small text-muted mb-2",
                 )
             ),
-            dcc.Graph(figure=figures.stress_lines(case["frame"]), config={"displaylogo": False}),
-            html.H6("Donor-base figures after the loss"),
-            frame_table(change),
+            chart(
+                ids.STRESS_CHART,
+                figures.stress_lines(case["frame"]),
+                title="Gap before and after the loss, for the lines that lose money (USD m)",
+                summary=logic.stress_summary(case["frame"]),
+            ),
+            html.H3("Donor-base figures before and after the loss", className="subhead"),
+            frame_table(pd.DataFrame(rows), id_=ids.STRESS_FIGURES),
         ]
     )
 
@@ -360,7 +477,7 @@ def run_stress(
     cancel=[Input(ids.RISK_CANCEL, "n_clicks")],
     progress=[Output(ids.RISK_PROGRESS, "value"), Output(ids.RISK_PROGRESS, "label")],
     progress_default=[0, ""],
-    interval=400,
+    interval=150,  # how often the browser asks for progress: the result shows sooner
     prevent_initial_call=True,
 )
 def run_risk(set_progress: Any, n: int | None, draws: Any, seed: Any, scenario_data: Any) -> Any:
@@ -404,19 +521,31 @@ def run_risk(set_progress: Any, n: int | None, draws: Any, seed: Any, scenario_d
         dbc.Row(
             [
                 dbc.Col(
-                    dcc.Graph(
-                        figure=figures.funded_histogram(summary["total_funded_draws"], planned),
-                        config={"displaylogo": False},
+                    chart(
+                        ids.RISK_HISTOGRAM,
+                        figures.funded_histogram(summary["total_funded_draws"], planned),
+                        title="Total funded over the simulated draws (USD m)",
+                        summary=f"Half the draws fund less than {usd(t.get('funded_p50'))}; "
+                        f"with every pledge honoured the plan funds {usd(planned)}.",
                     ),
                     md=12,
                 ),
             ]
         ),
-        dcc.Graph(figure=figures.risk_bands(by_line), config={"displaylogo": False}),
+        chart(
+            ids.RISK_BANDS,
+            figures.risk_bands(by_line),
+            title="Funding per line: median and 10th-90th percentile of the draws (USD m)",
+            summary="Each dot is a line's median funding over the draws; the bar behind it its "
+            "requirement, the whiskers the range of 8 in 10 draws.",
+        ),
     ]
     if len(mv):
         parts += [
-            html.H6("Probability each minimum-viable programme reaches its minimum"),
+            html.H3(
+                "Probability each minimum-viable programme reaches its minimum",
+                className="subhead",
+            ),
             frame_table(
                 mv[["line_id", "name", "min_viable_share", "probability_funded"]],
                 percent=("min_viable_share", "probability_funded"),

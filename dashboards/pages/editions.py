@@ -21,6 +21,7 @@ from dashboards.components import (
     error_alert,
     frame_table,
     info_alert,
+    labelled,
     page_header,
     section,
     working_store,
@@ -53,14 +54,22 @@ def layout(**_: Any) -> Any:
                     dbc.Row(
                         [
                             dbc.Col(
-                                dbc.Input(id=ids.EDITION_TITLE, placeholder="Title", maxlength=200),
+                                labelled(
+                                    "Title of the edition",
+                                    dbc.Input(
+                                        id=ids.EDITION_TITLE, placeholder="Title", maxlength=200
+                                    ),
+                                ),
                                 md=6,
                             ),
                             dbc.Col(
-                                dbc.Input(
-                                    id=ids.EDITION_AS_AT,
-                                    type="date",
-                                    value=dt.date.today().isoformat(),
+                                labelled(
+                                    "As at (date)",
+                                    dbc.Input(
+                                        id=ids.EDITION_AS_AT,
+                                        type="date",
+                                        value=dt.date.today().isoformat(),
+                                    ),
                                 ),
                                 md=3,
                             ),
@@ -82,8 +91,20 @@ def layout(**_: Any) -> Any:
             [
                 dbc.Row(
                     [
-                        dbc.Col(dcc.Dropdown(id=ids.EDITION_A, placeholder="From (A)"), md=5),
-                        dbc.Col(dcc.Dropdown(id=ids.EDITION_B, placeholder="To (B)"), md=5),
+                        dbc.Col(
+                            labelled(
+                                "Compare from edition (A)",
+                                dcc.Dropdown(id=ids.EDITION_A, placeholder="From (A)"),
+                            ),
+                            md=5,
+                        ),
+                        dbc.Col(
+                            labelled(
+                                "Compare to edition (B)",
+                                dcc.Dropdown(id=ids.EDITION_B, placeholder="To (B)"),
+                            ),
+                            md=5,
+                        ),
                         dbc.Col(
                             dbc.Button("Compare", id=ids.EDITION_COMPARE, color="primary"), md=2
                         ),
@@ -97,7 +118,13 @@ def layout(**_: Any) -> Any:
             "Download an edition's workbook",
             dbc.Row(
                 [
-                    dbc.Col(dcc.Dropdown(id=ids.EDITION_EXPORT_SELECT), md=6),
+                    dbc.Col(
+                        labelled(
+                            "Edition to download",
+                            dcc.Dropdown(id=ids.EDITION_EXPORT_SELECT),
+                        ),
+                        md=6,
+                    ),
                     dbc.Col(
                         dbc.Button("Download (.xlsx)", id=ids.EDITION_EXPORT, outline=True),
                         width="auto",

@@ -9,27 +9,28 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
-from appeal.service import NoPlan
 from dashboards import figures, ids
 from dashboards.changes import changes_panel
 from dashboards.components import (
+    ViewRefused,
     card,
+    chart,
+    count,
     error_alert,
-    info_alert,
+    filter_note,
     page_header,
     pct,
     section,
     usd,
+    view,
     working_store,
 )
 from dashboards.logic import overview as logic
 from dashboards.logic.scenarios import solver_text
-from dashboards.state import get_config, solve
 from models import donor_base, gaps
 from models.concentration import hhi_band
-from models.scenario import ScenarioError
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview · Appeal planner", order=0)
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ def headline_cards(h: logic.Headline) -> Any:
         card("Funded", usd(h.funded_usd), f"firm {usd(h.firm_usd)}", tone="info"),
         card("Gap", usd(h.gap_usd), "unmet requirement", tone="danger"),
         card("Coverage", pct(h.coverage), "funded / requirement", tone="info"),
-        card("Donors", f"{h.donor_count}", f"{h.effective_donors:.1f} effective", tone="secondary"),
+        card(
+            "Donors", count(h.donor_count), f"{h.effective_donors:.1f} effective", tone="secondary"
+        ),
         card(
             "HHI",
             f"{h.hhi:,.0f}",
@@ -81,16 +84,17 @@ def headline_cards(h: logic.Headline) -> Any:
     )
 
 
-@callback(Output(ids.OVERVIEW_BODY, "children"), Input(ids.WORKING_SCENARIO, "data"))
-def render(scenario_data: dict[str, Any] | None) -> Any:
+@callback(
+    Output(ids.OVERVIEW_BODY, "children"),
+    Input(ids.WORKING_SCENARIO, "data"),
+    State(ids.URL, "search"),
+)
+def render(scenario_data: dict[str, Any] | None, search: str | None = None) -> Any:
     try:
-        ctx = solve(get_config(), scenario_data)
-    except NoPlan as exc:
-        return info_alert(str(exc), color="warning")
-    except ScenarioError as exc:
-        return error_alert(str(exc), title="The scenario is invalid")
-    run = ctx.run
-    breadth = donor_base.breadth(ctx.plan)
+        ctx, run, chosen = view(scenario_data, search)
+    except ViewRefused as refused:
+        return refused.alert
+    breadth = donor_base.breadth(run.plan)
     head = logic.headline(run, breadth)
     notes: list[Any] = []
     if not run.result.ok:
@@ -100,8 +104,9 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
                 title="The allocation did not solve",
             )
         )
-    cat_year = gaps.breakdown(ctx.plan, run.result, ("category", "year"))
-    years = gaps.breakdown(ctx.plan, run.result, "year")
+    cat_year = gaps.breakdown(run.plan, run.result, ("category", "year"))
+    years = gaps.breakdown(run.plan, run.result, "year")
+    heat = logic.line_year_table(run)
     illustrative = (
         [dbc.Badge("Illustrative sample data", color="warning", className="ms-2 text-dark")]
         if ctx.plan.illustrative
@@ -126,30 +131,31 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
                 ],
                 className="mb-3",
             ),
+            filter_note(chosen, run.plan, ctx.plan),
             headline_cards(head),
             dbc.Row(
                 [
                     dbc.Col(
                         section(
                             "Gap by category and year",
-                            dcc.Graph(
-                                id=ids.OVERVIEW_GAP_CHART,
-                                figure=figures.gap_by_category_year(cat_year),
-                                config={"displaylogo": False},
+                            chart(
+                                ids.OVERVIEW_GAP_CHART,
+                                figures.gap_by_category_year(cat_year),
+                                title="Unmet requirement per year, stacked by category (USD m)",
+                                summary=logic.gap_summary(cat_year),
                             ),
-                            subtitle="Unmet requirement per year, stacked by category",
                         ),
                         lg=7,
                     ),
                     dbc.Col(
                         section(
                             "Funding by year",
-                            dcc.Graph(
-                                id=ids.OVERVIEW_YEAR_CHART,
-                                figure=figures.year_totals(years),
-                                config={"displaylogo": False},
+                            chart(
+                                ids.OVERVIEW_YEAR_CHART,
+                                figures.year_totals(years),
+                                title="Firm money, pledged-only money and the gap (USD m)",
+                                summary=logic.year_summary(years),
                             ),
-                            subtitle="Firm money, pledged-only money and the gap",
                         ),
                         lg=5,
                     ),
@@ -157,12 +163,12 @@ def render(scenario_data: dict[str, Any] | None) -> Any:
             ),
             section(
                 "Coverage by line and year",
-                dcc.Graph(
-                    id=ids.OVERVIEW_HEATMAP,
-                    figure=figures.coverage_heatmap(logic.line_year_table(run)),
-                    config={"displaylogo": False},
+                chart(
+                    ids.OVERVIEW_HEATMAP,
+                    figures.coverage_heatmap(heat),
+                    title="Funded share of each budget line's requirement, by year",
+                    summary=logic.heatmap_summary(heat),
                 ),
-                subtitle="Funded / requirement for every budget line; red is unfunded",
             ),
         ]
     )

@@ -14,13 +14,32 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
 from appeal.service import NoPlan
 from appeal.template import build_template
-from dashboards import ids, uploads
-from dashboards.components import error_alert, frame_table, info_alert, page_header, section
+from dashboards import downloads, ids, uploads
+from dashboards.components import (
+    Col,
+    download_buttons,
+    error_alert,
+    grid,
+    info_alert,
+    page_header,
+    section,
+)
+from dashboards.logic import filters, words
 from dashboards.logic import pledges as logic
 from dashboards.notes_panel import pledge_notes
 from dashboards.state import aliases_for, get_config, load_plan, open_register
@@ -60,8 +79,26 @@ def _column_defs() -> list[dict[str, Any]]:
         {"field": "pledge_id", "headerName": "Pledge", "pinned": "left", "minWidth": 175},
         {"field": "donor", "headerName": "Donor", "minWidth": 190},
         {
+            "field": "gross_usd",
+            "headerName": "Amount (USD)",
+            "type": "rightAligned",
+            "filter": "agNumberColumnFilter",
+            "valueFormatter": money,
+            "minWidth": 140,
+            "headerTooltip": "The pledge in US dollars at the plan's exchange rates",
+        },
+        {
+            "field": "programmable_usd",
+            "headerName": "Programmable (USD)",
+            "type": "rightAligned",
+            "filter": "agNumberColumnFilter",
+            "valueFormatter": money,
+            "minWidth": 150,
+            "headerTooltip": "After programme support costs: what the plan can allocate",
+        },
+        {
             "field": "amount",
-            "headerName": "Amount",
+            "headerName": "Amount (original)",
             "type": "rightAligned",
             "filter": "agNumberColumnFilter",
             "valueFormatter": money,
@@ -84,7 +121,7 @@ def _column_defs() -> list[dict[str, Any]]:
             "field": "earmarking",
             "headerName": "Earmarking",
             "minWidth": 150,
-            "filterParams": {"values": list(EARMARKING)},
+            "filterParams": {"values": [words.label("earmarking", e) for e in EARMARKING]},
         },
         {"field": "earmark_to", "headerName": "Earmarked to", "minWidth": 130},
         {
@@ -93,6 +130,11 @@ def _column_defs() -> list[dict[str, Any]]:
             "editable": True,
             "cellEditor": "agSelectCellEditor",
             "cellEditorParams": {"values": list(STATUSES)},
+            # Shown in words ("Paid"), edited and stored as the code.
+            "valueFormatter": {
+                "function": "params.value ? params.value.charAt(0).toUpperCase() + "
+                "params.value.slice(1) : ''"
+            },
             "cellClass": "editable-cell",
             "headerTooltip": "Double-click a status to change it",
             "minWidth": 120,
@@ -121,14 +163,20 @@ def layout(**_: Any) -> Any:
                 ]
             ),
             max_size=limit,
-            accept=".xlsx,.xlsm,.csv,.xml",
+            # No accept filter: a refused type must reach the checks that say why (the
+            # browser would drop it silently); assets/upload_limit.js says so at once.
             multiple=False,
             className="upload-zone",
             className_active="upload-zone upload-zone-active",
             className_reject="upload-zone upload-zone-reject",
         ),
         # data-* attributes tell assets/upload_limit.js the limit and where to explain it.
-        **{"data-max-bytes": str(limit), "data-message-target": ids.UPLOAD_SIZE_MESSAGE},  # type: ignore[arg-type]
+        **{  # type: ignore[arg-type]
+            "data-max-bytes": str(limit),
+            "data-accept": ",".join(logic.ALLOWED_SUFFIXES),
+            "data-message-target": ids.UPLOAD_SIZE_MESSAGE,
+            "data-label": "Upload a pledge file (.xlsx or .csv)",
+        },
     )
     upload_card = section(
         "1 · Upload pledges",
@@ -209,7 +257,7 @@ def layout(**_: Any) -> Any:
             dcc.Download(id=REJECTED_DOWNLOAD),
         ],
     )
-    grid = dag.AgGrid(
+    pledge_grid = dag.AgGrid(
         id=ids.PLEDGES_GRID,
         columnDefs=_column_defs(),
         rowData=[],
@@ -229,6 +277,7 @@ def layout(**_: Any) -> Any:
             "tooltipShowDelay": 200,
             "stopEditingWhenCellsLoseFocus": True,
             "singleClickEdit": False,
+            "pinnedBottomRowData": [],
         },
         style={"height": "640px", "width": "100%"},
     )
@@ -245,12 +294,15 @@ def layout(**_: Any) -> Any:
                 "3 · Stored pledges",
                 [
                     html.P(
-                        "Filter and sort any column. Double-click a status to change it "
-                        "(pledged, committed or paid); the change is validated and stored at once.",
+                        "Amounts in US dollars at the plan's exchange rates; the totals row "
+                        "follows your filters. Filter and sort any column. Double-click a status "
+                        "to change it (pledged, committed or paid); the change is validated and "
+                        "stored at once.",
                         className="small text-muted",
                     ),
                     html.Div(id=ids.GRID_MESSAGE),
-                    grid,
+                    pledge_grid,
+                    download_buttons(ids.PLEDGES_GRID, "Stored pledges"),
                 ],
                 subtitle="Confidential donors are shown as “Anonymous donor N”.",
             ),
@@ -311,13 +363,23 @@ def _report(data: bytes, filename: str, fmt: str, plan: Any) -> tuple[Any, ...]:
     colour, sentence = logic.check_message(result)
     errors = logic.error_frame(result.report)
     parts: list[Any] = [dbc.Alert(sentence, color=colour, id=ids.UPLOAD_SUMMARY)]
-    if len(errors):
-        parts.append(html.H6(f"Rejected rows and problems ({len(errors)})"))
-        parts.append(
-            html.Div(
-                frame_table(errors, max_rows=500, id_=ids.UPLOAD_ERRORS),
-                style={"maxHeight": "360px", "overflowY": "auto"},
+    if result.can_store:
+        new, updated, taken = logic.new_and_updated(result, open_register(get_config()).pledges())
+        plan_text = (
+            f"Confirming stores {new} new pledge{'s' if new != 1 else ''} and updates "
+            f"{updated} stored pledge{'s' if updated != 1 else ''} (same pledge id, same file)."
+        )
+        if taken:
+            plan_text += (
+                f" {taken} row{'s' if taken != 1 else ''} reuse{'s' if taken == 1 else ''} the "
+                "pledge id of a pledge stored from another file: nothing will be stored until "
+                "they have their own ids."
             )
+        parts.append(html.P(plan_text, id=ids.UPLOAD_PLAN, className="small"))
+    if len(errors):
+        parts.append(html.H3(f"Rejected rows and problems ({len(errors)})", className="subhead"))
+        parts.append(
+            grid(ids.UPLOAD_ERRORS, errors, ERROR_COLUMNS, label="Rejected rows and problems")
         )
     missing = result.report.missing_rates()
     if result.warnings:
@@ -426,11 +488,24 @@ def add_rate(n: int | None, currency: str | None, value: Any, token: str | None)
     return html.Div([note, panel]), disabled, label, new_token, card, options, chosen
 
 
+ERROR_COLUMNS = (
+    Col("file", "File"),
+    Col("sheet", "Sheet"),
+    Col("row", "Row"),
+    Col("column", "Column"),
+    Col("reason", "What is wrong", width=320),
+)
+downloads.register(ids.UPLOAD_ERRORS, "Rejected rows and problems")
+downloads.register(ids.PLEDGES_GRID, "Stored pledges")
+
+
 @callback(
     Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
     Output(ids.UPLOAD_CONFIRM, "disabled", allow_duplicate=True),
     Output(ids.PLEDGES_VERSION, "data"),
     Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
+    Output(ids.UPLOAD_CHECK, "children", allow_duplicate=True),
+    Output(ids.GRID_MESSAGE, "children", allow_duplicate=True),
     Input(ids.UPLOAD_CONFIRM, "n_clicks"),
     State(ids.UPLOAD_TOKEN, "data"),
     State(ids.PLEDGES_VERSION, "data"),
@@ -439,7 +514,7 @@ def add_rate(n: int | None, currency: str | None, value: Any, token: str | None)
 def confirm(n: int | None, token: str | None, version: int) -> tuple[Any, ...]:
     """Store the rows the check kept under the token (the file is not sent or parsed again)."""
     if not n:
-        return no_update, no_update, no_update, no_update
+        return (no_update,) * 6
     config = get_config()
     try:
         kept = uploads.take(config, token, who=uploads.owner())
@@ -451,24 +526,38 @@ def confirm(n: int | None, token: str | None, version: int) -> tuple[Any, ...]:
             )
         message = logic.store_checked(open_register(config), kept.check, kept.data)
     except (uploads.UploadExpired, logic.UploadError, NoPlan, ValueError) as exc:
-        return error_alert(str(exc), title="Nothing was stored"), True, no_update, None
+        return error_alert(str(exc), title="Nothing was stored"), True, no_update, None, None, None
     uploads.discard(config, str(token))
+    # The check's "nothing is stored yet" is no longer true: the stored message replaces it.
     return (
-        dbc.Alert(message, color="success", id=ids.UPLOAD_STORED),
+        None,
         True,
         int(version or 0) + 1,
+        None,
+        dbc.Alert(message, color="success", id=ids.UPLOAD_STORED),
         None,
     )
 
 
-@callback(Output(ids.PLEDGES_GRID, "rowData"), Input(ids.PLEDGES_VERSION, "data"))
-def load_grid(_: int) -> list[dict[str, Any]]:
+@callback(
+    Output(ids.PLEDGES_GRID, "rowData"),
+    Input(ids.PLEDGES_VERSION, "data"),
+    State(ids.URL, "search"),
+)
+def load_grid(_: int, search: str | None = None) -> list[dict[str, Any]]:
+    """Stored pledges of the donors the shared filters keep, in USD, donors anonymised."""
     config = get_config()
     try:
         plan = load_plan(config)
     except NoPlan:
         return []
-    return logic.grid_rows(open_register(config).pledges(), aliases_for(plan))
+    chosen = filters.parse(search)
+    if filters.active(chosen):
+        stored = open_register(config).pledges()
+        keep = filters.donors(plan, chosen)
+        stored = stored[stored["donor"].astype(str).isin(keep)]
+        return logic.grid_rows(stored, aliases_for(plan), plan.tranches)
+    return logic.grid_rows(open_register(config).pledges(), aliases_for(plan), plan.tranches)
 
 
 @callback(
@@ -512,3 +601,13 @@ def download_template(n: int | None) -> Any:
     buffer = io.BytesIO()
     build_template().save(buffer)
     return dcc.send_bytes(buffer.getvalue(), "pledge_template.xlsx")
+
+
+# The totals row under the grid follows the grid's own filters (computed in the browser from
+# the rows shown: assets/pledges.js, no request).
+clientside_callback(
+    ClientsideFunction(namespace="appeal", function_name="pledgeTotals"),
+    Output(ids.PLEDGES_GRID, "dashGridOptions"),
+    Input(ids.PLEDGES_GRID, "virtualRowData"),
+    State(ids.PLEDGES_GRID, "dashGridOptions"),
+)

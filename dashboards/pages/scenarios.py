@@ -19,20 +19,34 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
 from appeal import workspace
 from appeal.service import NoPlan
-from dashboards import figures, ids
+from dashboards import downloads, figures, ids
 from dashboards.components import (
+    Col,
     card,
+    chart,
     error_alert,
     frame_table,
+    grid,
     info_alert,
     page_header,
     pct,
     section,
+    signed_usd,
     usd,
     working_store,
 )
@@ -112,15 +126,26 @@ def _control(control: editor.Control) -> Any:
     return [*_label(control), box]
 
 
+def _with_feedback(control: editor.Control) -> list[Any]:
+    """A control and, beside it, where its problem is said (read out as an alert)."""
+    drawn = _control(control)
+    parts = drawn if isinstance(drawn, list) else [drawn]
+    feedback = html.Div(
+        id=ids.editor_feedback(control.id), className="control-feedback", role="alert"
+    )
+    return [*parts, feedback]
+
+
 def _group(group: editor.Group) -> list[Any]:
     """A group's heading (title and help; an accordion item carries its own title) and row."""
     controls = [c for c in editor.CONTROLS if c.group == group.key]
     row = dbc.Row(
-        [dbc.Col(_control(c), md=c.width, className="mb-2") for c in controls], className="g-2"
+        [dbc.Col(_with_feedback(c), md=c.width, className="mb-2") for c in controls],
+        className="g-2",
     )
     head: list[Any] = []
     if group.title and not group.folded:
-        head.append(html.H6(group.title, className="mt-1"))
+        head.append(html.H3(group.title, className="subhead mt-1"))
     if group.help:
         head.append(html.Div(group.help, className="help mb-2" if group.folded else "help mb-1"))
     return [*head, row]
@@ -170,15 +195,26 @@ def _editor() -> Any:
 
 def _save_as() -> Any:
     return html.Div(
-        dbc.InputGroup(
-            [
-                dbc.Input(
-                    id=ids.SC_SAVE_AS_NAME, placeholder="New scenario name", maxlength=80, size="sm"
-                ),
-                dbc.Button("Save as", id=ids.SC_SAVE_AS, color="success", size="sm"),
-            ],
-            size="sm",
-        ),
+        [
+            # A placeholder is no name (WCAG 4.1.2): the field has its own label.
+            dbc.Label(
+                "Name to save the scenario as",
+                html_for=ids.SC_SAVE_AS_NAME,
+                class_name="visually-hidden",
+            ),
+            dbc.InputGroup(
+                [
+                    dbc.Input(
+                        id=ids.SC_SAVE_AS_NAME,
+                        placeholder="New scenario name",
+                        maxlength=80,
+                        size="sm",
+                    ),
+                    dbc.Button("Save as", id=ids.SC_SAVE_AS, color="success", size="sm"),
+                ],
+                size="sm",
+            ),
+        ],
         id="save-as",
         className="mt-2",
     )
@@ -326,7 +362,25 @@ def layout(**_: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(_editor(), lg=4),
-                    dbc.Col(dcc.Loading(html.Div(id=ids.SC_RESULT), type="dot"), lg=8),
+                    dbc.Col(
+                        html.Div(
+                            [
+                                dbc.Alert(
+                                    "Not re-run: the editor has changed since this result was "
+                                    "solved. Press Run to see the result of the new settings.",
+                                    color="secondary",
+                                    className="stale-badge py-2",
+                                ),
+                                html.Div(
+                                    dcc.Loading(html.Div(id=ids.SC_RESULT), type="dot"),
+                                    className="result-body",
+                                ),
+                                dcc.Store(id=ids.SC_RESULT_VALUES),
+                            ],
+                            id=ids.SC_RESULT_WRAP,
+                        ),
+                        lg=8,
+                    ),
                 ]
             ),
             dbc.Row([dbc.Col(saved, lg=4), dbc.Col(compare, lg=8)]),
@@ -342,13 +396,17 @@ OPTION_CONTROLS = [c.id for c in editor.CONTROLS if c.widget in ("donors", "year
 def _from_editor(
     values: list[Any], current: dict[str, Any] | None, aliases: dict[str, str]
 ) -> Scenario:
-    """The working scenario with the editor's values written in, validated once."""
+    """The working scenario with the editor's values written in, validated once; every
+    problem at once (controls that cannot be read, and the model's checks of the rest)."""
     named = dict(zip(editor.IDS, values, strict=True))
-    data = editor.apply_controls(named, current)
+    data, unreadable = editor.read_controls(named, current)
     try:
-        return scenario_from_browser(data, aliases)
+        scenario = scenario_from_browser(data, aliases)
     except ScenarioError as exc:
-        raise editor.in_editor_terms(exc, named) from None
+        raise ScenarioError([*unreadable, *editor.in_editor_terms(exc, named).problems]) from None
+    if unreadable:
+        raise ScenarioError(unreadable)
+    return scenario
 
 
 def _made_here(scenario_data: Any, shown: Any) -> bool:
@@ -390,8 +448,39 @@ def show_working(scenario_data: dict[str, Any] | None, shown: Any = None) -> lis
     ]
 
 
+FEEDBACK = [Output(ids.editor_feedback(c), "children") for c in editor.IDS]
+FEEDBACK_AGAIN = [
+    Output(ids.editor_feedback(c), "children", allow_duplicate=True) for c in editor.IDS
+]
+NO_FEEDBACK = [None] * len(editor.IDS)
+KEEP_FEEDBACK = [no_update] * len(editor.IDS)
+
+
+def _feedback(error: ScenarioError) -> list[Any]:
+    """Each invalid control's problems, beside it (every one at once)."""
+    found = editor.problems_by_control(error)
+    return [
+        html.Ul([html.Li(m) for m in found[c]], className="mb-0") if c in found else None
+        for c in editor.IDS
+    ]
+
+
+def _problems_alert(error: ScenarioError, title: str) -> Any:
+    n = len(error.problems) or 1
+    return error_alert(
+        html.Ul([html.Li(p.message) for p in error.problems] or [html.Li(str(error))]),
+        title=f"{title}: {n} setting{'s' if n != 1 else ''} to fix (marked beside each control)",
+    )
+
+
+def _shown_values(scenario: Scenario, aliases: dict[str, str]) -> dict[str, Any]:
+    """The editor's values of a scenario: what the result panel was solved from."""
+    return editor.control_values(scenario_to_browser(scenario, aliases))
+
+
 @callback(
     Output(ids.SC_RESULT, "children"),
+    Output(ids.SC_RESULT_VALUES, "data"),
     Input(ids.WORKING_SCENARIO, "data"),
     State(editor.FILLED_MARK, "value"),
 )
@@ -405,37 +494,57 @@ def show_result(scenario_data: dict[str, Any] | None, shown: Any = None) -> Any:
         plan = load_plan(config)
         scenario = scenario_from_browser(scenario_data, aliases_for(plan))
     except NoPlan as exc:
-        return info_alert(str(exc), color="warning")
+        return info_alert(str(exc), color="warning"), None
     except ScenarioError as exc:
-        return error_alert(str(exc), title="The scenario is invalid")
-    return result_panel(solve_scenario(config, plan, scenario))
+        return error_alert(str(exc), title="The scenario is invalid"), None
+    aliases = aliases_for(plan)
+    panel = result_panel(solve_scenario(config, plan, scenario), aliases)
+    return panel, _shown_values(scenario, aliases)
 
 
 @callback(
-    Output(ids.WORKING_SCENARIO, "data"),
-    Output(ids.SC_MESSAGE, "children"),
-    Output(ids.SC_RESULT, "children", allow_duplicate=True),
+    [
+        Output(ids.WORKING_SCENARIO, "data"),
+        Output(ids.SC_MESSAGE, "children"),
+        Output(ids.SC_RESULT, "children", allow_duplicate=True),
+        Output(ids.SC_RESULT_VALUES, "data", allow_duplicate=True),
+        *FEEDBACK,
+    ],
     Input(ids.SC_RUN, "n_clicks"),
     *CONTROL_VALUES,
     State(ids.WORKING_SCENARIO, "data"),
     prevent_initial_call=True,
 )
-def run(n: int | None, *args: Any) -> tuple[Any, Any, Any]:
-    """Read the editor into the working scenario (one validation), solve and show it."""
+def run(n: int | None, *args: Any) -> list[Any]:
+    """Read the editor into the working scenario (one validation), solve and show it; every
+    invalid control is named beside it and the old result stays, greyed as not re-run."""
     *values, current = args
     if not n:
-        return no_update, no_update, no_update
+        return [no_update] * 4 + KEEP_FEEDBACK
     config = get_config()
     try:
         plan = load_plan(config)
         aliases = aliases_for(plan)
         scenario = _from_editor(values, current, aliases)
     except NoPlan as exc:
-        return no_update, info_alert(str(exc), color="warning"), no_update
+        return [
+            no_update,
+            info_alert(str(exc), color="warning"),
+            no_update,
+            no_update,
+            *NO_FEEDBACK,
+        ]
     except ScenarioError as exc:
-        return no_update, error_alert(str(exc), title="Check the scenario"), no_update
-    panel = result_panel(solve_scenario(config, plan, scenario))
-    return scenario_to_browser(scenario, aliases, from_editor=True), None, panel
+        alert = _problems_alert(exc, "Not run")
+        return [no_update, alert, no_update, no_update, *_feedback(exc)]
+    panel = result_panel(solve_scenario(config, plan, scenario), aliases)
+    return [
+        scenario_to_browser(scenario, aliases, from_editor=True),
+        None,
+        panel,
+        _shown_values(scenario, aliases),
+        *NO_FEEDBACK,
+    ]
 
 
 @callback(
@@ -463,16 +572,88 @@ def _mini_cards(run: Any) -> Any:
                 if len(run.result.unallocated)
                 else 0.0
             ),
-            "money no line could use in time",
+            "money no line could use in time: reasons below",
             tone="secondary",
         ),
     ]
     return dbc.Row([dbc.Col(c, md=3, className="mb-3") for c in cards], className="g-3")
 
 
-def result_panel(run_: PlanRun) -> Any:
+EXPLAIN_COLUMNS = (
+    Col("line_id", "Line", pinned=True),
+    Col("name", "Name", width=200),
+    Col("tier", "Tier", "count"),
+    Col("requirement_usd", "Requirement (USD)", "money"),
+    Col("funded_usd", "Funded (USD)", "money"),
+    Col("gap_usd", "Gap (USD)", "money"),
+    Col("coverage", "Coverage", "percent"),
+    Col("reason", "Why", width=170),
+    Col("text", "Explanation", width=320),
+)
+GAP_COLUMNS = (
+    Col("line_id", "Line", pinned=True),
+    Col("name", "Name", width=200),
+    Col("gap_usd", "Gap (USD)", "money"),
+    Col("coverage", "Coverage", "percent"),
+)
+UNALLOCATED_COLUMNS = (
+    Col("reason", "Why it stays unallocated", width=200),
+    Col("donor", "Donor", width=160),
+    Col("pledges", "Pledges", "count"),
+    Col("amount_usd", "Amount (USD)", "money"),
+)
+for _grid_id, _grid_label in (
+    (ids.SC_EXPLANATIONS, "Why each line got what it got"),
+    (ids.SC_GAPS, "Gap by line"),
+    (ids.SC_UNALLOCATED, "Unallocated money by reason and donor"),
+    (ids.COMPARE_LINES, "Lines that moved and why"),
+):
+    downloads.register(_grid_id, _grid_label)
+
+
+def _unallocated(run_: PlanRun, aliases: dict[str, str]) -> Any:
+    table = logic.unallocated_table(run_, aliases)
+    if table.empty:
+        return html.P("Every programmable dollar is allocated.", className="small")
+    reasons = logic.unallocated_by_reason(run_)
+    return [
+        html.Ul([html.Li(f"{usd(v)}: {text}") for text, v in reasons], className="small"),
+        grid(
+            ids.SC_UNALLOCATED,
+            table,
+            UNALLOCATED_COLUMNS,
+            label="Unallocated money by reason and donor",
+            totals=True,
+        ),
+    ]
+
+
+def _sensitivity(run_: PlanRun) -> Any:
+    """The sensitivity ranges and, when the scenario asks for stability, its report."""
+    table = logic.sensitivity_table(run_)
+    parts: list[Any] = [
+        html.P(
+            "How far each setting can move before the allocation changes (ranges from the "
+            "solved model, minimum-viable decisions held).",
+            className="help small",
+        ),
+        frame_table(table, headers=logic.SENSITIVITY_HEADERS, id_=ids.SC_SENSITIVITY)
+        if len(table)
+        else html.P("No ranges for this scenario.", className="small"),
+    ]
+    stability = logic.stability_text(run_)
+    if stability is not None:
+        parts += [
+            html.H3("Stability", className="subhead mt-3"),
+            html.P(stability, className="small", id=ids.SC_STABILITY_REPORT),
+        ]
+    return section("Sensitivity ranges", parts, id_=ids.SC_SENSITIVITY_CARD)
+
+
+def result_panel(run_: PlanRun, aliases: dict[str, str] | None = None) -> Any:
     """The result of one solved scenario: solver status, headline cards, targets, where the
-    next USD 1m goes, gaps by line and why each line got what it got."""
+    next USD 1m goes, gaps by line, unallocated money by reason and donor, and why each line
+    got what it got."""
     status = logic.solver_text(run_)
     if not run_.result.ok:
         return error_alert(
@@ -482,6 +663,7 @@ def result_panel(run_: PlanRun) -> Any:
     nm = logic.next_million_table(run_)
     targets = logic.targets_table(run_)
     exp = logic.explanations(run_)
+    gaps_by_line = logic.per_line(run_).sort_values("gap_usd", ascending=False)
     return html.Div(
         [
             section(
@@ -489,7 +671,7 @@ def result_panel(run_: PlanRun) -> Any:
                 [
                     html.Div(status, className="text-muted small mb-3", id=ids.SC_SOLVER_STATUS),
                     _mini_cards(run_),
-                    html.H6("Policy targets"),
+                    html.H3("Policy targets", className="subhead"),
                     frame_table(targets, percent=("target", "achieved"), money=("shortfall_usd",))
                     if len(targets)
                     else html.Div(
@@ -503,49 +685,35 @@ def result_panel(run_: PlanRun) -> Any:
                     dbc.Col(
                         section(
                             "Where the next USD 1m goes",
-                            [
-                                dcc.Graph(
-                                    id=ids.SC_NEXT_MILLION,
-                                    figure=figures.next_million(nm),
-                                    config={"displaylogo": False},
-                                ),
-                            ],
-                            subtitle="If one more million of unearmarked money arrived",
+                            chart(
+                                ids.SC_NEXT_MILLION,
+                                figures.next_million(nm),
+                                title="What one more million of unearmarked money would fund",
+                                summary=logic.next_million_summary(nm),
+                            ),
                         ),
                         md=6,
                     ),
                     dbc.Col(
                         section(
                             "Gap by line",
-                            html.Div(
-                                frame_table(
-                                    logic.per_line(run_).sort_values("gap_usd", ascending=False)[
-                                        ["line_id", "name", "gap_usd", "coverage"]
-                                    ],
-                                    money=("gap_usd",),
-                                    headers={"gap_usd": "gap"},
-                                    percent=("coverage",),
-                                    id_=ids.SC_GAPS,
-                                ),
-                                style={"maxHeight": "420px", "overflowY": "auto"},
-                            ),
+                            grid(ids.SC_GAPS, gaps_by_line, GAP_COLUMNS, label="Gap by line"),
                         ),
                         md=6,
                     ),
                 ]
             ),
+            _sensitivity(run_),
+            section(
+                "Unallocated money",
+                _unallocated(run_, aliases or {}),
+                subtitle="Money no line could use in time, by reason and donor",
+                id_=ids.SC_UNALLOCATED_CARD,
+            ),
             section(
                 "Why each line got what it got",
-                html.Div(
-                    frame_table(
-                        exp,
-                        money=("requirement_usd", "funded_usd"),
-                        percent=("coverage",),
-                        headers={"text": "explanation"},
-                        id_=ids.SC_EXPLANATIONS,
-                    ),
-                    style={"maxHeight": "520px", "overflowY": "auto"},
-                    className="explain-text",
+                grid(
+                    ids.SC_EXPLANATIONS, exp, EXPLAIN_COLUMNS, label="Why each line got what it got"
                 ),
             ),
         ]
@@ -558,11 +726,38 @@ SAVE_OUTPUTS = (
     Output(ids.SC_MESSAGE, "children", allow_duplicate=True),
     Output(ids.WORKING_SCENARIO, "data", allow_duplicate=True),
     Output(ids.SC_RESULT, "children", allow_duplicate=True),
+    Output(ids.SC_RESULT_VALUES, "data", allow_duplicate=True),
     Output(ids.SC_REPLACE_MODAL, "is_open", allow_duplicate=True),
     Output(ids.SC_REPLACE_TEXT, "children", allow_duplicate=True),
     Output(ids.SC_REPLACE_PENDING, "data", allow_duplicate=True),
+    *FEEDBACK_AGAIN,
 )
-NOTHING = (no_update,) * 7
+
+
+def _saving(
+    message: Any = no_update,
+    *,
+    modal: Any = no_update,
+    question: Any = no_update,
+    pending: Any = no_update,
+    feedback: list[Any] = KEEP_FEEDBACK,
+) -> tuple[Any, ...]:
+    """The answer of a save that stored nothing: a message, the dialog's state, and the
+    problems beside the controls."""
+    return (
+        no_update,
+        message,
+        no_update,
+        no_update,
+        no_update,
+        modal,
+        question,
+        pending,
+        *feedback,
+    )
+
+
+NOTHING = _saving()
 
 
 def _store(
@@ -586,9 +781,9 @@ def _store(
         if target != scenario.name:
             scenario = Scenario.from_dict({**scenario.to_dict(), "name": target})
     except NoPlan as exc:
-        return (no_update, info_alert(str(exc), color="warning"), *NOTHING[2:])
+        return _saving(info_alert(str(exc), color="warning"), feedback=NO_FEEDBACK)
     except ScenarioError as exc:
-        return (no_update, error_alert(str(exc), title="Not saved"), *NOTHING[2:])
+        return _saving(_problems_alert(exc, "Not saved"), feedback=_feedback(exc))
     register = open_register(config)
     stored = register.list_scenarios()
     row = stored.loc[stored["name"] == target]
@@ -606,26 +801,20 @@ def _store(
             ),
         ]
         pending = {"name": target, "version": int(rec["version"])}
-        return (*NOTHING[:4], True, question, pending)
+        return _saving(modal=True, question=question, pending=pending, feedback=NO_FEEDBACK)
     run_ = solve_scenario(config, plan, scenario)
     if not run_.result.ok:
         alert = error_alert(
             logic.solver_text(run_), title="Not saved: the allocation did not solve"
         )
-        return (no_update, alert, *NOTHING[2:4], False, no_update, None)
+        return _saving(alert, modal=False, pending=None, feedback=NO_FEEDBACK)
     try:
         saved_as = workspace.save_scenario(
             register, target, run_, replace=bool(replace), expect_version=expect
         )
     except ValueError as exc:
-        return (
-            no_update,
-            error_alert(str(exc), title="Not saved"),
-            *NOTHING[2:4],
-            False,
-            no_update,
-            None,
-        )
+        alert = error_alert(str(exc), title="Not saved")
+        return _saving(alert, modal=False, pending=None, feedback=NO_FEEDBACK)
     message = dbc.Alert(
         f"Saved scenario “{target}” (version {saved_as}).",
         color="success",
@@ -636,11 +825,23 @@ def _store(
         int(version or 0) + 1,
         message,
         scenario_to_browser(scenario, aliases, from_editor=True),
-        result_panel(run_),
+        result_panel(run_, aliases),
+        _shown_values(scenario, aliases),
         False,
         no_update,
         None,
+        *NO_FEEDBACK,
     )
+
+
+# The result panel greys out while the editor shows other values than it was solved from
+# (assets/scenarios.js; in the browser, so typing costs no request).
+clientside_callback(
+    ClientsideFunction(namespace="appeal", function_name="staleResult"),
+    Output(ids.SC_RESULT_WRAP, "className"),
+    Input(ids.SC_RESULT_VALUES, "data"),
+    *(Input(c, "value") for c in editor.IDS),
+)
 
 
 @callback(
@@ -674,7 +875,7 @@ def confirm_replace(confirm: int | None, cancel: int | None, *args: Any) -> tupl
     *values, current, version, pending = args
     if dash.ctx.triggered_id == ids.SC_REPLACE_CANCEL or not confirm or not pending:
         message = info_alert("Not saved.", color="light")
-        return (no_update, message, *NOTHING[2:4], False, no_update, None)
+        return _saving(message, modal=False, pending=None)
     return _store(
         values,
         current,
@@ -700,11 +901,7 @@ def save_as(n: int | None, name: str | None, *args: Any) -> tuple[Any, ...]:
     if not n:
         return NOTHING
     if not str(name or "").strip():
-        return (
-            no_update,
-            error_alert("type the new scenario's name", title="Not saved"),
-            *NOTHING[2:],
-        )
+        return _saving(error_alert("type the new scenario's name", title="Not saved"))
     return _store(values, current, version, name=str(name), replace=False)
 
 
@@ -915,16 +1112,24 @@ def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any]
                 return scenario_from_browser(working, aliases)
             return reg.get_scenario(name)
 
-        run_a = solve_scenario(config, plan, pick(a))
-        run_b = solve_scenario(config, plan, pick(b))
+        labels = ("working" if a == WORKING else a, "working" if b == WORKING else b)
+        diff = logic.explain(
+            plan, pick(a), pick(b), labels, lambda p, s: solve_scenario(config, p, s)
+        )
     except (NoPlan, ValueError) as exc:
         return error_alert(str(exc), title="Cannot compare")
-    label_a = "working" if a == WORKING else a
-    label_b = "working" if b == WORKING else b
-    for label, r in ((label_a, run_a), (label_b, run_b)):
+    label_a, label_b = labels
+    for label, r in ((label_a, diff.run_a), (label_b, diff.run_b)):
         if not r.result.ok:
             return error_alert(logic.solver_text(r), title=f"“{label}” did not solve")
-    totals, lines = logic.compare(run_a, run_b)
+    return comparison(diff, label_a, label_b)
+
+
+def comparison(diff: logic.Differences, label_a: str, label_b: str) -> Any:
+    """The comparison of B with A: totals, every setting that differs with what it did on
+    its own, the change in total funded split into its causes, and each line that moved
+    with the settings that moved it."""
+    totals, _ = logic.compare(diff.run_a, diff.run_b)
     fmt = []
     for rec in totals.to_dict("records"):
         share = rec["figure"] == "Coverage"
@@ -933,45 +1138,75 @@ def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any]
                 "figure": rec["figure"],
                 label_a: pct(rec["a"]) if share else usd(rec["a"]),
                 label_b: pct(rec["b"]) if share else usd(rec["b"]),
-                "change": f"{100 * rec['change']:+.1f} pts"
-                if share
-                else ("+" if rec["change"] > 0 else "") + usd(rec["change"]),
+                "change": f"{100 * rec['change']:+.1f} pts" if share else signed_usd(rec["change"]),
             }
         )
-    moved = lines[lines["funded_delta"].abs() > 0.5]
+    settings = logic.settings_table(diff)
+    lines, cause_cols = logic.attributed_lines(diff)
+    causes = logic.causes(diff)
+    total_change = float(diff.attribution.totals["total_change"])
+    if settings.empty:
+        settings_part: Any = info_alert(
+            "The two scenarios have the same settings; any difference comes from the plan.",
+            color="light",
+        )
+    else:
+        settings_part = html.Div(
+            frame_table(
+                settings.rename(columns={"a": f"A: {label_a}", "b": f"B: {label_b}"}),
+                signed=("effect_usd",),
+                headers={"effect_usd": "on its own, total funded", "note": ""},
+                id_=ids.COMPARE_SETTINGS,
+            )
+        )
+    split = [
+        html.Li(f"{logic.cause_label(c)}: {signed_usd(v)}") for c, v in causes if abs(v) >= 0.5
+    ] or [
+        html.Li(
+            "Total funded does not change: the settings only move money between lines "
+            "(each line's causes are below)."
+        )
+    ]
+    line_columns = (
+        Col("line_id", "Line", pinned=True),
+        Col("name", "Name", width=200),
+        Col("funded_a", f"A: {label_a} (USD)", "money"),
+        Col("funded_b", f"B: {label_b} (USD)", "money"),
+        Col("change", "Change (USD)", "signed"),
+        Col("moved_by", "Moved by (USD m, each setting on its own)", width=320),
+        *(
+            Col(col, logic.cause_label(cause) + " (USD)", "signed")
+            for col, (cause, _) in zip(cause_cols, causes, strict=True)
+        ),
+    )
     return html.Div(
         [
             frame_table(pd.DataFrame(fmt), id_=ids.COMPARE_TOTALS),
-            dcc.Graph(
-                id=ids.COMPARE_CHART,
-                figure=figures.line_deltas(moved, label_a=label_a, label_b=label_b),
-                config={"displaylogo": False},
-            ),
-            html.H6(f"Per-line deltas ({len(moved)} lines changed)", className="mt-2"),
-            html.Div(
-                frame_table(
-                    lines[
-                        [
-                            "line_id",
-                            "name",
-                            "funded_a",
-                            "funded_b",
-                            "funded_delta",
-                            "coverage_b",
-                        ]
-                    ],
-                    money=("funded_a", "funded_b"),
-                    signed=("funded_delta",),
-                    percent=("coverage_b",),
-                    headers={
-                        "funded_a": f"A: {label_a}",
-                        "funded_b": f"B: {label_b}",
-                        "funded_delta": "change",
-                        "coverage_b": "coverage B",
-                    },
-                    id_=ids.COMPARE_LINES,
+            html.H3(f"Settings that differ ({len(settings)})", className="subhead mt-3"),
+            settings_part,
+            html.H3("The change in total funded, by cause", className="subhead mt-3"),
+            html.P(f"Total funded changes by {signed_usd(total_change)}:", className="small mb-1"),
+            html.Ul(split, className="small", id=ids.COMPARE_CAUSES),
+            chart(
+                ids.COMPARE_CHART,
+                figures.line_deltas(
+                    lines.rename(columns={"change": "funded_delta"}),
+                    label_a=label_a,
+                    label_b=label_b,
                 ),
-                style={"maxHeight": "420px", "overflowY": "auto"},
+                title=f"Funding change per line: {label_b} minus {label_a} (USD m)",
+                summary=logic.deltas_summary(lines, label_a, label_b),
             ),
+            html.H3(f"Lines that moved ({len(lines)}) and why", className="subhead mt-2"),
+            html.P(
+                "Each setting's part is A re-solved with that one setting of B, minus A; "
+                "“Settings acting together” is what the settings do together beyond "
+                "their separate parts, so the parts add up to each line's change. Where a "
+                "scenario has several equally good allocations, each re-solve and B keep the "
+                "one closest to A, so a line's figure for B can differ from B run on its own; "
+                "the totals are the same.",
+                className="help small",
+            ),
+            grid(ids.COMPARE_LINES, lines, line_columns, label="Lines that moved and why"),
         ]
     )
