@@ -91,20 +91,7 @@ def axe_violations(p: Page) -> list[dict[str, Any]]:
 
 
 # -- 6. accessibility ---------------------------------------------------------------------------
-# Known and not yet fixed: the Programmes page's editable grids (fixed height, columns set by a
-# callback) have a scroll box without keyboard focus and an empty header row while they load.
-KNOWN_VIOLATIONS = {"/programmes": "AG Grid body not focusable, empty header row (open)"}
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_VIOLATIONS[p], strict=True))
-        if p in KNOWN_VIOLATIONS
-        else p
-        for p in PAGES
-    ],
-)
+@pytest.mark.parametrize("path", list(PAGES))
 def test_every_page_has_no_serious_accessibility_violation(page: Page, path: str) -> None:
     drawn(page, path)
     found = axe_violations(page)

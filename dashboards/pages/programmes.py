@@ -151,11 +151,14 @@ def layout(**_: Any) -> Any:
                             {"field": "as_of", "headerName": "as of (YYYY-MM-DD)"},
                         ],
                         defaultColDef={"editable": True, "flex": 1},
+                        # As tall as its rows (a few dozen currencies): no inner scroll box,
+                        # which a keyboard could not reach (axe: scrollable-region-focusable).
                         dashGridOptions={
                             "singleClickEdit": True,
                             "stopEditingWhenCellsLoseFocus": True,
+                            "domLayout": "autoHeight",
                         },
-                        style={"height": "320px", "width": "100%"},
+                        style={"width": "100%"},
                     ),
                     dbc.Button(
                         "Save rates", id=ids.FX_SAVE, color="primary", size="sm", className="mt-2"
