@@ -245,6 +245,16 @@ def _workers(server: Server) -> list[psutil.Process]:
     return psutil.Process(server.popen.pid).children()
 
 
+def _forked_workers(server: Server, count: int) -> list[psutil.Process]:
+    """The server's workers once ``count`` of them exist (waited for, 60 s at most): gunicorn
+    forks them one after the other, and on a loaded machine the first may answer before the
+    next exists."""
+    deadline = time.monotonic() + 60
+    while len(_workers(server)) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return _workers(server)
+
+
 def _opened_results_cache(worker: psutil.Process, cache_dir: str) -> bool:
     target = str(Path(cache_dir) / "results" / "cache.db")
     return any(f.path == target for f in worker.open_files())
@@ -268,12 +278,7 @@ def test_gunicorn_serves_from_two_workers_with_the_protections(gunicorn: Server)
     assert "script-src 'self' 'sha256-" in page.headers["Content-Security-Policy"]
     foreign = requests.get(gunicorn.url + "/", headers={"Host": FOREIGN}, timeout=60)
     assert foreign.status_code == 400
-    # Gunicorn forks its workers one after the other; on a loaded machine the first may answer
-    # before the second exists, so wait (bounded) for both.
-    deadline = time.monotonic() + 60
-    while len(_workers(gunicorn)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert len(_workers(gunicorn)) == 2
+    assert len(_forked_workers(gunicorn, 2)) == 2
 
 
 def test_the_first_page_is_answered_from_the_warmed_up_result_cache(gunicorn: Server) -> None:
@@ -293,7 +298,7 @@ def test_two_workers_share_a_solved_result(gunicorn: Server) -> None:
     on a new connection (a new browser), until both workers have answered one; every answer but
     the first is a hit in the result cache the workers share on disk."""
     cache_dir = _cache_dir(gunicorn)
-    workers = _workers(gunicorn)
+    workers = _forked_workers(gunicorn, 2)
     hits, misses = _stats(gunicorn)
     requests_made = 0
     answered: set[int] = set()
@@ -312,7 +317,7 @@ def test_two_workers_share_a_solved_result(gunicorn: Server) -> None:
 
 def test_gunicorn_stops_with_every_process_it_started(tmp_path: Path) -> None:
     with _demo(tmp_path, "--workers", "2") as server:
-        family = [psutil.Process(server.popen.pid), *_workers(server)]
+        family = [psutil.Process(server.popen.pid), *_forked_workers(server, 2)]
         assert len(family) == 3
         server.popen.terminate()
         server.popen.wait(timeout=30)
