@@ -78,6 +78,16 @@ def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'register.sqlite'}"
         return
+    yield from _empty_postgres()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The PostgreSQL test database, emptied: for a test that is about PostgreSQL alone."""
+    yield from _empty_postgres()
+
+
+def _empty_postgres() -> Iterator[str]:
     url = service_url(POSTGRES_ENV, "PostgreSQL")
     empty_database(url)
     yield url

@@ -82,9 +82,8 @@ def test_a_release_01_register_opens_and_is_upgraded(release_01: str) -> None:
     _check_upgraded(release_01, _counts(release_01))
 
 
-def test_the_release_01_register_upgrades_on_postgresql(register_url: str) -> None:
-    if not register_url.startswith("postgresql"):
-        pytest.skip("the SQLite case is the test above")
+def test_the_release_01_register_upgrades_on_postgresql(postgres_url: str) -> None:
+    register_url = postgres_url
     source = sa.create_engine(f"sqlite:///{RELEASE_01}")
     target = sa.create_engine(register_url)
     # The baseline schema, then the release file's rows copied in.
