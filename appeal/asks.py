@@ -55,7 +55,7 @@ from models.asks import (
 from models.eligibility import EligibilityIndex, normalise_theme
 from models.gaps import line_years
 from models.line_value import earmarked_values
-from models.plan import CATEGORIES, DONOR_TYPES, PILLARS, split_list
+from models.plan import CATEGORIES, DONOR_TYPES, PILLARS, Plan, split_list
 from models.privacy import donor_aliases
 
 __all__ = [
@@ -95,8 +95,13 @@ class AsksError(ValueError):
 # who is asked
 # ---------------------------------------------------------------------------------------------
 def donor_profiles(run: PlanRun, *, reveal: bool = False) -> list[DonorProfile]:
-    """Every donor of the plan, largest first, confidential ones under their alias."""
-    plan = run.plan
+    """Every donor of the run's plan, largest first, confidential ones under their alias."""
+    return plan_donor_profiles(run.plan, reveal=reveal)
+
+
+def plan_donor_profiles(plan: Plan, *, reveal: bool = False) -> list[DonorProfile]:
+    """Every donor of ``plan``, largest first, confidential ones under their alias (what a
+    donor gave does not depend on any scenario, so no solve is needed)."""
     aliases = donor_aliases(plan, reveal=reveal)
     profiles = [profile_from_pledges(plan, d, aliases.get(d, d)) for d in aliases]
     return sorted(profiles, key=lambda p: (-p.given_usd, p.shown))

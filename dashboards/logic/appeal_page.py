@@ -13,6 +13,7 @@ from appeal.workbook import write_appeal_workbook
 from dashboards.logic import words
 from dashboards.state import write_temp_path
 from models import gaps
+from models.plan import Plan
 
 TOP_ASKS = 10
 
@@ -86,11 +87,12 @@ def document_bytes(run: PlanRun, suffix: str, *, draft: bool = False) -> bytes:
     return render(appeal_document(run, draft=draft, reveal=False), suffix)
 
 
-def brief_choices(run: PlanRun) -> list[str]:
-    """The donors a brief can be made for, largest first, as shown (confidential ones by alias)."""
-    from appeal.asks import donor_profiles
+def brief_choices(plan: Plan) -> list[str]:
+    """The donors a brief can be made for, largest first, as shown (confidential ones by
+    alias): the plan's donors, whatever the scenario, so no solve is needed for the list."""
+    from appeal.asks import plan_donor_profiles
 
-    return [p.shown for p in donor_profiles(run, reveal=False)]
+    return [p.shown for p in plan_donor_profiles(plan, reveal=False)]
 
 
 def brief_bytes(run: PlanRun, shown: str, *, draft: bool = False) -> tuple[str, bytes]:

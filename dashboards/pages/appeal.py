@@ -406,10 +406,11 @@ def download_document(
     State(ids.WORKING_SCENARIO, "data"),
 )
 def brief_options(choice: str | None, working: dict[str, Any] | None) -> tuple[Any, Any]:
-    """The donors of the chosen scenario's plan, largest first, confidential ones by alias."""
+    """The plan's donors, largest first, confidential ones by alias (the same for every
+    scenario: the list needs the plan, not a solve beside the preview's)."""
     try:
-        names = logic.brief_choices(_context(choice, working).run)
-    except (NoPlan, ScenarioError, ValueError):
+        names = logic.brief_choices(load_plan(get_config()))
+    except NoPlan:
         return [], None
     return [{"label": n, "value": n} for n in names], (names[0] if names else None)
 

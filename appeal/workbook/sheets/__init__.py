@@ -72,20 +72,8 @@ ORDER = (
 NAMES: tuple[str, ...] = tuple(s.name for s in ORDER)
 # Sheets for the working group, hidden from readers (and from print).
 HIDDEN: tuple[str, ...] = (technical.NAME, checks.NAME)
-# Funding status refers to the requirement cells Requirements publishes; Checks lists what
-# every other sheet registered.
-WRITE_ORDER = (
-    REQUIREMENTS,
-    FUNDING,
-    ALLOCATION,
-    SUMMARY,
-    EXPLANATIONS,
-    PROGRAMMES,
-    PRIORITIES,
-    DONORS,
-    PLEDGES,
-    NOTES,
-    ASSUMPTIONS,
-    TECHNICAL,
-    CHECKS,
-)
+# Funding status refers to the requirement cells Requirements publishes, the Summary to what
+# Funding status and the Allocation plan publish; the rest follow in reading order, so Checks
+# (last) lists what every other sheet registered.
+_WRITTEN_FIRST = (REQUIREMENTS, FUNDING, ALLOCATION)
+WRITE_ORDER = (*_WRITTEN_FIRST, *(s for s in ORDER if s not in _WRITTEN_FIRST))
