@@ -22,11 +22,15 @@ The dashboard builds its own :class:`Side` for a working scenario (``Side(label,
 scenario)``) and calls :func:`explain_difference`.
 
 Permission checks are the callers' (the command line's ``--reveal-confidential`` and the
-dashboard's roles). Solves are not cached: each measures one change and is used once.
+dashboard's roles). The one-change solves are not cached one by one (each is used once);
+with the dashboard's cache the whole attribution is. They run :data:`ATTRIBUTION_WORKERS` at a
+time (two cores: a comparison of eight settings takes about half as long).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,15 +38,18 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from appeal import service, workspace
-from models.attribution import Attribution, attribute
+from models.allocation import allocate
+from models.attribution import Attribution, Solve, attribute
 from models.privacy import donor_aliases, name_scrubber
 from models.scenario import Scenario
 
 if TYPE_CHECKING:
     from appeal.register import Register
     from models.plan import Plan
+    from models.result import AllocationResult
 
 __all__ = [
+    "ATTRIBUTION_WORKERS",
     "ChangeAttribution",
     "Side",
     "edition_and_today",
@@ -51,6 +58,9 @@ __all__ = [
     "scenarios",
     "table_lines",
 ]
+
+# How many of a comparison's solves run at once (threads: HiGHS solves outside the GIL).
+ATTRIBUTION_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -177,10 +187,51 @@ def edition_and_today(
 
 
 # -- 2-3. attribute, in cents -------------------------------------------------------------------
-def explain_difference(before: Side, after: Side, *, reveal: bool = False) -> ChangeAttribution:
+def explain_difference(
+    before: Side,
+    after: Side,
+    *,
+    reveal: bool = False,
+    cache: service.ResultCache | None = None,
+) -> ChangeAttribution:
     """The per-line attribution of ``after`` minus ``before``, in cents; donors named in the
-    changes (excluded donors, risk probabilities) by their aliases unless ``reveal``."""
-    found: Attribution = attribute((before.plan, before.scenario), (after.plan, after.scenario))
+    changes (excluded donors, risk probabilities) by their aliases unless ``reveal``.
+
+    With ``cache`` (the dashboard's result cache) the before side's own allocation comes from
+    it (the page has usually solved it already), and the whole attribution is kept there, so
+    comparing the same two sides again is a lookup."""
+    if cache is None:
+        return _explain(before, after, reveal, attribute_solve=None)
+    sides = [cache.key(before.plan, before.scenario), cache.key(after.plan, after.scenario)]
+    raw = "|".join(["compare", *sides, before.label, after.label, f"reveal={reveal}"])
+    return cache.remember(
+        hashlib.sha256(raw.encode()).hexdigest(),
+        lambda: _explain(before, after, reveal, attribute_solve=_through(cache)),
+        keep=lambda found: all(status == "optimal" for status in found.statuses.values()),
+    )
+
+
+def _through(cache: service.ResultCache) -> Solve:
+    """The attribution's solve: the before side's allocation (no reference) through the
+    cache, every other one (each measured once) solved without explanations."""
+
+    def solve(plan: Plan, scenario: Scenario, reference: pd.DataFrame | None) -> AllocationResult:
+        if reference is None:
+            return cache.result(plan, scenario)
+        return allocate(plan, scenario, reference=reference, sensitivity=False, explain=False)
+
+    return solve
+
+
+def _explain(
+    before: Side, after: Side, reveal: bool, *, attribute_solve: Solve | None
+) -> ChangeAttribution:
+    found: Attribution = attribute(
+        (before.plan, before.scenario),
+        (after.plan, after.scenario),
+        solve=attribute_solve,
+        workers=ATTRIBUTION_WORKERS,
+    )
     aliases = {
         **donor_aliases(before.plan, reveal=reveal),
         **donor_aliases(after.plan, reveal=reveal),

@@ -28,9 +28,10 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
@@ -70,6 +71,7 @@ __all__ = [
 ]
 
 RESULT_CACHE_BYTES = 256 * 1024 * 1024
+T = TypeVar("T")
 # Stored plans kept per process: one per register revision still being asked for.
 PLAN_CACHE_SIZE = 4
 
@@ -291,6 +293,22 @@ class ResultCache:
         if result.ok:
             self._cache.set(key, result)
         return result
+
+    def remember(self, key: str, compute: Callable[[], T], keep: Callable[[T], bool]) -> T:
+        """What ``compute()`` gives, stored under ``key`` (a digest of everything it depends
+        on, e.g. made from :meth:`key`) when ``keep`` says it is worth keeping, and served
+        from the cache the next time."""
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        value = compute()
+        if keep(value):
+            self._cache.set(key, value)
+        return value
+
+    def __len__(self) -> int:
+        """How many entries the cache holds."""
+        return len(self._cache)
 
     def run(self, plan: Plan, scenario: Scenario) -> PlanRun:
         """:func:`solve` through this cache."""

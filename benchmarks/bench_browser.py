@@ -6,9 +6,11 @@ Usage::
 
 Starts ``appeal serve --demo`` (loopback, a free port, a fresh register and cache) and drives
 Debian's Chromium headless through Playwright. Each figure is the median of ``--repeat``
-samples, from the click (or ``goto``) until the page shows the result and the browser has
-painted twice since (two animation frames: the main thread is free again, so a page that
-freezes while it builds thousands of elements is measured frozen):
+samples, from the click (or ``goto``) until the page shows the result (checked in the page on
+every animation frame) and the browser has painted twice since (two animation frames: the main
+thread is free again, so a page that freezes while it builds thousands of elements is measured
+frozen). The clock starts when the button can be clicked (visible, enabled, not moving), as a
+person's would:
 
 - ``first_load``: the Overview in a new browser profile, the first request after the server
   started (a new server and an empty result cache for each sample). Target: < 3 s.
@@ -19,7 +21,12 @@ freezes while it builds thousands of elements is measured frozen):
 
 Every target but the first load is 1 s. For each figure the bytes the server sent to Dash
 callbacks during it (``payload_kb``: all callback answers; ``largest_kb``: the largest one) are
-recorded too, so a slow page can be told apart from a heavy answer.
+recorded too, so a slow page can be told apart from a heavy answer, and so is the server's
+part (``server_s``: the longest wait of one callback request for its answer's first byte):
+what is left of the figure is the network, the browser's work and Dash's chained callbacks.
+
+``--only NAME[,NAME...]`` measures only the named figures (e.g. ``compare,simulation_200``;
+``first_load`` and the ``load:/path`` / ``nav:/path`` names as in the table).
 
 ``--before DIR`` measures a second checkout (e.g. ``git worktree add /tmp/before main``) in the
 same run, first, and prints both columns: a before/after comparison on one machine at one time.
@@ -118,6 +125,7 @@ class Sample:
     seconds: float
     payload_bytes: int
     largest_bytes: int
+    server_seconds: float = 0.0
 
 
 @dataclass
@@ -129,15 +137,20 @@ class Recorder:
     def attach(self, page: Page) -> None:
         page.on("response", lambda r: self.responses.append(r) if UPDATE in r.url else None)
 
-    def weigh(self) -> tuple[int, int]:
-        sizes = []
+    def weigh(self) -> tuple[int, int, float]:
+        """(bytes of all answers, bytes of the largest, longest server wait in s) since the
+        last call."""
+        sizes, waits = [], []
         for response in self.responses:
             try:
                 sizes.append(len(response.body()))
             except Exception:  # a background job's poll may have no body kept
                 sizes.append(0)
+            timing = response.request.timing
+            if timing.get("responseStart", -1) >= 0 and timing.get("requestStart", -1) >= 0:
+                waits.append((timing["responseStart"] - timing["requestStart"]) / 1000)
         self.responses.clear()
-        return sum(sizes), max(sizes, default=0)
+        return sum(sizes), max(sizes, default=0), max(waits, default=0.0)
 
 
 def painted(page: Page) -> None:
@@ -147,8 +160,20 @@ def painted(page: Page) -> None:
     )
 
 
-def visible(page: Page, selector: str) -> None:
-    page.locator(selector).first.wait_for(state="visible", timeout=WAIT_MS)
+# Checked in the page on every animation frame (``polling="raf"``): a locator's wait backs off
+# to checking every 500 ms, which would add up to half a second to anything slower than a few
+# hundred milliseconds and make the figures jump between two values.
+_SHOWN = """([selector, text]) => {
+  const el = document.querySelector(selector);
+  if (!el || el.getClientRects().length === 0) return false;
+  if (getComputedStyle(el).visibility === "hidden") return false;
+  return text === null || el.textContent.includes(text);
+}"""
+
+
+def visible(page: Page, selector: str, text: str | None = None) -> None:
+    """Wait until the first element matching ``selector`` is shown (and holds ``text``)."""
+    page.wait_for_function(_SHOWN, arg=[selector, text], polling="raf", timeout=WAIT_MS)
 
 
 def timed(
@@ -161,8 +186,17 @@ def timed(
     painted(page)
     seconds = time.perf_counter() - start
     page.wait_for_timeout(300)  # late answers of the same step still count to its payload
-    total, largest = recorder.weigh()
-    return Sample(seconds, total, largest)
+    total, largest, server = recorder.weigh()
+    return Sample(seconds, total, largest, server)
+
+
+def ready_to_click(page: Page, selector: str) -> Callable[[], None]:
+    """Wait (untimed) until ``selector`` can be clicked — visible, enabled and no longer
+    moving: filling a field lower down starts the page's smooth scroll, and a person clicks
+    once the button has stopped — and return the click itself, to be timed."""
+    button = page.locator(selector)
+    button.click(trial=True)
+    return button.click
 
 
 def has(page: Page, selector: str) -> bool:
@@ -214,8 +248,8 @@ def step_run(page: Page, rec: Recorder, i: int) -> Sample:
     return timed(
         page,
         rec,
-        lambda: page.locator(f"#{ids.SC_RUN}").click(),
-        lambda: page.locator(card, has_text=f"“{name}”").wait_for(timeout=WAIT_MS),
+        ready_to_click(page, f"#{ids.SC_RUN}"),
+        lambda: visible(page, card, f"“{name}”"),
     )
 
 
@@ -242,7 +276,7 @@ def step_compare(page: Page, rec: Recorder, i: int) -> Sample:
     return timed(
         page,
         rec,
-        lambda: page.locator(f"#{ids.COMPARE_RUN}").click(),
+        ready_to_click(page, f"#{ids.COMPARE_RUN}"),
         lambda: visible(page, result),
     )
 
@@ -252,7 +286,7 @@ def step_stress(page: Page, rec: Recorder, i: int) -> Sample:
     return timed(
         page,
         rec,
-        lambda: page.locator(f"#{ids.STRESS_RUN}").click(),
+        ready_to_click(page, f"#{ids.STRESS_RUN}"),
         lambda: visible(page, f"#{ids.STRESS_SUMMARY}"),
     )
 
@@ -264,10 +298,8 @@ def step_simulation(page: Page, rec: Recorder, i: int) -> Sample:
     return timed(
         page,
         rec,
-        lambda: page.locator(f"#{ids.RISK_RUN}").click(),
-        lambda: page.locator(f"#{ids.RISK_SUMMARY}", has_text="200 draws").wait_for(
-            timeout=WAIT_MS
-        ),
+        ready_to_click(page, f"#{ids.RISK_RUN}"),
+        lambda: visible(page, f"#{ids.RISK_SUMMARY}", "200 draws"),
     )
 
 
@@ -297,7 +329,7 @@ def step_upload(page: Page, rec: Recorder, i: int, folder: Path) -> tuple[Sample
     confirm = timed(
         page,
         rec,
-        lambda: page.locator(f"#{ids.UPLOAD_CONFIRM}").click(),
+        ready_to_click(page, f"#{ids.UPLOAD_CONFIRM}"),
         lambda: visible(page, f"#{ids.UPLOAD_STORED}"),
     )
     return check, confirm
@@ -306,10 +338,11 @@ def step_upload(page: Page, rec: Recorder, i: int, folder: Path) -> tuple[Sample
 def step_download(page: Page, rec: Recorder, i: int) -> Sample:
     open_page(page, PAGES[-1])
     holder: dict[str, Any] = {}
+    click = ready_to_click(page, f"#{ids.APPEAL_DOWNLOAD_BUTTON}")
 
     def act() -> None:
         with page.expect_download(timeout=WAIT_MS) as info:
-            page.locator(f"#{ids.APPEAL_DOWNLOAD_BUTTON}").click()
+            click()
         holder["download"] = info.value
 
     sample = timed(page, rec, act, lambda: None)
@@ -335,18 +368,26 @@ def _summary(samples: list[Sample], target: float) -> dict[str, Any]:
         "target_s": target,
         "payload_kb": statistics.median(s.payload_bytes for s in samples) / 1024,
         "largest_kb": max(s.largest_bytes for s in samples) / 1024,
+        "server_s": statistics.median(s.server_seconds for s in samples),
     }
 
 
-def measure(checkout: Path, repeat: int, browser: Browser) -> dict[str, Any]:
-    """Every figure for one checkout (its own register, cache and server)."""
+def measure(
+    checkout: Path, repeat: int, browser: Browser, only: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Every figure (or those in ``only``) for one checkout (its own register, cache and
+    server)."""
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
     work = Path(tempfile.mkdtemp(prefix="bench-browser-"))
     db = work / "register.sqlite"
     log = work / "server.log"
     results: dict[str, Any] = {}
 
     first: list[Sample] = []
-    for i in range(repeat):  # a new server, cache and browser profile each time
+    for i in range(repeat if wanted("first_load") else 0):  # a new server, cache, profile each
         with serving(checkout, db, work / f"cache-first-{i}", log) as url:
             context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=url)
             page = context.new_page()
@@ -355,7 +396,8 @@ def measure(checkout: Path, repeat: int, browser: Browser) -> dict[str, Any]:
             rec.attach(page)
             first.append(first_visit(page, rec))
             context.close()
-    results["first_load"] = _summary(first, FIRST_LOAD_TARGET_S)
+    if first:
+        results["first_load"] = _summary(first, FIRST_LOAD_TARGET_S)
 
     with serving(checkout, db, work / "cache", log) as url:
         context = browser.new_context(
@@ -380,18 +422,23 @@ def measure(checkout: Path, repeat: int, browser: Browser) -> dict[str, Any]:
         steps["simulation_200"] = lambda i: step_simulation(page, rec, i)
         steps["workbook_download"] = lambda i: step_download(page, rec, i)
         for name, step in steps.items():
+            if not wanted(name):
+                continue
             try:
                 results[name] = _summary([step(i) for i in range(repeat)], TARGET_S)
             except Missing as exc:
                 results[name] = {"missing": str(exc)}
-            print(f"  {name}: {_cell(results[name])}", flush=True)
+            server = results[name].get("server_s")
+            wait = f" (server {server:.2f}s)" if server is not None else ""
+            print(f"  {name}: {_cell(results[name])}{wait}", flush=True)
         checks, confirms = [], []
-        for i in range(repeat):
+        for i in range(repeat if wanted("upload_check") or wanted("upload_confirm") else 0):
             check, confirm = step_upload(page, rec, i, work)
             checks.append(check)
             confirms.append(confirm)
-        results["upload_check"] = _summary(checks, TARGET_S)
-        results["upload_confirm"] = _summary(confirms, TARGET_S)
+        if checks:
+            results["upload_check"] = _summary(checks, TARGET_S)
+            results["upload_confirm"] = _summary(confirms, TARGET_S)
         context.close()
     return results
 
@@ -422,7 +469,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--before", type=Path, help="another checkout to measure first")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--only", default="", help="comma-separated figures to measure")
     args = parser.parse_args(argv)
+    only = frozenset(name.strip() for name in args.only.split(",") if name.strip())
     checkouts = {"after": ROOT}
     if args.before:
         checkouts = {"before": args.before.resolve(), "after": ROOT}
@@ -432,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for label, checkout in checkouts.items():
                 print(f"measuring {label}: {checkout}", flush=True)
-                runs[label] = measure(checkout, args.repeat, browser)
+                runs[label] = measure(checkout, args.repeat, browser, only)
         finally:
             browser.close()
     print_table(runs)

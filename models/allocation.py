@@ -104,11 +104,14 @@ def allocate(
     reference: pd.DataFrame | None = None,
     *,
     sensitivity: bool = True,
+    explain: bool = True,
 ) -> AllocationResult:
     """Allocate a plan under a scenario (build the model once and solve it), with the
-    explanations and, unless ``sensitivity=False``, the sensitivity ranges."""
+    explanations unless ``explain=False`` (the allocation alone: several times faster where
+    minimum-viable lines make the explanations re-solve) and, unless ``sensitivity=False``,
+    the sensitivity ranges."""
     model = AllocationModel.build(plan, scenario, reference=reference)
-    return model.solve(sensitivity=sensitivity)
+    return model.solve(explain=explain, sensitivity=sensitivity)
 
 
 class _Phases(dict[str, float]):

@@ -30,6 +30,7 @@ Public: :func:`scenario_diff`, :func:`plan_diff`, :func:`attribute` -> :class:`A
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ __all__ = [
     "NO_ALLOCATION_EFFECT",
     "Attribution",
     "Change",
+    "Solve",
     "attribute",
     "plan_diff",
     "scenario_diff",
@@ -229,10 +231,18 @@ def attribute(
     after: tuple[Plan, Scenario],
     *,
     solve: Solve | None = None,
+    workers: int = 1,
 ) -> Attribution:
     """Split the per-line difference in funding between ``before`` and ``after`` over the
     changes between them (see the module docstring). ``solve`` (plan, scenario, reference)
-    -> result defaults to :func:`models.allocation.allocate`."""
+    -> result defaults to :func:`models.allocation.allocate` without explanations or
+    sensitivity ranges (only each line's funding is read).
+
+    Once the before pair is solved, the after pair and every one-change pair depend only on
+    its allocation (their stability reference), not on one another: with ``workers`` > 1 they
+    are solved that many at a time, in threads (HiGHS lets go of the GIL while it solves, so
+    two cores do two solves at once). Each solve is deterministic, so the result is the same
+    for any ``workers``."""
     run = solve or _allocate
     plan_a, sc_a = before
     plan_b, sc_b = after
@@ -241,45 +251,59 @@ def attribute(
     changes = settings + data
     base = run(plan_a, sc_a, None)
     reference = base.lines[["line_id", "year", "funded_usd"]]
-    statuses = {"before": base.solver.status}
 
-    def funded(result: AllocationResult) -> pd.Series:
-        lines = result.lines
-        return lines.groupby(lines["line_id"].astype(str))["funded_usd"].sum()
+    measured = [change for change in changes if change.affects]
+    pairs: list[tuple[Plan, Scenario]] = [(plan_b, _stable(sc_b))]
+    for change in measured:
+        if change.kind == "setting":
+            pairs.append((plan_a, _stable(_with_setting(sc_a, change.key, sc_b))))
+        else:
+            pairs.append((_with_data(plan_a, plan_b, change), _stable(sc_a)))
+    final, *parts = _solve_all(run, pairs, reference, workers)
 
-    f_a = funded(base)
-    final = run(plan_b, _stable(sc_b), reference)
-    statuses["after"] = final.solver.status
-    f_b = funded(final)
+    statuses = {"before": base.solver.status, "after": final.solver.status}
+    f_a, f_b = _funded(base), _funded(final)
     index = list(dict.fromkeys([*f_a.index, *f_b.index]))
     table = pd.DataFrame({"line_id": index})
     table["funded_before"] = f_a.reindex(index, fill_value=0.0).to_numpy()
     table["funded_after"] = f_b.reindex(index, fill_value=0.0).to_numpy()
     table["total_change"] = table["funded_after"] - table["funded_before"]
-    order: list[str] = []
     effects = np.zeros(len(index))
-    for change in changes:
-        if not change.affects:
-            continue
-        if change.kind == "setting":
-            plan_c, sc_c = plan_a, _with_setting(sc_a, change.key, sc_b)
-        else:
-            plan_c, sc_c = _with_data(plan_a, plan_b, change), sc_a
-        result = run(plan_c, _stable(sc_c), reference)
+    for change, result in zip(measured, parts, strict=True):
         statuses[change.key] = result.solver.status
         effect = (
-            funded(result).reindex(index, fill_value=0.0).to_numpy()
+            _funded(result).reindex(index, fill_value=0.0).to_numpy()
             - table["funded_before"].to_numpy()
         )
         table[change.key] = effect
         effects = effects + effect
-        order.append(change.key)
     table["interaction"] = table["total_change"].to_numpy() - effects
-    return Attribution(changes=changes, lines=table, order=order, statuses=statuses)
+    return Attribution(
+        changes=changes, lines=table, order=[c.key for c in measured], statuses=statuses
+    )
+
+
+def _solve_all(
+    run: Solve,
+    pairs: list[tuple[Plan, Scenario]],
+    reference: pd.DataFrame,
+    workers: int,
+) -> list[AllocationResult]:
+    """Every pair solved against ``reference``, in the pairs' order."""
+    if workers <= 1 or len(pairs) <= 1:
+        return [run(plan, scenario, reference) for plan, scenario in pairs]
+    with ThreadPoolExecutor(max_workers=min(workers, len(pairs))) as pool:
+        return list(pool.map(lambda pair: run(pair[0], pair[1], reference), pairs))
+
+
+def _funded(result: AllocationResult) -> pd.Series:
+    lines = result.lines
+    return lines.groupby(lines["line_id"].astype(str))["funded_usd"].sum()
 
 
 def _allocate(plan: Plan, scenario: Scenario, reference: pd.DataFrame | None) -> AllocationResult:
-    return allocate(plan, scenario, reference=reference, sensitivity=False)
+    # Only each line's funding is read: no explanations, no sensitivity ranges.
+    return allocate(plan, scenario, reference=reference, sensitivity=False, explain=False)
 
 
 def _stable(scenario: Scenario) -> Scenario:

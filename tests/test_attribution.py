@@ -213,3 +213,31 @@ def test_parts_add_up_to_the_total_to_the_cent_on_random_plans(
         np.testing.assert_allclose(att.lines[key], att.lines["total_change"], atol=0.005)
     frame = pd.DataFrame(att.to_dict()["lines"])
     assert set(att.order) <= set(frame.columns)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pairs())
+def test_solving_the_changes_two_at_a_time_gives_the_same_attribution(
+    case: tuple[tuple[Plan, Scenario], tuple[Plan, Scenario], int],
+) -> None:
+    """The one-change solves run in threads (two cores): the same figures, columns, order
+    and statuses as one after the other."""
+    before, after, _ = case
+    alone = attribute(before, after, workers=1)
+    threaded = attribute(before, after, workers=2)
+    assert threaded.order == alone.order
+    assert threaded.statuses == alone.statuses
+    pd.testing.assert_frame_equal(threaded.lines, alone.lines, check_exact=False, atol=1e-6)
+
+
+def test_allocation_without_explanations_is_the_same_allocation() -> None:
+    """``explain=False`` (the attribution's solves) leaves out the explanations and nothing
+    else: the same allocation, lines and unallocated money."""
+    plan = make_plan(base_lines(), base_pledges())
+    scenario = Scenario(donor_line_cap_share=0.6, targets=Targets(0.1, 0.0, 0.2, 0.0))
+    full = allocate(plan, scenario, sensitivity=False)
+    bare = allocate(plan, scenario, sensitivity=False, explain=False)
+    assert len(full.explanations) > 0 and len(bare.explanations) == 0
+    for table in ("allocations", "lines", "unallocated"):
+        pd.testing.assert_frame_equal(getattr(bare, table), getattr(full, table))
+    assert bare.solver.objective == pytest.approx(full.solver.objective)

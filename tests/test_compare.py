@@ -268,3 +268,29 @@ def test_rounding_to_cents_keeps_every_sum(
         assert _cents(line["total_change"]) == _cents(line["funded_after"]) - _cents(
             line["funded_before"]
         )
+
+
+def test_a_comparison_through_the_result_cache_is_the_same_and_kept(
+    loaded: Register, tmp_path: Path
+) -> None:
+    """The dashboard's comparison (through its result cache): the same figures as without a
+    cache; the before side's allocation and the whole attribution are kept, so the same
+    comparison again adds nothing to the cache, and a comparison that reveals donors is kept
+    apart from one that does not."""
+    plan = service.plan_from_register(loaded)
+    before = comparison.Side("baseline", plan, loaded.get_scenario("baseline"))
+    after = comparison.Side("flexible_first", plan, loaded.get_scenario("flexible_first"))
+    plain = comparison.explain_difference(before, after)
+    cache = service.ResultCache(str(tmp_path / "cache"))
+    try:
+        cached = comparison.explain_difference(before, after, cache=cache)
+        assert len(cache) == 2  # the before side's allocation and the attribution
+        again = comparison.explain_difference(before, after, cache=cache)
+        assert len(cache) == 2
+        revealed = comparison.explain_difference(before, after, cache=cache, reveal=True)
+        assert len(cache) == 3 and revealed.revealed and not again.revealed
+    finally:
+        cache.close()
+    for found in (cached, again):
+        assert found.order == plain.order and found.statuses == plain.statuses
+        pd.testing.assert_frame_equal(found.lines, plain.lines)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from appeal.comparison import ChangeAttribution, Side, explain_difference
-from appeal.service import PlanRun
+from appeal.service import PlanRun, ResultCache
 from dashboards.logic import words
 from models import gaps
 from models.privacy import anonymise
@@ -279,11 +279,15 @@ def explain(
     b: Scenario,
     labels: tuple[str, str],
     solve: Callable[[Any, Scenario], PlanRun],
+    cache: ResultCache | None = None,
 ) -> Differences:
     """Compare B with A: ``solve`` (the page's cached solve) for each side's own result, the
-    use case's attribution for what moved each line."""
+    use case's attribution (through ``cache``, the page's result cache) for what moved each
+    line."""
     run_a, run_b = solve(plan, a), solve(plan, b)
-    attribution = explain_difference(Side(labels[0], plan, a), Side(labels[1], plan, b))
+    attribution = explain_difference(
+        Side(labels[0], plan, a), Side(labels[1], plan, b), cache=cache
+    )
     return Differences(run_a, run_b, attribution, _target_effects(run_a, run_b, attribution))
 
 

@@ -62,6 +62,7 @@ from dashboards.state import (
     get_config,
     load_plan,
     open_register,
+    result_cache,
     scenario_from_browser,
     scenario_to_browser,
     solve_scenario,
@@ -1114,7 +1115,12 @@ def compare(n: int | None, a: str | None, b: str | None, working: dict[str, Any]
 
         labels = ("working" if a == WORKING else a, "working" if b == WORKING else b)
         diff = logic.explain(
-            plan, pick(a), pick(b), labels, lambda p, s: solve_scenario(config, p, s)
+            plan,
+            pick(a),
+            pick(b),
+            labels,
+            lambda p, s: solve_scenario(config, p, s),
+            cache=result_cache(config),
         )
     except (NoPlan, ValueError) as exc:
         return error_alert(str(exc), title="Cannot compare")
