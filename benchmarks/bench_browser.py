@@ -453,7 +453,8 @@ def _cell(r: dict[str, Any] | None) -> str:
 def print_table(runs: dict[str, dict[str, Any]]) -> None:
     """One line per figure, one column per checkout: median s, payload kB; "!" misses the
     target."""
-    names = list(dict.fromkeys(k for r in runs.values() for k in r))
+    # In the order of the last checkout's figures: the pages an older one lacks keep their place.
+    names = list(dict.fromkeys(k for r in reversed(list(runs.values())) for k in r))
     width = max(len(n) for n in names)
     print(f"{'figure':<{width}} " + " ".join(f"{label:>20}" for label in runs) + "  target s")
     for name in names:
