@@ -241,8 +241,10 @@ def attribute(
     Once the before pair is solved, the after pair and every one-change pair depend only on
     its allocation (their stability reference), not on one another: with ``workers`` > 1 they
     are solved that many at a time, in threads (HiGHS lets go of the GIL while it solves, so
-    two cores do two solves at once). Each solve is deterministic, so the result is the same
-    for any ``workers``."""
+    two cores do two solves at once; every solve builds its own model and Highs instance, and
+    HiGHS gives each calling thread its own task scheduler — ERGO-Code/HiGHS#818 — so two
+    instances in two threads share nothing). Each solve is deterministic, so the result is
+    the same for any ``workers``."""
     run = solve or _allocate
     plan_a, sc_a = before
     plan_b, sc_b = after
