@@ -12,8 +12,12 @@ adjustment to the donor's pledges, best first:
 and takes the adjustment's USD value off them in that order, each pledge's amount and tranches
 scaled down together (so its money per year keeps its shape) and the amount taken recorded in
 its ``adjustment`` column. A pledge brought to zero is removed (reported). An adjustment larger
-than the donor's earlier money in the import is an error on its row, and nothing of it is
-applied.
+than the donor's earlier money is an error on its row, and nothing of it is applied.
+
+The donor's earlier money is first the pledges of the same import, then — when the import goes
+into a register — the pledges the register already holds (``stored``): a refund file can come
+on its own, months after the pledges it takes money back from. The register then stores the
+changed pledges (and removes those brought to zero) in the import's transaction, audited.
 """
 
 from __future__ import annotations
@@ -63,11 +67,14 @@ def apply(
     pledges: pd.DataFrame,
     parts: dict[str, list[tuple[int, float]]],
     usd_rate: dict[str, float],
+    stored: frozenset[str] | None = None,
 ) -> Outcome:
     """Take each adjustment off its donor's earlier pledges (see the module docstring).
 
     ``parts``: pledge_id -> (year, amount in pledge currency); ``usd_rate``: pledge_id -> units
-    of its currency per USD. Returns new frames; the inputs are not changed."""
+    of its currency per USD; ``stored``: the pledge ids in ``pledges`` that the register holds
+    (used after the import's own; ``None`` when the import goes into no register). Returns new
+    frames; the inputs are not changed."""
     frame = pledges.copy()
     parts = {k: list(v) for k, v in parts.items()}
     errors: list[tuple[Adjustment, str]] = []
@@ -75,16 +82,17 @@ def apply(
     index = {str(pid): i for i, pid in zip(frame.index, frame["pledge_id"], strict=True)}
     removed: set[str] = set()
     for adj in adjustments:
-        candidates = _candidates(adj, frame, removed)
+        candidates = _candidates(adj, frame, removed, stored or frozenset())
         available = sum(_usd(frame, index[p], usd_rate[p]) for p in candidates)
         if available + 1e-6 < adj.usd:
             have = f"USD {available:,.2f}" if candidates else "none"
+            where = "in this import is" if stored is None else "in this import and the register is"
             errors.append(
                 (
                     adj,
                     f"a refund or reversal of {adj.currency} {adj.amount:,.2f} (USD "
-                    f"{adj.usd:,.2f}) for {adj.donor}, but {adj.donor}'s earlier money in this "
-                    f"import is {have}; import the pledges it adjusts in the same run "
+                    f"{adj.usd:,.2f}) for {adj.donor}, but {adj.donor}'s earlier money {where} "
+                    f"{have}; import the pledges it adjusts first, or in the same run "
                     "(another donor's money is never used)",
                 )
             )
@@ -130,8 +138,10 @@ def _num(value: Any) -> float:
     return float(value)
 
 
-def _candidates(adj: Adjustment, frame: pd.DataFrame, removed: set[str]) -> list[str]:
-    """The donor's earlier pledges, best match first."""
+def _candidates(
+    adj: Adjustment, frame: pd.DataFrame, removed: set[str], stored: frozenset[str]
+) -> list[str]:
+    """The donor's earlier pledges, best match first: the import's own before the stored."""
     donor = adj.donor.casefold()
     mine = frame.loc[
         (frame["donor"].astype(str).str.casefold() == donor)
@@ -139,6 +149,7 @@ def _candidates(adj: Adjustment, frame: pd.DataFrame, removed: set[str]) -> list
     ]
     ranked = sorted(
         (
+            str(row.pledge_id) in stored,
             not (row.earmarking == adj.earmarking and str(row.earmark_to) == adj.earmark_to),
             row.currency != adj.currency,
             -int(_num(row.first_year)),

@@ -146,6 +146,11 @@ class ImportReport:
     rows_set_aside: int = 0
     set_aside: list[RowError] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
+    #: stored pledges this import's refunds and reversals change: pledge_id -> the stored
+    #: amount they were worked out from (the register refuses the import if it changed since)
+    adjusted_stored: dict[str, float] = field(default_factory=dict)
+    #: those of them brought to zero: the register removes them
+    removed_stored: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -166,6 +171,8 @@ class ImportReport:
         self.set_aside.extend(other.set_aside)
         self.rejected.extend(other.rejected)
         self.fatal = self.fatal or other.fatal
+        self.adjusted_stored.update(other.adjusted_stored)
+        self.removed_stored.extend(other.removed_stored)
 
     def missing_rates(self) -> list[str]:
         """Currencies the import needed an exchange rate for and did not have."""
@@ -188,6 +195,8 @@ class ImportReport:
             "fatal": self.fatal,
             "rows_set_aside": self.rows_set_aside,
             "set_aside": [r.to_dict() for r in self.set_aside],
+            "adjusted_stored": sorted(self.adjusted_stored),
+            "removed_stored": list(self.removed_stored),
         }
 
     def summary(self) -> str:
@@ -1229,12 +1238,17 @@ def read_pledge_file(
     fx: pd.DataFrame | dict[str, float] | None,
     skip_invalid: bool = False,
     options: ReadOptions | None = None,
+    stored: Plan | None = None,
 ) -> PledgeImport:
-    """:func:`read_pledges`, with everything the file gives (:class:`PledgeImport`)."""
+    """:func:`read_pledges`, with everything the file gives (:class:`PledgeImport`).
+
+    ``stored``: the register's plan the file goes into; its refunds and reversals may then
+    take money back from pledges stored before (changed pledges are in the result, see
+    :attr:`ImportReport.adjusted_stored`)."""
     options = options or ReadOptions()
     parsed = _read_pledges(source, filename, programmes, money.usd_rates(fx), {}, options)
     report = ImportReport()
-    got = _assemble([parsed], report, money.usd_rates(fx))
+    got = _assemble([parsed], report, money.usd_rates(fx), stored)
     _raise_if_refused(report, skip_invalid)
     return got
 
@@ -1811,10 +1825,16 @@ def _described_donors(table: Table, rows: list[_Row]) -> pd.DataFrame:
     return pd.DataFrame(list(out.values()), columns=DONOR_COLUMNS)
 
 
-def _assemble(files: list[_Parsed], report: ImportReport, rates: dict[str, float]) -> PledgeImport:
+def _assemble(
+    files: list[_Parsed],
+    report: ImportReport,
+    rates: dict[str, float],
+    stored: Plan | None = None,
+) -> PledgeImport:
     """The files' pledges put together: long-form and sheet instalments tied to their
-    pledges, refunds and reversals taken off their donors' earlier money, then the tranches.
-    Every problem goes to ``report`` (its counts move a row from imported to rejected)."""
+    pledges, refunds and reversals taken off their donors' earlier money (the files', then
+    the ``stored`` plan's), then the tranches. Every problem goes to ``report`` (its counts
+    move a row from imported to rejected)."""
     for parsed in files:
         report.extend(parsed.report, counts=True)
     pledges = _concat([p.pledges for p in files], PLEDGE_COLUMNS)
@@ -1858,7 +1878,12 @@ def _assemble(files: list[_Parsed], report: ImportReport, rates: dict[str, float
         _reject(report, place, message, counted=counted)
     pledges = tied.pledges.loc[~tied.pledges["pledge_id"].isin(tied.bad_pledges)]
     parts = tied.parts
-    # Refunds and reversals.
+    # Refunds and reversals: the donors' money in these files first, then the register's.
+    changes = [a for p in files for a in p.adjustments]
+    earlier = _stored_money(stored, changes, set(pledges["pledge_id"].astype(str)))
+    if earlier is not None:
+        pledges = _concat([pledges, earlier.pledges], PLEDGE_COLUMNS)
+        parts = {**parts, **earlier.parts}
     usd_rate = {
         str(pid): (float(own) if own else rates[str(cur)])
         for pid, cur, own in zip(
@@ -1866,24 +1891,81 @@ def _assemble(files: list[_Parsed], report: ImportReport, rates: dict[str, float
         )
     }
     adjusted = adjustment_rules.apply(
-        [a for p in files for a in p.adjustments], pledges, parts, usd_rate
+        changes, pledges, parts, usd_rate, None if earlier is None else earlier.ids
     )
     for adj, message in adjusted.errors:
         _reject(report, (adj.file, adj.sheet, adj.row, "amount"), message)
     for adj, message in adjusted.notes:
         report.warnings.append(RowError(adj.file, adj.sheet, adj.row, "amount", message))
-    pledges = conform("pledges", adjusted.pledges)
+    out = adjusted.pledges
+    schedule = tied.instalments
+    if earlier is not None:
+        # Only the stored pledges a refund changed go on; the others stay as stored.
+        after = dict(zip(out["pledge_id"].astype(str), out["amount"].astype(float), strict=True))
+        changed = {pid for pid in earlier.ids if pid in after and after[pid] != earlier.amount[pid]}
+        removed = sorted(pid for pid in earlier.ids if pid not in after)
+        report.adjusted_stored.update({p: earlier.amount[p] for p in [*changed, *removed]})
+        report.removed_stored.extend(removed)
+        out = out.loc[~out["pledge_id"].astype(str).isin(earlier.ids - changed)]
+        held = earlier.instalments["pledge_id"].astype(str).isin(changed)
+        schedule = _concat([schedule, earlier.instalments.loc[held]], INSTALMENT_COLUMNS)
+    pledges = conform("pledges", out.reset_index(drop=True))
     tranche_rows: list[money.Tranche] = []
     for pid, psc in zip(pledges["pledge_id"], pledges["psc_rate"], strict=True):
         tranche_rows.extend(money.tranches(pid, adjusted.parts[pid], usd_rate[pid], psc))
     kept = set(pledges["pledge_id"])
-    instalments = tied.instalments.loc[tied.instalments["pledge_id"].isin(kept)]
+    instalments = schedule.loc[schedule["pledge_id"].isin(kept)]
     return PledgeImport(
         pledges=pledges,
         tranches=conform("tranches", pd.DataFrame(tranche_rows, columns=TRANCHE_COLUMNS)),
         instalments=conform("instalments", instalments.reset_index(drop=True)),
         donors=_concat([p.donors for p in files], DONOR_COLUMNS).drop_duplicates("donor"),
         report=report,
+    )
+
+
+@dataclass(frozen=True)
+class _StoredMoney:
+    """The register's pledges a refund may take money back from: their rows, money per year
+    (in pledge currency, from the stored tranches), stored amounts and instalments."""
+
+    pledges: pd.DataFrame
+    parts: dict[str, list[tuple[int, float]]]
+    amount: dict[str, float]
+    instalments: pd.DataFrame
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(self.amount)
+
+
+def _stored_money(
+    stored: Plan | None, changes: list[Adjustment], imported: set[str]
+) -> _StoredMoney | None:
+    """The stored pledges of the donors the refunds name (None without a register); a pledge
+    the files give again is the files' version, not the stored one."""
+    if stored is None:
+        return None
+    frame = stored.pledges
+    donors = {c.donor.casefold() for c in changes}
+    ids = frame["pledge_id"].astype(str)
+    mine = frame.loc[frame["donor"].astype(str).str.casefold().isin(donors) & ~ids.isin(imported)]
+    mine = mine[PLEDGE_COLUMNS].reset_index(drop=True)
+    wanted = set(mine["pledge_id"].astype(str))
+    parts: dict[str, list[tuple[int, float]]] = {pid: [] for pid in wanted}
+    tranches = stored.tranches.loc[stored.tranches["pledge_id"].astype(str).isin(wanted)]
+    for pid, year, amount in zip(
+        tranches["pledge_id"].astype(str), tranches["year"], tranches["amount"], strict=True
+    ):
+        parts[pid].append((int(year), float(amount)))
+    schedule = stored.instalments
+    return _StoredMoney(
+        pledges=mine,
+        parts={pid: sorted(v) for pid, v in parts.items()},
+        amount=dict(zip(mine["pledge_id"].astype(str), mine["amount"].astype(float), strict=True)),
+        instalments=schedule.loc[schedule["pledge_id"].astype(str).isin(wanted)][
+            INSTALMENT_COLUMNS
+        ],
     )
 
 
@@ -1984,8 +2066,10 @@ def load_pledges(
 ) -> tuple[Plan, ImportReport]:
     """Read pledge files against an existing plan's programmes (e.g. the register's).
 
-    Returns a plan with ``base``'s programmes and requirements, the new pledges only, and the
-    donors/rates from the given files (else ``base``'s). Same strictness as :func:`load_plan`.
+    Returns a plan with ``base``'s programmes and requirements, the new pledges only (and
+    ``base``'s pledges that the files' refunds and reversals change, listed in the report's
+    ``adjusted_stored``), and the donors/rates from the given files (else ``base``'s). Same
+    strictness as :func:`load_plan`.
     """
     report = ImportReport()
     reference: dict[str, Any] = {
@@ -2004,7 +2088,7 @@ def load_pledges(
         report.extend(sub, counts=bool(sub.errors))
     if report.fatal:
         raise ImportFailed(report)
-    return _add_pledges(reference, pledges, report, skip_invalid, options)
+    return _add_pledges(reference, pledges, report, skip_invalid, options, stored=base)
 
 
 def _add_pledges(
@@ -2013,6 +2097,8 @@ def _add_pledges(
     report: ImportReport,
     skip_invalid: bool,
     options: ReadOptions | None = None,
+    *,
+    stored: Plan | None = None,
 ) -> tuple[Plan, ImportReport]:
     """Read the pledge files against the reference tables and build the plan from them all
     (``reference``: programmes, requirements, donors, fx, title, illustrative)."""
@@ -2024,7 +2110,7 @@ def _add_pledges(
         _read_pledges(source, None, reference["programmes"], rates, seen, options)
         for source in pledges
     ]
-    got = _assemble(files, report, rates)
+    got = _assemble(files, report, rates, stored)
     _raise_if_refused(report, skip_invalid)
     reference = {**reference, "donors": _with_described(reference["donors"], got.donors)}
     try:

@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -345,6 +346,10 @@ def _bulk_insert(
         )
 
 
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -488,16 +493,17 @@ class Register:
                 f"{len(plan.programmes)} budget lines, {len(plan.requirements)} requirements, "
                 f"{len(plan.donors)} donors, {len(plan.fx)} exchange rates",
             )
+            own, own_tranches, own_instalments = self._adjust_stored(
+                conn, plan.pledges, plan.tranches, plan.instalments, report
+            )
             # One log entry per pledge file, including files whose every row was refused.
             files = [str(f["file"]) for f in report.files if f.get("kind") == "pledges"]
-            for source_file in dict.fromkeys([*files, *map(str, plan.pledges["source_file"])]):
-                group = plan.pledges.loc[plan.pledges["source_file"] == source_file]
-                tranches = plan.tranches.loc[
-                    plan.tranches["pledge_id"].isin(set(group["pledge_id"]))
-                ]
+            for source_file in dict.fromkeys([*files, *map(str, own["source_file"])]):
+                group = own.loc[own["source_file"] == source_file]
+                tranches = own_tranches.loc[own_tranches["pledge_id"].isin(set(group["pledge_id"]))]
                 file_report = _file_report(report, source_file)
-                schedule = plan.instalments.loc[
-                    plan.instalments["pledge_id"].isin(set(group["pledge_id"]))
+                schedule = own_instalments.loc[
+                    own_instalments["pledge_id"].isin(set(group["pledge_id"]))
                 ]
                 _, replaced = self._store_pledges(
                     conn,
@@ -543,6 +549,9 @@ class Register:
         pledges before the transaction commits.
         """
         with self._write("import") as conn:
+            pledges, tranches, instalments = self._adjust_stored(
+                conn, pledges, tranches, instalments, report
+            )
             entry, _ = self._store_pledges(
                 conn,
                 pledges,
@@ -555,6 +564,87 @@ class Register:
             )
             self._check_valid(conn)
             return entry
+
+    def _adjust_stored(
+        self,
+        conn: Connection,
+        pledges: pd.DataFrame,
+        tranches: pd.DataFrame,
+        instalments: pd.DataFrame | None,
+        report: ImportReport,
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Store what an import's refunds and reversals did to pledges stored before
+        (``report.adjusted_stored``: changed in ``pledges``, or brought to zero and removed),
+        each audited, in the import's transaction; refused (nothing stored) when such a
+        pledge changed since the file was checked. Returns the import's own pledges, tranches
+        and instalments, without those."""
+        schedule = instalments if instalments is not None else _empty(INSTALMENT_COLUMNS)
+        ids = list(report.adjusted_stored)
+        if not ids:
+            return pledges, tranches, schedule
+        c = pledges_t.c
+        held: dict[str, Any] = {}
+        for chunk in _chunks(ids):
+            rows = conn.execute(
+                sa.select(c.pledge_id, c.amount, c.adjustment, c.currency, c.import_id).where(
+                    c.pledge_id.in_(chunk)
+                )
+            )
+            held.update((str(r.pledge_id), r) for r in rows)
+        for pid, amount in report.adjusted_stored.items():
+            row = held.get(pid)
+            if row is None or not math.isclose(float(row.amount), amount, abs_tol=1e-6):
+                raise RegisterError(
+                    f"nothing was stored: pledge {pid}, which a refund or reversal in this "
+                    "import takes money back from, changed since the file was checked; "
+                    "check the file again"
+                )
+        for chunk in _chunks(ids):
+            conn.execute(sa.delete(tranches_t).where(tranches_t.c.pledge_id.in_(chunk)))
+            conn.execute(sa.delete(instalments_t).where(instalments_t.c.pledge_id.in_(chunk)))
+            conn.execute(sa.delete(pledges_t).where(pledges_t.c.pledge_id.in_(chunk)))
+        theirs = pledges["pledge_id"].astype(str).isin(ids)
+        changed = pledges.loc[theirs]
+        their_tranches = tranches["pledge_id"].astype(str).isin(ids)
+        their_schedule = schedule["pledge_id"].astype(str).isin(ids)
+        if len(changed):
+            frame = changed.assign(
+                import_id=[int(held[str(pid)].import_id) for pid in changed["pledge_id"]],
+                earmark_to=changed["earmark_to"].fillna(""),
+            )
+            _bulk_insert(conn, pledges_t, frame, [*PLEDGE_COLUMNS, "import_id"])
+            if their_tranches.any():
+                _bulk_insert(conn, tranches_t, tranches.loc[their_tranches], TRANCHE_COLUMNS)
+            if their_schedule.any():
+                _bulk_insert(
+                    conn, instalments_t, schedule.loc[their_schedule].fillna(""), INSTALMENT_COLUMNS
+                )
+        for rec in changed.to_dict("records"):
+            was = held[str(rec["pledge_id"])]
+            self._audit(
+                conn,
+                "pledge.adjust",
+                str(rec["pledge_id"]),
+                f"a refund or reversal took {rec['currency']} "
+                f"{float(was.amount) - float(rec['amount']):,.2f} back",
+                before={"amount": float(was.amount), "adjustment": float(was.adjustment or 0)},
+                after={"amount": float(rec["amount"]), "adjustment": float(rec["adjustment"])},
+            )
+        for pid in report.removed_stored:
+            was = held[pid]
+            self._audit(
+                conn,
+                "pledge.remove",
+                pid,
+                f"a refund or reversal took all of its {was.currency} {float(was.amount):,.2f} "
+                "back",
+                before={"amount": float(was.amount), "adjustment": float(was.adjustment or 0)},
+            )
+        return (
+            pledges.loc[~theirs],
+            tranches.loc[~their_tranches],
+            schedule.loc[~their_schedule],
+        )
 
     def _check_valid(self, conn: Connection) -> None:
         """Refuse (roll back) a write that would leave a register the model cannot use: the

@@ -86,7 +86,15 @@ class UploadCheck:
 
     @property
     def valid_rows(self) -> int:
-        return 0 if self.fatal else len(self.pledges)
+        """The file's own valid pledges (not the stored ones its refunds change)."""
+        if self.fatal:
+            return 0
+        return int((~self.pledges["pledge_id"].astype(str).isin(self.adjusted)).sum())
+
+    @property
+    def adjusted(self) -> list[str]:
+        """Stored pledges this file's refunds and reversals take money back from."""
+        return [] if self.fatal else list(self.report.adjusted_stored)
 
     @property
     def rejected_rows(self) -> int:
@@ -94,7 +102,7 @@ class UploadCheck:
 
     @property
     def can_store(self) -> bool:
-        return not self.fatal and self.valid_rows > 0
+        return not self.fatal and (self.valid_rows > 0 or bool(self.adjusted))
 
 
 def check_upload(data: bytes, filename: str, plan: Plan, fmt: str = "contract") -> UploadCheck:
@@ -113,6 +121,7 @@ def check_upload(data: bytes, filename: str, plan: Plan, fmt: str = "contract") 
             fx=plan.fx,
             skip_invalid=True,
             options=ReadOptions(format=fmt),
+            stored=plan,
         )
     except ImportFailed as exc:
         return UploadCheck(
@@ -225,9 +234,23 @@ def store_checked(register: Register, check: UploadCheck, data: bytes) -> str:
         f"Stored {check.valid_rows} pledge rows from {check.filename} "
         f"({entry.rows_new} new, {entry.rows_updated} updated)"
     )
+    if check.adjusted:
+        text += "; " + adjusted_sentence(check)
     if check.rejected_rows:
         text += f"; skipped {check.rejected_rows} rejected rows"
     return text + "."
+
+
+def adjusted_sentence(check: UploadCheck) -> str:
+    """What the file's refunds and reversals do to stored pledges, in words."""
+    removed = len(check.report.removed_stored)
+    changed = len(check.adjusted) - removed
+    parts = []
+    if changed:
+        parts.append(f"{changed} stored pledge{'s' if changed != 1 else ''} reduced")
+    if removed:
+        parts.append(f"{removed} stored pledge{'s' if removed != 1 else ''} removed")
+    return "refunds and reversals: " + ", ".join(parts) + " (see the warnings)"
 
 
 def new_and_updated(check: UploadCheck, stored: pd.DataFrame) -> tuple[int, int, int]:
@@ -247,7 +270,10 @@ def new_and_updated(check: UploadCheck, stored: pd.DataFrame) -> tuple[int, int,
         strict=True,
     )
     new = updated = taken = 0
+    adjusted = set(check.adjusted)  # counted apart: see adjusted_sentence
     for pid, source in rows:
+        if pid in adjusted:
+            continue
         if pid not in origin:
             new += 1
         elif origin[pid] == source:

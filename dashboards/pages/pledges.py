@@ -369,6 +369,8 @@ def _report(data: bytes, filename: str, fmt: str, plan: Any) -> tuple[Any, ...]:
             f"Confirming stores {new} new pledge{'s' if new != 1 else ''} and updates "
             f"{updated} stored pledge{'s' if updated != 1 else ''} (same pledge id, same file)."
         )
+        if result.adjusted:
+            plan_text += " Its " + logic.adjusted_sentence(result) + "."
         if taken:
             plan_text += (
                 f" {taken} row{'s' if taken != 1 else ''} reuse{'s' if taken == 1 else ''} the "
