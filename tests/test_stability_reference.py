@@ -170,3 +170,31 @@ def test_appeal_plan_loads_the_reference_from_the_register(
     assert main(["--db", register_url, "plan", *SAMPLE_ARGS, "--scenario", str(ghost)]) == 2
     err = capsys.readouterr().err
     assert "stability_reference 'ghost': no saved scenario named 'ghost'" in err
+
+
+def test_appeal_analyse_loads_the_reference_from_the_register(
+    official: Register, register_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`appeal analyse` solves as `appeal plan` does: its lines are the stable allocation's,
+    which differs from the same scenario's allocation without the reference."""
+    scenario = _write_scenario(tmp_path / "working.toml", "")
+    planned, analysed = tmp_path / "plan.json", tmp_path / "analyse.json"
+    base = ["--db", register_url]
+    plan_args = [*base, "plan", *SAMPLE_ARGS, "--scenario", str(scenario)]
+    assert main([*plan_args, "--json", str(planned)]) == 0
+    args = [*base, "analyse", *SAMPLE_ARGS, "--scenario", str(scenario), "--draws", "0"]
+    assert main([*args, "--stress-top", "0", "--json", str(analysed)]) == 0
+    plan_data = json.loads(planned.read_text(encoding="utf-8"))
+    assert plan_data["stability"]["applied"] is True
+
+    def funded(lines: list[dict[str, Any]]) -> dict[tuple[str, int], float]:
+        return {(r["line_id"], int(r["year"])): round(float(r["funded_usd"]), 2) for r in lines}
+
+    analysed_lines = funded(json.loads(analysed.read_text(encoding="utf-8"))["lines"])
+    assert analysed_lines == funded(plan_data["lines"])
+    loose = service.solve(service.plan_from_register(official), service.load_scenario(scenario))
+    assert analysed_lines != funded(loose.result.lines.to_dict("records"))
+    capsys.readouterr()
+    ghost = _write_scenario(tmp_path / "ghost.toml", "ghost")
+    assert main([*base, "analyse", *SAMPLE_ARGS, "--scenario", str(ghost), "--draws", "0"]) == 2
+    assert "stability_reference 'ghost'" in capsys.readouterr().err

@@ -26,6 +26,7 @@ from appeal.commands._options import (
     add_reveal_option,
     open_register,
     plan_from_register,
+    solve_run,
     wrote_json,
 )
 from appeal.terminal import pct, table, usd
@@ -346,9 +347,13 @@ def run(args: argparse.Namespace) -> int:
         previous = _previous_donors(args.previous_donors)
         draws = scenario.risk.draws if args.draws is None else int(args.draws)
         progress = _progress_printer() if draws > 0 and sys.stderr.isatty() else None
+        # Solved as `appeal plan` solves it: with the stability reference from the register
+        # when the scenario asks for one.
+        solved = solve_run(args, plan, scenario, import_report)
         analysis = service.analyse(
             plan,
             scenario,
+            solved.result,
             import_report=import_report,
             previous_donors=previous,
             stress_top=int(args.stress_top),
