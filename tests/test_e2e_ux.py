@@ -499,3 +499,36 @@ def test_every_invalid_control_is_reported_beside_it_and_the_old_result_greyed(
     for path in ("targets.civil_society_share", lc):
         expect(page.locator(f"#{ids.editor_feedback(editor.BY_PATH[path].id)}")).not_to_be_empty()
     expect(page.locator(f"#{ids.SC_MESSAGE}")).to_contain_text("2 settings to fix")
+
+
+def test_a_refund_file_on_its_own_says_what_it_takes_back_then_does(
+    page: Page, tmp_path: Path, root: Path
+) -> None:
+    """A refund of a donor's stored money, uploaded alone: before anything is stored the page
+    says which stored pledges it reduces; confirming takes exactly that much off the donor's
+    stored pledges and nobody else's. (Last in the module: it changes the stored money.)"""
+    before = stored(root).pledges
+    public = ~before["confidential"].astype(bool)
+    pledge = before.loc[(before["earmarking"] == "unearmarked") & public].iloc[0]
+    donor, refund = str(pledge["donor"]), round(float(pledge["amount"]) / 4, 2)
+    path = tmp_path / "ux-refund.csv"
+    path.write_text(
+        "pledge_id,donor,amount,currency,year,years,earmarking,earmark_to,status\n"
+        f"UX-REFUND-1,{donor},{-refund},{pledge['currency']},{pledge['first_year']},1,"
+        "unearmarked,,paid\n",
+        encoding="utf-8",
+    )
+    drawn(page, "/pledges")
+    page.locator(f"#{ids.PLEDGE_UPLOAD} input[type=file]").set_input_files(str(path))
+    plan_line = page.locator(f"#{ids.UPLOAD_PLAN}")
+    expect(plan_line).to_contain_text("Its refunds and reversals: 1 stored pledge reduced")
+    assert stored(root).pledges["amount"].sum() == before["amount"].sum()  # nothing stored yet
+    page.locator(f"#{ids.UPLOAD_CONFIRM}").click()
+    expect(page.locator(f"#{ids.UPLOAD_STORED}")).to_contain_text("1 stored pledge reduced")
+    after = stored(root).pledges
+    mine = before["donor"] == donor
+    assert after.loc[after["donor"] == donor, "amount"].sum() == pytest.approx(
+        before.loc[mine, "amount"].sum() - refund
+    )
+    others = after.loc[after["donor"] != donor].set_index("pledge_id")["amount"].sort_index()
+    assert others.equals(before.loc[~mine].set_index("pledge_id")["amount"].sort_index())
