@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from appeal import adjustments, service
 from appeal.adjustments import Adjustment
+from appeal.cli import main
 from appeal.importer import ImportFailed, ImportReport
 from appeal.register import Register, RegisterError
 from dashboards.logic import pledges as upload
@@ -73,6 +74,15 @@ def test_a_refund_file_on_its_own_takes_money_back_from_the_donors_stored_pledge
     assert "refund or reversal" in " ".join(map(str, outcome.report.warnings))
     assert stored.import_log()["source_file"].tolist()[-1] == "r.csv"
     stored.load_plan()  # the register still holds a valid plan
+
+
+def test_appeal_import_says_how_many_stored_pledges_its_refunds_changed(
+    stored: Register, register_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", register_url, "import", str(refund_file(tmp_path, 500_000))]) == 0
+    out = capsys.readouterr().out
+    assert "refunds and reversals reduced 1 and removed 0 stored pledges" in out
+    assert "register now holds 250 pledges (+0)" in out
 
 
 def test_a_refund_of_a_whole_stored_pledge_removes_it_audited(

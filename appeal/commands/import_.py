@@ -84,8 +84,15 @@ def run(args: argparse.Namespace) -> int:
     report = outcome.report
     print_import_problems(report, prefix="rejected")
     _write_rejected(args, report)
+    removed = len(report.removed_stored)
+    reduced = len(report.adjusted_stored) - removed
+    refunds = (
+        f"; refunds and reversals reduced {reduced} and removed {removed} stored pledges"
+        if report.adjusted_stored
+        else ""
+    )
     print(
-        f"imported into {register.url}: {report.summary()}; register now holds "
+        f"imported into {register.url}: {report.summary()}{refunds}; register now holds "
         f"{outcome.pledges_after} pledges ({outcome.pledges_after - outcome.pledges_before:+d})"
     )
     return 0
