@@ -1,8 +1,9 @@
 """Import: users' spreadsheets -> a validated :class:`~models.plan.Plan`, every row accounted for.
 
 Each file is read with :mod:`appeal.spreadsheet` (header detection, aliases, HXL), each cell is
-parsed into a typed value here, and the typed tables are checked against the pandera schemas of
-:mod:`models.schemas` (lazily: every problem at once). Every data row ends up imported or
+parsed into a typed value by :mod:`appeal.cells`, and the typed tables are checked against the
+pandera schemas of :mod:`models.schemas` (lazily: every problem at once). The report is
+:mod:`appeal.import_report`'s (re-exported here). Every data row ends up imported or
 rejected with :class:`RowError` records naming file, sheet, spreadsheet row, column and reason,
 so ``rows_read == rows_imported + rows_rejected`` always holds.
 
@@ -23,13 +24,12 @@ requirement and at least a cent per pledge, exchange rates 1e-6 to 1e6 units per
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +37,21 @@ import pandas as pd
 
 from appeal import adjustments as adjustment_rules
 from appeal import instalments as instalment_rules
-from appeal import numbers
 from appeal import spreadsheet as ss
 from appeal.adjustments import Adjustment
+from appeal.cells import (
+    PILLAR_WORDS,
+    YearSpan,
+    currency_code,
+    parse_year,
+    parser,
+    pattern_parser,
+    vocabulary_choices,
+)
 from appeal.formats import ReadOptions
+from appeal.import_report import NO_RATE, ImportFailed, ImportReport, RejectedRow, RowError
 from appeal.instalments import SHEET_NAMES
-from appeal.numbers import COMMA, POINT, Decimal
+from appeal.numbers import COMMA, POINT
 from appeal.profiles.engine import SetAside
 from appeal.spreadsheet import CellError, SpreadsheetError, Table
 from appeal.suggest import did_you_mean
@@ -71,166 +80,7 @@ SAMPLE_DIR: Path = Path(__file__).resolve().parent.parent / "sample_data"
 PathLike = str | Path
 
 
-def _choices(vocabulary: contract.Vocabulary) -> dict[str, str]:
-    """header_key of each accepted spelling -> canonical value (values first, in order)."""
-    out: dict[str, str] = {}
-    for spelling, value in vocabulary.spellings():
-        out.setdefault(ss.header_key(spelling), value)
-    return out
-
-
-# Accepted spellings (compared via spreadsheet.header_key) -> canonical values, from the
-# contract's vocabularies.
-EARMARKING_CHOICES = _choices(contract.EARMARKING)
-STATUS_CHOICES = _choices(contract.STATUS)
-CATEGORY_CHOICES = _choices(contract.CATEGORY)
-DONOR_TYPE_CHOICES = _choices(contract.DONOR_TYPE)
-PILLAR_WORDS = _choices(contract.PILLAR)
-PRIORITY_WORDS = dict(contract.PRIORITY_WORDS)
 MAX_YEARS = contract.MAX_YEARS
-
-
-# -- report ---------------------------------------------------------------------------------
-@dataclass
-class RowError:
-    """One problem, located as precisely as the file allows."""
-
-    file: str
-    sheet: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file + (f" [{self.sheet}]" if self.sheet else "")
-        if self.row is not None:
-            where += f" row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class RejectedRow:
-    """A refused row as the file has it (for the rejected-rows workbook): its cells under
-    the file's headers and every reason it was refused."""
-
-    file: str
-    sheet: str
-    row: int
-    cells: dict[str, Any]
-    reasons: list[str]
-
-
-@dataclass
-class ImportReport:
-    """What an import read, kept and refused. Counts are of pledge rows (plus programme rows
-    when the programmes file had errors); ``files`` has per-file counts.
-
-    ``rows_read == rows_imported + rows_rejected + rows_set_aside`` always holds: a row set
-    aside was read and deliberately not imported (a totals or note row, a carry-over or
-    pass-through flow, a parked parent flow, money another row already counts), with its
-    reason in ``set_aside``."""
-
-    rows_read: int = 0
-    rows_imported: int = 0
-    rows_rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
-    files: list[dict[str, Any]] = field(default_factory=list)
-    #: a file could not be read at all: the import is refused even with skip_invalid
-    fatal: bool = False
-    rows_set_aside: int = 0
-    set_aside: list[RowError] = field(default_factory=list)
-    rejected: list[RejectedRow] = field(default_factory=list)
-    #: stored pledges this import's refunds and reversals change: pledge_id -> the stored
-    #: amount they were worked out from (the register refuses the import if it changed since)
-    adjusted_stored: dict[str, float] = field(default_factory=dict)
-    #: those of them brought to zero: the register removes them
-    removed_stored: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def add_counts(self, other: ImportReport) -> None:
-        self.rows_read += other.rows_read
-        self.rows_imported += other.rows_imported
-        self.rows_rejected += other.rows_rejected
-        self.rows_set_aside += other.rows_set_aside
-
-    def extend(self, other: ImportReport, *, counts: bool) -> None:
-        if counts:
-            self.add_counts(other)
-        self.errors.extend(other.errors)
-        self.warnings.extend(other.warnings)
-        self.files.extend(other.files)
-        self.set_aside.extend(other.set_aside)
-        self.rejected.extend(other.rejected)
-        self.fatal = self.fatal or other.fatal
-        self.adjusted_stored.update(other.adjusted_stored)
-        self.removed_stored.extend(other.removed_stored)
-
-    def missing_rates(self) -> list[str]:
-        """Currencies the import needed an exchange rate for and did not have."""
-        found = []
-        for error in self.errors:
-            if error.message.startswith(_NO_RATE):
-                code = error.message.removeprefix(_NO_RATE).split()[0]
-                if code not in found:
-                    found.append(code)
-        return found
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rows_read": self.rows_read,
-            "rows_imported": self.rows_imported,
-            "rows_rejected": self.rows_rejected,
-            "errors": [e.to_dict() for e in self.errors],
-            "warnings": [w.to_dict() for w in self.warnings],
-            "files": [dict(f) for f in self.files],
-            "fatal": self.fatal,
-            "rows_set_aside": self.rows_set_aside,
-            "set_aside": [r.to_dict() for r in self.set_aside],
-            "adjusted_stored": sorted(self.adjusted_stored),
-            "removed_stored": list(self.removed_stored),
-        }
-
-    def summary(self) -> str:
-        aside = f", {self.rows_set_aside} set aside" if self.rows_set_aside else ""
-        return (
-            f"{self.rows_read} rows read, {self.rows_imported} imported, "
-            f"{self.rows_rejected} rejected{aside}, {len(self.warnings)} warnings"
-        )
-
-    def note_set_aside(self, entry: RowError) -> None:
-        """One row read and deliberately not imported (counted; listed as a warning too)."""
-        self.rows_read += 1
-        self.rows_set_aside += 1
-        self.set_aside.append(entry)
-        self.warnings.append(
-            RowError(
-                entry.file, entry.sheet, entry.row, entry.column, f"set aside: {entry.message}"
-            )
-        )
-
-
-_NO_RATE = "no exchange rate for "
-
-
-class ImportFailed(Exception):
-    """Raised when an import is refused (strict mode, or an unreadable file)."""
-
-    def __init__(self, report: ImportReport) -> None:
-        self.report = report
-        lines = [str(e) for e in report.errors[:20]]
-        more = len(report.errors) - len(lines)
-        if more > 0:
-            lines.append(f"... and {more} more")
-        super().__init__(f"import refused: {len(report.errors)} error(s)\n" + "\n".join(lines))
 
 
 # -- row machinery --------------------------------------------------------------------------
@@ -490,255 +340,6 @@ def _row_list(numbers: list[int]) -> str:
     return f"rows {shown}{more}"
 
 
-# -- cell parsers, by the contract's column kinds -----------------------------------------
-def _currency_code(v: Any) -> str:
-    text = ss.parse_code(v, what="currency").upper()
-    text = ss.CURRENCY_SYMBOLS.get(text, text)
-    if not (len(text) == 3 and text.isascii() and text.isalpha()):
-        raise CellError(f"currency {text!r} is not a 3-letter ISO 4217 code like USD or EUR")
-    return text
-
-
-def _as_of(what: str, max_length: int) -> Callable[[Any], str]:
-    def parse(v: Any) -> str:
-        if isinstance(v, dt.datetime):
-            return v.date().isoformat()
-        if isinstance(v, dt.date):
-            return v.isoformat()
-        return ss.parse_text(v, what=what, max_length=max_length)
-
-    return parse
-
-
-_PILLAR_HINT = ", ".join(contract.PILLAR.values)
-_PRIORITY_HINT = (
-    f"{contract.PROGRAMMES.column('priority').minimum:g}-"
-    f"{contract.PROGRAMMES.column('priority').maximum:g} or {'/'.join(PRIORITY_WORDS)}"
-)
-
-
-def _priority(v: Any) -> int:
-    text = ss.clean_text(v).casefold()
-    if text in PRIORITY_WORDS:
-        return PRIORITY_WORDS[text]
-    try:
-        value = ss.parse_int(v, what="priority")
-    except CellError:
-        raise CellError(f"priority must be {_PRIORITY_HINT}, got {ss.clean_text(v)!r}") from None
-    return value
-
-
-def _pillars(what: str) -> Callable[[Any], str]:
-    def parse(v: Any) -> str:
-        parts = [p for p in ss.parse_text(v, what=what).replace(",", ";").split(";") if p.strip()]
-        out: list[str] = []
-        for part in parts:
-            key = ss.header_key(part).removeprefix("pillar")  # "Pillar II" is pillar II
-            if key not in PILLAR_WORDS:
-                raise CellError(f"pillar {part.strip()!r} is not one of {_PILLAR_HINT}")
-            if PILLAR_WORDS[key] not in out:
-                out.append(PILLAR_WORDS[key])
-        return ";".join(out)
-
-    return parse
-
-
-def _themes(what: str) -> Callable[[Any], str]:
-    def parse(v: Any) -> str:
-        parts = [p for p in ss.parse_text(v, what=what).replace(",", ";").split(";") if p.strip()]
-        out: list[str] = []
-        for part in parts:
-            theme = normalise_theme(part)
-            if not theme.replace("_", "").isalnum():
-                raise CellError(
-                    f"theme {part.strip()!r} must be a word like gender or human_rights"
-                )
-            if theme not in out:
-                out.append(theme)
-        return ";".join(out)
-
-    return parse
-
-
-def _usd(what: str) -> Callable[[Any], float]:
-    def parse(v: Any) -> float:
-        amount, currency = ss.parse_amount(v, what=what)
-        if currency not in (None, "USD"):
-            raise CellError(f"{what} must be in USD, got {currency}")
-        return amount
-
-    return parse
-
-
-def _score(what: str, low: float, high: float) -> Callable[[Any], float]:
-    def parse(v: Any) -> float:
-        value = ss.parse_number(v, what=what)
-        if not low <= value <= high:
-            raise CellError(f"{what} must be between {low:g} and {high:g}, got {value:g}")
-        return value
-
-    return parse
-
-
-def parser(column: Column, decimal: Decimal = POINT) -> Callable[[Any], Any]:
-    """The cell parser of a contract column (by its kind): one cell -> a value, or
-    :class:`CellError` with a message naming the column. Numbers are read in the file's
-    ``decimal`` convention (:mod:`appeal.numbers`)."""
-    base = _kind_parser(column)
-    return _in_convention(base, decimal) if column.kind in _NUMERIC_KINDS else base
-
-
-def _kind_parser(column: Column) -> Callable[[Any], Any]:
-    what = column.name
-    kind = column.kind
-    if kind == "code":
-        return functools.partial(ss.parse_code, what=what)
-    if kind == "text":
-        return functools.partial(
-            ss.parse_text, what=what, max_length=column.max_length or ss.MAX_NAME_LENGTH
-        )
-    if kind == "choice":
-        assert column.vocabulary is not None, f"{what}: a choice needs a vocabulary"
-        return _choice_parser(what, column.vocabulary)
-    if kind == "pillars":
-        return _pillars(what)
-    if kind == "themes":
-        return _themes(what)
-    if kind == "currency":
-        return _currency_code
-    if kind == "date":
-        if column.pattern is not None:
-            return functools.partial(_calendar_date, what=what)
-        return _as_of(what, column.max_length or ss.MAX_NAME_LENGTH)
-    if kind == "year":
-        return functools.partial(_year, what=what)
-    if kind == "int":
-        return functools.partial(ss.parse_int, what=what)
-    if kind == "priority":
-        return _priority
-    if kind in ("number", "share"):
-        return functools.partial(ss.parse_number, what=what)
-    if kind == "usd":
-        return _usd(what)
-    if kind == "money":
-        return functools.partial(ss.parse_amount, what=what)
-    if kind == "bool":
-        return functools.partial(ss.parse_bool, what=what)
-    raise AssertionError(f"no parser for column kind {kind!r}")
-
-
-_NUMERIC_KINDS = contract.FLOAT_KINDS | {"int"}
-
-
-def _in_convention(parse: Callable[[Any], Any], decimal: Decimal) -> Callable[[Any], Any]:
-    """``parse`` reading text numbers in the ``decimal`` convention (``606.796,00`` under the
-    comma convention; refused with a hint under the point one)."""
-
-    def read(value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = numbers.canonical(value, decimal)
-            except numbers.DecimalConflict as exc:
-                raise CellError(str(exc)) from None
-        return parse(value)
-
-    return read
-
-
-def _choice_parser(what: str, vocabulary: contract.Vocabulary) -> Callable[[Any], str]:
-    """One of a vocabulary's values; an unknown word says which value it is closest to."""
-    choices = _choices(vocabulary)
-    spellings = [spelling for spelling, _ in vocabulary.spellings()]
-
-    def parse(value: Any) -> str:
-        try:
-            return ss.parse_choice(value, what=what, choices=choices)
-        except CellError as exc:
-            hint = did_you_mean(ss.clean_text(value), spellings, limit=1)
-            raise CellError(f"{exc}{hint}") from None
-
-    return parse
-
-
-class YearSpan(tuple[int, int]):
-    """A year cell written as a range ("2024-2026"): its first and last year."""
-
-    __slots__ = ()
-
-    def __new__(cls, first: int, last: int) -> YearSpan:
-        return super().__new__(cls, (first, last))
-
-
-_YEAR_DECIMAL = re.compile(r"^(\d{4})\.0+$")  # 2020.0: a year a spreadsheet wrote as a number
-_YEAR_RANGE = re.compile(r"^(\d{4})\s*(?:-|–|—|to|/)\s*(\d{2}|\d{4})$", re.IGNORECASE)
-
-
-def _year(value: Any, *, what: str, spans: bool = False) -> int | YearSpan:
-    """A calendar year as :func:`appeal.spreadsheet.parse_year` reads it, and also ``2020.0``;
-    with ``spans``, a range ``2024-2026`` (or ``2024-26``) gives its first and last year."""
-    if isinstance(value, str):
-        text = ss.clean_text(value)
-        m = _YEAR_DECIMAL.match(text)
-        if m:
-            value = m.group(1)
-        elif (r := _YEAR_RANGE.match(text)) is not None:
-            if not spans:
-                raise CellError(f"{what} must be one year, got the range {text!r}")
-            first = int(r.group(1))
-            last = int(r.group(2)) if len(r.group(2)) == 4 else first // 100 * 100 + int(r.group(2))
-            if last < first:
-                raise CellError(f"{what} range {text!r} ends before it starts")
-            ss.parse_year(first, what=what)
-            ss.parse_year(last, what=what)
-            return YearSpan(first, last) if last > first else first
-    return ss.parse_year(value, what=what)
-
-
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]*(?:Z|[+-]\d{2}:?\d{2})?)?$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
-
-
-def _calendar_date(value: Any, *, what: str) -> str:
-    """A calendar date as ISO text: a spreadsheet date, ``2027-06-30`` (a time after it is
-    dropped) or day-first ``30/06/2027``; ``03/04/2027`` (either day first or month first) is
-    refused rather than guessed."""
-    ss.check_formula(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = ss.clean_text(value)
-    m = _ISO_DATE.match(text)
-    if m:
-        year, month, day = (int(g) for g in m.groups())
-    elif (m := _DAY_FIRST.match(text)) is not None:
-        day, month, year = (int(g) for g in m.groups())
-        if day <= 12 and month <= 12 and day != month:
-            raise CellError(
-                f"{what} {text!r} could be day/month or month/day; write it as "
-                f"{year:04d}-{month:02d}-{day:02d} or {year:04d}-{day:02d}-{month:02d}"
-            )
-    else:
-        raise CellError(f"{what} must be a date like 2027-06-30, got {text!r}")
-    try:
-        return dt.date(year, month, day).isoformat()
-    except ValueError:
-        raise CellError(f"{what} {text!r} is not a valid date") from None
-
-
-def _pattern_parser(
-    family: contract.ColumnPattern, name: str, decimal: str = POINT
-) -> Callable[[Any], Any]:
-    """The cell parser of one column of a family (amount_2027, req_2028, score_innovation)."""
-    if family.kind == "number" and family.minimum is not None and family.maximum is not None:
-        return _in_convention(_score(name, family.minimum, family.maximum), _decimal(decimal))
-    return parser(Column(name, family.kind, family.help), _decimal(decimal))
-
-
-def _decimal(text: str) -> Decimal:
-    return COMMA if text == COMMA else POINT
-
-
 # Per decimal convention and table: file column -> (column, parser), built once from the
 # contract.
 _BY_DECIMAL: dict[str, dict[str, dict[str, tuple[Column, Callable[[Any], Any]]]]] = {
@@ -942,8 +543,8 @@ def read_programmes(
     parsed: dict[int, dict[str, Any]] = {}
     req_rows: dict[int, list[tuple[int, float]]] = {}
     decimal = table.decimal
-    req_parsers = {c: _pattern_parser(_REQ, c, decimal) for c in req_columns}
-    score_parsers = {c: _pattern_parser(_SCORE, name, decimal) for c, name in score_columns.items()}
+    req_parsers = {c: pattern_parser(_REQ, c, decimal) for c in req_columns}
+    score_parsers = {c: pattern_parser(_SCORE, name, decimal) for c, name in score_columns.items()}
     readers = _readers("programmes", decimal=decimal)
     for r in rows:
         if r.errors:  # the row as a whole is wrong: its cells are not read
@@ -1012,7 +613,7 @@ def read_programmes(
     return programmes, req.reset_index(drop=True), report
 
 
-_LONG_YEAR = functools.partial(_year, what="year")
+_LONG_YEAR = functools.partial(parse_year, what="year")
 
 
 def _long_form_requirement(r: _Row, decimal: str) -> list[tuple[int, float]]:
@@ -1362,7 +963,7 @@ def _read_pledges(
     )
     if not _header_years(table, [c for _, c in year_columns], prefix, report):
         return _empty_parsed(report)
-    year_parsers = {c: _pattern_parser(_AMOUNT_YEAR, c, decimal) for _, c in year_columns}
+    year_parsers = {c: pattern_parser(_AMOUNT_YEAR, c, decimal) for _, c in year_columns}
     amount_parser = _parser("pledges", "amount", decimal)
     rows = _set_aside_summary_rows(_data_rows(table, report), report)
     long_form = "due_date" in table.columns
@@ -1444,7 +1045,7 @@ def _read_pledges(
             amount = -amount  # checked as money; applied as an adjustment
         # Required, unless the amount's text (or the column's hashtag, +usd) names it.
         text_currency = text_currency or table.units.get("amount")
-        currency = r.cell("currency", _currency_code)
+        currency = r.cell("currency", currency_code)
         if currency is None and "currency" not in [c for c, _, _ in r.errors]:
             if text_currency is None:
                 r.error("currency", "currency is required")
@@ -1461,7 +1062,7 @@ def _read_pledges(
         if currency is not None and currency not in rates and not own_rate:
             r.error(
                 "currency",
-                f"{_NO_RATE}{currency} in the exchange-rate table (add it, or give the "
+                f"{NO_RATE}{currency} in the exchange-rate table (add it, or give the "
                 "pledge's own exchange_rate)",
                 file_level=True,
             )
@@ -1655,7 +1256,7 @@ def _read_pledges(
     )
 
 
-_YEAR_SPANS = functools.partial(_year, what="year", spans=True)
+_YEAR_SPANS = functools.partial(parse_year, what="year", spans=True)
 
 
 def _set_aside_summary_rows(rows: list[_Row], report: ImportReport) -> list[_Row]:
@@ -1811,7 +1412,7 @@ def _described_donors(table: Table, rows: list[_Row]) -> pd.DataFrame:
     each donor's first valid description."""
     if "donor_type" not in table.columns and "iati_org_id" not in table.columns:
         return pd.DataFrame(columns=DONOR_COLUMNS)
-    types = _choices(contract.DONOR_TYPE)
+    types = vocabulary_choices(contract.DONOR_TYPE)
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r.errors:
