@@ -38,8 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from appeal import service, workspace
-from models.allocation import allocate
-from models.attribution import Attribution, Solve, attribute
+from models.attribution import Attribution, attribute
 from models.privacy import donor_aliases, name_scrubber
 from models.scenario import Scenario
 
@@ -201,35 +200,23 @@ def explain_difference(
     it (the page has usually solved it already), and the whole attribution is kept there, so
     comparing the same two sides again is a lookup."""
     if cache is None:
-        return _explain(before, after, reveal, attribute_solve=None)
+        return _explain(before, after, reveal, base=None)
     sides = [cache.key(before.plan, before.scenario), cache.key(after.plan, after.scenario)]
     raw = "|".join(["compare", *sides, before.label, after.label, f"reveal={reveal}"])
     return cache.remember(
         hashlib.sha256(raw.encode()).hexdigest(),
-        lambda: _explain(before, after, reveal, attribute_solve=_through(cache)),
+        lambda: _explain(before, after, reveal, base=cache.result(before.plan, before.scenario)),
         keep=lambda found: all(status == "optimal" for status in found.statuses.values()),
     )
 
 
-def _through(cache: service.ResultCache) -> Solve:
-    """The attribution's solve: the before side's allocation (no reference) through the
-    cache, every other one (each measured once) solved without explanations."""
-
-    def solve(plan: Plan, scenario: Scenario, reference: pd.DataFrame | None) -> AllocationResult:
-        if reference is None:
-            return cache.result(plan, scenario)
-        return allocate(plan, scenario, reference=reference, sensitivity=False, explain=False)
-
-    return solve
-
-
 def _explain(
-    before: Side, after: Side, reveal: bool, *, attribute_solve: Solve | None
+    before: Side, after: Side, reveal: bool, *, base: AllocationResult | None
 ) -> ChangeAttribution:
     found: Attribution = attribute(
         (before.plan, before.scenario),
         (after.plan, after.scenario),
-        solve=attribute_solve,
+        base=base,
         workers=ATTRIBUTION_WORKERS,
     )
     aliases = {

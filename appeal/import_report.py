@@ -95,6 +95,12 @@ class ImportReport:
         self.adjusted_stored.update(other.adjusted_stored)
         self.removed_stored.extend(other.removed_stored)
 
+    def stored_changes(self) -> tuple[int, int]:
+        """(stored pledges reduced, stored pledges removed) by this import's refunds and
+        reversals."""
+        removed = len(self.removed_stored)
+        return len(self.adjusted_stored) - removed, removed
+
     def missing_rates(self) -> list[str]:
         """Currencies the import needed an exchange rate for and did not have."""
         found = []

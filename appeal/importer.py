@@ -1543,9 +1543,10 @@ class _StoredMoney:
 def _stored_money(
     stored: Plan | None, changes: list[Adjustment], imported: set[str]
 ) -> _StoredMoney | None:
-    """The stored pledges of the donors the refunds name (None without a register); a pledge
-    the files give again is the files' version, not the stored one."""
-    if stored is None:
+    """The stored pledges of the donors the refunds name (None without a register, or without
+    refunds: then there is nothing to look up); a pledge the files give again is the files'
+    version, not the stored one."""
+    if stored is None or not changes:
         return None
     frame = stored.pledges
     donors = {c.donor.casefold() for c in changes}

@@ -346,8 +346,27 @@ def _bulk_insert(
         )
 
 
-def _empty(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame(columns=list(columns))
+def _replace_pledges(
+    conn: Connection,
+    ids: Sequence[str],
+    pledges: pd.DataFrame,
+    import_id: int | Sequence[int],
+    tranches: pd.DataFrame,
+    instalments: pd.DataFrame | None,
+) -> None:
+    """Put ``pledges`` (with their tranches and instalments) in place of whatever the
+    register holds under ``ids`` (an id in ``ids`` but not in ``pledges`` is removed)."""
+    for chunk in _chunks(ids):
+        conn.execute(sa.delete(tranches_t).where(tranches_t.c.pledge_id.in_(chunk)))
+        conn.execute(sa.delete(instalments_t).where(instalments_t.c.pledge_id.in_(chunk)))
+        conn.execute(sa.delete(pledges_t).where(pledges_t.c.pledge_id.in_(chunk)))
+    if len(pledges):
+        frame = pledges.assign(import_id=import_id, earmark_to=pledges["earmark_to"].fillna(""))
+        _bulk_insert(conn, pledges_t, frame, [*PLEDGE_COLUMNS, "import_id"])
+    if len(tranches):
+        _bulk_insert(conn, tranches_t, tranches, TRANCHE_COLUMNS)
+    if instalments is not None and len(instalments):
+        _bulk_insert(conn, instalments_t, instalments.fillna(""), INSTALMENT_COLUMNS)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -578,7 +597,9 @@ class Register:
         each audited, in the import's transaction; refused (nothing stored) when such a
         pledge changed since the file was checked. Returns the import's own pledges, tranches
         and instalments, without those."""
-        schedule = instalments if instalments is not None else _empty(INSTALMENT_COLUMNS)
+        schedule = (
+            instalments if instalments is not None else pd.DataFrame(columns=INSTALMENT_COLUMNS)
+        )
         ids = list(report.adjusted_stored)
         if not ids:
             return pledges, tranches, schedule
@@ -599,26 +620,19 @@ class Register:
                     "import takes money back from, changed since the file was checked; "
                     "check the file again"
                 )
-        for chunk in _chunks(ids):
-            conn.execute(sa.delete(tranches_t).where(tranches_t.c.pledge_id.in_(chunk)))
-            conn.execute(sa.delete(instalments_t).where(instalments_t.c.pledge_id.in_(chunk)))
-            conn.execute(sa.delete(pledges_t).where(pledges_t.c.pledge_id.in_(chunk)))
         theirs = pledges["pledge_id"].astype(str).isin(ids)
         changed = pledges.loc[theirs]
         their_tranches = tranches["pledge_id"].astype(str).isin(ids)
         their_schedule = schedule["pledge_id"].astype(str).isin(ids)
-        if len(changed):
-            frame = changed.assign(
-                import_id=[int(held[str(pid)].import_id) for pid in changed["pledge_id"]],
-                earmark_to=changed["earmark_to"].fillna(""),
-            )
-            _bulk_insert(conn, pledges_t, frame, [*PLEDGE_COLUMNS, "import_id"])
-            if their_tranches.any():
-                _bulk_insert(conn, tranches_t, tranches.loc[their_tranches], TRANCHE_COLUMNS)
-            if their_schedule.any():
-                _bulk_insert(
-                    conn, instalments_t, schedule.loc[their_schedule].fillna(""), INSTALMENT_COLUMNS
-                )
+        # Each keeps the import it came from: only its money changed.
+        _replace_pledges(
+            conn,
+            ids,
+            changed,
+            [int(held[str(pid)].import_id) for pid in changed["pledge_id"]],
+            tranches.loc[their_tranches],
+            schedule.loc[their_schedule],
+        )
         for rec in changed.to_dict("records"):
             was = held[str(rec["pledge_id"])]
             self._audit(
@@ -758,19 +772,7 @@ class Register:
         result = conn.execute(import_log_t.insert(), values)
         pk = result.inserted_primary_key
         entry.import_id = int(pk[0]) if pk is not None else 0
-        for chunk in _chunks(ids):
-            conn.execute(sa.delete(tranches_t).where(tranches_t.c.pledge_id.in_(chunk)))
-            conn.execute(sa.delete(instalments_t).where(instalments_t.c.pledge_id.in_(chunk)))
-            conn.execute(sa.delete(pledges_t).where(pledges_t.c.pledge_id.in_(chunk)))
-        if ids:
-            frame = pledges.assign(
-                import_id=entry.import_id, earmark_to=pledges["earmark_to"].fillna("")
-            )
-            _bulk_insert(conn, pledges_t, frame, [*PLEDGE_COLUMNS, "import_id"])
-        if len(tranches):
-            _bulk_insert(conn, tranches_t, tranches, TRANCHE_COLUMNS)
-        if instalments is not None and len(instalments):
-            _bulk_insert(conn, instalments_t, instalments.fillna(""), INSTALMENT_COLUMNS)
+        _replace_pledges(conn, ids, pledges, entry.import_id, tranches, instalments)
         self._audit(
             conn,
             "import.pledges",

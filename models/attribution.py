@@ -29,7 +29,7 @@ Public: :func:`scenario_diff`, :func:`plan_diff`, :func:`attribute` -> :class:`A
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +48,6 @@ __all__ = [
     "NO_ALLOCATION_EFFECT",
     "Attribution",
     "Change",
-    "Solve",
     "attribute",
     "plan_diff",
     "scenario_diff",
@@ -73,7 +72,6 @@ DATA_CHANGES = (
     "pledges_removed",
     "pledges_changed",
 )
-Solve = Callable[[Plan, Scenario, pd.DataFrame | None], AllocationResult]
 
 
 @dataclass(frozen=True)
@@ -230,13 +228,14 @@ def attribute(
     before: tuple[Plan, Scenario],
     after: tuple[Plan, Scenario],
     *,
-    solve: Solve | None = None,
+    base: AllocationResult | None = None,
     workers: int = 1,
 ) -> Attribution:
     """Split the per-line difference in funding between ``before`` and ``after`` over the
-    changes between them (see the module docstring). ``solve`` (plan, scenario, reference)
-    -> result defaults to :func:`models.allocation.allocate` without explanations or
-    sensitivity ranges (only each line's funding is read).
+    changes between them (see the module docstring). ``base``: the before pair's allocation
+    when the caller has it already (e.g. from a result cache), else solved here. Every solve
+    here is :func:`models.allocation.allocate` without explanations or sensitivity ranges
+    (only each line's funding is read).
 
     Once the before pair is solved, the after pair and every one-change pair depend only on
     its allocation (their stability reference), not on one another: with ``workers`` > 1 they
@@ -245,13 +244,13 @@ def attribute(
     HiGHS gives each calling thread its own task scheduler — ERGO-Code/HiGHS#818 — so two
     instances in two threads share nothing). Each solve is deterministic, so the result is
     the same for any ``workers``."""
-    run = solve or _allocate
     plan_a, sc_a = before
     plan_b, sc_b = after
     settings = scenario_diff(sc_a, sc_b)
     data = plan_diff(plan_a, plan_b)
     changes = settings + data
-    base = run(plan_a, sc_a, None)
+    if base is None:
+        base = _allocate(plan_a, sc_a, None)
     reference = base.lines[["line_id", "year", "funded_usd"]]
 
     measured = [change for change in changes if change.affects]
@@ -261,7 +260,7 @@ def attribute(
             pairs.append((plan_a, _stable(_with_setting(sc_a, change.key, sc_b))))
         else:
             pairs.append((_with_data(plan_a, plan_b, change), _stable(sc_a)))
-    final, *parts = _solve_all(run, pairs, reference, workers)
+    final, *parts = _solve_all(pairs, reference, workers)
 
     statuses = {"before": base.solver.status, "after": final.solver.status}
     f_a, f_b = _funded(base), _funded(final)
@@ -286,16 +285,15 @@ def attribute(
 
 
 def _solve_all(
-    run: Solve,
     pairs: list[tuple[Plan, Scenario]],
     reference: pd.DataFrame,
     workers: int,
 ) -> list[AllocationResult]:
     """Every pair solved against ``reference``, in the pairs' order."""
     if workers <= 1 or len(pairs) <= 1:
-        return [run(plan, scenario, reference) for plan, scenario in pairs]
+        return [_allocate(plan, scenario, reference) for plan, scenario in pairs]
     with ThreadPoolExecutor(max_workers=min(workers, len(pairs))) as pool:
-        return list(pool.map(lambda pair: run(pair[0], pair[1], reference), pairs))
+        return list(pool.map(lambda pair: _allocate(pair[0], pair[1], reference), pairs))
 
 
 def _funded(result: AllocationResult) -> pd.Series:

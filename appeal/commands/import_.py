@@ -84,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
     report = outcome.report
     print_import_problems(report, prefix="rejected")
     _write_rejected(args, report)
-    removed = len(report.removed_stored)
-    reduced = len(report.adjusted_stored) - removed
+    reduced, removed = report.stored_changes()
     refunds = (
         f"; refunds and reversals reduced {reduced} and removed {removed} stored pledges"
         if report.adjusted_stored

@@ -243,8 +243,7 @@ def store_checked(register: Register, check: UploadCheck, data: bytes) -> str:
 
 def adjusted_sentence(check: UploadCheck) -> str:
     """What the file's refunds and reversals do to stored pledges, in words."""
-    removed = len(check.report.removed_stored)
-    changed = len(check.adjusted) - removed
+    changed, removed = check.report.stored_changes()
     parts = []
     if changed:
         parts.append(f"{changed} stored pledge{'s' if changed != 1 else ''} reduced")
